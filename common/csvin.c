@@ -1,0 +1,435 @@
+/* csvin.c: Salesforce CSV exports read row by row, with positions and raw text. */
+#include <csv.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "ealloc.h"
+#include "exitcode.h"
+#include "jsonbuf.h"
+#include "msg.h"
+
+/*
+ * libcsv parses; this file keeps what libcsv does not: the physical line
+ * each row starts on and the row's raw text (input is fed to libcsv one
+ * line at a time, so both are known when a row ends), the header, the
+ * field count check, and the bad rows: a NUL byte, malformed quoting,
+ * a quoted field left open at the end of the input.
+ */
+struct csvin {
+	struct csv_parser parser;
+	struct csvin_opts opts;
+	csvin_fn header_fn, row_fn;
+	void *ctx;
+	int stop; /* a callback's nonzero answer */
+
+	unsigned long lineno; /* physical line being fed */
+	int at_line_start;
+	int row_open;    /* some of the current row has been fed */
+	int skip_to_eol; /* the row is bad; ignore the rest of the line */
+	unsigned long row_line;
+	const char *row_error;
+	char errbuf[160];
+
+	struct jsonbuf raw; /* the current row's text, once it spans pieces */
+	const char *piece;  /* the piece being fed, while the row is within it */
+	size_t piecelen;
+	struct jsonbuf fields; /* its fields, end to end */
+	size_t *off, *len;     /* where each field is in fields */
+	const char **ptr;
+	size_t nfields, cap;
+
+	int have_header;
+	size_t nheader;
+	size_t bom_len; /* bytes of a UTF-8 byte order mark seen at the start */
+	int bom_done;
+
+	struct jsonbuf conv; /* a Latin-1 line converted to UTF-8 */
+};
+
+static int
+no_space(unsigned char c)
+{
+	(void)c;
+	return 0; /* spaces are data: never trim them */
+}
+
+static void
+parser_init(struct csvin *c)
+{
+	if (csv_init(&c->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		msg_fatal(MSI_EXIT_IO, "out of memory");
+	csv_set_delim(&c->parser, c->opts.delim);
+	csv_set_space_func(&c->parser, no_space);
+}
+
+struct csvin *
+csvin_new(const struct csvin_opts *opts, csvin_fn header_fn, csvin_fn row_fn, void *ctx)
+{
+	struct csvin *c = ecalloc(1, sizeof *c);
+
+	c->opts = *opts;
+	if (c->opts.delim == 0)
+		c->opts.delim = ',';
+	c->header_fn = header_fn;
+	c->row_fn = row_fn;
+	c->ctx = ctx;
+	c->at_line_start = 1;
+	parser_init(c);
+	return c;
+}
+
+static void
+on_field(void *s, size_t n, void *data)
+{
+	struct csvin *c = data;
+
+	if (c->stop)
+		return;
+	if (c->nfields == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->off = erealloc(c->off, c->cap * sizeof *c->off);
+		c->len = erealloc(c->len, c->cap * sizeof *c->len);
+		c->ptr = erealloc(c->ptr, c->cap * sizeof *c->ptr);
+	}
+	c->off[c->nfields] = c->fields.len;
+	c->len[c->nfields] = n;
+	c->nfields++;
+	if (n > 0)
+		jsonbuf_add(&c->fields, s, n);
+}
+
+static void
+row_reset(struct csvin *c)
+{
+	c->row_open = 0;
+	c->row_error = NULL;
+	c->nfields = 0;
+	c->fields.len = 0;
+	c->raw.len = 0;
+	c->piece = NULL;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+set_error(struct csvin *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->row_error != NULL)
+		return; /* the first problem is the one worth reading */
+	va_start(ap, fmt);
+	vsnprintf(c->errbuf, sizeof c->errbuf, fmt, ap);
+	va_end(ap);
+	c->row_error = c->errbuf;
+}
+
+/* Duplicate names are compared as Salesforce compares them: ignoring case. */
+static int
+same_name(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+	unsigned char x, y;
+
+	if (alen != blen)
+		return 0;
+	for (i = 0; i < alen; i++) {
+		x = (unsigned char)a[i];
+		y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+check_header(struct csvin *c)
+{
+	size_t i, j;
+	char name[64];
+
+	for (i = 0; i < c->nfields && c->row_error == NULL; i++) {
+		if (c->len[i] == 0) {
+			set_error(c, "column %zu of the header has no name", i + 1);
+			return;
+		}
+		for (j = 0; j < i; j++) {
+			if (same_name(c->ptr[i], c->len[i], c->ptr[j], c->len[j])) {
+				snprintf(name, sizeof name, "%.*s",
+				    (int)(c->len[i] < 40 ? c->len[i] : 40), c->ptr[i]);
+				set_error(c,
+				    "header names \"%s\" twice (columns %zu "
+				    "and %zu; names are case-insensitive)",
+				    name, j + 1, i + 1);
+				return;
+			}
+		}
+	}
+}
+
+/* Hands the finished row to the header or row callback. */
+static void
+row_done(struct csvin *c)
+{
+	struct csvin_row row;
+	size_t i;
+	int is_header = !c->have_header;
+
+	for (i = 0; i < c->nfields; i++)
+		c->ptr[i] = c->fields.data + c->off[i];
+	if (is_header) {
+		c->have_header = 1;
+		c->nheader = c->nfields;
+		check_header(c);
+	} else if (c->nfields != c->nheader) {
+		set_error(c, "row has %zu field%s, the header has %zu", c->nfields,
+		    c->nfields == 1 ? "" : "s", c->nheader);
+	}
+	row.line = c->row_line;
+	row.nfields = c->nfields;
+	row.field = c->ptr;
+	row.len = c->len;
+	if (c->piece != NULL) {
+		row.raw = c->piece;
+		row.rawlen = c->piecelen;
+	} else {
+		row.raw = c->raw.data ? c->raw.data : "";
+		row.rawlen = c->raw.len;
+	}
+	row.error = c->row_error;
+	c->stop = (is_header ? c->header_fn : c->row_fn)(c->ctx, &row);
+	row_reset(c);
+}
+
+static void
+on_row(int term, void *data)
+{
+	struct csvin *c = data;
+
+	(void)term;
+	if (c->stop)
+		return;
+	row_done(c);
+}
+
+/* A row libcsv refused: it ends with this line; the parser starts afresh. */
+static void
+bad_row_done(struct csvin *c)
+{
+	c->skip_to_eol = 0;
+	csv_free(&c->parser);
+	parser_init(c);
+	if (c->stop == 0)
+		row_done(c);
+}
+
+static int
+has_content(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			return 1;
+	return 0;
+}
+
+static void
+latin1_to_utf8(struct jsonbuf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	out->len = 0;
+	jsonbuf_reserve(out, n * 2);
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x80) {
+			out->data[out->len++] = (char)p[i];
+		} else {
+			out->data[out->len++] = (char)(0xc0 | (p[i] >> 6));
+			out->data[out->len++] = (char)(0x80 | (p[i] & 0x3f));
+		}
+	}
+}
+
+/* A row still open after its first piece: its text must outlive the piece. */
+static void
+keep_piece(struct csvin *c)
+{
+	if (c->row_open && c->piece != NULL) {
+		jsonbuf_add(&c->raw, c->piece, c->piecelen);
+		c->piece = NULL;
+	}
+}
+
+/* Feeds one piece of one line; ends_line says the piece ends in '\n'. */
+static void
+feed_piece(struct csvin *c, const char *s, size_t n, int ends_line)
+{
+	size_t done;
+
+	if (c->opts.latin1) {
+		latin1_to_utf8(&c->conv, s, n);
+		s = c->conv.data;
+		n = c->conv.len;
+	}
+	if (!c->row_open && has_content(s, n)) {
+		c->row_open = 1;
+		c->row_line = c->lineno;
+		c->piece = s; /* most rows are one line: no copy of it needed */
+		c->piecelen = n;
+	} else if (c->row_open) {
+		jsonbuf_add(&c->raw, s, n);
+	}
+	if (memchr(s, '\0', n) != NULL)
+		set_error(c, "NUL byte on line %lu", c->lineno);
+
+	if (c->skip_to_eol) {
+		if (ends_line)
+			bad_row_done(c);
+		return;
+	}
+	done = csv_parse(&c->parser, s, n, on_field, on_row, c);
+	if (done == n) {
+		keep_piece(c);
+		return;
+	}
+	if (csv_error(&c->parser) != CSV_EPARSE)
+		msg_fatal(MSI_EXIT_IO, "CSV parser: %s", csv_strerror(csv_error(&c->parser)));
+	set_error(c,
+	    "malformed quoting on line %lu (a quote inside an unquoted "
+	    "field, or text after a closing quote)",
+	    c->lineno);
+	c->row_open = 1;
+	c->skip_to_eol = 1;
+	if (ends_line)
+		bad_row_done(c);
+	else
+		keep_piece(c);
+}
+
+static const char bom[] = "\xef\xbb\xbf";
+
+/*
+ * Drops a UTF-8 byte order mark at the start of the input, even one that
+ * comes in several pieces. Returns how many bytes of buf it took.
+ */
+static size_t
+skip_bom(struct csvin *c, const char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && c->bom_len < 3 && buf[n] == bom[c->bom_len]) {
+		c->bom_len++;
+		n++;
+	}
+	if (c->bom_len == 3 || n < len) {
+		c->bom_done = 1;
+		if (c->bom_len < 3 && c->bom_len > 0)
+			csvin_feed(c, bom, c->bom_len); /* not a mark after all */
+	}
+	return n;
+}
+
+/* Feeds len bytes of input; returns 0 or the callback's nonzero answer. */
+int
+csvin_feed(struct csvin *c, const char *buf, size_t len)
+{
+	const char *nl;
+	size_t n;
+
+	if (!c->bom_done && !c->opts.latin1) {
+		n = skip_bom(c, buf, len);
+		buf += n;
+		len -= n;
+	}
+	while (len > 0 && c->stop == 0) {
+		nl = memchr(buf, '\n', len);
+		n = nl ? (size_t)(nl - buf) + 1 : len;
+		if (c->at_line_start) {
+			c->lineno++;
+			c->at_line_start = 0;
+		}
+		feed_piece(c, buf, n, nl != NULL);
+		if (nl != NULL)
+			c->at_line_start = 1;
+		buf += n;
+		len -= n;
+	}
+	return c->stop;
+}
+
+/* Ends the input: the last row without a line end, an open quote, no header. */
+int
+csvin_finish(struct csvin *c)
+{
+	struct csvin_row row;
+
+	if (c->stop)
+		return c->stop;
+	if (!c->bom_done) {
+		c->bom_done = 1;
+		if (c->bom_len > 0 && csvin_feed(c, bom, c->bom_len) != 0)
+			return c->stop;
+	}
+	if (c->skip_to_eol) {
+		bad_row_done(c);
+	} else if (csv_fini(&c->parser, on_field, on_row, c) != 0) {
+		set_error(c, "quoted field still open at the end of the file");
+		csv_free(&c->parser);
+		parser_init(c);
+		row_done(c);
+	}
+	if (c->stop == 0 && !c->have_header) {
+		memset(&row, 0, sizeof row);
+		row.line = c->lineno ? c->lineno : 1;
+		row.raw = "";
+		row.error = "empty file: no header row";
+		c->have_header = 1;
+		c->stop = c->header_fn(c->ctx, &row);
+	}
+	return c->stop;
+}
+
+/* Feeds all of fp and finishes. Returns 0, a callback's answer, or CSVIN_READ_ERROR. */
+int
+csvin_read(struct csvin *c, FILE *fp)
+{
+	char buf[1 << 16];
+	size_t n;
+	int r;
+
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		if ((r = csvin_feed(c, buf, n)) != 0)
+			return r;
+	if (ferror(fp))
+		return CSVIN_READ_ERROR;
+	return csvin_finish(c);
+}
+
+unsigned long
+csvin_lines(const struct csvin *c)
+{
+	return c->lineno;
+}
+
+void
+csvin_free(struct csvin *c)
+{
+	if (c == NULL)
+		return;
+	csv_free(&c->parser);
+	jsonbuf_free(&c->raw);
+	jsonbuf_free(&c->fields);
+	jsonbuf_free(&c->conv);
+	free(c->off);
+	free(c->len);
+	free(c->ptr);
+	free(c);
+}

@@ -1,0 +1,41 @@
+/* csvin.h: Salesforce CSV exports read row by row, with positions and raw text. */
+#ifndef MSI_CSVIN_H
+#define MSI_CSVIN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct csvin_opts {
+	unsigned char delim; /* ',' unless set */
+	int latin1;          /* input is ISO-8859-1: convert to UTF-8 */
+};
+
+/* One row; everything in it is borrowed and valid during the callback. */
+struct csvin_row {
+	unsigned long line; /* physical line the row starts on, from 1 */
+	size_t nfields;
+	const char *const *field; /* field[i] is len[i] bytes, not NUL-terminated; */
+	                          /* the fields lie end to end from field[0] */
+	const size_t *len;
+	const char *raw; /* the row's text as read, line ends included */
+	size_t rawlen;
+	const char *error; /* NULL, or why the row is unusable */
+};
+
+/* Returns 0 to go on; anything else stops the reader, which returns it. */
+typedef int (*csvin_fn)(void *ctx, const struct csvin_row *row);
+
+struct csvin;
+
+struct csvin *csvin_new(
+    const struct csvin_opts *opts, csvin_fn header_fn, csvin_fn row_fn, void *ctx);
+int csvin_feed(struct csvin *c, const char *buf, size_t len);
+int csvin_finish(struct csvin *c);
+int csvin_read(struct csvin *c, FILE *fp);
+unsigned long csvin_lines(const struct csvin *c);
+void csvin_free(struct csvin *c);
+
+/* csvin_read's result when reading fp failed; errno says why. */
+#define CSVIN_READ_ERROR (-1)
+
+#endif

@@ -1,0 +1,9 @@
+/* fshut.h: closing an output stream so that a lost write is an error, not silence. */
+#ifndef MSI_FSHUT_H
+#define MSI_FSHUT_H
+
+#include <stdio.h>
+
+int fshut(FILE *fp, const char *name);
+
+#endif

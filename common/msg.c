@@ -1,0 +1,66 @@
+/* msg.c: diagnostics on stderr as "prog: file:line: message". */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+
+const char *msg_prog = "msi";
+
+void
+msg_init(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	slash = strrchr(argv0, '/');
+	msg_prog = slash ? slash + 1 : argv0;
+}
+
+static void
+vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", msg_prog);
+	if (file != NULL) {
+		if (line > 0)
+			fprintf(stderr, "%s:%lu: ", file, line);
+		else
+			fprintf(stderr, "%s: ", file);
+	}
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+msg_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* A message about a place in the input; line 0 names only the file. */
+void
+msg_at(const char *file, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(file, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+msg_fatal(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, 0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}

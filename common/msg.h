@@ -1,0 +1,16 @@
+/* msg.h: diagnostics on stderr as "prog: file:line: message". */
+#ifndef MSI_MSG_H
+#define MSI_MSG_H
+
+#include <stdnoreturn.h>
+
+/* The program name that starts every message; set by msg_init. */
+extern const char *msg_prog;
+
+void msg_init(const char *argv0);
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_at(const char *file, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+noreturn void msg_fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

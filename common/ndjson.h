@@ -1,0 +1,30 @@
+/* ndjson.h: one JSON object per line, in and out. */
+#ifndef MSI_NDJSON_H
+#define MSI_NDJSON_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+struct ndjson_reader {
+	FILE *fp;
+	const char *name;   /* for messages: a file name or "<stdin>" */
+	unsigned long line; /* line of the object last read */
+	char *buf;
+	size_t size;
+	char error[256]; /* why the last line was refused */
+};
+
+enum ndjson_result {
+	NDJSON_EOF = 0,
+	NDJSON_OBJECT = 1,
+	NDJSON_BADLINE = -1, /* r->error says why; reading can go on */
+	NDJSON_READERR = -2  /* errno says why */
+};
+
+void ndjson_reader_init(struct ndjson_reader *r, FILE *fp, const char *name);
+enum ndjson_result ndjson_read(struct ndjson_reader *r, json_t **obj);
+void ndjson_reader_free(struct ndjson_reader *r);
+int ndjson_write(FILE *fp, const json_t *obj);
+
+#endif
