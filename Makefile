@@ -41,7 +41,7 @@ BENCH_BINS = $(B)/tests/bench/gen-leads $(B)/tests/bench/maxrss
 
 # Debian packages the build, the tests, the demo and the benchmarks need.
 DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev \
-	libmicrohttpd-dev curl jq miller mandoc
+	libmicrohttpd-dev curl jq miller mandoc valgrind
 
 .SECONDARY:
 
@@ -90,10 +90,12 @@ $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 
 check-build: $(BINS) $(UNIT_BINS)
 
-# The suite twice: the normal build, then an ASan + UBSan build of the same.
+# The suite three times: the normal build, the same under valgrind, then an
+# ASan + UBSan build of the same.
 check: all
 	@$(MAKE) --no-print-directory check-build
 	sh tests/run.sh $(B)
+	VALGRIND=1 sh tests/run.sh $(B)
 	@$(MAKE) --no-print-directory check-asan
 
 check-asan: $(B)/.deps

@@ -240,24 +240,6 @@ has_content(const char *s, size_t n)
 	return 0;
 }
 
-static void
-latin1_to_utf8(struct jsonbuf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
-
-	out->len = 0;
-	jsonbuf_reserve(out, n * 2);
-	for (i = 0; i < n; i++) {
-		if (p[i] < 0x80) {
-			out->data[out->len++] = (char)p[i];
-		} else {
-			out->data[out->len++] = (char)(0xc0 | (p[i] >> 6));
-			out->data[out->len++] = (char)(0x80 | (p[i] & 0x3f));
-		}
-	}
-}
-
 /* A row still open after its first piece: its text must outlive the piece. */
 static void
 keep_piece(struct csvin *c)
@@ -275,7 +257,8 @@ feed_piece(struct csvin *c, const char *s, size_t n, int ends_line)
 	size_t done;
 
 	if (c->opts.latin1) {
-		latin1_to_utf8(&c->conv, s, n);
+		c->conv.len = 0;
+		jsonbuf_addlatin1(&c->conv, s, n);
 		s = c->conv.data;
 		n = c->conv.len;
 	}

@@ -38,6 +38,24 @@ jsonbuf_addstr(struct jsonbuf *b, const char *s)
 	jsonbuf_add(b, s, strlen(s));
 }
 
+/* Appends Latin-1 (ISO 8859-1) text as UTF-8: each byte is the code point of its value. */
+void
+jsonbuf_addlatin1(struct jsonbuf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	jsonbuf_reserve(b, n * 2);
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x80) {
+			b->data[b->len++] = (char)p[i];
+		} else {
+			b->data[b->len++] = (char)(0xc0 | (p[i] >> 6));
+			b->data[b->len++] = (char)(0x80 | (p[i] & 0x3f));
+		}
+	}
+}
+
 void
 jsonbuf_addulong(struct jsonbuf *b, unsigned long v)
 {

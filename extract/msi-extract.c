@@ -133,17 +133,8 @@ reject(struct extract *x, const struct csvin_row *row, const char *reason)
 		msg_fatal(MSI_EXIT_IO, "out of memory");
 	if ((raw = json_stringn(row->raw, row->rawlen)) == NULL) {
 		struct jsonbuf conv = {0};
-		size_t i;
 
-		for (i = 0; i < row->rawlen; i++) {
-			unsigned char c = (unsigned char)row->raw[i];
-			char u[2] = {(char)(0xc0 | (c >> 6)), (char)(0x80 | (c & 0x3f))};
-
-			if (c < 0x80)
-				jsonbuf_add(&conv, &c, 1);
-			else
-				jsonbuf_add(&conv, u, 2);
-		}
+		jsonbuf_addlatin1(&conv, row->raw, row->rawlen);
 		raw = json_stringn(conv.data ? conv.data : "", conv.len);
 		jsonbuf_free(&conv);
 		json_object_set_new(rec, "raw", raw);

@@ -48,6 +48,11 @@ main(void)
 	free(big);
 
 	b.len = 0;
+	jsonbuf_addlatin1(&b, "Zo\xeb \xff\x7f", 6);
+	jsonbuf_add(&b, "", 1);
+	CHECK_STR("Latin-1 to UTF-8", b.data, "Zo\xc3\xab \xc3\xbf\x7f");
+
+	b.len = 0;
 	jsonbuf_addulong(&b, 0);
 	jsonbuf_add(&b, ",", 1);
 	jsonbuf_addulong(&b, 18446744073709551615UL);
