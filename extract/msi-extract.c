@@ -365,10 +365,9 @@ main(int argc, char *argv[])
 		status = MSI_EXIT_IO;
 	if (stats)
 		msg_warn(
-		    "%lu rows read, %lu written, %lu rejected", x.rows, x.written, x.rejected);
+		    "rows: %lu read, %lu written, %lu rejected", x.rows, x.written, x.rejected);
 	if (status == 0 && x.rejected > 0) {
-		msg_warn("%lu row%s rejected, see %s", x.rejected, x.rejected == 1 ? "" : "s",
-		    x.rejects_name);
+		msg_warn("rows rejected: %lu, see %s", x.rejected, x.rejects_name);
 		status = MSI_EXIT_REJECTS;
 	}
 	jsonbuf_free(&x.out);

@@ -1,0 +1,350 @@
+/* convert.c: Salesforce export values turned into the JSON values Marketo expects. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "convert.h"
+
+static const char *type_names[] = {
+    "string", "id", "integer", "number", "boolean", "date", "datetime"};
+
+int
+conv_type_parse(const char *name, enum conv_type *type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof type_names / sizeof type_names[0]; i++) {
+		if (strcasecmp(name, type_names[i]) == 0) {
+			*type = (enum conv_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+conv_type_name(enum conv_type type)
+{
+	return type_names[type];
+}
+
+static int
+digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The value, quoted and cut short, for a reason. */
+static void
+refuse(char why[CONV_WHY_SIZE], const char *what, const char *s, size_t n)
+{
+	snprintf(why, CONV_WHY_SIZE, "\"%.*s%s\" is not %s", (int)(n > 60 ? 60 : n), s,
+	    n > 60 ? "..." : "", what);
+}
+
+/*
+ * A decimal number as a JSON number, written as it was given: no trip
+ * through a double, so 1604.47 stays 1604.47. Leading zeros and a '+'
+ * go; ".5" becomes 0.5 and "5." becomes 5. Whole numbers only when
+ * integer is set, where a fraction of zeros (120.00) is dropped.
+ */
+static int
+number(struct jsonbuf *out, const char *s, size_t n, int integer, char why[CONV_WHY_SIZE])
+{
+	size_t i = 0, int0, intn, frac0 = 0, fracn = 0, exp0 = 0, expn = 0, start = out->len;
+	int negative = 0, fraction_zero = 1;
+
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		negative = s[i++] == '-';
+	int0 = i;
+	while (i < n && digit(s[i]))
+		i++;
+	intn = i - int0;
+	if (i < n && s[i] == '.') {
+		frac0 = ++i;
+		while (i < n && digit(s[i]))
+			fraction_zero &= s[i++] == '0';
+		fracn = i - frac0;
+	}
+	if (intn + fracn == 0)
+		goto bad;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		exp0 = ++i;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		while (i < n && digit(s[i]))
+			i++;
+		expn = i - exp0;
+		if (expn == 0 || !digit(s[i - 1]))
+			goto bad;
+	}
+	if (i != n)
+		goto bad;
+	if (integer && (!fraction_zero || expn > 0)) {
+		refuse(why, "a whole number", s, n);
+		return -1;
+	}
+	while (intn > 1 && s[int0] == '0') {
+		int0++;
+		intn--;
+	}
+	if (negative)
+		jsonbuf_add(out, "-", 1);
+	if (intn == 0)
+		jsonbuf_add(out, "0", 1);
+	else
+		jsonbuf_add(out, s + int0, intn);
+	if (!integer && fracn > 0) {
+		jsonbuf_add(out, ".", 1);
+		jsonbuf_add(out, s + frac0, fracn);
+	}
+	if (expn > 0) {
+		jsonbuf_add(out, "e", 1);
+		jsonbuf_add(out, s + exp0, expn);
+	}
+	if (integer) {
+		/* Marketo integers are 32-bit. */
+		long long v = 0;
+		size_t k;
+
+		for (k = 0; k < intn && v <= 2147483648LL; k++)
+			v = v * 10 + (s[int0 + k] - '0');
+		if (v > (negative ? 2147483648LL : 2147483647LL)) {
+			out->len = start;
+			refuse(why, "an integer in 32 bits", s, n);
+			return -1;
+		}
+	}
+	return 0;
+bad:
+	refuse(why, integer ? "a whole number" : "a number", s, n);
+	return -1;
+}
+
+int
+conv_integer(struct jsonbuf *out, const char *s, size_t n, char why[CONV_WHY_SIZE])
+{
+	return number(out, s, n, 1, why);
+}
+
+int
+conv_number(struct jsonbuf *out, const char *s, size_t n, char why[CONV_WHY_SIZE])
+{
+	return number(out, s, n, 0, why);
+}
+
+/*
+ * Salesforce checkboxes are never null: an empty one, as some org dumps
+ * write false ("1" or nothing), is false.
+ */
+int
+conv_boolean(struct jsonbuf *out, const char *s, size_t n, char why[CONV_WHY_SIZE])
+{
+	static const char *yes[] = {"1", "true", "yes"}, *no[] = {"0", "false", "no"};
+	size_t i;
+
+	if (n == 0) {
+		jsonbuf_add(out, "false", 5);
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		if (strlen(yes[i]) == n && strncasecmp(s, yes[i], n) == 0) {
+			jsonbuf_add(out, "true", 4);
+			return 0;
+		}
+		if (strlen(no[i]) == n && strncasecmp(s, no[i], n) == 0) {
+			jsonbuf_add(out, "false", 5);
+			return 0;
+		}
+	}
+	refuse(why, "a boolean (0/1, true/false, yes/no)", s, n);
+	return -1;
+}
+
+struct when {
+	int year, month, day, hour, min, sec;
+	int has_time;
+	int has_zone;
+	long offset; /* seconds east of UTC, when has_zone */
+};
+
+/* Reads exactly count digits at *i. */
+static int
+digits(const char *s, size_t n, size_t *i, int count, int *v)
+{
+	int k;
+
+	*v = 0;
+	for (k = 0; k < count; k++, (*i)++) {
+		if (*i >= n || !digit(s[*i]))
+			return -1;
+		*v = *v * 10 + (s[*i] - '0');
+	}
+	return 0;
+}
+
+/* Reads 1 or 2 digits at *i (a day or month of a local date). */
+static int
+digits12(const char *s, size_t n, size_t *i, int *v)
+{
+	if (*i >= n || !digit(s[*i]))
+		return -1;
+	*v = s[(*i)++] - '0';
+	if (*i < n && digit(s[*i]))
+		*v = *v * 10 + (s[(*i)++] - '0');
+	return 0;
+}
+
+static int
+leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+valid(const struct when *w)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (w->year < 1 || w->month < 1 || w->month > 12 || w->day < 1)
+		return 0;
+	if (w->day > mdays[w->month - 1] + (w->month == 2 && leap(w->year)))
+		return 0;
+	return w->hour < 24 && w->min < 60 && w->sec < 60;
+}
+
+/*
+ * The forms Salesforce exports and their readers write:
+ *   2024-01-02                      ISO date
+ *   2022-12-02 00:10:41             Weekly Data Export (GMT)
+ *   2024-01-02T03:04:05.000Z        Bulk API 2.0, Data Loader
+ *   2024-01-22T20:36:47.000+0000    other org dumps (+00:00 too)
+ *   09-06-2026 16:14                Excel re-saves: '-', '/' or '.', day or
+ *                                   month first as --date-order says
+ * Returns 0, or -1 with why.
+ */
+static int
+parse_when(
+    const char *s, size_t n, const struct conv_opts *o, struct when *w, char why[CONV_WHY_SIZE])
+{
+	size_t i = 0;
+	int a, b, sign, hh, mm;
+
+	memset(w, 0, sizeof *w);
+	if (n >= 10 && digit(s[0]) && digit(s[3]) && s[4] == '-') {
+		if (digits(s, n, &i, 4, &w->year) || s[i++] != '-' ||
+		    digits(s, n, &i, 2, &w->month) || i >= n || s[i++] != '-' ||
+		    digits(s, n, &i, 2, &w->day))
+			goto bad;
+	} else {
+		char sep;
+
+		if (digits12(s, n, &i, &a) || i >= n)
+			goto bad;
+		sep = s[i++];
+		if ((sep != '-' && sep != '/' && sep != '.') || digits12(s, n, &i, &b) ||
+		    i >= n || s[i++] != sep || digits(s, n, &i, 4, &w->year))
+			goto bad;
+		if (o->date_order == 0) {
+			snprintf(why, CONV_WHY_SIZE,
+			    "\"%.*s\": is %d the day or the month? "
+			    "use --date-order dmy or mdy",
+			    (int)(n > 40 ? 40 : n), s, a);
+			return -1;
+		}
+		w->day = o->date_order == 'd' ? a : b;
+		w->month = o->date_order == 'd' ? b : a;
+	}
+	if (i < n) {
+		if (s[i] != ' ' && s[i] != 'T')
+			goto bad;
+		i++;
+		w->has_time = 1;
+		if (digits12(s, n, &i, &w->hour) || i >= n || s[i++] != ':' ||
+		    digits(s, n, &i, 2, &w->min))
+			goto bad;
+		if (i < n && s[i] == ':') {
+			i++;
+			if (digits(s, n, &i, 2, &w->sec))
+				goto bad;
+			if (i < n && s[i] == '.') {
+				for (i++; i < n && digit(s[i]); i++)
+					; /* Marketo keeps seconds: the fraction goes */
+			}
+		}
+		if (i < n && s[i] == 'Z') {
+			i++;
+			w->has_zone = 1;
+		} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+			sign = s[i++] == '-' ? -1 : 1;
+			if (digits(s, n, &i, 2, &hh))
+				goto bad;
+			if (i < n && s[i] == ':')
+				i++;
+			if (digits(s, n, &i, 2, &mm) || hh > 23 || mm > 59)
+				goto bad;
+			w->has_zone = 1;
+			w->offset = sign * (hh * 3600L + mm * 60L);
+		}
+	}
+	if (i != n)
+		goto bad;
+	if (!valid(w)) {
+		refuse(why, "a real date and time", s, n);
+		return -1;
+	}
+	return 0;
+bad:
+	refuse(why, "a date or time Salesforce writes", s, n);
+	return -1;
+}
+
+/* A date field: a time is allowed only when it is midnight, as exports add " 00:00:00". */
+int
+conv_date(struct jsonbuf *out, const char *s, size_t n, const struct conv_opts *o,
+    char why[CONV_WHY_SIZE])
+{
+	struct when w;
+	char buf[64];
+
+	if (parse_when(s, n, o, &w, why) != 0)
+		return -1;
+	if (w.has_time && (w.hour || w.min || w.sec || w.offset)) {
+		refuse(why, "a date (it has a time of day)", s, n);
+		return -1;
+	}
+	snprintf(buf, sizeof buf, "\"%04d-%02d-%02d\"", w.year, w.month, w.day);
+	jsonbuf_addstr(out, buf);
+	return 0;
+}
+
+/* A datetime field, in UTC; a value without a zone is --utc-offset away from UTC. */
+int
+conv_datetime(struct jsonbuf *out, const char *s, size_t n, const struct conv_opts *o,
+    char why[CONV_WHY_SIZE])
+{
+	struct when w;
+	struct tm tm;
+	time_t t;
+	char buf[96];
+
+	if (parse_when(s, n, o, &w, why) != 0)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = w.year - 1900;
+	tm.tm_mon = w.month - 1;
+	tm.tm_mday = w.day;
+	tm.tm_hour = w.hour;
+	tm.tm_min = w.min;
+	tm.tm_sec = w.sec;
+	t = timegm(&tm) - (w.has_zone ? w.offset : o->utc_offset);
+	if (gmtime_r(&t, &tm) == NULL) {
+		refuse(why, "a date and time in range", s, n);
+		return -1;
+	}
+	snprintf(buf, sizeof buf, "\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	jsonbuf_addstr(out, buf);
+	return 0;
+}

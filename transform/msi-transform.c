@@ -1,0 +1,651 @@
+/* msi-transform.c: Salesforce records to the Marketo records msi-load sends. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "convert.h"
+#include "ealloc.h"
+#include "exitcode.h"
+#include "fshut.h"
+#include "jsonbuf.h"
+#include "known.h"
+#include "mapping.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "sfid.h"
+
+enum outcome { WRITTEN, REJECTED, SKIPPED };
+
+enum skip_reason { SKIP_DELETED, SKIP_CONVERTED, SKIP_QUEUE, SKIP_UNLINKED, SKIP_REASONS };
+
+static const char *const skip_words[SKIP_REASONS] = {
+    "deleted", "converted Lead", "queue owner", "Lead without account"};
+
+struct transform {
+	struct mapping map;
+	struct known known;
+	struct conv_opts conv;
+	const char *object; /* --object */
+	enum { QUEUE_OMIT, QUEUE_SKIP, QUEUE_ID } queue;
+	char queue_id[SFID_LEN + 1];
+	int skip_unlinked; /* --lead-without-account skip */
+	FILE *rejects;
+	const char *rejects_name;
+	const struct objmap *first; /* the run's first object: one Marketo object a run */
+
+	/* the record at hand */
+	const char *file;
+	unsigned long line;
+	struct jsonbuf out;
+	char why[512];
+	enum skip_reason skip;
+	unsigned long converted, repaired, omitted;
+
+	/* counts */
+	unsigned long in, written, rejected, skipped, skipped_by[SKIP_REASONS];
+	unsigned long ids_converted, ids_repaired, owners_omitted;
+};
+
+static void
+usage(FILE *fp, int status)
+{
+	fputs(
+	    "usage: msi-transform [-hsV] [-a policy] [-d order] [-k known] [-m map]\n"
+	    "                     [-o object] [-q owner] [-r rejects] [-u offset] [file ...]\n",
+	    fp);
+	exit(status);
+}
+
+/* Finds source in rec, ignoring case (Data Loader writes UPPERCASE headers). Borrowed. */
+static json_t *
+field(json_t *rec, struct rule *r)
+{
+	const char *key;
+	json_t *v;
+
+	if (r->spelling != NULL && (v = json_object_get(rec, r->spelling)) != NULL)
+		return v;
+	if ((v = json_object_get(rec, r->source)) != NULL)
+		return v;
+	json_object_foreach(rec, key, v)
+	{
+		if (strcasecmp(key, r->source) == 0) {
+			free(r->spelling);
+			r->spelling = estrdup(key);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The text of a value: a string as it is, a number or boolean as JSON
+ * writes it (records need not come from msi-extract). Returns 1, 0 for
+ * null, or -1 for an object or array.
+ */
+static int
+text_of(json_t *v, const char **s, size_t *n, char buf[64])
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		*s = json_string_value(v);
+		*n = json_string_length(v);
+		return 1;
+	case JSON_INTEGER:
+		snprintf(buf, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL: snprintf(buf, 64, "%.17g", json_real_value(v)); break;
+	case JSON_TRUE: strcpy(buf, "true"); break;
+	case JSON_FALSE: strcpy(buf, "false"); break;
+	case JSON_NULL: return 0;
+	default: return -1;
+	}
+	*s = buf;
+	*n = strlen(buf);
+	return 1;
+}
+
+/* The rule's value in rec: 1 with text, 0 for null or empty, -1 absent, -2 not a value. */
+static int
+value_of(json_t *rec, struct rule *r, const char **s, size_t *n, char buf[64])
+{
+	json_t *v;
+	int k;
+
+	if (r->source == NULL) {
+		*s = r->constant;
+		*n = strlen(r->constant);
+		return *n > 0;
+	}
+	if ((v = field(rec, r)) == NULL)
+		return -1;
+	if ((k = text_of(v, s, n, buf)) < 0)
+		return -2;
+	return k == 1 && *n > 0;
+}
+
+static int
+is_true(json_t *rec, struct rule *r)
+{
+	const char *s;
+	size_t n;
+	char buf[64];
+
+	return value_of(rec, r, &s, &n, buf) == 1 &&
+	       ((n == 1 && s[0] == '1') || (n == 4 && strncasecmp(s, "true", 4) == 0) ||
+	           (n == 3 && strncasecmp(s, "yes", 3) == 0));
+}
+
+static const char *
+source_name(const struct rule *r)
+{
+	return r->source != NULL ? r->source : "(constant)";
+}
+
+static enum outcome reject(struct transform *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static enum outcome
+reject(struct transform *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->why, sizeof t->why, fmt, ap);
+	va_end(ap);
+	return REJECTED;
+}
+
+static enum outcome
+skip(struct transform *t, enum skip_reason reason, const char *why)
+{
+	t->skip = reason;
+	snprintf(t->why, sizeof t->why, "%s", why);
+	return SKIPPED;
+}
+
+/* Fields Marketo refuses (1021) on a lead linked to a company: the company has them. */
+static int
+company_field(const char *target)
+{
+	static const char *names[] = {"company", "website", "industry", "annualRevenue",
+	    "numberOfEmployees", "mainPhone", "billingStreet", "billingCity", "billingState",
+	    "billingPostalCode", "billingCountry", "sicCode", "site"};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i], target) == 0)
+			return 1;
+	return 0;
+}
+
+/* The known kind whose key target is, unless it is the record's own key. */
+static int
+reference_kind(enum mkto_object mkto, const char *target)
+{
+	static const enum mkto_object own[KNOWN_KINDS] = {
+	    MKTO_SALESPERSON, MKTO_COMPANY, MKTO_LEAD, MKTO_OPPORTUNITY};
+	int k;
+
+	for (k = 0; k < KNOWN_KINDS; k++)
+		if (strcmp(target, known_field[k]) == 0)
+			return own[k] == mkto ? -1 : k;
+	return -1;
+}
+
+/*
+ * Appends an id value to out, normalised; handles a Lead's queue owner and
+ * the --known check. Returns WRITTEN (emitted or deliberately left out),
+ * or the record's outcome.
+ */
+static enum outcome
+put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *s, size_t n,
+    int *omitted)
+{
+	char id[SFID_LEN + 1], why[SFID_WHY_SIZE];
+	int kind;
+
+	*omitted = 0;
+	switch (sfid_normalize(s, n, id, why)) {
+	case SFID_INVALID:
+		return reject(t, "%s -> %s: \"%.*s\" is not a Salesforce id: %s",
+		    source_name(r), r->target, (int)(n > 40 ? 40 : n), s, why);
+	case SFID_NULL:
+		if (r->required)
+			return reject(t, "%s -> %s: required, but the id is the null id %.*s",
+			    source_name(r), r->target, (int)n, s);
+		jsonbuf_add(&t->out, "null", 4);
+		return WRITTEN;
+	case SFID_CONVERTED: t->converted++; break;
+	case SFID_REPAIRED: t->repaired++; break;
+	case SFID_VALID: break;
+	}
+	if (o->mkto == MKTO_LEAD && strcmp(r->target, "externalSalesPersonId") == 0 &&
+	    strncmp(id, "00G", 3) == 0) {
+		if (t->queue == QUEUE_SKIP)
+			return skip(t, SKIP_QUEUE, "owned by a queue (--queue-owner skip)");
+		if (t->queue == QUEUE_OMIT) {
+			t->omitted++;
+			*omitted = 1;
+			return WRITTEN;
+		}
+		memcpy(id, t->queue_id, sizeof id);
+	}
+	kind = reference_kind(o->mkto, r->target);
+	if (kind >= 0 && !known_has(&t->known, (enum known_kind)kind, id))
+		return reject(t, "%s -> %s: %s is not among the known %s records (--known)",
+		    source_name(r), r->target, id, known_field[kind]);
+	jsonbuf_add(&t->out, "\"", 1);
+	jsonbuf_add(&t->out, id, SFID_LEN);
+	jsonbuf_add(&t->out, "\"", 1);
+	return WRITTEN;
+}
+
+/* Whether a lead record carries a company id, so its company fields must stay out. */
+static int
+linked(json_t *rec, const struct objmap *o)
+{
+	char id[SFID_LEN + 1], why[SFID_WHY_SIZE], buf[64];
+	const char *s;
+	size_t i, n;
+
+	for (i = 0; i < o->n; i++) {
+		if (strcmp(o->rules[i].target, "externalCompanyId") == 0) {
+			enum sfid_status st;
+
+			if (value_of(rec, &o->rules[i], &s, &n, buf) != 1)
+				return 0;
+			st = sfid_normalize(s, n, id, why);
+			return st != SFID_NULL && st != SFID_INVALID;
+		}
+	}
+	return 0;
+}
+
+/* Builds the Marketo record for rec in t->out; says why when it is not written. */
+static enum outcome
+transform_record(struct transform *t, json_t *rec, const struct objmap *o)
+{
+	static struct rule is_deleted = {.source = "IsDeleted"};
+	static struct rule is_converted = {.source = "IsConverted"};
+	char buf[64], why[CONV_WHY_SIZE];
+	const char *s;
+	size_t i, n;
+	struct rule *r;
+	int k, first = 1, lead = o->mkto == MKTO_LEAD, is_lead, link = 0, omitted;
+	enum outcome res;
+
+	is_lead = strcmp(o->sftype, "Lead") == 0;
+	if (is_true(rec, &is_deleted))
+		return skip(t, SKIP_DELETED, "deleted in Salesforce (IsDeleted)");
+	if (is_lead && is_true(rec, &is_converted))
+		return skip(
+		    t, SKIP_CONVERTED, "converted Lead: its Contact carries the person");
+	if (lead)
+		link = linked(rec, o);
+	if (is_lead && !link && t->skip_unlinked)
+		return skip(
+		    t, SKIP_UNLINKED, "Lead without an account (--lead-without-account skip)");
+
+	t->out.len = 0;
+	t->converted = t->repaired = t->omitted = 0;
+	jsonbuf_add(&t->out, "{", 1);
+	for (i = 0; i < o->n; i++) {
+		r = &o->rules[i];
+		if (link && company_field(r->target))
+			continue;
+		k = value_of(rec, r, &s, &n, buf);
+		if (k == -2)
+			return reject(t, "%s -> %s: an object or array, not a value",
+			    source_name(r), r->target);
+		if (k == -1) {
+			if (r->required)
+				return reject(t, "%s -> %s: required, but the record has no %s",
+				    source_name(r), r->target, source_name(r));
+			continue;
+		}
+		if (k == 0 && r->required)
+			return reject(
+			    t, "%s -> %s: required, but empty", source_name(r), r->target);
+		if (!first)
+			jsonbuf_add(&t->out, ",", 1);
+		jsonbuf_add(&t->out, r->key, r->keylen);
+		if (k == 0 && r->type != CONV_BOOLEAN) {
+			jsonbuf_add(&t->out, "null", 4);
+			first = 0;
+			continue;
+		}
+		res = WRITTEN;
+		why[0] = '\0';
+		switch (r->type) {
+		case CONV_STRING:
+			if (jsonbuf_addjsonstr(&t->out, s, n) != 0)
+				snprintf(why, sizeof why, "not valid UTF-8");
+			break;
+		case CONV_ID:
+			res = put_id(t, o, r, s, n, &omitted);
+			if (res == WRITTEN && omitted) {
+				/* The member's key goes again: the field is not sent. */
+				t->out.len -= r->keylen + (first ? 0 : 1);
+				continue;
+			}
+			break;
+		case CONV_INTEGER: conv_integer(&t->out, s, n, why); break;
+		case CONV_NUMBER: conv_number(&t->out, s, n, why); break;
+		case CONV_BOOLEAN: conv_boolean(&t->out, s, n, why); break;
+		case CONV_DATE: conv_date(&t->out, s, n, &t->conv, why); break;
+		case CONV_DATETIME: conv_datetime(&t->out, s, n, &t->conv, why); break;
+		}
+		if (res != WRITTEN)
+			return res;
+		if (why[0] != '\0')
+			return reject(t, "%s -> %s (%s): %s", source_name(r), r->target,
+			    conv_type_name(r->type), why);
+		first = 0;
+	}
+	jsonbuf_add(&t->out, "}\n", 2);
+	return WRITTEN;
+}
+
+/*
+ * A record not written goes to the rejects file with its reason and
+ * positions: this stage's input line, and the CSV row msi-extract named.
+ * Without a rejects file, a rejected record stops the run; a skipped one
+ * is counted and summed up at the end.
+ */
+static int
+set_aside(struct transform *t, json_t *rec, enum outcome outcome)
+{
+	json_t *entry, *attrs;
+	char where[600] = "";
+	int failed;
+
+	attrs = rec ? json_object_get(rec, "attributes") : NULL;
+	if (json_is_string(json_object_get(attrs, "file")) &&
+	    json_is_integer(json_object_get(attrs, "line")))
+		snprintf(where, sizeof where, "%s:%" JSON_INTEGER_FORMAT,
+		    json_string_value(json_object_get(attrs, "file")),
+		    json_integer_value(json_object_get(attrs, "line")));
+	if (outcome == REJECTED)
+		t->rejected++;
+	else {
+		t->skipped++;
+		t->skipped_by[t->skip]++;
+	}
+	if (t->rejects == NULL) {
+		if (outcome == SKIPPED)
+			return 0;
+		msg_at(t->file, t->line, "%s%s%s", where, where[0] ? ": " : "", t->why);
+		return MSI_EXIT_BADINPUT;
+	}
+	entry = json_pack("{s:s, s:s, s:s, s:I}", "status",
+	    outcome == REJECTED ? "rejected" : "skipped", "reason", t->why, "file", t->file,
+	    "line", (json_int_t)t->line);
+	if (entry == NULL)
+		msg_fatal(MSI_EXIT_IO, "out of memory");
+	if (where[0] != '\0')
+		json_object_set_new(entry, "source", json_string(where));
+	if (rec != NULL)
+		json_object_set(entry, "record", rec);
+	failed = ndjson_write(t->rejects, entry);
+	json_decref(entry);
+	if (failed) {
+		msg_warn("write error: %s: %s", t->rejects_name, strerror(errno));
+		return MSI_EXIT_IO;
+	}
+	return 0;
+}
+
+/* One input record: its object, then its Marketo record or the reason it has none. */
+static int
+handle(struct transform *t, json_t *rec)
+{
+	const char *type = t->object;
+	const struct objmap *o;
+	enum outcome res;
+
+	if (type == NULL)
+		type = json_string_value(
+		    json_object_get(json_object_get(rec, "attributes"), "type"));
+	if (type == NULL) {
+		snprintf(t->why, sizeof t->why, "record has no attributes.type; use --object");
+		return set_aside(t, rec, REJECTED);
+	}
+	if ((o = mapping_find(&t->map, type)) == NULL) {
+		snprintf(
+		    t->why, sizeof t->why, "no mapping for Salesforce object \"%.100s\"", type);
+		return set_aside(t, rec, REJECTED);
+	}
+	if (t->first == NULL)
+		t->first = o;
+	if (o->mkto != t->first->mkto) {
+		snprintf(t->why, sizeof t->why,
+		    "a %s record (%s) in a run of %s records (%s): "
+		    "transform one Marketo object a run",
+		    mkto_object_name(o->mkto), o->sftype, mkto_object_name(t->first->mkto),
+		    t->first->sftype);
+		return set_aside(t, rec, REJECTED);
+	}
+	if ((res = transform_record(t, rec, o)) != WRITTEN)
+		return set_aside(t, rec, res);
+	if (fwrite(t->out.data, 1, t->out.len, stdout) != t->out.len || ferror(stdout)) {
+		msg_warn("write error: stdout: %s", strerror(errno));
+		return MSI_EXIT_IO;
+	}
+	t->written++;
+	t->ids_converted += t->converted;
+	t->ids_repaired += t->repaired;
+	t->owners_omitted += t->omitted;
+	return 0;
+}
+
+static int
+transform_file(struct transform *t, const char *path)
+{
+	struct ndjson_reader r;
+	enum ndjson_result res;
+	json_t *rec;
+	FILE *fp;
+	int status = 0;
+
+	if (strcmp(path, "-") == 0) {
+		t->file = "<stdin>";
+		fp = stdin;
+	} else {
+		t->file = path;
+		if ((fp = fopen(path, "r")) == NULL) {
+			msg_warn("%s: %s", path, strerror(errno));
+			return MSI_EXIT_IO;
+		}
+	}
+	ndjson_reader_init(&r, fp, t->file);
+	while (status == 0 && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
+		t->line = r.line;
+		if (res == NDJSON_READERR) {
+			msg_warn("%s: %s", t->file, strerror(errno));
+			status = MSI_EXIT_IO;
+			break;
+		}
+		t->in++;
+		if (res == NDJSON_BADLINE) {
+			snprintf(t->why, sizeof t->why, "%s", r.error);
+			status = set_aside(t, NULL, REJECTED);
+		} else {
+			status = handle(t, rec);
+			json_decref(rec);
+		}
+	}
+	ndjson_reader_free(&r);
+	if (fp != stdin)
+		fclose(fp);
+	return status;
+}
+
+static void
+summary(const struct transform *t, FILE *fp, int stats)
+{
+	int i, first = 1;
+
+	if (stats) {
+		fprintf(fp,
+		    "%s: records: %lu read, %lu written, %lu rejected, %lu skipped; ids: "
+		    "%lu converted from 15 characters, %lu repaired",
+		    msg_prog, t->in, t->written, t->rejected, t->skipped, t->ids_converted,
+		    t->ids_repaired);
+		if (t->owners_omitted > 0)
+			fprintf(fp, "; queue owners left out: %lu", t->owners_omitted);
+		fputc('\n', fp);
+	}
+	if (t->skipped > 0 && t->rejects == NULL) {
+		fprintf(fp, "%s: records skipped: %lu (", msg_prog, t->skipped);
+		for (i = 0; i < SKIP_REASONS; i++) {
+			if (t->skipped_by[i] == 0)
+				continue;
+			fprintf(fp, "%s%s: %lu", first ? "" : ", ", skip_words[i],
+			    t->skipped_by[i]);
+			first = 0;
+		}
+		fprintf(fp, "); --rejects FILE lists them\n");
+	}
+}
+
+static long
+parse_offset(const char *s)
+{
+	int hh, mm, used = 0;
+	char sign;
+
+	if (sscanf(s, "%c%2d:%2d%n", &sign, &hh, &mm, &used) != 3 || used != (int)strlen(s) ||
+	    (sign != '+' && sign != '-') || hh > 23 || mm > 59) {
+		msg_warn("bad --utc-offset \"%s\": use +HH:MM or -HH:MM", s);
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	return (sign == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"date-order", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"known", required_argument, NULL, 'k'},
+	    {"lead-without-account", required_argument, NULL, 'a'},
+	    {"map", required_argument, NULL, 'm'},
+	    {"object", required_argument, NULL, 'o'},
+	    {"queue-owner", required_argument, NULL, 'q'},
+	    {"rejects", required_argument, NULL, 'r'},
+	    {"stats", no_argument, NULL, 's'},
+	    {"utc-offset", required_argument, NULL, 'u'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct transform t;
+	char *stdin_only[] = {"-", NULL}, **files, why[SFID_WHY_SIZE];
+	int ch, stats = 0, status = 0, i;
+
+	msg_init(argv[0]);
+	mapping_defaults(&t.map);
+	known_init(&t.known);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":a:d:hk:m:o:q:r:su:V", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (strcmp(optarg, "keep") != 0 && strcmp(optarg, "skip") != 0) {
+				msg_warn("--lead-without-account takes keep or skip");
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			t.skip_unlinked = strcmp(optarg, "skip") == 0;
+			break;
+		case 'd':
+			if (strcasecmp(optarg, "dmy") == 0)
+				t.conv.date_order = 'd';
+			else if (strcasecmp(optarg, "mdy") == 0)
+				t.conv.date_order = 'm';
+			else {
+				msg_warn("--date-order takes dmy or mdy");
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			break;
+		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'k':
+			if ((status = known_load(&t.known, optarg)) != 0)
+				return status;
+			break;
+		case 'm':
+			if ((status = mapping_load(&t.map, optarg)) != 0)
+				return status;
+			break;
+		case 'o':
+			t.object = optarg;
+			if (mapping_find(&t.map, optarg) == NULL) {
+				msg_warn("no mapping for Salesforce object \"%s\"", optarg);
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			break;
+		case 'q':
+			if (strcmp(optarg, "omit") == 0) {
+				t.queue = QUEUE_OMIT;
+			} else if (strcmp(optarg, "skip") == 0) {
+				t.queue = QUEUE_SKIP;
+			} else {
+				enum sfid_status st =
+				    sfid_normalize(optarg, strlen(optarg), t.queue_id, why);
+
+				if (st == SFID_INVALID || st == SFID_NULL ||
+				    strncmp(t.queue_id, "005", 3) != 0) {
+					msg_warn("--queue-owner takes omit, skip or a User id "
+					         "(005...)%s%s",
+					    st == SFID_INVALID ? ": " : "",
+					    st == SFID_INVALID ? why : "");
+					usage(stderr, MSI_EXIT_USAGE);
+				}
+				t.queue = QUEUE_ID;
+			}
+			break;
+		case 'r': t.rejects_name = optarg; break;
+		case 's': stats = 1; break;
+		case 'u': t.conv.utc_offset = parse_offset(optarg); break;
+		case 'V': printf("msi-transform %s\n", MSI_VERSION); return MSI_EXIT_OK;
+		case ':':
+			msg_warn("option %s needs an argument", argv[optind - 1]);
+			usage(stderr, MSI_EXIT_USAGE);
+			break;
+		default:
+			if (optopt != 0)
+				msg_warn("unknown option -%c", optopt);
+			else
+				msg_warn("unknown option %s", argv[optind - 1]);
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	files = argc > 0 ? argv : stdin_only;
+	mapping_prepare(&t.map);
+	if (t.rejects_name != NULL && (t.rejects = fopen(t.rejects_name, "w")) == NULL)
+		msg_fatal(MSI_EXIT_IO, "%s: %s", t.rejects_name, strerror(errno));
+
+	for (i = 0; files[i] != NULL && status == 0; i++)
+		status = transform_file(&t, files[i]);
+
+	if (fshut(stdout, "stdout") != 0 && status == 0)
+		status = MSI_EXIT_IO;
+	if (t.rejects != NULL && fshut(t.rejects, t.rejects_name) != 0 && status == 0)
+		status = MSI_EXIT_IO;
+	summary(&t, stderr, stats);
+	if (status == 0 && t.rejected > 0) {
+		msg_warn("records rejected: %lu, see %s", t.rejected, t.rejects_name);
+		status = MSI_EXIT_REJECTS;
+	}
+	jsonbuf_free(&t.out);
+	mapping_free(&t.map);
+	known_free(&t.known);
+	return status;
+}
