@@ -31,47 +31,74 @@ type_name(const json_t *v)
 	}
 }
 
+/* Whether a line (its line end already cut off) holds nothing but blanks. */
+static int
+blank(const char *line, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (line[i] != ' ' && line[i] != '\t')
+			return 0;
+	return 1;
+}
+
 /*
- * Reads the next non-blank line as a JSON object; *obj is a new reference.
- * A line may end in LF, CRLF or the end of input. Duplicate keys make the
- * line bad, as does anything but one object on it.
+ * Parses one line, its line end already cut off, as a JSON object; *obj is
+ * a new reference. Duplicate keys make the line bad, as does anything but
+ * one object on it; error then says why.
  */
-enum ndjson_result
-ndjson_read(struct ndjson_reader *r, json_t **obj)
+static enum ndjson_result
+parse(const char *line, size_t n, json_t **obj, char error[NDJSON_ERROR_SIZE])
 {
 	json_error_t jerr;
-	ssize_t n;
-	size_t i;
 	json_t *v;
 
 	*obj = NULL;
-	for (;;) {
-		errno = 0;
-		if ((n = getline(&r->buf, &r->size, r->fp)) < 0)
-			return ferror(r->fp) ? NDJSON_READERR : NDJSON_EOF;
-		r->line++;
-		while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
-			n--;
-		for (i = 0; i < (size_t)n; i++)
-			if (r->buf[i] != ' ' && r->buf[i] != '\t')
-				break;
-		if (i < (size_t)n)
-			break;
-	}
-	v = json_loadb(r->buf, (size_t)n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	v = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (v == NULL) {
-		snprintf(r->error, sizeof r->error, "invalid JSON at column %d: %s",
-		    jerr.column, jerr.text);
+		snprintf(error, NDJSON_ERROR_SIZE, "invalid JSON at column %d: %s", jerr.column,
+		    jerr.text);
 		return NDJSON_BADLINE;
 	}
 	if (!json_is_object(v)) {
-		snprintf(r->error, sizeof r->error, "expected a JSON object, found %s",
+		snprintf(error, NDJSON_ERROR_SIZE, "expected a JSON object, found %s",
 		    type_name(v));
 		json_decref(v);
 		return NDJSON_BADLINE;
 	}
 	*obj = v;
 	return NDJSON_OBJECT;
+}
+
+/* Cuts the line end, LF or CRLF, off a line of n bytes; returns the new length. */
+static size_t
+chomp(const char *line, size_t n)
+{
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+/*
+ * Reads the next non-blank line as a JSON object; *obj is a new reference.
+ * A line may end in LF, CRLF or the end of input.
+ */
+enum ndjson_result
+ndjson_read(struct ndjson_reader *r, json_t **obj)
+{
+	ssize_t got;
+	size_t n;
+
+	*obj = NULL;
+	do {
+		errno = 0;
+		if ((got = getline(&r->buf, &r->size, r->fp)) < 0)
+			return ferror(r->fp) ? NDJSON_READERR : NDJSON_EOF;
+		r->line++;
+		n = chomp(r->buf, (size_t)got);
+	} while (blank(r->buf, n));
+	return parse(r->buf, n, obj, r->error);
 }
 
 void

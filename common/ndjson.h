@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#define NDJSON_ERROR_SIZE 256
+
 struct ndjson_reader {
 	FILE *fp;
 	const char *name;   /* for messages: a file name or "<stdin>" */
