@@ -54,6 +54,24 @@ msg_at(const char *file, unsigned long line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * What getopt_long, run with opterr = 0 and a leading ':' in its option
+ * string, found wrong: ch is ':' for a missing argument, anything else
+ * for an unknown option. Reported with the program's short name.
+ */
+void
+msg_badopt(int ch, char *const argv[])
+{
+	extern int optind, optopt;
+
+	if (ch == ':')
+		msg_warn("option %s needs an argument", argv[optind - 1]);
+	else if (optopt != 0)
+		msg_warn("unknown option -%c", optopt);
+	else
+		msg_warn("unknown option %s", argv[optind - 1]);
+}
+
 void
 msg_fatal(int status, const char *fmt, ...)
 {

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "exitcode.h"
+#include "msg.h"
 #include "ndjson.h"
 
 void
@@ -62,8 +64,8 @@ parse(const char *line, size_t n, json_t **obj, char error[NDJSON_ERROR_SIZE])
 		return NDJSON_BADLINE;
 	}
 	if (!json_is_object(v)) {
-		snprintf(error, NDJSON_ERROR_SIZE, "expected a JSON object, found %s",
-		    type_name(v));
+		snprintf(
+		    error, NDJSON_ERROR_SIZE, "expected a JSON object, found %s", type_name(v));
 		json_decref(v);
 		return NDJSON_BADLINE;
 	}
@@ -118,4 +120,24 @@ ndjson_write(FILE *fp, const json_t *obj)
 	if (putc('\n', fp) == EOF)
 		return -1;
 	return ferror(fp) ? -1 : 0;
+}
+
+/*
+ * Writes obj (stolen: released here) as ndjson_write does. Returns 0, or
+ * MSI_EXIT_IO after "write error: NAME: why" when the write failed.
+ */
+int
+ndjson_emit(FILE *fp, const char *name, json_t *obj)
+{
+	int failed;
+
+	if (obj == NULL)
+		msg_fatal(MSI_EXIT_IO, "out of memory");
+	failed = ndjson_write(fp, obj);
+	json_decref(obj);
+	if (failed) {
+		msg_warn("write error: %s: %s", name, strerror(errno));
+		return MSI_EXIT_IO;
+	}
+	return 0;
 }

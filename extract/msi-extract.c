@@ -120,7 +120,6 @@ static int
 reject(struct extract *x, const struct csvin_row *row, const char *reason)
 {
 	json_t *rec, *raw;
-	int failed;
 
 	x->rejected++;
 	if (x->rejects == NULL) {
@@ -142,13 +141,7 @@ reject(struct extract *x, const struct csvin_row *row, const char *reason)
 	} else {
 		json_object_set_new(rec, "raw", raw);
 	}
-	failed = ndjson_write(x->rejects, rec);
-	json_decref(rec);
-	if (failed) {
-		msg_warn("write error: %s: %s", x->rejects_name, strerror(errno));
-		return MSI_EXIT_IO;
-	}
-	return 0;
+	return ndjson_emit(x->rejects, x->rejects_name, rec);
 }
 
 static int
@@ -327,16 +320,7 @@ main(int argc, char *argv[])
 		case 'r': x.rejects_name = optarg; break;
 		case 's': stats = 1; break;
 		case 'V': printf("msi-extract %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		case ':':
-			msg_warn("option %s needs an argument", argv[optind - 1]);
-			usage(stderr, MSI_EXIT_USAGE);
-			break;
-		default:
-			if (optopt != 0)
-				msg_warn("unknown option -%c", optopt);
-			else
-				msg_warn("unknown option %s", argv[optind - 1]);
-			usage(stderr, MSI_EXIT_USAGE);
+		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
 	argc -= optind;

@@ -364,7 +364,6 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 {
 	json_t *entry, *attrs;
 	char where[600] = "";
-	int failed;
 
 	attrs = rec ? json_object_get(rec, "attributes") : NULL;
 	if (json_is_string(json_object_get(attrs, "file")) &&
@@ -393,13 +392,7 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 		json_object_set_new(entry, "source", json_string(where));
 	if (rec != NULL)
 		json_object_set(entry, "record", rec);
-	failed = ndjson_write(t->rejects, entry);
-	json_decref(entry);
-	if (failed) {
-		msg_warn("write error: %s: %s", t->rejects_name, strerror(errno));
-		return MSI_EXIT_IO;
-	}
-	return 0;
+	return ndjson_emit(t->rejects, t->rejects_name, entry);
 }
 
 /* One input record: its object, then its Marketo record or the reason it has none. */
@@ -613,16 +606,7 @@ main(int argc, char *argv[])
 		case 's': stats = 1; break;
 		case 'u': t.conv.utc_offset = parse_offset(optarg); break;
 		case 'V': printf("msi-transform %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		case ':':
-			msg_warn("option %s needs an argument", argv[optind - 1]);
-			usage(stderr, MSI_EXIT_USAGE);
-			break;
-		default:
-			if (optopt != 0)
-				msg_warn("unknown option -%c", optopt);
-			else
-				msg_warn("unknown option %s", argv[optind - 1]);
-			usage(stderr, MSI_EXIT_USAGE);
+		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
 	argc -= optind;
