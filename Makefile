@@ -69,7 +69,7 @@ $(B)/.deps:
 	@$(MAKE) --no-print-directory deps
 	@mkdir -p $(B) && touch $@
 
-$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h) | $(B)/.deps
+$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h tests/marketo-sim/*.h) | $(B)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -88,13 +88,21 @@ TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/mapping.o \
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
 
+# The Marketo simulator the network stages are tested against.
+SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o
+SIM = $(B)/tests/marketo-sim/marketo-sim
+MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+
+$(SIM): $(SIM_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SIM_OBJ) $(LIB) $(DEP_LIBS) $(MHD_LIBS) -lpthread -lm
+
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
-check-build: $(BINS) $(UNIT_BINS)
+check-build: $(BINS) $(UNIT_BINS) $(SIM)
 
 # The suite three times: the normal build, the same under valgrind, then an
 # ASan + UBSan build of the same.

@@ -1,0 +1,775 @@
+/* store.c: the simulator's records, and the sync, query and describe calls on them. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim.h"
+
+struct field {
+	const char *name, *display, *type;
+	int length;    /* 0: none */
+	int updateable;
+};
+
+#define F(n, d, t, l) { n, d, t, l, 1 }
+#define RO(n, d, t, l) { n, d, t, l, 0 }
+
+static const struct field salesperson_fields[] = {
+	RO("id", "Marketo Id", "integer", 0), RO("createdAt", "Created At", "datetime", 0),
+	RO("updatedAt", "Updated At", "datetime", 0),
+	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+	F("email", "Email", "string", 255), F("firstName", "First Name", "string", 255),
+	F("lastName", "Last Name", "string", 255), { NULL, NULL, NULL, 0, 0 },
+};
+
+static const struct field company_fields[] = {
+	RO("id", "Id", "integer", 0), RO("createdAt", "Created At", "datetime", 0),
+	RO("updatedAt", "Updated At", "datetime", 0),
+	F("externalCompanyId", "External Company Id", "string", 100),
+	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+	F("company", "Company Name", "string", 255), F("website", "Website", "url", 255),
+	F("mainPhone", "Main Phone", "string", 255), F("industry", "Industry", "string", 255),
+	F("annualRevenue", "Annual Revenue", "currency", 0),
+	F("numberOfEmployees", "Num Employees", "integer", 0),
+	F("billingStreet", "Billing Address", "text", 0), F("billingCity", "Billing City", "string", 255),
+	F("billingState", "Billing State", "string", 255),
+	F("billingPostalCode", "Billing Postal Code", "string", 255),
+	F("billingCountry", "Billing Country", "string", 255), F("sicCode", "SIC Code", "string", 40),
+	F("site", "Site", "string", 255), { NULL, NULL, NULL, 0, 0 },
+};
+
+/* The MSI fields come last; the score field's name is a setting (relativeScore or relativeScoring). */
+static const struct field lead_fields[] = {
+	RO("id", "Id", "integer", 0), RO("createdAt", "Created At", "datetime", 0),
+	RO("updatedAt", "Updated At", "datetime", 0), F("email", "Email Address", "email", 255),
+	F("externalPersonId", "External Person Id", "string", 255),
+	F("externalCompanyId", "External Company Id", "string", 100),
+	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+	F("salutation", "Salutation", "string", 255), F("firstName", "First Name", "string", 255),
+	F("middleName", "Middle Name", "string", 255), F("lastName", "Last Name", "string", 255),
+	F("title", "Job Title", "string", 255), F("department", "Department", "string", 255),
+	F("phone", "Phone Number", "phone", 255), F("mobilePhone", "Mobile Phone Number", "phone", 255),
+	F("fax", "Fax Number", "phone", 255), F("address", "Address", "text", 0),
+	F("city", "City", "string", 255), F("state", "State", "string", 255),
+	F("postalCode", "Postal Code", "string", 255), F("country", "Country", "string", 255),
+	F("company", "Company Name", "string", 255), F("website", "Website", "url", 255),
+	F("industry", "Industry", "string", 255), F("annualRevenue", "Annual Revenue", "currency", 0),
+	F("numberOfEmployees", "Num Employees", "integer", 0),
+	F("leadSource", "Lead Source", "string", 255), F("leadStatus", "Lead Status", "string", 255),
+	F("leadScore", "Lead Score", "integer", 0), F("dateOfBirth", "Date of Birth", "date", 0),
+	F("mainPhone", "Main Phone", "string", 255), F("billingStreet", "Billing Address", "text", 0),
+	F("billingCity", "Billing City", "string", 255), F("billingState", "Billing State", "string", 255),
+	F("billingPostalCode", "Billing Postal Code", "string", 255),
+	F("billingCountry", "Billing Country", "string", 255),
+	F("sicCode", "SIC Code", "string", 40), F("site", "Site", "string", 255),
+	RO("msiLastInterestingMomentType", "Last Interesting Moment Type", "string", 100),
+	RO("msiLastInterestingMomentDate", "Last Interesting Moment Date", "datetime", 0),
+	RO("msiLastInterestingMomentDesc", "Last Interesting Moment Desc", "text", 255),
+	RO("msiLastInterestingMomentSource", "Last Interesting Moment Source", "string", 100),
+	RO("priority", "Priority", "integer", 0), RO("relativeUrgency", "Relative Urgency", "integer", 0),
+	RO("urgency", "Urgency", "float", 0), RO(NULL, "Relative Score", "integer", 0),
+	{ NULL, NULL, NULL, 0, 0 },
+};
+#define LEAD_SCORE_FIELD (sizeof lead_fields / sizeof lead_fields[0] - 2)
+
+static const struct field opportunity_fields[] = {
+	RO("marketoGUID", "Marketo GUID", "string", 36), RO("createdAt", "Created At", "datetime", 0),
+	RO("updatedAt", "Updated At", "datetime", 0),
+	F("externalOpportunityId", "External Opportunity Id", "string", 50),
+	F("externalCompanyId", "External Company Id", "string", 100),
+	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+	F("name", "Name", "string", 255), F("description", "Description", "string", 2000),
+	F("type", "Type", "string", 255), F("stage", "Stage", "string", 255),
+	F("amount", "Amount", "currency", 0), F("expectedRevenue", "Expected Revenue", "currency", 0),
+	F("closeDate", "Close Date", "date", 0), F("probability", "Probability", "integer", 0),
+	F("isClosed", "Is Closed", "boolean", 0), F("isWon", "Is Won", "boolean", 0),
+	F("fiscalYear", "Fiscal Year", "integer", 0), F("fiscalQuarter", "Fiscal Quarter", "integer", 0),
+	F("forecastCategory", "Forecast Category", "string", 255),
+	F("forecastCategoryName", "Forecast Category Name", "string", 255),
+	F("leadSource", "Lead Source", "string", 255), F("nextStep", "Next Step", "string", 255),
+	F("quantity", "Quantity", "float", 0), F("lastActivityDate", "Last Activity Date", "date", 0),
+	{ NULL, NULL, NULL, 0, 0 },
+};
+
+static const struct field role_fields[] = {
+	RO("marketoGUID", "Marketo GUID", "string", 36), RO("createdAt", "Created At", "datetime", 0),
+	RO("updatedAt", "Updated At", "datetime", 0),
+	F("externalOpportunityId", "External Opportunity Id", "string", 50),
+	F("leadId", "Lead Id", "integer", 0), F("role", "Role", "string", 255),
+	F("isPrimary", "Is Primary", "boolean", 0), { NULL, NULL, NULL, 0, 0 },
+};
+
+struct object {
+	const char *name;         /* as in describe */
+	const char *idfield;      /* id or marketoGUID */
+	const char *dedupe[3];
+	const struct field *fields;
+	int seq;                  /* results carry seq */
+	json_t *recs;             /* array of records */
+	json_t *index;            /* dedupe key -> position in recs */
+	long next;
+};
+
+static struct object objects[OBJ_COUNT] = {
+	{ "SalesPerson", "id", { "externalSalesPersonId" }, salesperson_fields, 1, 0, 0, 0 },
+	{ "Company", "id", { "externalCompanyId" }, company_fields, 1, 0, 0, 0 },
+	{ "API Lead", "id", { "email" }, lead_fields, 0, 0, 0, 0 },
+	{ "opportunity", "marketoGUID", { "externalOpportunityId" }, opportunity_fields, 1, 0, 0, 0 },
+	{ "opportunityRole", "marketoGUID", { "externalOpportunityId", "leadId", "role" },
+	    role_fields, 1, 0, 0, 0 },
+};
+
+/* Leads are also found by these, each a value -> array of lead ids. */
+static const char *const lead_keys[] = { "email", "externalPersonId", "externalCompanyId",
+	"externalSalesPersonId" };
+#define LEAD_KEYS 4
+static json_t *lead_index[LEAD_KEYS];
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct sim_config *config;
+
+const char *
+store_object_name(enum sim_object o)
+{
+	static const char *names[] = { "salesperson", "company", "lead", "opportunity", "role" };
+
+	return names[o];
+}
+
+void
+store_reset(void)
+{
+	int i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < OBJ_COUNT; i++) {
+		json_decref(objects[i].recs);
+		json_decref(objects[i].index);
+		objects[i].recs = json_array();
+		objects[i].index = json_object();
+		objects[i].next = 1;
+	}
+	for (i = 0; i < LEAD_KEYS; i++) {
+		json_decref(lead_index[i]);
+		lead_index[i] = json_object();
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void
+store_init(const struct sim_config *cfg)
+{
+	config = cfg;
+	store_reset();
+}
+
+static const char *
+field_name(const struct field *f)
+{
+	return f->name != NULL ? f->name : config->score_field;
+}
+
+/* The field's description, or NULL; a custom lead field gets a static one. */
+static const struct field *
+find_field(enum sim_object o, const char *name)
+{
+	static struct field custom = { NULL, "Custom", "string", 255, 1 };
+	const struct field *f;
+
+	for (f = objects[o].fields; f->display != NULL; f++)
+		if (strcmp(field_name(f), name) == 0)
+			return f;
+	if (o == OBJ_LEAD && json_object_get(config->custom_fields, name) != NULL) {
+		custom.type = json_string_value(json_object_get(config->custom_fields, name));
+		return &custom;
+	}
+	return NULL;
+}
+
+static void
+now(char buf[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+reason(const char *code, const char *fmt, const char *arg)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof msg, fmt, arg);
+	return json_pack("{s:s, s:s}", "code", code, "message", msg);
+}
+
+/* Whether v fits a field of this type; numbers may come as strings, as Adobe's examples send them. */
+static int
+fits(const char *type, json_t *v)
+{
+	const char *s;
+	char *end;
+
+	if (json_is_null(v))
+		return 1;
+	if (strcmp(type, "integer") == 0) {
+		if (json_is_integer(v))
+			return 1;
+		if (!json_is_string(v) || *(s = json_string_value(v)) == '\0')
+			return 0;
+		strtol(s, &end, 10);
+		return *end == '\0';
+	}
+	if (strcmp(type, "currency") == 0 || strcmp(type, "float") == 0) {
+		if (json_is_number(v))
+			return 1;
+		if (!json_is_string(v) || *(s = json_string_value(v)) == '\0')
+			return 0;
+		strtod(s, &end);
+		return *end == '\0';
+	}
+	if (strcmp(type, "boolean") == 0)
+		return json_is_boolean(v);
+	if (strcmp(type, "date") == 0) {
+		int y, m, d, n = 0;
+
+		return json_is_string(v) &&
+		    sscanf(json_string_value(v), "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 &&
+		    json_string_value(v)[n] == '\0';
+	}
+	if (strcmp(type, "datetime") == 0) {
+		int y, m, d;
+
+		return json_is_string(v) &&
+		    sscanf(json_string_value(v), "%4d-%2d-%2dT", &y, &m, &d) == 3;
+	}
+	return json_is_string(v);
+}
+
+/* A record's dedupe key, fields joined by a unit separator; NULL names the missing field. */
+static int
+dedupe_key(enum sim_object o, json_t *rec, char *key, size_t size, const char **missing)
+{
+	const char *const *d;
+	json_t *v;
+	size_t len = 0;
+	char part[128];
+
+	key[0] = '\0';
+	for (d = objects[o].dedupe; *d != NULL; d++) {
+		v = json_object_get(rec, *d);
+		if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0)) {
+			*missing = *d;
+			return -1;
+		}
+		if (json_is_integer(v))
+			snprintf(part, sizeof part, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else if (json_is_string(v))
+			snprintf(part, sizeof part, "%s", json_string_value(v));
+		else
+			snprintf(part, sizeof part, "?");
+		len += (size_t)snprintf(key + len, len < size ? size - len : 0, "%s%s",
+		    d == objects[o].dedupe ? "" : "\x1f", part);
+	}
+	return 0;
+}
+
+static void
+index_lead(json_t *lead, long id, int add)
+{
+	json_t *v, *ids;
+	size_t i, k;
+
+	for (k = 0; k < LEAD_KEYS; k++) {
+		if (!json_is_string(v = json_object_get(lead, lead_keys[k])))
+			continue;
+		ids = json_object_get(lead_index[k], json_string_value(v));
+		if (add) {
+			if (ids == NULL) {
+				ids = json_array();
+				json_object_set_new(lead_index[k], json_string_value(v), ids);
+			}
+			json_array_append_new(ids, json_integer(id));
+		} else if (ids != NULL) {
+			for (i = 0; i < json_array_size(ids); i++)
+				if (json_integer_value(json_array_get(ids, i)) == id)
+					json_array_remove(ids, i--);
+		}
+	}
+}
+
+/* Fills a new lead's MSI fields from its id, so that tests can predict them. */
+static void
+msi_defaults(json_t *lead, long id)
+{
+	static const char *types[] = { "Web", "Email", "Milestone", "Social" };
+	static const char *sources[] = { "Web page visit", "Email open", "Form fill", "Webinar" };
+	char date[32], desc[80];
+	time_t t = 1767225600 + id * 3600; /* 2026-01-01T00:00:00Z plus id hours */
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(desc, sizeof desc, "Visited the pricing page (lead %ld)", id);
+	json_object_set_new(lead, "msiLastInterestingMomentType", json_string(types[id % 4]));
+	json_object_set_new(lead, "msiLastInterestingMomentDate", json_string(date));
+	json_object_set_new(lead, "msiLastInterestingMomentDesc", json_string(desc));
+	json_object_set_new(lead, "msiLastInterestingMomentSource", json_string(sources[id % 4]));
+	json_object_set_new(lead, "priority", json_integer((id * 37) % 100));
+	json_object_set_new(lead, "relativeUrgency", json_integer((id * 13) % 100));
+	json_object_set_new(lead, "urgency", json_real((double)((id * 13) % 100) / 10));
+	json_object_set_new(lead, config->score_field, json_integer((id * 7) % 100));
+}
+
+/* The record a lead lookup finds: 1 and *pos, 0 none, -1 several. */
+static int
+find_lead(const char *field, json_t *value, size_t *pos)
+{
+	json_t *ids;
+	int k;
+
+	if (strcmp(field, "id") == 0) {
+		json_int_t id = json_integer_value(value);
+
+		if (!json_is_integer(value) || id < 1 || (size_t)id > json_array_size(objects[OBJ_LEAD].recs))
+			return 0;
+		*pos = (size_t)id - 1;
+		return 1;
+	}
+	for (k = 0; k < LEAD_KEYS && strcmp(lead_keys[k], field) != 0; k++)
+		;
+	if (k == LEAD_KEYS || !json_is_string(value) ||
+	    (ids = json_object_get(lead_index[k], json_string_value(value))) == NULL ||
+	    json_array_size(ids) == 0)
+		return 0;
+	if (json_array_size(ids) > 1)
+		return -1;
+	*pos = (size_t)json_integer_value(json_array_get(ids, 0)) - 1;
+	return 1;
+}
+
+/*
+ * One input record of a sync call; returns the result item. The checks
+ * and their codes are those of Adobe's documentation: unknown field 1006,
+ * wrong type 1001, read-only field or null name 1003, missing key 1002,
+ * the same key twice 1036, several matches 1007, not found 1004, exists
+ * 1005, unknown sales person 718.
+ */
+static json_t *
+sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, const char *lookup,
+    json_t *seen, size_t seq)
+{
+	struct object *ob = &objects[o];
+	json_t *item = json_object(), *reasons = NULL, *v, *stored;
+	const struct field *f;
+	const char *name, *missing = NULL;
+	char key[400], stamp[32], guid[40];
+	size_t pos = 0;
+	int found = 0, create;
+
+	if (ob->seq)
+		json_object_set_new(item, "seq", json_integer((json_int_t)seq));
+#define SKIP(code, fmt, arg) do { reasons = reason(code, fmt, arg); goto skipped; } while (0)
+	if (!json_is_object(rec))
+		SKIP("1003", "Invalid record%s", "");
+	json_object_foreach (rec, name, v) {
+		if ((f = find_field(o, name)) == NULL)
+			SKIP("1006", "Field '%s' not found", name);
+		if (!fits(f->type, v))
+			SKIP("1001", "Invalid value for field '%s'", name);
+		if (!f->updateable && strcmp(name, ob->idfield) != 0)
+			SKIP("1003", "Field '%s' is not updateable", name);
+	}
+	if (o == OBJ_OPPORTUNITY && json_is_null(json_object_get(rec, "name")))
+		SKIP("1003", "Value for field '%s' cannot be null", "name");
+	v = json_object_get(rec, "externalSalesPersonId");
+	if (o != OBJ_SALESPERSON && json_is_string(v) &&
+	    json_object_get(objects[OBJ_SALESPERSON].index, json_string_value(v)) == NULL)
+		SKIP("718", "ExternalSalesPersonID '%s' not found", json_string_value(v));
+
+	if (o == OBJ_LEAD) {
+		if ((v = json_object_get(rec, lookup)) == NULL || json_is_null(v))
+			SKIP("1002", "Value for lookup field '%s' not specified", lookup);
+		if (strcmp(action, "createDuplicate") != 0) {
+			found = find_lead(lookup, v, &pos);
+			if (found < 0)
+				SKIP("1007", "Multiple leads match the lookup field '%s'", lookup);
+		}
+	} else if (strcmp(by, "idField") == 0) {
+		if ((v = json_object_get(rec, ob->idfield)) == NULL)
+			SKIP("1002", "Value for field '%s' not specified", ob->idfield);
+		json_array_foreach (ob->recs, pos, stored)
+			if (json_equal(json_object_get(stored, ob->idfield), v))
+				break;
+		found = pos < json_array_size(ob->recs);
+	} else {
+		if (dedupe_key(o, rec, key, sizeof key, &missing) != 0)
+			SKIP("1002", "Value for required field '%s' not specified", missing);
+		if (json_object_get(seen, key) != NULL)
+			SKIP("1036", "Duplicate value of '%s' in the same request", ob->dedupe[0]);
+		json_object_set_new(seen, key, json_true());
+		if ((v = json_object_get(ob->index, key)) != NULL) {
+			found = 1;
+			pos = (size_t)json_integer_value(v);
+		}
+	}
+	if (o == OBJ_ROLE) {
+		v = json_object_get(rec, "externalOpportunityId");
+		if (!json_is_string(v) ||
+		    json_object_get(objects[OBJ_OPPORTUNITY].index, json_string_value(v)) == NULL)
+			SKIP("1004", "Opportunity '%s' not found",
+			    json_is_string(v) ? json_string_value(v) : "");
+		v = json_object_get(rec, "leadId");
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    (size_t)json_integer_value(v) > json_array_size(objects[OBJ_LEAD].recs))
+			SKIP("1004", "Lead '%s' not found", "leadId");
+	}
+	create = !found;
+	if (o == OBJ_LEAD && !found && strcmp(lookup, "id") == 0)
+		SKIP("1004", "Lead %s not found", "id");
+	if (found && strcmp(action, "createOnly") == 0)
+		SKIP("1005", "%s already exists", ob->name);
+	if (!found && strcmp(action, "updateOnly") == 0)
+		SKIP("1004", "%s not found", ob->name);
+	if (create && o == OBJ_OPPORTUNITY && json_object_get(rec, "name") == NULL)
+		SKIP("1002", "Value for required field '%s' not specified", "name");
+
+	now(stamp);
+	if (create) {
+		long id = ob->next++;
+
+		stored = json_object();
+		if (strcmp(ob->idfield, "id") == 0) {
+			json_object_set_new(stored, "id", json_integer(id));
+		} else {
+			snprintf(guid, sizeof guid, "%08lx-0000-4000-8000-%012lx", (long)o, id);
+			json_object_set_new(stored, "marketoGUID", json_string(guid));
+		}
+		json_object_set_new(stored, "createdAt", json_string(stamp));
+		json_object_update(stored, rec);
+		if (o == OBJ_LEAD) {
+			json_object_set_new(stored, "id", json_integer(id));
+			msi_defaults(stored, id);
+		}
+		json_object_set_new(stored, "updatedAt", json_string(stamp));
+		pos = json_array_size(ob->recs);
+		json_array_append_new(ob->recs, stored);
+		if (o == OBJ_LEAD)
+			index_lead(stored, id, 1);
+		else if (dedupe_key(o, stored, key, sizeof key, &missing) == 0)
+			json_object_set_new(ob->index, key, json_integer((json_int_t)pos));
+	} else {
+		stored = json_array_get(ob->recs, pos);
+		if (o == OBJ_LEAD)
+			index_lead(stored, (long)pos + 1, 0);
+		json_object_update(stored, rec);
+		json_object_set_new(stored, "updatedAt", json_string(stamp));
+		if (o == OBJ_LEAD)
+			index_lead(stored, (long)pos + 1, 1);
+	}
+	json_object_set_new(item, "status", json_string(create ? "created" : "updated"));
+	json_object_set(item, ob->idfield, json_object_get(stored, ob->idfield));
+	return item;
+skipped:
+	json_object_set_new(item, "status", json_string("skipped"));
+	json_object_set_new(item, "reasons", json_pack("[o]", reasons));
+	return item;
+#undef SKIP
+}
+
+static int
+one_of(const char *s, const char *const *allowed)
+{
+	for (; *allowed != NULL; allowed++)
+		if (strcmp(s, *allowed) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+fail(struct sim_answer *a, const char *code, const char *msg)
+{
+	a->code = code;
+	snprintf(a->message, sizeof a->message, "%s", msg);
+	return -1;
+}
+
+/* A sync call; returns 0 with a->result, or -1 with a call-level error. */
+int
+store_sync(enum sim_object o, json_t *body, struct sim_answer *a)
+{
+	static const char *const actions[] = { "createOnly", "updateOnly", "createOrUpdate", NULL };
+	static const char *const lead_actions[] = { "createOnly", "updateOnly", "createOrUpdate",
+		"createDuplicate", NULL };
+	static const char *const dedupes[] = { "dedupeFields", "idField", NULL };
+	const char *action = "createOrUpdate", *by = "dedupeFields", *lookup = "email";
+	json_t *input = json_object_get(body, "input"), *v, *seen;
+	const char *lookups[4] = { "email", "id", NULL, NULL };
+	size_t i;
+
+	memset(a, 0, sizeof *a);
+	if (!json_is_object(body) || !json_is_array(input))
+		return fail(a, "1003", "Field 'input' is required and must be an array");
+	if (json_array_size(input) > 300)
+		return fail(a, "1003", "Batch size cannot exceed 300 records");
+	if ((v = json_object_get(body, "action")) != NULL) {
+		action = json_string_value(v);
+		if (action == NULL || !one_of(action, o == OBJ_LEAD ? lead_actions : actions))
+			return fail(a, "1003", "Invalid action");
+	}
+	if (o != OBJ_LEAD && (v = json_object_get(body, "dedupeBy")) != NULL) {
+		by = json_string_value(v);
+		if (by == NULL || !one_of(by, dedupes))
+			return fail(a, "1003", "Invalid dedupeBy");
+	}
+	if (o == OBJ_LEAD && (v = json_object_get(body, "lookupField")) != NULL) {
+		if (config->person_lookup)
+			lookups[2] = "externalPersonId";
+		lookup = json_string_value(v);
+		if (lookup == NULL || !one_of(lookup, lookups))
+			return fail(a, "1003", "Invalid lookupField");
+	}
+	a->result = json_array();
+	seen = json_object();
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < json_array_size(input); i++)
+		json_array_append_new(a->result,
+		    sync_one(o, json_array_get(input, i), action, by, lookup, seen, i));
+	pthread_mutex_unlock(&lock);
+	json_decref(seen);
+	return 0;
+}
+
+/* A lead as a query returns it: its id and the fields asked for. */
+static json_t *
+lead_view(json_t *lead, char **fields, size_t nfields)
+{
+	json_t *out = json_object(), *v;
+	size_t i;
+
+	json_object_set(out, "id", json_object_get(lead, "id"));
+	for (i = 0; i < nfields; i++) {
+		v = json_object_get(lead, fields[i]);
+		json_object_set_new(out, fields[i], v ? json_incref(v) : json_null());
+	}
+	return out;
+}
+
+static size_t
+split(char *s, char **parts, size_t max)
+{
+	size_t n = 0;
+	char *p;
+
+	for (p = strtok(s, ","); p != NULL; p = strtok(NULL, ","))
+		if (n < max + 1)
+			parts[n++] = p;
+	return n;
+}
+
+/* GET /rest/v1/leads.json: returns 0 with a->result, or -1 with a call-level error. */
+int
+store_query_leads(const char *filter_type, const char *filter_values, const char *fields,
+    const char *batch_size, const char *page_token, struct sim_answer *a)
+{
+	static const char *const types[] = { "id", "email", "externalPersonId", "externalCompanyId",
+		"externalSalesPersonId", NULL };
+	char *values = NULL, *want = NULL, *value[302], *field[200], token[32];
+	size_t nvalues, nfields, i, k, start = 0, batch = 300, total;
+	json_t *matches, *ids, *v;
+	long n;
+	int status = -1;
+
+	memset(a, 0, sizeof *a);
+	if (filter_type == NULL || filter_values == NULL)
+		return fail(a, "1003", "filterType and filterValues are required");
+	if (!one_of(filter_type, types))
+		return fail(a, "1003", "Invalid filterType");
+	if (batch_size != NULL) {
+		n = strtol(batch_size, NULL, 10);
+		if (n < 1 || n > 300)
+			return fail(a, "1003", "Invalid batchSize");
+		batch = (size_t)n;
+	}
+	if (page_token != NULL && sscanf(page_token, "SIMPAGE%zu", &start) != 1)
+		return fail(a, "1003", "Invalid nextPageToken");
+	values = strdup(filter_values);
+	want = strdup(fields ? fields : "email,updatedAt,createdAt,firstName,lastName");
+	if ((nvalues = split(values, value, 300)) > 300) {
+		fail(a, "1003", "filterValues cannot exceed 300 values");
+		goto out;
+	}
+	nfields = split(want, field, 199);
+	for (i = 0; i < nfields; i++) {
+		if (strcmp(field[i], "id") != 0 && find_field(OBJ_LEAD, field[i]) == NULL) {
+			a->code = "1006";
+			snprintf(a->message, sizeof a->message, "Field '%s' not found", field[i]);
+			goto out;
+		}
+	}
+	matches = json_array();
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nvalues; i++) {
+		if (strcmp(filter_type, "id") == 0) {
+			n = strtol(value[i], NULL, 10);
+			if (n >= 1 && (size_t)n <= json_array_size(objects[OBJ_LEAD].recs))
+				json_array_append_new(matches, json_integer(n));
+			continue;
+		}
+		for (k = 0; k < LEAD_KEYS && strcmp(lead_keys[k], filter_type) != 0; k++)
+			;
+		if ((ids = json_object_get(lead_index[k], value[i])) != NULL)
+			json_array_extend(matches, ids);
+	}
+	total = json_array_size(matches);
+	if (total > 1000) {
+		pthread_mutex_unlock(&lock);
+		json_decref(matches);
+		fail(a, "1003", "The query matches more than 1000 leads");
+		goto out;
+	}
+	a->result = json_array();
+	for (i = start; i < total && i < start + batch; i++) {
+		v = json_array_get(objects[OBJ_LEAD].recs,
+		    (size_t)json_integer_value(json_array_get(matches, i)) - 1);
+		json_array_append_new(a->result, lead_view(v, field, nfields));
+	}
+	pthread_mutex_unlock(&lock);
+	json_decref(matches);
+	if (start + batch < total) {
+		snprintf(token, sizeof token, "SIMPAGE%zu", start + batch);
+		a->extra = json_pack("{s:s}", "nextPageToken", token);
+	}
+	status = 0;
+out:
+	free(values);
+	free(want);
+	return status;
+}
+
+void
+store_describe(enum sim_object o, struct sim_answer *a)
+{
+	const struct field *f;
+	json_t *fields = json_array(), *desc, *searchable, *fj;
+	const char *key, *type;
+	size_t i;
+
+	memset(a, 0, sizeof *a);
+	for (f = objects[o].fields; f->display != NULL; f++) {
+		fj = json_pack("{s:s, s:s, s:s}", "name", field_name(f), "displayName", f->display,
+		    "dataType", f->type);
+		if (f->length > 0)
+			json_object_set_new(fj, "length", json_integer(f->length));
+		json_object_set_new(fj, "updateable", json_boolean(f->updateable));
+		if (o == OBJ_LEAD)
+			json_object_set_new(fj, "crmManaged", json_false());
+		json_array_append_new(fields, fj);
+	}
+	if (o == OBJ_LEAD) {
+		json_object_foreach (config->custom_fields, key, fj) {
+			type = json_string_value(fj);
+			json_array_append_new(fields, json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", key,
+			    "displayName", key, "dataType", type, "updateable", 1, "crmManaged", 0));
+		}
+		searchable = json_pack("[[s], [s], [s], [s]]", "email", "id", "externalCompanyId",
+		    "externalSalesPersonId");
+		if (config->person_lookup)
+			json_array_append_new(searchable, json_pack("[s]", "externalPersonId"));
+		desc = json_pack("{s:s, s:o, s:o}", "name", "API Lead", "searchableFields", searchable,
+		    "fields", fields);
+	} else {
+		searchable = json_array();
+		json_array_append_new(searchable, json_pack("[s]", objects[o].dedupe[0]));
+		json_array_append_new(searchable, json_pack("[s]", objects[o].idfield));
+		desc = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "name", objects[o].name,
+		    "createdAt", "2026-01-01T00:00:00Z", "updatedAt", "2026-01-01T00:00:00Z", "idField",
+		    objects[o].idfield, "dedupeFields", json_array(), "searchableFields", searchable,
+		    "fields", fields);
+		for (i = 0; objects[o].dedupe[i] != NULL && i < 3; i++)
+			json_array_append_new(json_object_get(desc, "dedupeFields"),
+			    json_string(objects[o].dedupe[i]));
+	}
+	a->result = json_pack("[o]", desc);
+}
+
+/* Admin: sets MSI fields of a lead found by id or externalPersonId. */
+int
+store_set_msi(json_t *body, char *why, size_t whysize)
+{
+	static const char *const msi[] = { "msiLastInterestingMomentType",
+		"msiLastInterestingMomentDate", "msiLastInterestingMomentDesc",
+		"msiLastInterestingMomentSource", "priority", "relativeUrgency", "urgency", NULL };
+	json_t *fields = json_object_get(body, "fields"), *v;
+	const char *name;
+	size_t pos;
+	int r;
+
+	if (!json_is_object(fields)) {
+		snprintf(why, whysize, "expected {\"id\" or \"externalPersonId\", \"fields\":{...}}");
+		return -1;
+	}
+	json_object_foreach (fields, name, v) {
+		if (!one_of(name, msi) && strcmp(name, config->score_field) != 0) {
+			snprintf(why, whysize, "%s is not an MSI field", name);
+			return -1;
+		}
+	}
+	pthread_mutex_lock(&lock);
+	if ((v = json_object_get(body, "id")) != NULL)
+		r = find_lead("id", v, &pos);
+	else
+		r = find_lead("externalPersonId", json_object_get(body, "externalPersonId"), &pos);
+	if (r == 1)
+		json_object_update(json_array_get(objects[OBJ_LEAD].recs, pos), fields);
+	pthread_mutex_unlock(&lock);
+	if (r != 1)
+		snprintf(why, whysize, r == 0 ? "no such lead" : "several leads match");
+	return r == 1 ? 0 : -1;
+}
+
+json_t *
+store_counts(void)
+{
+	json_t *counts = json_object();
+	int i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < OBJ_COUNT; i++)
+		json_object_set_new(counts, store_object_name((enum sim_object)i),
+		    json_integer((json_int_t)json_array_size(objects[i].recs)));
+	pthread_mutex_unlock(&lock);
+	return counts;
+}
+
+/* Every stored record as NDJSON: {"object":"lead","record":{...}}. */
+char *
+store_dump(size_t *len)
+{
+	char *buf = NULL, *line;
+	size_t size = 0, i;
+	FILE *fp = open_memstream(&buf, &size);
+	json_t *rec;
+	int o;
+
+	pthread_mutex_lock(&lock);
+	for (o = 0; o < OBJ_COUNT; o++) {
+		json_array_foreach (objects[o].recs, i, rec) {
+			json_t *line_obj = json_pack("{s:s, s:O}", "object",
+			    store_object_name((enum sim_object)o), "record", rec);
+
+			line = json_dumps(line_obj, JSON_COMPACT);
+			fprintf(fp, "%s\n", line);
+			free(line);
+			json_decref(line_obj);
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	fclose(fp);
+	*len = size;
+	return buf;
+}
