@@ -93,6 +93,11 @@ SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o
 SIM = $(B)/tests/marketo-sim/marketo-sim
 MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
+OACHECK = $(B)/tests/marketo-sim/oacheck
+
+$(OACHECK): $(B)/tests/marketo-sim/oacheck.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(DEP_LIBS)
+
 $(SIM): $(SIM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SIM_OBJ) $(LIB) $(DEP_LIBS) $(MHD_LIBS) -lpthread -lm
 
@@ -102,7 +107,7 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
-check-build: $(BINS) $(UNIT_BINS) $(SIM)
+check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK)
 
 # The suite three times: the normal build, the same under valgrind, then an
 # ASan + UBSan build of the same.

@@ -11,6 +11,8 @@
 #   expected.err  expected standard error (default: empty)
 #   status        expected exit status (default: 0)
 #   expected.F    expected contents of a file F the tool writes
+# A cmd script can start a Marketo simulator with tests/marketo-sim/lib.sh
+# (". "$MSI_TESTS/marketo-sim/lib.sh"").
 # Every other file in the folder is there, in the working folder, for the tool
 # to read. The last line of output is "N passed, N failed".
 set -eu
@@ -21,8 +23,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$PATH
-export PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/tests/marketo-sim:$PATH
+MSI_TESTS=$top/tests
+export PATH MSI_TESTS
 
 # Under valgrind, wrappers of the same names come first on PATH; any error,
 # leaks included, becomes exit status 99, which no case expects.

@@ -396,10 +396,19 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		    strcmp(code, "601") == 0 ? "Access token invalid" : "Access token expired");
 	if (fault >= F601 && fault <= F611)
 		return send_error(c, call, fault_names[fault], fault_messages[fault]);
-	if ((code = check_limits(rq)) != NULL)
-		return send_error(c, call, code, strcmp(code, "607") == 0 ? "Daily quota reached" :
-		    strcmp(code, "606") == 0 ? "Max rate limit '100' exceeded with in '20' secs" :
-		    "Max concurrent requests '10' exceeded");
+	if ((code = check_limits(rq)) != NULL) {
+		char msg[120];
+
+		if (strcmp(code, "607") == 0)
+			snprintf(msg, sizeof msg, "Daily quota reached");
+		else if (strcmp(code, "606") == 0)
+			snprintf(msg, sizeof msg, "Max rate limit '%ld' exceeded with in '%g' secs",
+			    opt.window_calls, opt.window);
+		else
+			snprintf(msg, sizeof msg, "Max concurrent requests '%ld' exceeded",
+			    opt.max_concurrent);
+		return send_error(c, call, code, msg);
+	}
 	if (opt.latency_ms > 0)
 		usleep((useconds_t)opt.latency_ms * 1000);
 

@@ -104,7 +104,7 @@ static const struct field role_fields[] = {
 struct object {
 	const char *name;         /* as in describe */
 	const char *idfield;      /* id or marketoGUID */
-	const char *dedupe[3];
+	const char *dedupe[4];    /* NULL-terminated */
 	const struct field *fields;
 	int seq;                  /* results carry seq */
 	json_t *recs;             /* array of records */
@@ -376,12 +376,16 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 #define SKIP(code, fmt, arg) do { reasons = reason(code, fmt, arg); goto skipped; } while (0)
 	if (!json_is_object(rec))
 		SKIP("1003", "Invalid record%s", "");
+	/* The id field finds a record (dedupeBy idField, lookupField id); it is never written. */
 	json_object_foreach (rec, name, v) {
+		int finds = strcmp(name, ob->idfield) == 0 &&
+		    (strcmp(by, "idField") == 0 || (o == OBJ_LEAD && strcmp(lookup, "id") == 0));
+
 		if ((f = find_field(o, name)) == NULL)
 			SKIP("1006", "Field '%s' not found", name);
 		if (!fits(f->type, v))
 			SKIP("1001", "Invalid value for field '%s'", name);
-		if (!f->updateable && strcmp(name, ob->idfield) != 0)
+		if (!f->updateable && !finds)
 			SKIP("1003", "Field '%s' is not updateable", name);
 	}
 	if (o == OBJ_OPPORTUNITY && json_is_null(json_object_get(rec, "name")))
@@ -429,8 +433,8 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 			SKIP("1004", "Lead '%s' not found", "leadId");
 	}
 	create = !found;
-	if (o == OBJ_LEAD && !found && strcmp(lookup, "id") == 0)
-		SKIP("1004", "Lead %s not found", "id");
+	if (!found && (strcmp(by, "idField") == 0 || (o == OBJ_LEAD && strcmp(lookup, "id") == 0)))
+		SKIP("1004", "%s not found", ob->name); /* an id cannot be created */
 	if (found && strcmp(action, "createOnly") == 0)
 		SKIP("1005", "%s already exists", ob->name);
 	if (!found && strcmp(action, "updateOnly") == 0)
@@ -451,10 +455,8 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 		}
 		json_object_set_new(stored, "createdAt", json_string(stamp));
 		json_object_update(stored, rec);
-		if (o == OBJ_LEAD) {
-			json_object_set_new(stored, "id", json_integer(id));
+		if (o == OBJ_LEAD)
 			msi_defaults(stored, id);
-		}
 		json_object_set_new(stored, "updatedAt", json_string(stamp));
 		pos = json_array_size(ob->recs);
 		json_array_append_new(ob->recs, stored);
@@ -686,10 +688,13 @@ store_describe(enum sim_object o, struct sim_answer *a)
 		searchable = json_array();
 		json_array_append_new(searchable, json_pack("[s]", objects[o].dedupe[0]));
 		json_array_append_new(searchable, json_pack("[s]", objects[o].idfield));
-		desc = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "name", objects[o].name,
+		/* Adobe's examples show less; its OpenAPI file requires all of these. */
+		desc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:[], s:s, s:s}",
+		    "name", objects[o].name, "apiName", store_object_name(o), "displayName",
+		    objects[o].name, "pluralName", objects[o].name, "description", objects[o].name,
 		    "createdAt", "2026-01-01T00:00:00Z", "updatedAt", "2026-01-01T00:00:00Z", "idField",
 		    objects[o].idfield, "dedupeFields", json_array(), "searchableFields", searchable,
-		    "fields", fields);
+		    "fields", fields, "relationships", "status", "approved", "version", "approved");
 		for (i = 0; objects[o].dedupe[i] != NULL && i < 3; i++)
 			json_array_append_new(json_object_get(desc, "dedupeFields"),
 			    json_string(objects[o].dedupe[i]));
