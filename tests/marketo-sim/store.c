@@ -129,6 +129,7 @@ static json_t *lead_index[LEAD_KEYS];
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct sim_config *config;
+static json_t *field_index[OBJ_COUNT]; /* field name -> position in the object's fields */
 
 const char *
 store_object_name(enum sim_object o)
@@ -158,10 +159,21 @@ store_reset(void)
 	pthread_mutex_unlock(&lock);
 }
 
+static const char *field_name(const struct field *f);
+
 void
 store_init(const struct sim_config *cfg)
 {
+	const struct field *f;
+	int o;
+
 	config = cfg;
+	for (o = 0; o < OBJ_COUNT; o++) {
+		field_index[o] = json_object();
+		for (f = objects[o].fields; f->display != NULL; f++)
+			json_object_set_new(field_index[o], field_name(f),
+			    json_integer(f - objects[o].fields));
+	}
 	store_reset();
 }
 
@@ -176,11 +188,10 @@ static const struct field *
 find_field(enum sim_object o, const char *name)
 {
 	static struct field custom = { NULL, "Custom", "string", 255, 1 };
-	const struct field *f;
+	json_t *at = json_object_get(field_index[o], name);
 
-	for (f = objects[o].fields; f->display != NULL; f++)
-		if (strcmp(field_name(f), name) == 0)
-			return f;
+	if (at != NULL)
+		return &objects[o].fields[json_integer_value(at)];
 	if (o == OBJ_LEAD && json_object_get(config->custom_fields, name) != NULL) {
 		custom.type = json_string_value(json_object_get(config->custom_fields, name));
 		return &custom;
