@@ -372,13 +372,13 @@ find_lead(const char *field, json_t *value, size_t *pos)
  */
 static json_t *
 sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, const char *lookup,
-    json_t *seen, size_t seq)
+    json_t *seen, size_t seq, const char *stamp)
 {
 	struct object *ob = &objects[o];
 	json_t *item = json_object(), *reasons = NULL, *v, *stored;
 	const struct field *f;
 	const char *name, *missing = NULL;
-	char key[400], stamp[32], guid[40];
+	char key[400], guid[40];
 	size_t pos = 0;
 	int found = 0, create;
 
@@ -453,7 +453,6 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 	if (create && o == OBJ_OPPORTUNITY && json_object_get(rec, "name") == NULL)
 		SKIP("1002", "Value for required field '%s' not specified", "name");
 
-	now(stamp);
 	if (create) {
 		long id = ob->next++;
 
@@ -476,12 +475,18 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 		else if (dedupe_key(o, stored, key, sizeof key, &missing) == 0)
 			json_object_set_new(ob->index, key, json_integer((json_int_t)pos));
 	} else {
+		int reindex = 0, k;
+
 		stored = json_array_get(ob->recs, pos);
-		if (o == OBJ_LEAD)
+		for (k = 0; o == OBJ_LEAD && k < LEAD_KEYS; k++)
+			if ((v = json_object_get(rec, lead_keys[k])) != NULL &&
+			    !json_equal(v, json_object_get(stored, lead_keys[k])))
+				reindex = 1;
+		if (reindex)
 			index_lead(stored, (long)pos + 1, 0);
 		json_object_update(stored, rec);
 		json_object_set_new(stored, "updatedAt", json_string(stamp));
-		if (o == OBJ_LEAD)
+		if (reindex)
 			index_lead(stored, (long)pos + 1, 1);
 	}
 	json_object_set_new(item, "status", json_string(create ? "created" : "updated"));
@@ -522,6 +527,7 @@ store_sync(enum sim_object o, json_t *body, struct sim_answer *a)
 	const char *action = "createOrUpdate", *by = "dedupeFields", *lookup = "email";
 	json_t *input = json_object_get(body, "input"), *v, *seen;
 	const char *lookups[4] = { "email", "id", NULL, NULL };
+	char stamp[32];
 	size_t i;
 
 	memset(a, 0, sizeof *a);
@@ -548,10 +554,11 @@ store_sync(enum sim_object o, json_t *body, struct sim_answer *a)
 	}
 	a->result = json_array();
 	seen = json_object();
+	now(stamp);
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < json_array_size(input); i++)
 		json_array_append_new(a->result,
-		    sync_one(o, json_array_get(input, i), action, by, lookup, seen, i));
+		    sync_one(o, json_array_get(input, i), action, by, lookup, seen, i, stamp));
 	pthread_mutex_unlock(&lock);
 	json_decref(seen);
 	return 0;
