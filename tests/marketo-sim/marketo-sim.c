@@ -20,20 +20,20 @@
 #include "jsonbuf.h"
 #include "sim.h"
 
-#define MAX_BODY (1024 * 1024)
-#define MAX_URL 8192
+#define MAX_BODY   (1024 * 1024)
+#define MAX_URL    8192
 #define MAX_FAULTS 32
 
 enum fault_kind { F601, F602, F604, F608, F611, F502, F503, FDROP, FSLOW, FAULT_KINDS };
-static const char *const fault_names[FAULT_KINDS] = { "601", "602", "604", "608", "611", "502",
-	"503", "drop", "slow" };
-static const char *const fault_messages[] = { "Access token invalid", "Access token expired",
-	"Operation timed out", "API Temporarily Unavailable", "System error" };
+static const char *const fault_names[FAULT_KINDS] = {
+    "601", "602", "604", "608", "611", "502", "503", "drop", "slow"};
+static const char *const fault_messages[] = {"Access token invalid", "Access token expired",
+    "Operation timed out", "API Temporarily Unavailable", "System error"};
 
 struct fault {
 	enum fault_kind kind;
-	long at;       /* a call number, or 0 */
-	double rate;   /* a share of calls, when at is 0 */
+	long at;     /* a call number, or 0 */
+	double rate; /* a share of calls, when at is 0 */
 };
 
 static struct {
@@ -52,24 +52,24 @@ static struct {
 	int nfaults;
 	unsigned seed;
 	struct sim_config store;
-} opt = { 0, NULL, "127.0.0.1", "sim-client", "sim-secret", 3600, 100, 20, 10, 50000, 20, 65000,
-	{ { 0, 0, 0 } }, 0, 1, { "relativeScore", 1, NULL } };
+} opt = {0, NULL, "127.0.0.1", "sim-client", "sim-secret", 3600, 100, 20, 10, 50000, 20, 65000,
+    {{0, 0, 0}}, 0, 1, {"relativeScore", 1, NULL}};
 
 /* Everything counted, under one lock. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
-	long calls;                /* REST calls received */
-	long accepted;             /* calls that passed the limits: the quota's count */
+	long calls;    /* REST calls received */
+	long accepted; /* calls that passed the limits: the quota's count */
 	json_t *per_endpoint;
 	long refused606, refused615, refused607;
 	long in_flight, max_in_flight;
 	long token_requests;
 	long faults;
-	double *window_times;      /* ring of accepted calls' times */
+	double *window_times; /* ring of accepted calls' times */
 	long window_head, window_len;
 	char token[33];
 	double token_expiry;
-	json_t *old_tokens;        /* token -> expiry */
+	json_t *old_tokens; /* token -> expiry */
 	unsigned long rng;
 } st;
 
@@ -95,7 +95,7 @@ next_random(void)
 struct request {
 	struct jsonbuf body;
 	int too_large;
-	long call;                 /* its REST call number, once counted */
+	long call; /* its REST call number, once counted */
 	int counted_in_flight;
 };
 
@@ -110,6 +110,13 @@ send_text(struct MHD_Connection *c, unsigned status, const char *type, char *tex
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* An HTTP-level answer (413, 414, 502, 503): a short HTML page, as gateways send. */
+static enum MHD_Result
+send_html(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	return send_text(c, status, "text/html", strdup(text), strlen(text));
 }
 
 static enum MHD_Result
@@ -130,12 +137,12 @@ send_answer(struct MHD_Connection *c, long call, struct sim_answer *a)
 
 	snprintf(rid, sizeof rid, "%lx#sim%lx", call, call * 2654435761UL % 0xfffff);
 	if (a->code != NULL) {
-		body = json_pack("{s:s, s:b, s:[{s:s, s:s}], s:[]}", "requestId", rid, "success", 0,
-		    "errors", "code", a->code, "message", a->message, "warnings");
+		body = json_pack("{s:s, s:b, s:[{s:s, s:s}], s:[]}", "requestId", rid,
+		    "success", 0, "errors", "code", a->code, "message", a->message, "warnings");
 		json_decref(a->result);
 	} else {
-		body = json_pack("{s:s, s:b, s:o, s:[]}", "requestId", rid, "success", 1, "result",
-		    a->result ? a->result : json_array(), "warnings");
+		body = json_pack("{s:s, s:b, s:o, s:[]}", "requestId", rid, "success", 1,
+		    "result", a->result ? a->result : json_array(), "warnings");
 	}
 	if (a->extra != NULL) {
 		json_object_update(body, a->extra);
@@ -186,7 +193,7 @@ form_params(struct request *rq)
 			if (*p == '+')
 				*q = ' ';
 			else if (*p == '%' && p[1] && p[2]) {
-				char hex[3] = { p[1], p[2], 0 };
+				char hex[3] = {p[1], p[2], 0};
 
 				*q = (char)strtol(hex, NULL, 16);
 				p += 2;
@@ -204,7 +211,7 @@ static enum MHD_Result
 identity(struct MHD_Connection *c, struct request *rq)
 {
 	const char *grant = arg(c, "grant_type"), *id = arg(c, "client_id"),
-		   *secret = arg(c, "client_secret");
+	           *secret = arg(c, "client_secret");
 	json_t *form = form_params(rq), *answer;
 	double now = clock_now();
 	long remaining;
@@ -220,17 +227,21 @@ identity(struct MHD_Connection *c, struct request *rq)
 	pthread_mutex_lock(&lock);
 	st.token_requests++;
 	if (grant == NULL || strcmp(grant, "client_credentials") != 0 || id == NULL ||
-	    secret == NULL || strcmp(id, opt.client_id) != 0 || strcmp(secret, opt.client_secret) != 0) {
+	    secret == NULL || strcmp(id, opt.client_id) != 0 ||
+	    strcmp(secret, opt.client_secret) != 0) {
 		pthread_mutex_unlock(&lock);
 		json_decref(form);
-		return send_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{s:s, s:s}", "error",
-		    "unauthorized", "error_description", "Bad client credentials"));
+		return send_json(c, MHD_HTTP_UNAUTHORIZED,
+		    json_pack("{s:s, s:s}", "error", "unauthorized", "error_description",
+		        "Bad client credentials"));
 	}
 	json_decref(form);
 	if (st.token[0] == '\0' || now >= st.token_expiry) {
 		if (st.token[0] != '\0')
-			json_object_set_new(st.old_tokens, st.token, json_real(st.token_expiry));
-		if ((fp = fopen("/dev/urandom", "r")) == NULL || fread(st.token, 1, 16, fp) != 16) {
+			json_object_set_new(
+			    st.old_tokens, st.token, json_real(st.token_expiry));
+		if ((fp = fopen("/dev/urandom", "r")) == NULL ||
+		    fread(st.token, 1, 16, fp) != 16) {
 			for (i = 0; i < 16; i++)
 				st.token[i] = (char)next_random();
 		}
@@ -246,8 +257,9 @@ identity(struct MHD_Connection *c, struct request *rq)
 		st.token_expiry = now + (double)opt.token_ttl;
 	}
 	remaining = (long)floor(st.token_expiry - now);
-	answer = json_pack("{s:s, s:s, s:i, s:s}", "access_token", st.token, "token_type", "bearer",
-	    "expires_in", (int)(remaining < 0 ? 0 : remaining), "scope", "api@sim.example.com");
+	answer = json_pack("{s:s, s:s, s:i, s:s}", "access_token", st.token, "token_type",
+	    "bearer", "expires_in", (int)(remaining < 0 ? 0 : remaining), "scope",
+	    "api@sim.example.com");
 	pthread_mutex_unlock(&lock);
 	return send_json(c, MHD_HTTP_OK, answer);
 }
@@ -285,7 +297,7 @@ fault_for(long call)
 		if (opt.faults[i].at == call)
 			kind = (int)opt.faults[i].kind;
 		else if (opt.faults[i].at == 0 &&
-		    (double)(next_random() % 1000000) / 1e6 < opt.faults[i].rate)
+		         (double)(next_random() % 1000000) / 1e6 < opt.faults[i].rate)
 			kind = (int)opt.faults[i].kind;
 	}
 	if (kind >= 0)
@@ -303,8 +315,9 @@ check_limits(struct request *rq)
 
 	pthread_mutex_lock(&lock);
 	while (st.window_len > 0 &&
-	    now - st.window_times[(st.window_head - st.window_len + opt.window_calls) %
-				  opt.window_calls] >= opt.window)
+	       now - st.window_times[(st.window_head - st.window_len + opt.window_calls) %
+	                             opt.window_calls] >=
+	           opt.window)
 		st.window_len--;
 	if (st.accepted >= opt.daily_quota) {
 		code = "607";
@@ -336,27 +349,29 @@ count_endpoint(const char *name)
 
 	pthread_mutex_lock(&lock);
 	n = json_object_get(st.per_endpoint, name);
-	json_object_set_new(st.per_endpoint, name,
-	    json_integer(n ? json_integer_value(n) + 1 : 1));
+	json_object_set_new(
+	    st.per_endpoint, name, json_integer(n ? json_integer_value(n) + 1 : 1));
 	pthread_mutex_unlock(&lock);
 }
 
 static const struct {
 	const char *path;
 	enum sim_object object;
-} sync_paths[] = {
-	{ "/rest/v1/salespersons.json", OBJ_SALESPERSON },
-	{ "/rest/v1/companies.json", OBJ_COMPANY },
-	{ "/rest/v1/leads.json", OBJ_LEAD },
-	{ "/rest/v1/opportunities.json", OBJ_OPPORTUNITY },
-	{ "/rest/v1/opportunities/roles.json", OBJ_ROLE },
-}, describe_paths[] = {
-	{ "/rest/v1/salespersons/describe.json", OBJ_SALESPERSON },
-	{ "/rest/v1/companies/describe.json", OBJ_COMPANY },
-	{ "/rest/v1/leads/describe2.json", OBJ_LEAD },
-	{ "/rest/v1/leads/describe.json", OBJ_LEAD },
-	{ "/rest/v1/opportunities/describe.json", OBJ_OPPORTUNITY },
-	{ "/rest/v1/opportunities/roles/describe.json", OBJ_ROLE },
+} sync_paths[] =
+    {
+        {"/rest/v1/salespersons.json", OBJ_SALESPERSON},
+        {"/rest/v1/companies.json", OBJ_COMPANY},
+        {"/rest/v1/leads.json", OBJ_LEAD},
+        {"/rest/v1/opportunities.json", OBJ_OPPORTUNITY},
+        {"/rest/v1/opportunities/roles.json", OBJ_ROLE},
+},
+  describe_paths[] = {
+      {"/rest/v1/salespersons/describe.json", OBJ_SALESPERSON},
+      {"/rest/v1/companies/describe.json", OBJ_COMPANY},
+      {"/rest/v1/leads/describe2.json", OBJ_LEAD},
+      {"/rest/v1/leads/describe.json", OBJ_LEAD},
+      {"/rest/v1/opportunities/describe.json", OBJ_OPPORTUNITY},
+      {"/rest/v1/opportunities/roles/describe.json", OBJ_ROLE},
 };
 #define NPATHS(a) (sizeof a / sizeof a[0])
 
@@ -378,22 +393,27 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg_length, &urllen);
 	if (urllen > MAX_URL)
-		return send_text(c, MHD_HTTP_URI_TOO_LONG, "text/html", strdup("<h1>414 Request-URI Too Large</h1>"), 34);
+		return send_html(
+		    c, MHD_HTTP_URI_TOO_LONG, "<h1>414 Request-URI Too Large</h1>");
 	if (rq->too_large)
-		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/html", strdup("<h1>413 Request Entity Too Large</h1>"), 37);
+		return send_html(
+		    c, MHD_HTTP_CONTENT_TOO_LARGE, "<h1>413 Request Entity Too Large</h1>");
 
 	fault = fault_for(call);
 	if (fault == FDROP)
 		return MHD_NO; /* the connection closes without an answer */
-	if (fault == F502 || fault == F503)
-		return send_text(c, fault == F502 ? MHD_HTTP_BAD_GATEWAY : MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "text/html", strdup(fault == F502 ? "<h1>502 Bad Gateway</h1>" : "<h1>503 Service Unavailable</h1>"),
-		    fault == F502 ? 24 : 32);
+	if (fault == F502)
+		return send_html(c, MHD_HTTP_BAD_GATEWAY, "<h1>502 Bad Gateway</h1>");
+	if (fault == F503)
+		return send_html(
+		    c, MHD_HTTP_SERVICE_UNAVAILABLE, "<h1>503 Service Unavailable</h1>");
 	if (fault == FSLOW)
 		usleep((useconds_t)opt.slow_ms * 1000);
 	if ((code = check_token(c)) != NULL)
-		return send_error(c, call, code, strcmp(code, "600") == 0 ? "Access token not specified" :
-		    strcmp(code, "601") == 0 ? "Access token invalid" : "Access token expired");
+		return send_error(c, call, code,
+		    strcmp(code, "600") == 0   ? "Access token not specified"
+		    : strcmp(code, "601") == 0 ? "Access token invalid"
+		                               : "Access token expired");
 	if (fault >= F601 && fault <= F611)
 		return send_error(c, call, fault_names[fault], fault_messages[fault]);
 	if ((code = check_limits(rq)) != NULL) {
@@ -402,8 +422,9 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		if (strcmp(code, "607") == 0)
 			snprintf(msg, sizeof msg, "Daily quota reached");
 		else if (strcmp(code, "606") == 0)
-			snprintf(msg, sizeof msg, "Max rate limit '%ld' exceeded with in '%g' secs",
-			    opt.window_calls, opt.window);
+			snprintf(msg, sizeof msg,
+			    "Max rate limit '%ld' exceeded with in '%g' secs", opt.window_calls,
+			    opt.window);
 		else
 			snprintf(msg, sizeof msg, "Max concurrent requests '%ld' exceeded",
 			    opt.max_concurrent);
@@ -413,11 +434,12 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		usleep((useconds_t)opt.latency_ms * 1000);
 
 	if (strcmp(url, "/rest/v1/leads.json") == 0 &&
-	    (strcmp(method, "GET") == 0 || (arg(c, "_method") && strcmp(arg(c, "_method"), "GET") == 0))) {
+	    (strcmp(method, "GET") == 0 ||
+	        (arg(c, "_method") && strcmp(arg(c, "_method"), "GET") == 0))) {
 		form = strcmp(method, "POST") == 0 ? form_params(rq) : json_object();
 #define P(name) (arg(c, name) ? arg(c, name) : json_string_value(json_object_get(form, name)))
-		store_query_leads(P("filterType"), P("filterValues"), P("fields"), P("batchSize"),
-		    P("nextPageToken"), &a);
+		store_query_leads(P("filterType"), P("filterValues"), P("fields"),
+		    P("batchSize"), P("nextPageToken"), &a);
 #undef P
 		json_decref(form);
 		return send_answer(c, call, &a);
@@ -437,7 +459,8 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 			type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 			if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
 				return send_error(c, call, "612", "Invalid Content Type");
-			body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, &jerr);
+			body = json_loadb(
+			    rq->body.data ? rq->body.data : "", rq->body.len, 0, &jerr);
 			if (body == NULL)
 				return send_error(c, call, "609", "Invalid JSON");
 			store_sync(sync_paths[i].object, body, &a);
@@ -460,9 +483,9 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		stats = json_pack("{s:I, s:I, s:O, s:{s:I, s:I, s:I}, s:I, s:I, s:I}", "calls",
 		    (json_int_t)st.calls, "accepted", (json_int_t)st.accepted, "per_endpoint",
 		    st.per_endpoint, "refused", "606", (json_int_t)st.refused606, "615",
-		    (json_int_t)st.refused615, "607", (json_int_t)st.refused607, "max_concurrency",
-		    (json_int_t)st.max_in_flight, "token_requests", (json_int_t)st.token_requests,
-		    "faults_injected", (json_int_t)st.faults);
+		    (json_int_t)st.refused615, "607", (json_int_t)st.refused607,
+		    "max_concurrency", (json_int_t)st.max_in_flight, "token_requests",
+		    (json_int_t)st.token_requests, "faults_injected", (json_int_t)st.faults);
 		pthread_mutex_unlock(&lock);
 		json_object_set_new(stats, "records", store_counts());
 		return send_json(c, MHD_HTTP_OK, stats);
@@ -491,7 +514,8 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		json_decref(body);
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "updated", 1));
 	}
-	return send_json(c, MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "error", "no such admin call"));
+	return send_json(
+	    c, MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "error", "no such admin call"));
 }
 
 static enum MHD_Result
@@ -522,7 +546,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 }
 
 static void
-completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+completed(
+    void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct request *rq = *con_cls;
 
@@ -544,11 +569,12 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestT
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: marketo-sim [-h] [--bind addr] [--port port] [--port-file file]\n"
-	      "                   [--token-ttl seconds] [--window-calls n] [--window seconds]\n"
-	      "                   [--max-concurrent n] [--daily-quota n] [--latency-ms ms]\n"
-	      "                   [--fault spec] [--slow-ms ms] [--seed n]\n"
-	      "                   [--score-field name] [--no-person-lookup] [--lead-field name:type]\n",
+	fputs(
+	    "usage: marketo-sim [-h] [--bind addr] [--port port] [--port-file file]\n"
+	    "                   [--token-ttl seconds] [--window-calls n] [--window seconds]\n"
+	    "                   [--max-concurrent n] [--daily-quota n] [--latency-ms ms]\n"
+	    "                   [--fault spec] [--slow-ms ms] [--seed n]\n"
+	    "                   [--score-field name] [--no-person-lookup] [--lead-field name:type]\n",
 	    fp);
 	exit(status);
 }
@@ -580,8 +606,10 @@ add_fault(const char *spec)
 		;
 	rest = (char *)spec + strlen(kind);
 	if (k == FAULT_KINDS || (*rest != '@' && *rest != '%')) {
-		fprintf(stderr, "marketo-sim: bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
-		    "601 602 604 608 611 502 503 drop slow\n", spec);
+		fprintf(stderr,
+		    "marketo-sim: bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
+		    "601 602 604 608 611 502 503 drop slow\n",
+		    spec);
 		usage(stderr, 2);
 	}
 	if (*rest == '%') {
@@ -605,23 +633,23 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "bind", required_argument, NULL, 'b' },
-		{ "daily-quota", required_argument, NULL, 'q' },
-		{ "fault", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "latency-ms", required_argument, NULL, 'l' },
-		{ "lead-field", required_argument, NULL, 'F' },
-		{ "max-concurrent", required_argument, NULL, 'c' },
-		{ "no-person-lookup", no_argument, NULL, 'P' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "port-file", required_argument, NULL, 'o' },
-		{ "score-field", required_argument, NULL, 'S' },
-		{ "seed", required_argument, NULL, 'r' },
-		{ "slow-ms", required_argument, NULL, 's' },
-		{ "token-ttl", required_argument, NULL, 't' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "window-calls", required_argument, NULL, 'W' },
-		{ NULL, 0, NULL, 0 },
+	    {"bind", required_argument, NULL, 'b'},
+	    {"daily-quota", required_argument, NULL, 'q'},
+	    {"fault", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"latency-ms", required_argument, NULL, 'l'},
+	    {"lead-field", required_argument, NULL, 'F'},
+	    {"max-concurrent", required_argument, NULL, 'c'},
+	    {"no-person-lookup", no_argument, NULL, 'P'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"port-file", required_argument, NULL, 'o'},
+	    {"score-field", required_argument, NULL, 'S'},
+	    {"seed", required_argument, NULL, 'r'},
+	    {"slow-ms", required_argument, NULL, 's'},
+	    {"token-ttl", required_argument, NULL, 't'},
+	    {"window", required_argument, NULL, 'w'},
+	    {"window-calls", required_argument, NULL, 'W'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sockaddr_in addr;
 	const union MHD_DaemonInfo *info;
@@ -649,7 +677,8 @@ main(int argc, char *argv[])
 			if ((colon = strchr(optarg, ':')) == NULL)
 				usage(stderr, 2);
 			*colon = '\0';
-			json_object_set_new(opt.store.custom_fields, optarg, json_string(colon + 1));
+			json_object_set_new(
+			    opt.store.custom_fields, optarg, json_string(colon + 1));
 			break;
 		case 'h': usage(stdout, 0); break;
 		case 'l': opt.latency_ms = number(optarg, "--latency-ms"); break;
@@ -689,10 +718,10 @@ main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_ERROR_LOG, (uint16_t)opt.port, NULL, NULL, handle, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+	d = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	    (uint16_t)opt.port, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&addr, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
 	if (d == NULL) {
@@ -705,7 +734,8 @@ main(int argc, char *argv[])
 	fflush(stdout);
 	if (opt.port_file != NULL) {
 		if ((fp = fopen(opt.port_file, "w")) == NULL) {
-			fprintf(stderr, "marketo-sim: %s: %s\n", opt.port_file, strerror(errno));
+			fprintf(
+			    stderr, "marketo-sim: %s: %s\n", opt.port_file, strerror(errno));
 			MHD_stop_daemon(d);
 			return 1;
 		}

@@ -50,12 +50,18 @@ resolve(json_t *schema, const char **name)
 static int
 is_type(json_t *v, const char *type)
 {
-	if (strcmp(type, "object") == 0) return json_is_object(v);
-	if (strcmp(type, "array") == 0) return json_is_array(v);
-	if (strcmp(type, "string") == 0) return json_is_string(v);
-	if (strcmp(type, "integer") == 0) return json_is_integer(v);
-	if (strcmp(type, "number") == 0) return json_is_number(v);
-	if (strcmp(type, "boolean") == 0) return json_is_boolean(v);
+	if (strcmp(type, "object") == 0)
+		return json_is_object(v);
+	if (strcmp(type, "array") == 0)
+		return json_is_array(v);
+	if (strcmp(type, "string") == 0)
+		return json_is_string(v);
+	if (strcmp(type, "integer") == 0)
+		return json_is_integer(v);
+	if (strcmp(type, "number") == 0)
+		return json_is_number(v);
+	if (strcmp(type, "boolean") == 0)
+		return json_is_boolean(v);
 	return 1;
 }
 
@@ -64,7 +70,7 @@ relaxed(const char *def, const char *member, json_t *v)
 {
 	if (def != NULL && strncmp(def, "ResponseOf", 10) == 0 &&
 	    (strcmp(member, "errors") == 0 || strcmp(member, "warnings") == 0 ||
-		strcmp(member, "result") == 0))
+	        strcmp(member, "result") == 0))
 		return 1;
 	if ((strcmp(member, "id") == 0 || strcmp(member, "marketoGUID") == 0) &&
 	    json_is_string(json_object_get(v, "status")) &&
@@ -93,32 +99,37 @@ check(json_t *schema, json_t *v, const char *where)
 	}
 	if ((sub = json_object_get(schema, "enum")) != NULL) {
 		found = 0;
-		json_array_foreach (sub, i, e)
-			found |= json_equal(e, v);
+		json_array_foreach(sub, i, e) found |= json_equal(e, v);
 		if (!found)
 			problem(where, "value not in the enum%s", "");
 	}
 	if (json_is_object(v)) {
-		json_array_foreach (json_object_get(schema, "required"), i, e) {
+		json_array_foreach(json_object_get(schema, "required"), i, e)
+		{
 			key = json_string_value(e);
 			if (json_object_get(v, key) == NULL && !relaxed(def, key, v))
 				problem(where, "required member \"%s\" missing", key);
 		}
-		json_object_foreach (json_object_get(schema, "properties"), key, sub) {
+		json_object_foreach(json_object_get(schema, "properties"), key, sub)
+		{
 			if ((e = json_object_get(v, key)) != NULL) {
 				snprintf(path, sizeof path, "%s.%s", where, key);
 				check(sub, e, path);
 			}
 		}
-		if (def != NULL && strcmp(def, "Lead") == 0 && (e = json_object_get(v, "reasons")) != NULL) {
+		if (def != NULL && strcmp(def, "Lead") == 0 &&
+		    (e = json_object_get(v, "reasons")) != NULL) {
 			snprintf(path, sizeof path, "%s.reasons", where);
 			if (!json_is_array(e))
 				problem(path, "expected array%s", "");
 			else {
-				json_t *reason = json_pack("{s:s}", "$ref", "#/definitions/Reason");
+				json_t *reason =
+				    json_pack("{s:s}", "$ref", "#/definitions/Reason");
 
-				json_array_foreach (e, i, sub) {
-					snprintf(path, sizeof path, "%s.reasons[%zu]", where, i);
+				json_array_foreach(e, i, sub)
+				{
+					snprintf(
+					    path, sizeof path, "%s.reasons[%zu]", where, i);
 					check(reason, sub, path);
 				}
 				json_decref(reason);
@@ -126,7 +137,8 @@ check(json_t *schema, json_t *v, const char *where)
 		}
 	}
 	if (json_is_array(v) && (sub = json_object_get(schema, "items")) != NULL) {
-		json_array_foreach (v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			snprintf(path, sizeof path, "%s[%zu]", where, i);
 			check(sub, e, path);
 		}
@@ -143,7 +155,8 @@ main(int argc, char *argv[])
 
 	if (argc != 4) {
 		fputs("usage: oacheck spec.json METHOD PATH < answer.json\n"
-		      "       oacheck spec.json --definition NAME < answer.json\n", stderr);
+		      "       oacheck spec.json --definition NAME < answer.json\n",
+		    stderr);
 		return 2;
 	}
 	if ((spec = json_load_file(argv[1], 0, &err)) == NULL) {
@@ -156,9 +169,15 @@ main(int argc, char *argv[])
 		for (i = 0; argv[2][i] && i < sizeof method - 1; i++)
 			method[i] = (char)(argv[2][i] | 0x20);
 		method[i] = '\0';
-		schema = json_object_get(json_object_get(json_object_get(json_object_get(
-		    json_object_get(json_object_get(spec, "paths"), argv[3]), method), "responses"),
-		    "200"), "schema");
+		schema = json_object_get(
+		    json_object_get(
+		        json_object_get(
+		            json_object_get(
+		                json_object_get(json_object_get(spec, "paths"), argv[3]),
+		                method),
+		            "responses"),
+		        "200"),
+		    "schema");
 		if (schema == NULL) {
 			fprintf(stderr, "oacheck: no 200 schema for %s %s\n", argv[2], argv[3]);
 			return 2;

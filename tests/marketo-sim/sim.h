@@ -4,14 +4,21 @@
 
 #include <jansson.h>
 
-enum sim_object { OBJ_SALESPERSON, OBJ_COMPANY, OBJ_LEAD, OBJ_OPPORTUNITY, OBJ_ROLE, OBJ_COUNT };
+enum sim_object {
+	OBJ_SALESPERSON,
+	OBJ_COMPANY,
+	OBJ_LEAD,
+	OBJ_OPPORTUNITY,
+	OBJ_ROLE,
+	OBJ_COUNT
+};
 
 /* A call's outcome: a result array, or a call-level error code and message. */
 struct sim_answer {
-	json_t *result;       /* new reference, or NULL */
-	const char *code;     /* error code ("609"), or NULL */
+	json_t *result;   /* new reference, or NULL */
+	const char *code; /* error code ("609"), or NULL */
 	char message[200];
-	json_t *extra;        /* more members of the answer (nextPageToken), or NULL */
+	json_t *extra; /* more members of the answer (nextPageToken), or NULL */
 };
 
 struct sim_config {

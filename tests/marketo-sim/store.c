@@ -9,121 +9,167 @@
 
 struct field {
 	const char *name, *display, *type;
-	int length;    /* 0: none */
+	int length; /* 0: none */
 	int updateable;
 };
 
-#define F(n, d, t, l) { n, d, t, l, 1 }
-#define RO(n, d, t, l) { n, d, t, l, 0 }
+#define F(n, d, t, l)         \
+	{                     \
+		n, d, t, l, 1 \
+	}
+#define RO(n, d, t, l)        \
+	{                     \
+		n, d, t, l, 0 \
+	}
 
 static const struct field salesperson_fields[] = {
-	RO("id", "Marketo Id", "integer", 0), RO("createdAt", "Created At", "datetime", 0),
-	RO("updatedAt", "Updated At", "datetime", 0),
-	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
-	F("email", "Email", "string", 255), F("firstName", "First Name", "string", 255),
-	F("lastName", "Last Name", "string", 255), { NULL, NULL, NULL, 0, 0 },
+    RO("id", "Marketo Id", "integer", 0),
+    RO("createdAt", "Created At", "datetime", 0),
+    RO("updatedAt", "Updated At", "datetime", 0),
+    F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+    F("email", "Email", "string", 255),
+    F("firstName", "First Name", "string", 255),
+    F("lastName", "Last Name", "string", 255),
+    {NULL, NULL, NULL, 0, 0},
 };
 
 static const struct field company_fields[] = {
-	RO("id", "Id", "integer", 0), RO("createdAt", "Created At", "datetime", 0),
-	RO("updatedAt", "Updated At", "datetime", 0),
-	F("externalCompanyId", "External Company Id", "string", 100),
-	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
-	F("company", "Company Name", "string", 255), F("website", "Website", "url", 255),
-	F("mainPhone", "Main Phone", "string", 255), F("industry", "Industry", "string", 255),
-	F("annualRevenue", "Annual Revenue", "currency", 0),
-	F("numberOfEmployees", "Num Employees", "integer", 0),
-	F("billingStreet", "Billing Address", "text", 0), F("billingCity", "Billing City", "string", 255),
-	F("billingState", "Billing State", "string", 255),
-	F("billingPostalCode", "Billing Postal Code", "string", 255),
-	F("billingCountry", "Billing Country", "string", 255), F("sicCode", "SIC Code", "string", 40),
-	F("site", "Site", "string", 255), { NULL, NULL, NULL, 0, 0 },
+    RO("id", "Id", "integer", 0),
+    RO("createdAt", "Created At", "datetime", 0),
+    RO("updatedAt", "Updated At", "datetime", 0),
+    F("externalCompanyId", "External Company Id", "string", 100),
+    F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+    F("company", "Company Name", "string", 255),
+    F("website", "Website", "url", 255),
+    F("mainPhone", "Main Phone", "string", 255),
+    F("industry", "Industry", "string", 255),
+    F("annualRevenue", "Annual Revenue", "currency", 0),
+    F("numberOfEmployees", "Num Employees", "integer", 0),
+    F("billingStreet", "Billing Address", "text", 0),
+    F("billingCity", "Billing City", "string", 255),
+    F("billingState", "Billing State", "string", 255),
+    F("billingPostalCode", "Billing Postal Code", "string", 255),
+    F("billingCountry", "Billing Country", "string", 255),
+    F("sicCode", "SIC Code", "string", 40),
+    F("site", "Site", "string", 255),
+    {NULL, NULL, NULL, 0, 0},
 };
 
-/* The MSI fields come last; the score field's name is a setting (relativeScore or relativeScoring). */
+/* The MSI fields come last; the score field's name is a setting (relativeScore or
+ * relativeScoring). */
 static const struct field lead_fields[] = {
-	RO("id", "Id", "integer", 0), RO("createdAt", "Created At", "datetime", 0),
-	RO("updatedAt", "Updated At", "datetime", 0), F("email", "Email Address", "email", 255),
-	F("externalPersonId", "External Person Id", "string", 255),
-	F("externalCompanyId", "External Company Id", "string", 100),
-	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
-	F("salutation", "Salutation", "string", 255), F("firstName", "First Name", "string", 255),
-	F("middleName", "Middle Name", "string", 255), F("lastName", "Last Name", "string", 255),
-	F("title", "Job Title", "string", 255), F("department", "Department", "string", 255),
-	F("phone", "Phone Number", "phone", 255), F("mobilePhone", "Mobile Phone Number", "phone", 255),
-	F("fax", "Fax Number", "phone", 255), F("address", "Address", "text", 0),
-	F("city", "City", "string", 255), F("state", "State", "string", 255),
-	F("postalCode", "Postal Code", "string", 255), F("country", "Country", "string", 255),
-	F("company", "Company Name", "string", 255), F("website", "Website", "url", 255),
-	F("industry", "Industry", "string", 255), F("annualRevenue", "Annual Revenue", "currency", 0),
-	F("numberOfEmployees", "Num Employees", "integer", 0),
-	F("leadSource", "Lead Source", "string", 255), F("leadStatus", "Lead Status", "string", 255),
-	F("leadScore", "Lead Score", "integer", 0), F("dateOfBirth", "Date of Birth", "date", 0),
-	F("mainPhone", "Main Phone", "string", 255), F("billingStreet", "Billing Address", "text", 0),
-	F("billingCity", "Billing City", "string", 255), F("billingState", "Billing State", "string", 255),
-	F("billingPostalCode", "Billing Postal Code", "string", 255),
-	F("billingCountry", "Billing Country", "string", 255),
-	F("sicCode", "SIC Code", "string", 40), F("site", "Site", "string", 255),
-	RO("msiLastInterestingMomentType", "Last Interesting Moment Type", "string", 100),
-	RO("msiLastInterestingMomentDate", "Last Interesting Moment Date", "datetime", 0),
-	RO("msiLastInterestingMomentDesc", "Last Interesting Moment Desc", "text", 255),
-	RO("msiLastInterestingMomentSource", "Last Interesting Moment Source", "string", 100),
-	RO("priority", "Priority", "integer", 0), RO("relativeUrgency", "Relative Urgency", "integer", 0),
-	RO("urgency", "Urgency", "float", 0), RO(NULL, "Relative Score", "integer", 0),
-	{ NULL, NULL, NULL, 0, 0 },
+    RO("id", "Id", "integer", 0),
+    RO("createdAt", "Created At", "datetime", 0),
+    RO("updatedAt", "Updated At", "datetime", 0),
+    F("email", "Email Address", "email", 255),
+    F("externalPersonId", "External Person Id", "string", 255),
+    F("externalCompanyId", "External Company Id", "string", 100),
+    F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+    F("salutation", "Salutation", "string", 255),
+    F("firstName", "First Name", "string", 255),
+    F("middleName", "Middle Name", "string", 255),
+    F("lastName", "Last Name", "string", 255),
+    F("title", "Job Title", "string", 255),
+    F("department", "Department", "string", 255),
+    F("phone", "Phone Number", "phone", 255),
+    F("mobilePhone", "Mobile Phone Number", "phone", 255),
+    F("fax", "Fax Number", "phone", 255),
+    F("address", "Address", "text", 0),
+    F("city", "City", "string", 255),
+    F("state", "State", "string", 255),
+    F("postalCode", "Postal Code", "string", 255),
+    F("country", "Country", "string", 255),
+    F("company", "Company Name", "string", 255),
+    F("website", "Website", "url", 255),
+    F("industry", "Industry", "string", 255),
+    F("annualRevenue", "Annual Revenue", "currency", 0),
+    F("numberOfEmployees", "Num Employees", "integer", 0),
+    F("leadSource", "Lead Source", "string", 255),
+    F("leadStatus", "Lead Status", "string", 255),
+    F("leadScore", "Lead Score", "integer", 0),
+    F("dateOfBirth", "Date of Birth", "date", 0),
+    F("mainPhone", "Main Phone", "string", 255),
+    F("billingStreet", "Billing Address", "text", 0),
+    F("billingCity", "Billing City", "string", 255),
+    F("billingState", "Billing State", "string", 255),
+    F("billingPostalCode", "Billing Postal Code", "string", 255),
+    F("billingCountry", "Billing Country", "string", 255),
+    F("sicCode", "SIC Code", "string", 40),
+    F("site", "Site", "string", 255),
+    RO("msiLastInterestingMomentType", "Last Interesting Moment Type", "string", 100),
+    RO("msiLastInterestingMomentDate", "Last Interesting Moment Date", "datetime", 0),
+    RO("msiLastInterestingMomentDesc", "Last Interesting Moment Desc", "text", 255),
+    RO("msiLastInterestingMomentSource", "Last Interesting Moment Source", "string", 100),
+    RO("priority", "Priority", "integer", 0),
+    RO("relativeUrgency", "Relative Urgency", "integer", 0),
+    RO("urgency", "Urgency", "float", 0),
+    RO(NULL, "Relative Score", "integer", 0),
+    {NULL, NULL, NULL, 0, 0},
 };
 #define LEAD_SCORE_FIELD (sizeof lead_fields / sizeof lead_fields[0] - 2)
 
 static const struct field opportunity_fields[] = {
-	RO("marketoGUID", "Marketo GUID", "string", 36), RO("createdAt", "Created At", "datetime", 0),
-	RO("updatedAt", "Updated At", "datetime", 0),
-	F("externalOpportunityId", "External Opportunity Id", "string", 50),
-	F("externalCompanyId", "External Company Id", "string", 100),
-	F("externalSalesPersonId", "External Sales Person Id", "string", 255),
-	F("name", "Name", "string", 255), F("description", "Description", "string", 2000),
-	F("type", "Type", "string", 255), F("stage", "Stage", "string", 255),
-	F("amount", "Amount", "currency", 0), F("expectedRevenue", "Expected Revenue", "currency", 0),
-	F("closeDate", "Close Date", "date", 0), F("probability", "Probability", "integer", 0),
-	F("isClosed", "Is Closed", "boolean", 0), F("isWon", "Is Won", "boolean", 0),
-	F("fiscalYear", "Fiscal Year", "integer", 0), F("fiscalQuarter", "Fiscal Quarter", "integer", 0),
-	F("forecastCategory", "Forecast Category", "string", 255),
-	F("forecastCategoryName", "Forecast Category Name", "string", 255),
-	F("leadSource", "Lead Source", "string", 255), F("nextStep", "Next Step", "string", 255),
-	F("quantity", "Quantity", "float", 0), F("lastActivityDate", "Last Activity Date", "date", 0),
-	{ NULL, NULL, NULL, 0, 0 },
+    RO("marketoGUID", "Marketo GUID", "string", 36),
+    RO("createdAt", "Created At", "datetime", 0),
+    RO("updatedAt", "Updated At", "datetime", 0),
+    F("externalOpportunityId", "External Opportunity Id", "string", 50),
+    F("externalCompanyId", "External Company Id", "string", 100),
+    F("externalSalesPersonId", "External Sales Person Id", "string", 255),
+    F("name", "Name", "string", 255),
+    F("description", "Description", "string", 2000),
+    F("type", "Type", "string", 255),
+    F("stage", "Stage", "string", 255),
+    F("amount", "Amount", "currency", 0),
+    F("expectedRevenue", "Expected Revenue", "currency", 0),
+    F("closeDate", "Close Date", "date", 0),
+    F("probability", "Probability", "integer", 0),
+    F("isClosed", "Is Closed", "boolean", 0),
+    F("isWon", "Is Won", "boolean", 0),
+    F("fiscalYear", "Fiscal Year", "integer", 0),
+    F("fiscalQuarter", "Fiscal Quarter", "integer", 0),
+    F("forecastCategory", "Forecast Category", "string", 255),
+    F("forecastCategoryName", "Forecast Category Name", "string", 255),
+    F("leadSource", "Lead Source", "string", 255),
+    F("nextStep", "Next Step", "string", 255),
+    F("quantity", "Quantity", "float", 0),
+    F("lastActivityDate", "Last Activity Date", "date", 0),
+    {NULL, NULL, NULL, 0, 0},
 };
 
 static const struct field role_fields[] = {
-	RO("marketoGUID", "Marketo GUID", "string", 36), RO("createdAt", "Created At", "datetime", 0),
-	RO("updatedAt", "Updated At", "datetime", 0),
-	F("externalOpportunityId", "External Opportunity Id", "string", 50),
-	F("leadId", "Lead Id", "integer", 0), F("role", "Role", "string", 255),
-	F("isPrimary", "Is Primary", "boolean", 0), { NULL, NULL, NULL, 0, 0 },
+    RO("marketoGUID", "Marketo GUID", "string", 36),
+    RO("createdAt", "Created At", "datetime", 0),
+    RO("updatedAt", "Updated At", "datetime", 0),
+    F("externalOpportunityId", "External Opportunity Id", "string", 50),
+    F("leadId", "Lead Id", "integer", 0),
+    F("role", "Role", "string", 255),
+    F("isPrimary", "Is Primary", "boolean", 0),
+    {NULL, NULL, NULL, 0, 0},
 };
 
 struct object {
-	const char *name;         /* as in describe */
-	const char *idfield;      /* id or marketoGUID */
-	const char *dedupe[4];    /* NULL-terminated */
+	const char *name;      /* as in describe */
+	const char *idfield;   /* id or marketoGUID */
+	const char *dedupe[4]; /* NULL-terminated */
 	const struct field *fields;
-	int seq;                  /* results carry seq */
-	json_t *recs;             /* array of records */
-	json_t *index;            /* dedupe key -> position in recs */
+	int seq;       /* results carry seq */
+	json_t *recs;  /* array of records */
+	json_t *index; /* dedupe key -> position in recs */
 	long next;
 };
 
 static struct object objects[OBJ_COUNT] = {
-	{ "SalesPerson", "id", { "externalSalesPersonId" }, salesperson_fields, 1, 0, 0, 0 },
-	{ "Company", "id", { "externalCompanyId" }, company_fields, 1, 0, 0, 0 },
-	{ "API Lead", "id", { "email" }, lead_fields, 0, 0, 0, 0 },
-	{ "opportunity", "marketoGUID", { "externalOpportunityId" }, opportunity_fields, 1, 0, 0, 0 },
-	{ "opportunityRole", "marketoGUID", { "externalOpportunityId", "leadId", "role" },
-	    role_fields, 1, 0, 0, 0 },
+    {"SalesPerson", "id", {"externalSalesPersonId"}, salesperson_fields, 1, 0, 0, 0},
+    {"Company", "id", {"externalCompanyId"}, company_fields, 1, 0, 0, 0},
+    {"API Lead", "id", {"email"}, lead_fields, 0, 0, 0, 0},
+    {"opportunity", "marketoGUID", {"externalOpportunityId"}, opportunity_fields, 1, 0, 0, 0},
+    {"opportunityRole", "marketoGUID", {"externalOpportunityId", "leadId", "role"}, role_fields,
+        1, 0, 0, 0},
 };
 
 /* Leads are also found by these, each a value -> array of lead ids. */
-static const char *const lead_keys[] = { "email", "externalPersonId", "externalCompanyId",
-	"externalSalesPersonId" };
+static const char *const lead_keys[] = {
+    "email", "externalPersonId", "externalCompanyId", "externalSalesPersonId"};
 #define LEAD_KEYS 4
 static json_t *lead_index[LEAD_KEYS];
 
@@ -134,7 +180,7 @@ static json_t *field_index[OBJ_COUNT]; /* field name -> position in the object's
 const char *
 store_object_name(enum sim_object o)
 {
-	static const char *names[] = { "salesperson", "company", "lead", "opportunity", "role" };
+	static const char *names[] = {"salesperson", "company", "lead", "opportunity", "role"};
 
 	return names[o];
 }
@@ -171,8 +217,8 @@ store_init(const struct sim_config *cfg)
 	for (o = 0; o < OBJ_COUNT; o++) {
 		field_index[o] = json_object();
 		for (f = objects[o].fields; f->display != NULL; f++)
-			json_object_set_new(field_index[o], field_name(f),
-			    json_integer(f - objects[o].fields));
+			json_object_set_new(
+			    field_index[o], field_name(f), json_integer(f - objects[o].fields));
 	}
 	store_reset();
 }
@@ -187,7 +233,7 @@ field_name(const struct field *f)
 static const struct field *
 find_field(enum sim_object o, const char *name)
 {
-	static struct field custom = { NULL, "Custom", "string", 255, 1 };
+	static struct field custom = {NULL, "Custom", "string", 255, 1};
 	json_t *at = json_object_get(field_index[o], name);
 
 	if (at != NULL)
@@ -218,7 +264,8 @@ reason(const char *code, const char *fmt, const char *arg)
 	return json_pack("{s:s, s:s}", "code", code, "message", msg);
 }
 
-/* Whether v fits a field of this type; numbers may come as strings, as Adobe's examples send them. */
+/* Whether v fits a field of this type; numbers may come as strings, as Adobe's examples send
+ * them. */
 static int
 fits(const char *type, json_t *v)
 {
@@ -249,14 +296,14 @@ fits(const char *type, json_t *v)
 		int y, m, d, n = 0;
 
 		return json_is_string(v) &&
-		    sscanf(json_string_value(v), "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 &&
-		    json_string_value(v)[n] == '\0';
+		       sscanf(json_string_value(v), "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 &&
+		       json_string_value(v)[n] == '\0';
 	}
 	if (strcmp(type, "datetime") == 0) {
 		int y, m, d;
 
 		return json_is_string(v) &&
-		    sscanf(json_string_value(v), "%4d-%2d-%2dT", &y, &m, &d) == 3;
+		       sscanf(json_string_value(v), "%4d-%2d-%2dT", &y, &m, &d) == 3;
 	}
 	return json_is_string(v);
 }
@@ -273,12 +320,14 @@ dedupe_key(enum sim_object o, json_t *rec, char *key, size_t size, const char **
 	key[0] = '\0';
 	for (d = objects[o].dedupe; *d != NULL; d++) {
 		v = json_object_get(rec, *d);
-		if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0)) {
+		if (v == NULL || json_is_null(v) ||
+		    (json_is_string(v) && json_string_length(v) == 0)) {
 			*missing = *d;
 			return -1;
 		}
 		if (json_is_integer(v))
-			snprintf(part, sizeof part, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			snprintf(
+			    part, sizeof part, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		else if (json_is_string(v))
 			snprintf(part, sizeof part, "%s", json_string_value(v));
 		else
@@ -317,8 +366,8 @@ index_lead(json_t *lead, long id, int add)
 static void
 msi_defaults(json_t *lead, long id)
 {
-	static const char *types[] = { "Web", "Email", "Milestone", "Social" };
-	static const char *sources[] = { "Web page visit", "Email open", "Form fill", "Webinar" };
+	static const char *types[] = {"Web", "Email", "Milestone", "Social"};
+	static const char *sources[] = {"Web page visit", "Email open", "Form fill", "Webinar"};
 	char date[32], desc[80];
 	time_t t = 1767225600 + id * 3600; /* 2026-01-01T00:00:00Z plus id hours */
 	struct tm tm;
@@ -329,7 +378,8 @@ msi_defaults(json_t *lead, long id)
 	json_object_set_new(lead, "msiLastInterestingMomentType", json_string(types[id % 4]));
 	json_object_set_new(lead, "msiLastInterestingMomentDate", json_string(date));
 	json_object_set_new(lead, "msiLastInterestingMomentDesc", json_string(desc));
-	json_object_set_new(lead, "msiLastInterestingMomentSource", json_string(sources[id % 4]));
+	json_object_set_new(
+	    lead, "msiLastInterestingMomentSource", json_string(sources[id % 4]));
 	json_object_set_new(lead, "priority", json_integer((id * 37) % 100));
 	json_object_set_new(lead, "relativeUrgency", json_integer((id * 13) % 100));
 	json_object_set_new(lead, "urgency", json_real((double)((id * 13) % 100) / 10));
@@ -346,7 +396,8 @@ find_lead(const char *field, json_t *value, size_t *pos)
 	if (strcmp(field, "id") == 0) {
 		json_int_t id = json_integer_value(value);
 
-		if (!json_is_integer(value) || id < 1 || (size_t)id > json_array_size(objects[OBJ_LEAD].recs))
+		if (!json_is_integer(value) || id < 1 ||
+		    (size_t)id > json_array_size(objects[OBJ_LEAD].recs))
 			return 0;
 		*pos = (size_t)id - 1;
 		return 1;
@@ -384,13 +435,20 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 
 	if (ob->seq)
 		json_object_set_new(item, "seq", json_integer((json_int_t)seq));
-#define SKIP(code, fmt, arg) do { reasons = reason(code, fmt, arg); goto skipped; } while (0)
+#define SKIP(code, fmt, arg)                      \
+	do {                                      \
+		reasons = reason(code, fmt, arg); \
+		goto skipped;                     \
+	} while (0)
 	if (!json_is_object(rec))
 		SKIP("1003", "Invalid record%s", "");
-	/* The id field finds a record (dedupeBy idField, lookupField id); it is never written. */
-	json_object_foreach (rec, name, v) {
+	/* The id field finds a record (dedupeBy idField, lookupField id); it is never written.
+	 */
+	json_object_foreach(rec, name, v)
+	{
 		int finds = strcmp(name, ob->idfield) == 0 &&
-		    (strcmp(by, "idField") == 0 || (o == OBJ_LEAD && strcmp(lookup, "id") == 0));
+		            (strcmp(by, "idField") == 0 ||
+		                (o == OBJ_LEAD && strcmp(lookup, "id") == 0));
 
 		if ((f = find_field(o, name)) == NULL)
 			SKIP("1006", "Field '%s' not found", name);
@@ -412,20 +470,21 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 		if (strcmp(action, "createDuplicate") != 0) {
 			found = find_lead(lookup, v, &pos);
 			if (found < 0)
-				SKIP("1007", "Multiple leads match the lookup field '%s'", lookup);
+				SKIP("1007", "Multiple leads match the lookup field '%s'",
+				    lookup);
 		}
 	} else if (strcmp(by, "idField") == 0) {
 		if ((v = json_object_get(rec, ob->idfield)) == NULL)
 			SKIP("1002", "Value for field '%s' not specified", ob->idfield);
-		json_array_foreach (ob->recs, pos, stored)
-			if (json_equal(json_object_get(stored, ob->idfield), v))
-				break;
+		json_array_foreach(ob->recs, pos,
+		    stored) if (json_equal(json_object_get(stored, ob->idfield), v)) break;
 		found = pos < json_array_size(ob->recs);
 	} else {
 		if (dedupe_key(o, rec, key, sizeof key, &missing) != 0)
 			SKIP("1002", "Value for required field '%s' not specified", missing);
 		if (json_object_get(seen, key) != NULL)
-			SKIP("1036", "Duplicate value of '%s' in the same request", ob->dedupe[0]);
+			SKIP("1036", "Duplicate value of '%s' in the same request",
+			    ob->dedupe[0]);
 		json_object_set_new(seen, key, json_true());
 		if ((v = json_object_get(ob->index, key)) != NULL) {
 			found = 1;
@@ -434,8 +493,8 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 	}
 	if (o == OBJ_ROLE) {
 		v = json_object_get(rec, "externalOpportunityId");
-		if (!json_is_string(v) ||
-		    json_object_get(objects[OBJ_OPPORTUNITY].index, json_string_value(v)) == NULL)
+		if (!json_is_string(v) || json_object_get(objects[OBJ_OPPORTUNITY].index,
+		                              json_string_value(v)) == NULL)
 			SKIP("1004", "Opportunity '%s' not found",
 			    json_is_string(v) ? json_string_value(v) : "");
 		v = json_object_get(rec, "leadId");
@@ -444,7 +503,8 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 			SKIP("1004", "Lead '%s' not found", "leadId");
 	}
 	create = !found;
-	if (!found && (strcmp(by, "idField") == 0 || (o == OBJ_LEAD && strcmp(lookup, "id") == 0)))
+	if (!found &&
+	    (strcmp(by, "idField") == 0 || (o == OBJ_LEAD && strcmp(lookup, "id") == 0)))
 		SKIP("1004", "%s not found", ob->name); /* an id cannot be created */
 	if (found && strcmp(action, "createOnly") == 0)
 		SKIP("1005", "%s already exists", ob->name);
@@ -520,13 +580,14 @@ fail(struct sim_answer *a, const char *code, const char *msg)
 int
 store_sync(enum sim_object o, json_t *body, struct sim_answer *a)
 {
-	static const char *const actions[] = { "createOnly", "updateOnly", "createOrUpdate", NULL };
-	static const char *const lead_actions[] = { "createOnly", "updateOnly", "createOrUpdate",
-		"createDuplicate", NULL };
-	static const char *const dedupes[] = { "dedupeFields", "idField", NULL };
+	static const char *const actions[] = {
+	    "createOnly", "updateOnly", "createOrUpdate", NULL};
+	static const char *const lead_actions[] = {
+	    "createOnly", "updateOnly", "createOrUpdate", "createDuplicate", NULL};
+	static const char *const dedupes[] = {"dedupeFields", "idField", NULL};
 	const char *action = "createOrUpdate", *by = "dedupeFields", *lookup = "email";
 	json_t *input = json_object_get(body, "input"), *v, *seen;
-	const char *lookups[4] = { "email", "id", NULL, NULL };
+	const char *lookups[4] = {"email", "id", NULL, NULL};
 	char stamp[32];
 	size_t i;
 
@@ -596,8 +657,8 @@ int
 store_query_leads(const char *filter_type, const char *filter_values, const char *fields,
     const char *batch_size, const char *page_token, struct sim_answer *a)
 {
-	static const char *const types[] = { "id", "email", "externalPersonId", "externalCompanyId",
-		"externalSalesPersonId", NULL };
+	static const char *const types[] = {"id", "email", "externalPersonId",
+	    "externalCompanyId", "externalSalesPersonId", NULL};
 	char *values = NULL, *want = NULL, *value[302], *field[200], token[32];
 	size_t nvalues, nfields, i, k, start = 0, batch = 300, total;
 	json_t *matches, *ids, *v;
@@ -627,7 +688,8 @@ store_query_leads(const char *filter_type, const char *filter_values, const char
 	for (i = 0; i < nfields; i++) {
 		if (strcmp(field[i], "id") != 0 && find_field(OBJ_LEAD, field[i]) == NULL) {
 			a->code = "1006";
-			snprintf(a->message, sizeof a->message, "Field '%s' not found", field[i]);
+			snprintf(
+			    a->message, sizeof a->message, "Field '%s' not found", field[i]);
 			goto out;
 		}
 	}
@@ -681,8 +743,8 @@ store_describe(enum sim_object o, struct sim_answer *a)
 
 	memset(a, 0, sizeof *a);
 	for (f = objects[o].fields; f->display != NULL; f++) {
-		fj = json_pack("{s:s, s:s, s:s}", "name", field_name(f), "displayName", f->display,
-		    "dataType", f->type);
+		fj = json_pack("{s:s, s:s, s:s}", "name", field_name(f), "displayName",
+		    f->display, "dataType", f->type);
 		if (f->length > 0)
 			json_object_set_new(fj, "length", json_integer(f->length));
 		json_object_set_new(fj, "updateable", json_boolean(f->updateable));
@@ -691,28 +753,32 @@ store_describe(enum sim_object o, struct sim_answer *a)
 		json_array_append_new(fields, fj);
 	}
 	if (o == OBJ_LEAD) {
-		json_object_foreach (config->custom_fields, key, fj) {
+		json_object_foreach(config->custom_fields, key, fj)
+		{
 			type = json_string_value(fj);
-			json_array_append_new(fields, json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", key,
-			    "displayName", key, "dataType", type, "updateable", 1, "crmManaged", 0));
+			json_array_append_new(fields,
+			    json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", key, "displayName",
+			        key, "dataType", type, "updateable", 1, "crmManaged", 0));
 		}
-		searchable = json_pack("[[s], [s], [s], [s]]", "email", "id", "externalCompanyId",
-		    "externalSalesPersonId");
+		searchable = json_pack("[[s], [s], [s], [s]]", "email", "id",
+		    "externalCompanyId", "externalSalesPersonId");
 		if (config->person_lookup)
 			json_array_append_new(searchable, json_pack("[s]", "externalPersonId"));
-		desc = json_pack("{s:s, s:o, s:o}", "name", "API Lead", "searchableFields", searchable,
-		    "fields", fields);
+		desc = json_pack("{s:s, s:o, s:o}", "name", "API Lead", "searchableFields",
+		    searchable, "fields", fields);
 	} else {
 		searchable = json_array();
 		json_array_append_new(searchable, json_pack("[s]", objects[o].dedupe[0]));
 		json_array_append_new(searchable, json_pack("[s]", objects[o].idfield));
 		/* Adobe's examples show less; its OpenAPI file requires all of these. */
-		desc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:[], s:s, s:s}",
+		desc = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:[], s:s, s:s}",
 		    "name", objects[o].name, "apiName", store_object_name(o), "displayName",
-		    objects[o].name, "pluralName", objects[o].name, "description", objects[o].name,
-		    "createdAt", "2026-01-01T00:00:00Z", "updatedAt", "2026-01-01T00:00:00Z", "idField",
-		    objects[o].idfield, "dedupeFields", json_array(), "searchableFields", searchable,
-		    "fields", fields, "relationships", "status", "approved", "version", "approved");
+		    objects[o].name, "pluralName", objects[o].name, "description",
+		    objects[o].name, "createdAt", "2026-01-01T00:00:00Z", "updatedAt",
+		    "2026-01-01T00:00:00Z", "idField", objects[o].idfield, "dedupeFields",
+		    json_array(), "searchableFields", searchable, "fields", fields,
+		    "relationships", "status", "approved", "version", "approved");
 		for (i = 0; objects[o].dedupe[i] != NULL && i < 3; i++)
 			json_array_append_new(json_object_get(desc, "dedupeFields"),
 			    json_string(objects[o].dedupe[i]));
@@ -724,19 +790,21 @@ store_describe(enum sim_object o, struct sim_answer *a)
 int
 store_set_msi(json_t *body, char *why, size_t whysize)
 {
-	static const char *const msi[] = { "msiLastInterestingMomentType",
-		"msiLastInterestingMomentDate", "msiLastInterestingMomentDesc",
-		"msiLastInterestingMomentSource", "priority", "relativeUrgency", "urgency", NULL };
+	static const char *const msi[] = {"msiLastInterestingMomentType",
+	    "msiLastInterestingMomentDate", "msiLastInterestingMomentDesc",
+	    "msiLastInterestingMomentSource", "priority", "relativeUrgency", "urgency", NULL};
 	json_t *fields = json_object_get(body, "fields"), *v;
 	const char *name;
 	size_t pos;
 	int r;
 
 	if (!json_is_object(fields)) {
-		snprintf(why, whysize, "expected {\"id\" or \"externalPersonId\", \"fields\":{...}}");
+		snprintf(why, whysize,
+		    "expected {\"id\" or \"externalPersonId\", \"fields\":{...}}");
 		return -1;
 	}
-	json_object_foreach (fields, name, v) {
+	json_object_foreach(fields, name, v)
+	{
 		if (!one_of(name, msi) && strcmp(name, config->score_field) != 0) {
 			snprintf(why, whysize, "%s is not an MSI field", name);
 			return -1;
@@ -746,7 +814,8 @@ store_set_msi(json_t *body, char *why, size_t whysize)
 	if ((v = json_object_get(body, "id")) != NULL)
 		r = find_lead("id", v, &pos);
 	else
-		r = find_lead("externalPersonId", json_object_get(body, "externalPersonId"), &pos);
+		r = find_lead(
+		    "externalPersonId", json_object_get(body, "externalPersonId"), &pos);
 	if (r == 1)
 		json_object_update(json_array_get(objects[OBJ_LEAD].recs, pos), fields);
 	pthread_mutex_unlock(&lock);
@@ -781,7 +850,8 @@ store_dump(size_t *len)
 
 	pthread_mutex_lock(&lock);
 	for (o = 0; o < OBJ_COUNT; o++) {
-		json_array_foreach (objects[o].recs, i, rec) {
+		json_array_foreach(objects[o].recs, i, rec)
+		{
 			json_t *line_obj = json_pack("{s:s, s:O}", "object",
 			    store_object_name((enum sim_object)o), "record", rec);
 
