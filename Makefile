@@ -26,7 +26,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMSI_VERSION='"$(VERSION)"' -Icommon $(WARN) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c common/jsonbuf.c \
-	common/msg.c common/ndjson.c common/sfid.c
+	common/mkconf.c common/msg.c common/ndjson.c common/ratelimit.c common/retry.c common/sfid.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
