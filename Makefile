@@ -19,13 +19,14 @@ LDFLAGS   ?=
 B ?= build
 
 # jansson ships a .pc file; libcsv does not.
-DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
-DEP_LIBS   = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lcsv
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson libcurl 2>/dev/null)
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lcsv \
+	$(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null || echo -lcurl)
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMSI_VERSION='"$(VERSION)"' -Icommon $(WARN) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
-COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c common/jsonbuf.c \
+COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c common/http.c common/jsonbuf.c \
 	common/mkconf.c common/msg.c common/ndjson.c common/ratelimit.c common/retry.c common/sfid.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
@@ -94,6 +95,10 @@ SIM = $(B)/tests/marketo-sim/marketo-sim
 MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
 OACHECK = $(B)/tests/marketo-sim/oacheck
+NETCHECK = $(B)/tests/marketo-sim/net-check
+
+$(NETCHECK): $(B)/tests/marketo-sim/net-check.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 $(OACHECK): $(B)/tests/marketo-sim/oacheck.o
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(DEP_LIBS)
@@ -107,7 +112,7 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
-check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK)
+check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK)
 
 # The suite three times: the normal build, the same under valgrind, then an
 # ASan + UBSan build of the same.

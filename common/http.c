@@ -1,0 +1,200 @@
+/* http.c: Marketo calls over libcurl, and the access token they carry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ealloc.h"
+#include "exitcode.h"
+#include "http.h"
+#include "msg.h"
+
+double
+http_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+http_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		msg_fatal(MSI_EXIT_IO, "cannot initialise libcurl");
+}
+
+static size_t
+collect(char *data, size_t size, size_t n, void *arg)
+{
+	jsonbuf_add(arg, data, size * n);
+	return size * n;
+}
+
+/*
+ * Prepares a call: GET without a body, POST with one. TLS peers are always
+ * verified; the token goes only in the Authorization header. Nothing here
+ * logs: libcurl's verbose mode, which would show headers, stays off.
+ */
+void
+http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
+    size_t len, const char *content_type, long timeout_ms)
+{
+	char header[200];
+
+	memset(c, 0, sizeof *c);
+	if ((c->easy = curl_easy_init()) == NULL)
+		msg_fatal(MSI_EXIT_IO, "cannot initialise libcurl");
+	curl_easy_setopt(c->easy, CURLOPT_URL, url);
+	curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(
+	    c->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->response);
+	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->error);
+	curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "msi-sync/" MSI_VERSION);
+	c->headers = curl_slist_append(c->headers, "Accept: application/json");
+	if (token != NULL) {
+		snprintf(header, sizeof header, "Authorization: Bearer %s", token);
+		c->headers = curl_slist_append(c->headers, header);
+		memset(header, 0, sizeof header);
+	}
+	if (body != NULL) {
+		c->body = emalloc(len ? len : 1);
+		memcpy(c->body, body, len);
+		snprintf(header, sizeof header, "Content-Type: %s", content_type);
+		c->headers = curl_slist_append(c->headers, header);
+		curl_easy_setopt(c->easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c);
+}
+
+void
+http_call_free(struct http_call *c)
+{
+	if (c->easy != NULL)
+		curl_easy_cleanup(c->easy);
+	curl_slist_free_all(c->headers); /* holds the token: libcurl frees, we cannot wipe */
+	jsonbuf_free(&c->response);
+	free(c->body);
+	memset(c, 0, sizeof *c);
+}
+
+enum transport
+http_transport(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OK: return TRANSPORT_OK;
+	case CURLE_OPERATION_TIMEDOUT: return TRANSPORT_TIMEOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE: return TRANSPORT_CONNECT;
+	default: return TRANSPORT_OTHER;
+	}
+}
+
+long
+http_status(const struct http_call *c)
+{
+	long status = 0;
+
+	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+/*
+ * Makes sure t holds a token good for TOKEN_MARGIN more seconds, asking the
+ * identity service when it does not, or when force is set (after 601/602).
+ * The secret goes in a POST body, not a URL, so no log of URLs holds it.
+ * Marketo gives the same token until it expires and may say expires_in 0
+ * just before: then it asks again a moment later. Returns 0, or -1 with
+ * why (never the secret, never the token).
+ */
+int
+token_get(const struct mkconf *conf, struct token *t, int force, long timeout_ms, char *why,
+    size_t whysize)
+{
+	struct http_call c;
+	char url[1024], *body = NULL, *id, *secret;
+	json_t *answer = NULL;
+	json_int_t expires_in;
+	const char *value;
+	size_t blen;
+	int attempt, status = -1;
+	CURLcode rc;
+
+	if (!force && t->value[0] != '\0' && http_now() + TOKEN_MARGIN < t->expires)
+		return 0;
+	snprintf(url, sizeof url, "%s/oauth/token", conf->identity_url);
+	for (attempt = 0; attempt < 3; attempt++) {
+		CURL *esc = curl_easy_init();
+
+		id = curl_easy_escape(esc, conf->client_id, 0);
+		secret = curl_easy_escape(esc, conf->client_secret, 0);
+		blen = strlen(id) + strlen(secret) + 64;
+		body = emalloc(blen);
+		blen = (size_t)snprintf(body, blen,
+		    "grant_type=client_credentials&client_id=%s&"
+		    "client_secret=%s",
+		    id, secret);
+		memset(secret, 0, strlen(secret));
+		curl_free(id);
+		curl_free(secret);
+		curl_easy_cleanup(esc);
+		http_call_init(
+		    &c, url, NULL, body, blen, "application/x-www-form-urlencoded", timeout_ms);
+		memset(body, 0, blen);
+		free(body);
+		rc = curl_easy_perform(c.easy);
+		memset(c.body, 0, blen);
+		if (rc != CURLE_OK) {
+			snprintf(why, whysize, "identity service %s: %s", url,
+			    c.error[0] ? c.error : curl_easy_strerror(rc));
+			http_call_free(&c);
+			return -1;
+		}
+		if (http_status(&c) != 200) {
+			snprintf(why, whysize, "identity service %s: HTTP %ld%s", url,
+			    http_status(&c),
+			    http_status(&c) == 401 ? " (client id or secret refused)" : "");
+			http_call_free(&c);
+			return -1;
+		}
+		answer =
+		    json_loadb(c.response.data ? c.response.data : "", c.response.len, 0, NULL);
+		http_call_free(&c);
+		value = json_string_value(json_object_get(answer, "access_token"));
+		expires_in = json_integer_value(json_object_get(answer, "expires_in"));
+		if (value == NULL || strlen(value) >= sizeof t->value) {
+			snprintf(why, whysize,
+			    "identity service %s: no access_token in its answer", url);
+			break;
+		}
+		if (expires_in > 0 || attempt == 2) {
+			snprintf(t->value, sizeof t->value, "%s", value);
+			t->expires = http_now() + (double)expires_in;
+			t->fetched++;
+			status = 0;
+			break;
+		}
+		json_decref(answer);
+		answer = NULL;
+		sleep(1); /* expires_in 0: the token is about to change */
+	}
+	json_decref(answer);
+	return status;
+}

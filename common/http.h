@@ -1,0 +1,40 @@
+/* http.h: Marketo calls over libcurl, and the access token they carry. */
+#ifndef MSI_HTTP_H
+#define MSI_HTTP_H
+
+#include <curl/curl.h>
+
+#include "jsonbuf.h"
+#include "mkconf.h"
+#include "retry.h"
+
+/* One call, ready for curl_easy_perform or a multi handle. */
+struct http_call {
+	CURL *easy;
+	struct curl_slist *headers;
+	struct jsonbuf response;
+	char error[CURL_ERROR_SIZE];
+	char *body;
+	void *owner; /* the caller's */
+};
+
+struct token {
+	char value[128];
+	double expires; /* monotonic seconds */
+	long fetched;   /* times a token was fetched */
+};
+
+/* Renew a token this long before Marketo says it expires. */
+#define TOKEN_MARGIN 60.0
+
+double http_now(void);
+void http_init(void);
+void http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
+    size_t len, const char *content_type, long timeout_ms);
+void http_call_free(struct http_call *c);
+enum transport http_transport(CURLcode rc);
+long http_status(const struct http_call *c);
+int token_get(const struct mkconf *conf, struct token *t, int force, long timeout_ms, char *why,
+    size_t whysize);
+
+#endif
