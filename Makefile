@@ -31,7 +31,7 @@ COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c comm
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
-TOOLS      = extract/msi-extract transform/msi-transform
+TOOLS      = extract/msi-extract transform/msi-transform load/msi-load
 BINS       = $(TOOLS:%=$(B)/%)
 MANS       = $(TOOLS:%=%.1)
 
@@ -88,6 +88,9 @@ TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/mapping.o \
 
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
+
+$(B)/load/msi-load: $(B)/load/msi-load.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) -lm
 
 # The Marketo simulator the network stages are tested against.
 SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o

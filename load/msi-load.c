@@ -1,0 +1,827 @@
+/* msi-load.c: Marketo records from msi-transform synced into Marketo, 300 to a call. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "ealloc.h"
+#include "exitcode.h"
+#include "fshut.h"
+#include "http.h"
+#include "jsonbuf.h"
+#include "mkconf.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "ratelimit.h"
+#include "retry.h"
+
+#define MAX_RECORDS 300
+#define MAX_BODY    (1024 * 1024)
+#define MAX_QUEUE   64 /* batches read ahead; bounds memory */
+
+static const struct object {
+	const char *name, *path, *key[3];
+	int is_lead;
+} objects[] = {
+    {"salespersons", "/v1/salespersons.json", {"externalSalesPersonId"}, 0},
+    {"companies", "/v1/companies.json", {"externalCompanyId"}, 0},
+    {"leads", "/v1/leads.json", {"externalPersonId", "email"}, 1},
+    {"opportunities", "/v1/opportunities.json", {"externalOpportunityId"}, 0},
+    {"roles", "/v1/opportunities/roles.json",
+        {"externalOpportunityId", "externalPersonId", "role"}, 0},
+};
+
+enum bstate { WAITING, FLYING, DONE };
+
+struct batch {
+	enum bstate state;
+	int resolved;         /* roles: persons turned into leadIds */
+	json_t *recs;         /* the input records (owned) */
+	unsigned long *lines; /* their input lines */
+	const char *file;     /* ... in this file (a batch never spans two) */
+	size_t n;
+	char *body;
+	size_t len;
+	int attempts;
+	double not_before;
+	json_t *results; /* one result line per record, once DONE */
+	struct http_call call;
+};
+
+struct load {
+	const struct object *obj;
+	const char *action, *lookup;
+	int concurrency, max_retries, fail_fast, dry_run, progress;
+	long timeout_ms;
+	struct ratelimit limit;
+	struct mkconf conf;
+	struct token token;
+	CURLM *multi;
+	unsigned long rng;
+
+	/* input */
+	char **files;
+	int file;
+	struct ndjson_reader reader;
+	FILE *fp;
+	const char *name;
+	int input_done;
+	json_t *carry; /* a record read but not yet in a batch */
+	unsigned long carry_line;
+
+	/* the queue of batches, oldest first */
+	struct batch *queue[MAX_QUEUE];
+	int head, count, flying;
+
+	FILE *rejects;
+	const char *rejects_name;
+	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
+
+	/* counts */
+	unsigned long records, created, updated, skipped, failed, calls, retries[RETRY_CAUSES];
+	int stopping, status;
+	double started;
+};
+
+static void
+usage(FILE *fp, int status)
+{
+	fputs(
+	    "usage: msi-load [-hV] [--dry-run] [--fail-fast] [--progress] [-a action]\n"
+	    "                [-c concurrency] [-C config] [-l lookup-field] [-m max-retries]\n"
+	    "                [-n calls-per-window] [-r rejects] [-t timeout] [-w window]\n"
+	    "                object [file ...]\n",
+	    fp);
+	exit(status);
+}
+
+static struct batch *
+queue_at(struct load *l, int i)
+{
+	return l->queue[(l->head + i) % MAX_QUEUE];
+}
+
+/* The record's key for result lines: its external id(s). */
+static json_t *
+record_key(const struct load *l, json_t *rec)
+{
+	struct jsonbuf b = {0};
+	json_t *v, *key;
+	char num[32];
+	int i;
+
+	if (l->obj->is_lead) {
+		v = json_object_get(rec, "externalPersonId");
+		if (!json_is_string(v))
+			v = json_object_get(rec, l->lookup);
+		return v ? json_incref(v) : json_null();
+	}
+	for (i = 0; i < 3 && l->obj->key[i] != NULL; i++) {
+		v = json_object_get(rec, l->obj->key[i]);
+		if (i > 0)
+			jsonbuf_add(&b, "/", 1);
+		if (json_is_string(v)) {
+			jsonbuf_addstr(&b, json_string_value(v));
+		} else if (json_is_integer(v)) {
+			snprintf(
+			    num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			jsonbuf_addstr(&b, num);
+		}
+	}
+	key = i == 1 ? json_incref(json_object_get(rec, l->obj->key[0]))
+	             : json_stringn(b.data ? b.data : "", b.len);
+	jsonbuf_free(&b);
+	return key ? key : json_null();
+}
+
+/*
+ * Reads the next batch: up to 300 records whose request body stays under
+ * 1 MB. A record too large alone is answered as failed at once. Returns
+ * NULL at the end of the input.
+ */
+static struct batch *
+read_batch(struct load *l)
+{
+	struct batch *b = NULL;
+	enum ndjson_result res;
+	json_t *rec, *head;
+	size_t size, headsize;
+	char *text;
+
+	head = l->obj->is_lead ? json_pack("{s:s, s:s, s:[]}", "action", l->action,
+	                             "lookupField", l->lookup, "input")
+	                       : json_pack("{s:s, s:s, s:[]}", "action", l->action, "dedupeBy",
+	                             "dedupeFields", "input");
+	text = json_dumps(head, JSON_COMPACT);
+	headsize = strlen(text);
+	free(text);
+	size = headsize;
+	for (;;) {
+		if (l->carry != NULL) {
+			rec = l->carry;
+			l->carry = NULL;
+		} else {
+			if (l->fp == NULL) {
+				if (l->files[l->file] == NULL || b != NULL)
+					break; /* the end, or a batch that must not span two
+					          files */
+				l->name = strcmp(l->files[l->file], "-") == 0
+				              ? "<stdin>"
+				              : l->files[l->file];
+				l->fp = strcmp(l->files[l->file], "-") == 0
+				            ? stdin
+				            : fopen(l->files[l->file], "r");
+				if (l->fp == NULL)
+					msg_fatal(MSI_EXIT_IO, "%s: %s", l->files[l->file],
+					    strerror(errno));
+				ndjson_reader_init(&l->reader, l->fp, l->name);
+			}
+			res = ndjson_read(&l->reader, &rec);
+			if (res == NDJSON_EOF || res == NDJSON_READERR) {
+				if (res == NDJSON_READERR)
+					msg_fatal(
+					    MSI_EXIT_IO, "%s: %s", l->name, strerror(errno));
+				ndjson_reader_free(&l->reader);
+				if (l->fp != stdin)
+					fclose(l->fp);
+				l->fp = NULL;
+				l->file++;
+				continue;
+			}
+			if (res == NDJSON_BADLINE)
+				msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s", l->name,
+				    l->reader.line, l->reader.error);
+			l->carry_line = l->reader.line;
+		}
+		text = json_dumps(rec, JSON_COMPACT);
+		if (b != NULL && (b->n == MAX_RECORDS || size + strlen(text) + 1 > MAX_BODY)) {
+			free(text);
+			l->carry = rec;
+			break;
+		}
+		if (b == NULL) {
+			b = ecalloc(1, sizeof *b);
+			b->recs = json_array();
+			b->lines = emalloc(MAX_RECORDS * sizeof *b->lines);
+			b->file = l->name;
+		}
+		size += strlen(text) + 1;
+		free(text);
+		b->lines[b->n++] = l->carry_line;
+		json_array_append_new(b->recs, rec);
+		if (size > MAX_BODY)
+			break; /* one record alone too large: it fails below */
+	}
+	if (b != NULL) {
+		json_object_set(head, "input", b->recs);
+		b->body = json_dumps(head, JSON_COMPACT);
+		b->len = strlen(b->body);
+	}
+	json_decref(head);
+	return b;
+}
+
+static json_t *
+result_line(struct load *l, struct batch *b, size_t i, const char *status, json_t *item,
+    json_t *reasons)
+{
+	json_t *line =
+	    json_pack("{s:s, s:I, s:o, s:s}", "file", b->file, "line", (json_int_t)b->lines[i],
+	        "key", record_key(l, json_array_get(b->recs, i)), "status", status);
+	json_t *id;
+
+	if (item != NULL && (id = json_object_get(item, "id")) != NULL)
+		json_object_set(line, "id", id);
+	if (item != NULL && (id = json_object_get(item, "marketoGUID")) != NULL)
+		json_object_set(line, "marketoGUID", id);
+	if (reasons != NULL)
+		json_object_set(line, "reasons", reasons);
+	return line;
+}
+
+/* Every record of the batch failed for one reason (retries exhausted, a refused call). */
+static void
+fail_batch(struct load *l, struct batch *b, const char *code, const char *message)
+{
+	json_t *reasons = json_pack("[{s:s, s:s}]", "code", code, "message", message);
+	size_t i;
+
+	b->results = json_array();
+	for (i = 0; i < b->n; i++)
+		json_array_append_new(
+		    b->results, result_line(l, b, i, "failed", NULL, reasons));
+	json_decref(reasons);
+	b->state = DONE;
+	if (l->fail_fast && !l->stopping) {
+		msg_warn("a batch failed (%s: %s); stopping (--fail-fast)", code, message);
+		l->stopping = 1;
+	}
+}
+
+/* Matches a sync answer's result items to the batch's records. */
+static void
+finish_batch(struct load *l, struct batch *b, json_t *answer)
+{
+	json_t *result = json_object_get(answer, "result"), *item;
+	size_t i, k;
+	const char *status;
+
+	size_t sent = 0;
+	json_t *v;
+	const char *pid;
+
+	b->results = json_array();
+	for (i = 0; i < b->n; i++) {
+		item = NULL;
+		if (b->resolved) {
+			pid = json_string_value(
+			    json_object_get(json_array_get(b->recs, i), "externalPersonId"));
+			v = pid ? json_object_get(l->lead_ids, pid) : NULL;
+			if (!json_is_integer(v)) {
+				json_array_append_new(b->results,
+				    result_line(l, b, i, "skipped", NULL,
+				        json_pack("[{s:s, s:s}]", "code", "1004", "message",
+				            "the person (externalPersonId) is not a lead in Marketo")));
+				continue;
+			}
+			json_array_foreach(result, k,
+			    item) if (json_integer_value(json_object_get(item, "seq")) ==
+			              (json_int_t)sent) break;
+			if (k == json_array_size(result))
+				item = NULL;
+			sent++;
+		} else if (l->obj->is_lead) {
+			item = json_array_get(
+			    result, i); /* leads: results in input order, no seq */
+		} else {
+			json_array_foreach(result, k,
+			    item) if (json_integer_value(json_object_get(item, "seq")) ==
+			              (json_int_t)i) break;
+			if (k == json_array_size(result))
+				item = NULL;
+		}
+		status = item ? json_string_value(json_object_get(item, "status")) : NULL;
+		if (status == NULL)
+			json_array_append_new(b->results,
+			    result_line(l, b, i, "failed", NULL,
+			        json_pack("[{s:s, s:s}]", "code", "answer", "message",
+			            "no result for this record in Marketo's answer")));
+		else
+			json_array_append_new(
+			    b->results, result_line(l, b, i, status, item,
+			                    json_object_get(item, "reasons")));
+	}
+	b->state = DONE;
+}
+
+/*
+ * Roles carry the Contact's externalPersonId; Marketo wants its leadId.
+ * Persons not yet cached are asked for, up to 300 a call, in the POST
+ * ?_method=GET form so that no URL nears 8 KB; the call counts against the
+ * window like any other. Returns 0, or -1 when the lookup failed (the
+ * batch then waits and tries again, or fails after --max-retries).
+ */
+static int
+resolve_roles(struct load *l, struct batch *b)
+{
+	struct jsonbuf form = {0};
+	struct http_call c;
+	json_t *rec, *answer, *item, *v, *input, *reasons;
+	char url[1024], *escaped;
+	const char *pid;
+	size_t i, asked = 0;
+	int status = -1;
+	CURLcode rc;
+
+	json_array_foreach(b->recs, i, rec)
+	{
+		pid = json_string_value(json_object_get(rec, "externalPersonId"));
+		if (pid == NULL || json_object_get(l->lead_ids, pid) != NULL)
+			continue;
+		jsonbuf_addstr(&form,
+		    asked
+		        ? "%2C"
+		        : "filterType=externalPersonId&fields=externalPersonId&filterValues=");
+		escaped = curl_easy_escape(NULL, pid, 0);
+		jsonbuf_addstr(&form, escaped);
+		curl_free(escaped);
+		json_object_set_new(l->lead_ids, pid, json_null());
+		asked++;
+	}
+	if (asked > 0) {
+		snprintf(url, sizeof url, "%s/v1/leads.json?_method=GET", l->conf.base_url);
+		http_call_init(&c, url, l->token.value, form.data, form.len,
+		    "application/x-www-form-urlencoded", l->timeout_ms);
+		ratelimit_take(&l->limit, http_now());
+		l->calls++;
+		rc = curl_easy_perform(c.easy);
+		answer = rc == CURLE_OK && http_status(&c) == 200
+		             ? json_loadb(c.response.data, c.response.len, 0, NULL)
+		             : NULL;
+		http_call_free(&c);
+		if (!json_is_true(json_object_get(answer, "success"))) {
+			/* forget what was asked, so that it is asked again */
+			json_array_foreach(b->recs, i,
+			    rec) if ((pid = json_string_value(json_object_get(rec,
+			                  "externalPersonId"))) &&
+			             json_is_null(json_object_get(l->lead_ids, pid)))
+			    json_object_del(l->lead_ids, pid);
+			json_decref(answer);
+			goto out;
+		}
+		json_array_foreach(json_object_get(answer, "result"), i,
+		    item) if ((pid = json_string_value(json_object_get(item,
+		                   "externalPersonId"))))
+		    json_object_set(l->lead_ids, pid, json_object_get(item, "id"));
+		json_decref(answer);
+	}
+	/* The body again, with leadId; roles whose person Marketo lacks are left out. */
+	input = json_array();
+	json_array_foreach(b->recs, i, rec)
+	{
+		pid = json_string_value(json_object_get(rec, "externalPersonId"));
+		v = pid ? json_object_get(l->lead_ids, pid) : NULL;
+		if (!json_is_integer(v))
+			continue;
+		item = json_deep_copy(rec);
+		json_object_del(item, "externalPersonId");
+		json_object_set(item, "leadId", v);
+		json_array_append_new(input, item);
+	}
+	reasons = json_pack(
+	    "{s:s, s:s, s:o}", "action", l->action, "dedupeBy", "dedupeFields", "input", input);
+	free(b->body);
+	b->body = json_dumps(reasons, JSON_COMPACT);
+	b->len = strlen(b->body);
+	json_decref(reasons);
+	b->resolved = 1;
+	status = 0;
+out:
+	jsonbuf_free(&form);
+	return status;
+}
+
+static void
+start_call(struct load *l, struct batch *b)
+{
+	char url[1024];
+
+	snprintf(url, sizeof url, "%s%s", l->conf.base_url, l->obj->path);
+	http_call_init(
+	    &b->call, url, l->token.value, b->body, b->len, "application/json", l->timeout_ms);
+	b->call.owner = b;
+	curl_multi_add_handle(l->multi, b->call.easy);
+	ratelimit_take(&l->limit, http_now());
+	b->state = FLYING;
+	l->flying++;
+	l->calls++;
+}
+
+/* A call ended: what Marketo (or the network) said decides the batch's fate. */
+static void
+call_ended(struct load *l, struct batch *b, CURLcode rc)
+{
+	enum retry_cause cause = RETRY_CAUSES;
+	enum retry_action act;
+	json_t *answer = NULL;
+	const char *code = NULL, *message = "";
+	char why[MKCONF_WHY_SIZE];
+	long status = http_status(&b->call);
+
+	if (rc == CURLE_OK)
+		answer = json_loadb(b->call.response.data ? b->call.response.data : "",
+		    b->call.response.len, 0, NULL);
+	if (answer != NULL && !json_is_true(json_object_get(answer, "success"))) {
+		json_t *e = json_array_get(json_object_get(answer, "errors"), 0);
+
+		code = json_string_value(json_object_get(e, "code"));
+		message = json_string_value(json_object_get(e, "message"));
+		if (code == NULL)
+			code = "?";
+		if (message == NULL)
+			message = "";
+	}
+	if (rc == CURLE_OK && status == 200 && answer == NULL)
+		act = RETRY_FATAL, code = "answer", message = "Marketo's answer is not JSON";
+	else
+		act = retry_classify(http_transport(rc), status, code, &cause);
+	curl_multi_remove_handle(l->multi, b->call.easy);
+	http_call_free(&b->call);
+	l->flying--;
+	b->state = WAITING;
+
+	switch (act) {
+	case RETRY_DONE: finish_batch(l, b, answer); break;
+	case RETRY_AGAIN:
+		l->retries[cause]++;
+		if (++b->attempts > l->max_retries) {
+			snprintf(why, sizeof why, "gave up after %d retries", l->max_retries);
+			fail_batch(l, b, retry_cause_name(cause), why);
+		} else {
+			b->not_before =
+			    http_now() + retry_backoff(b->attempts - 1, 0.5, 30.0, &l->rng);
+		}
+		break;
+	case RETRY_TOKEN:
+		if (token_get(&l->conf, &l->token, 1, l->timeout_ms, why, sizeof why) != 0) {
+			msg_warn("%s", why);
+			l->status = MSI_EXIT_SERVICE;
+			l->stopping = 1;
+		}
+		break; /* resent as it was; not a retry */
+	case RETRY_QUOTA:
+		if (!l->stopping)
+			msg_warn("Marketo's daily quota is spent (607); stopping: run again "
+			         "after the reset");
+		l->stopping = 1;
+		if (l->status == 0)
+			l->status = MSI_EXIT_QUOTA;
+		break;
+	case RETRY_REJECT:
+		if (code == NULL)
+			snprintf(why, sizeof why, "HTTP %ld", status), code = "http",
+			                                               message = why;
+		fail_batch(l, b, code, message);
+		break;
+	case RETRY_FATAL:
+		if (code == NULL && rc != CURLE_OK)
+			code = "network", message = curl_easy_strerror(rc);
+		else if (code == NULL)
+			snprintf(why, sizeof why, "HTTP %ld", status), code = "http",
+			                                               message = why;
+		msg_warn("Marketo refused the call: %s %s; stopping", code, message);
+		l->stopping = 1;
+		l->status = MSI_EXIT_SERVICE;
+		break;
+	}
+	json_decref(answer);
+}
+
+/* Writes the results of the finished batches at the head of the queue, in input order. */
+static void
+emit_done(struct load *l)
+{
+	struct batch *b;
+	json_t *line, *entry;
+	const char *status;
+	size_t i;
+
+	while (l->count > 0 && (b = queue_at(l, 0))->state == DONE) {
+		json_array_foreach(b->results, i, line)
+		{
+			status = json_string_value(json_object_get(line, "status"));
+			l->records++;
+			if (strcmp(status, "created") == 0)
+				l->created++;
+			else if (strcmp(status, "updated") == 0)
+				l->updated++;
+			else if (strcmp(status, "skipped") == 0)
+				l->skipped++;
+			else
+				l->failed++;
+			if (ndjson_write(stdout, line) != 0)
+				msg_fatal(
+				    MSI_EXIT_IO, "write error: stdout: %s", strerror(errno));
+			if (l->rejects != NULL &&
+			    (strcmp(status, "skipped") == 0 || strcmp(status, "failed") == 0)) {
+				entry = json_pack("{s:s, s:O, s:O, s:O}", "status", status,
+				    "reasons", json_object_get(line, "reasons"), "file",
+				    json_object_get(line, "file"), "line",
+				    json_object_get(line, "line"));
+				json_object_set(entry, "record", json_array_get(b->recs, i));
+				if (ndjson_emit(l->rejects, l->rejects_name, entry) != 0)
+					exit(MSI_EXIT_IO);
+			}
+		}
+		json_decref(b->results);
+		json_decref(b->recs);
+		free(b->lines);
+		free(b->body);
+		free(b);
+		l->head = (l->head + 1) % MAX_QUEUE;
+		l->count--;
+	}
+}
+
+/* A line of progress on stderr, at most once a second. */
+static void
+progress(struct load *l, int last)
+{
+	static double shown;
+	double now = http_now(), elapsed = now - l->started;
+	unsigned long retries = 0;
+	int i;
+
+	if (!l->progress || (!last && now - shown < 1.0))
+		return;
+	shown = now;
+	for (i = 0; i < RETRY_CAUSES; i++)
+		retries += l->retries[i];
+	fprintf(stderr,
+	    "%s: %lu done (created %lu, updated %lu, skipped %lu, failed %lu), "
+	    "%d calls in the window, %.0f records/s, %lu retries%s",
+	    msg_prog, l->records, l->created, l->updated, l->skipped, l->failed,
+	    ratelimit_in_window(&l->limit, now),
+	    elapsed > 0 ? (double)l->records / elapsed : 0.0, retries, last ? "\n" : "\r");
+}
+
+static void
+run(struct load *l)
+{
+	struct batch *b;
+	CURLMsg *m;
+	double now, wait, delay;
+	int i, left, running;
+	char why[MKCONF_WHY_SIZE];
+
+	for (;;) {
+		while (!l->input_done && !l->stopping && l->count < MAX_QUEUE) {
+			if ((b = read_batch(l)) == NULL) {
+				l->input_done = 1;
+				break;
+			}
+			l->queue[(l->head + l->count++) % MAX_QUEUE] = b;
+			if (b->len > MAX_BODY)
+				fail_batch(l, b, "size",
+				    "the record alone is over Marketo's 1 MB body limit");
+		}
+		emit_done(l);
+		progress(l, 0);
+		if (l->count == 0 && (l->input_done || l->stopping))
+			break;
+		if (l->stopping && l->flying == 0)
+			break;
+
+		now = http_now();
+		wait = 0.2;
+		for (i = 0; i < l->count && !l->stopping && l->flying < l->concurrency; i++) {
+			b = queue_at(l, i);
+			if (b->state != WAITING)
+				continue;
+			if (b->not_before > now) {
+				wait = fmin(wait, b->not_before - now);
+				continue;
+			}
+			if ((delay = ratelimit_delay(&l->limit, now)) > 0) {
+				wait = fmin(wait, delay);
+				break;
+			}
+			if (token_get(&l->conf, &l->token, 0, l->timeout_ms, why, sizeof why) !=
+			    0) {
+				msg_warn("%s", why);
+				l->status = MSI_EXIT_SERVICE;
+				l->stopping = 1;
+				break;
+			}
+			if (l->obj == &objects[4] && !b->resolved) {
+				if (resolve_roles(l, b) != 0) {
+					l->retries[CAUSE_CONNECT]++;
+					if (++b->attempts > l->max_retries)
+						fail_batch(l, b, "lookup",
+						    "the leads of the roles could not be looked up");
+					else
+						b->not_before =
+						    now + retry_backoff(b->attempts - 1, 0.5,
+						              30.0, &l->rng);
+					continue;
+				}
+				if ((delay = ratelimit_delay(&l->limit, http_now())) > 0) {
+					wait = fmin(wait, delay);
+					break;
+				}
+			}
+			start_call(l, b);
+		}
+		curl_multi_perform(l->multi, &running);
+		while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
+			struct http_call *c;
+
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+			call_ended(l, c->owner, m->data.result);
+		}
+		if (l->flying > 0 || wait > 0)
+			curl_multi_poll(l->multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
+	}
+}
+
+static void
+dry_run(struct load *l)
+{
+	struct batch *b;
+	unsigned long calls = 0, records = 0;
+
+	while ((b = read_batch(l)) != NULL) {
+		if (fwrite(b->body, 1, b->len, stdout) != b->len || putchar('\n') == EOF)
+			msg_fatal(MSI_EXIT_IO, "write error: stdout: %s", strerror(errno));
+		calls++;
+		records += b->n;
+		json_decref(b->recs);
+		free(b->lines);
+		free(b->body);
+		free(b);
+	}
+	msg_warn("dry run: records: %lu, calls: %lu (to %s)", records, calls, l->obj->path);
+}
+
+static long
+number(const char *s, const char *what, long min)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min) {
+		msg_warn("bad %s \"%s\"", what, s);
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"action", required_argument, NULL, 'a'},
+	    {"calls-per-window", required_argument, NULL, 'n'},
+	    {"concurrency", required_argument, NULL, 'c'},
+	    {"config", required_argument, NULL, 'C'},
+	    {"dry-run", no_argument, NULL, 'D'},
+	    {"fail-fast", no_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"lookup-field", required_argument, NULL, 'l'},
+	    {"max-retries", required_argument, NULL, 'm'},
+	    {"progress", no_argument, NULL, 'P'},
+	    {"rejects", required_argument, NULL, 'r'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"window", required_argument, NULL, 'w'},
+	    {NULL, 0, NULL, 0},
+	};
+	static struct load l;
+	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE];
+	const char *config = getenv("MARKETO_CONFIG");
+	long calls_per_window = 50;
+	double window = 20;
+	size_t i;
+	int ch;
+
+	msg_init(argv[0]);
+	l.action = "createOrUpdate";
+	l.lookup = "email";
+	l.concurrency = 5;
+	l.max_retries = 5;
+	l.timeout_ms = 60000;
+	l.rng = 0x9e3779b97f4a7c15UL ^ (unsigned long)getpid();
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":a:c:C:hl:m:n:r:t:Vw:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (strcmp(optarg, "createOrUpdate") != 0 &&
+			    strcmp(optarg, "createOnly") != 0 &&
+			    strcmp(optarg, "updateOnly") != 0) {
+				msg_warn(
+				    "--action takes createOrUpdate, createOnly or updateOnly");
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			l.action = optarg;
+			break;
+		case 'c': l.concurrency = (int)number(optarg, "--concurrency", 1); break;
+		case 'C': config = optarg; break;
+		case 'D': l.dry_run = 1; break;
+		case 'F': l.fail_fast = 1; break;
+		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'l': l.lookup = optarg; break;
+		case 'm': l.max_retries = (int)number(optarg, "--max-retries", 0); break;
+		case 'n': calls_per_window = number(optarg, "--calls-per-window", 1); break;
+		case 'P': l.progress = 1; break;
+		case 'r': l.rejects_name = optarg; break;
+		case 't': l.timeout_ms = number(optarg, "--timeout", 1) * 1000; break;
+		case 'V': printf("msi-load %s\n", MSI_VERSION); return MSI_EXIT_OK;
+		case 'w': window = (double)number(optarg, "--window", 1); break;
+		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		msg_warn(
+		    "which object: salespersons, companies, leads, opportunities or roles?");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	for (i = 0; i < sizeof objects / sizeof objects[0]; i++)
+		if (strcmp(argv[0], objects[i].name) == 0)
+			l.obj = &objects[i];
+	if (l.obj == NULL) {
+		msg_warn(
+		    "unknown object \"%s\": salespersons, companies, leads, opportunities or "
+		    "roles",
+		    argv[0]);
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	l.files = argc > 1 ? argv + 1 : stdin_only;
+	if (isatty(STDERR_FILENO))
+		l.progress = 1;
+	if (l.dry_run) {
+		dry_run(&l);
+		return fshut(stdout, "stdout") == 0 ? MSI_EXIT_OK : MSI_EXIT_IO;
+	}
+	if (mkconf_load(&l.conf, config, why) != 0)
+		msg_fatal(MSI_EXIT_USAGE, "%s", why);
+	if (l.rejects_name != NULL && (l.rejects = fopen(l.rejects_name, "w")) == NULL)
+		msg_fatal(MSI_EXIT_IO, "%s: %s", l.rejects_name, strerror(errno));
+	http_init();
+	/* A margin on the window: the instance counts calls when they arrive. */
+	ratelimit_init(&l.limit, (int)calls_per_window, window + 0.25);
+	l.multi = curl_multi_init();
+	l.lead_ids = json_object();
+	l.started = http_now();
+	run(&l);
+	if (l.count > 0 || l.carry != NULL || !l.input_done) {
+		/* Stopped early: say where the unsent records start. */
+		if (l.count > 0)
+			msg_warn(
+			    "stopped: nothing from %s:%lu on was sent or answered; run again "
+			    "to send it",
+			    queue_at(&l, 0)->file, queue_at(&l, 0)->lines[0]);
+		else
+			msg_warn("stopped: nothing after %s:%lu was sent; run again to send it",
+			    l.name, l.reader.line);
+	}
+	progress(&l, 1);
+	curl_multi_cleanup(l.multi);
+	json_decref(l.lead_ids);
+	ratelimit_free(&l.limit);
+	mkconf_free(&l.conf);
+	memset(&l.token, 0, sizeof l.token);
+
+	if (fshut(stdout, "stdout") != 0 && l.status == 0)
+		l.status = MSI_EXIT_IO;
+	if (l.rejects != NULL && fshut(l.rejects, l.rejects_name) != 0 && l.status == 0)
+		l.status = MSI_EXIT_IO;
+	fprintf(stderr,
+	    "%s: records: %lu (created %lu, updated %lu, skipped %lu, failed %lu); "
+	    "calls: %lu; retries:",
+	    msg_prog, l.records, l.created, l.updated, l.skipped, l.failed, l.calls);
+	for (i = 0; i < RETRY_CAUSES; i++)
+		if (l.retries[i] > 0)
+			fprintf(stderr, " %s %lu", retry_cause_name((enum retry_cause)i),
+			    l.retries[i]);
+	for (i = 0; i < RETRY_CAUSES && l.retries[i] == 0; i++)
+		;
+	fprintf(
+	    stderr, "%s; %.1f s\n", i == RETRY_CAUSES ? " none" : "", http_now() - l.started);
+	curl_global_cleanup();
+	if (l.status == 0 && (l.skipped > 0 || l.failed > 0))
+		l.status = MSI_EXIT_REJECTS;
+	return l.status;
+}
