@@ -82,7 +82,10 @@ struct load {
 
 	FILE *rejects;
 	const char *rejects_name;
-	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
+	const char *state_name; /* --state */
+	unsigned long acked;    /* records at the start of the input fully answered */
+	unsigned long skip;     /* records a resumed run does not send again */
+	json_t *lead_ids;       /* roles: externalPersonId -> Marketo leadId (or null: none) */
 
 	/* counts */
 	unsigned long records, created, updated, skipped, failed, calls, retries[RETRY_CAUSES];
@@ -96,8 +99,8 @@ usage(FILE *fp, int status)
 	fputs(
 	    "usage: msi-load [-hV] [--dry-run] [--fail-fast] [--progress] [-a action]\n"
 	    "                [-c concurrency] [-C config] [-l lookup-field] [-m max-retries]\n"
-	    "                [-n calls-per-window] [-r rejects] [-t timeout] [-w window]\n"
-	    "                object [file ...]\n",
+	    "                [-n calls-per-window] [-r rejects] [-s state] [-t timeout]\n"
+	    "                [-w window] object [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -199,6 +202,12 @@ read_batch(struct load *l)
 				msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s", l->name,
 				    l->reader.line, l->reader.error);
 			l->carry_line = l->reader.line;
+			if (l->skip > 0) {
+				/* answered in an earlier run (--state) */
+				l->skip--;
+				json_decref(rec);
+				continue;
+			}
 		}
 		text = json_dumps(rec, JSON_COMPACT);
 		if (b != NULL && (b->n == MAX_RECORDS || size + strlen(text) + 1 > MAX_BODY)) {
@@ -228,6 +237,7 @@ read_batch(struct load *l)
 	return b;
 }
 
+/* A result line for record i of b; reasons (may be NULL) is stolen. */
 static json_t *
 result_line(struct load *l, struct batch *b, size_t i, const char *status, json_t *item,
     json_t *reasons)
@@ -242,7 +252,7 @@ result_line(struct load *l, struct batch *b, size_t i, const char *status, json_
 	if (item != NULL && (id = json_object_get(item, "marketoGUID")) != NULL)
 		json_object_set(line, "marketoGUID", id);
 	if (reasons != NULL)
-		json_object_set(line, "reasons", reasons);
+		json_object_set_new(line, "reasons", reasons);
 	return line;
 }
 
@@ -256,7 +266,7 @@ fail_batch(struct load *l, struct batch *b, const char *code, const char *messag
 	b->results = json_array();
 	for (i = 0; i < b->n; i++)
 		json_array_append_new(
-		    b->results, result_line(l, b, i, "failed", NULL, reasons));
+		    b->results, result_line(l, b, i, "failed", NULL, json_incref(reasons)));
 	json_decref(reasons);
 	b->state = DONE;
 	if (l->fail_fast && !l->stopping) {
@@ -316,7 +326,7 @@ finish_batch(struct load *l, struct batch *b, json_t *answer)
 		else
 			json_array_append_new(
 			    b->results, result_line(l, b, i, status, item,
-			                    json_object_get(item, "reasons")));
+			                    json_incref(json_object_get(item, "reasons"))));
 	}
 	b->state = DONE;
 }
@@ -504,6 +514,71 @@ call_ended(struct load *l, struct batch *b, CURLcode rc)
 	json_decref(answer);
 }
 
+static json_t *
+state_input(struct load *l)
+{
+	json_t *files = json_array();
+	int i;
+
+	for (i = 0; l->files[i] != NULL; i++)
+		json_array_append_new(files, json_string(l->files[i]));
+	return files;
+}
+
+/*
+ * Writes the checkpoint: how many records at the start of the input are
+ * answered. A new file is written and renamed over the old one, so that a
+ * crash at any moment leaves one or the other whole. The state holds no
+ * secret, no token.
+ */
+static void
+state_write(struct load *l)
+{
+	char tmp[4096];
+	json_t *st;
+	FILE *fp;
+
+	if (l->state_name == NULL)
+		return;
+	snprintf(tmp, sizeof tmp, "%s.tmp", l->state_name);
+	st = json_pack("{s:s, s:o, s:I}", "object", l->obj->name, "input", state_input(l),
+	    "acknowledged", (json_int_t)l->acked);
+	if ((fp = fopen(tmp, "w")) == NULL || ndjson_write(fp, st) != 0 || fflush(fp) != 0 ||
+	    fsync(fileno(fp)) != 0 || fclose(fp) != 0 || rename(tmp, l->state_name) != 0)
+		msg_fatal(MSI_EXIT_IO, "%s: %s", l->state_name, strerror(errno));
+	json_decref(st);
+}
+
+/* A resumed run: the state must be of this object and this input. */
+static void
+state_read(struct load *l)
+{
+	json_error_t err;
+	json_t *st, *input;
+
+	if ((st = json_load_file(l->state_name, 0, &err)) == NULL) {
+		if (errno == ENOENT || access(l->state_name, F_OK) != 0)
+			return; /* a first run */
+		msg_fatal(MSI_EXIT_BADINPUT, "%s:%d: %s", l->state_name, err.line, err.text);
+	}
+	input = state_input(l);
+	if (!json_is_string(json_object_get(st, "object")) ||
+	    strcmp(json_string_value(json_object_get(st, "object")), l->obj->name) != 0 ||
+	    !json_equal(json_object_get(st, "input"), input) ||
+	    !json_is_integer(json_object_get(st, "acknowledged")))
+		msg_fatal(MSI_EXIT_USAGE,
+		    "%s: a checkpoint of another object or input; remove it "
+		    "to start afresh",
+		    l->state_name);
+	l->skip = l->acked =
+	    (unsigned long)json_integer_value(json_object_get(st, "acknowledged"));
+	if (l->skip > 0)
+		msg_warn(
+		    "%s: resuming after %lu records answered before", l->state_name, l->skip);
+	json_decref(input);
+	json_decref(st);
+}
+
 /* Writes the results of the finished batches at the head of the queue, in input order. */
 static void
 emit_done(struct load *l)
@@ -512,6 +587,7 @@ emit_done(struct load *l)
 	json_t *line, *entry;
 	const char *status;
 	size_t i;
+	int advanced = 0;
 
 	while (l->count > 0 && (b = queue_at(l, 0))->state == DONE) {
 		json_array_foreach(b->results, i, line)
@@ -540,6 +616,8 @@ emit_done(struct load *l)
 					exit(MSI_EXIT_IO);
 			}
 		}
+		l->acked += b->n;
+		advanced = 1;
 		json_decref(b->results);
 		json_decref(b->recs);
 		free(b->lines);
@@ -547,6 +625,12 @@ emit_done(struct load *l)
 		free(b);
 		l->head = (l->head + 1) % MAX_QUEUE;
 		l->count--;
+	}
+	if (advanced && l->state_name != NULL) {
+		/* the results first, then the checkpoint that says they are out */
+		if (fflush(stdout) != 0 || (l->rejects && fflush(l->rejects) != 0))
+			msg_fatal(MSI_EXIT_IO, "write error: %s", strerror(errno));
+		state_write(l);
 	}
 }
 
@@ -702,6 +786,7 @@ main(int argc, char *argv[])
 	    {"max-retries", required_argument, NULL, 'm'},
 	    {"progress", no_argument, NULL, 'P'},
 	    {"rejects", required_argument, NULL, 'r'},
+	    {"state", required_argument, NULL, 's'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"window", required_argument, NULL, 'w'},
@@ -723,7 +808,8 @@ main(int argc, char *argv[])
 	l.timeout_ms = 60000;
 	l.rng = 0x9e3779b97f4a7c15UL ^ (unsigned long)getpid();
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":a:c:C:hl:m:n:r:t:Vw:", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, ":a:c:C:hl:m:n:r:s:t:Vw:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcmp(optarg, "createOrUpdate") != 0 &&
@@ -745,6 +831,7 @@ main(int argc, char *argv[])
 		case 'n': calls_per_window = number(optarg, "--calls-per-window", 1); break;
 		case 'P': l.progress = 1; break;
 		case 'r': l.rejects_name = optarg; break;
+		case 's': l.state_name = optarg; break;
 		case 't': l.timeout_ms = number(optarg, "--timeout", 1) * 1000; break;
 		case 'V': printf("msi-load %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		case 'w': window = (double)number(optarg, "--window", 1); break;
@@ -777,7 +864,11 @@ main(int argc, char *argv[])
 	}
 	if (mkconf_load(&l.conf, config, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
-	if (l.rejects_name != NULL && (l.rejects = fopen(l.rejects_name, "w")) == NULL)
+	if (l.state_name != NULL)
+		state_read(&l);
+	/* a resumed run adds to the rejects of the runs before */
+	if (l.rejects_name != NULL &&
+	    (l.rejects = fopen(l.rejects_name, l.skip > 0 ? "a" : "w")) == NULL)
 		msg_fatal(MSI_EXIT_IO, "%s: %s", l.rejects_name, strerror(errno));
 	http_init();
 	/* A margin on the window: the instance counts calls when they arrive. */
