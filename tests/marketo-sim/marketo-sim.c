@@ -24,11 +24,27 @@
 #define MAX_URL    8192
 #define MAX_FAULTS 32
 
-enum fault_kind { F601, F602, F604, F608, F611, F502, F503, FDROP, FSLOW, FAULT_KINDS };
-static const char *const fault_names[FAULT_KINDS] = {
-    "601", "602", "604", "608", "611", "502", "503", "drop", "slow"};
+enum fault_kind {
+	F601,
+	F602,
+	F604,
+	F606,
+	F608,
+	F611,
+	F615,
+	F713,
+	F502,
+	F503,
+	F504,
+	FDROP,
+	FSLOW,
+	FAULT_KINDS
+};
+static const char *const fault_names[FAULT_KINDS] = {"601", "602", "604", "606", "608", "611",
+    "615", "713", "502", "503", "504", "drop", "slow"};
 static const char *const fault_messages[] = {"Access token invalid", "Access token expired",
-    "Operation timed out", "API Temporarily Unavailable", "System error"};
+    "Operation timed out", "Max rate limit exceeded", "API Temporarily Unavailable",
+    "System error", "Max concurrent requests exceeded", "Transient error"};
 
 struct fault {
 	enum fault_kind kind;
@@ -407,6 +423,8 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 	if (fault == F503)
 		return send_html(
 		    c, MHD_HTTP_SERVICE_UNAVAILABLE, "<h1>503 Service Unavailable</h1>");
+	if (fault == F504)
+		return send_html(c, MHD_HTTP_GATEWAY_TIMEOUT, "<h1>504 Gateway Time-out</h1>");
 	if (fault == FSLOW)
 		usleep((useconds_t)opt.slow_ms * 1000);
 	if ((code = check_token(c)) != NULL)
@@ -414,7 +432,7 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		    strcmp(code, "600") == 0   ? "Access token not specified"
 		    : strcmp(code, "601") == 0 ? "Access token invalid"
 		                               : "Access token expired");
-	if (fault >= F601 && fault <= F611)
+	if (fault >= F601 && fault <= F713)
 		return send_error(c, call, fault_names[fault], fault_messages[fault]);
 	if ((code = check_limits(rq)) != NULL) {
 		char msg[120];
@@ -622,7 +640,7 @@ add_fault(const char *spec)
 	if (k == FAULT_KINDS || (*rest != '@' && *rest != '%')) {
 		fprintf(stderr,
 		    "marketo-sim: bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
-		    "601 602 604 608 611 502 503 drop slow\n",
+		    "601 602 604 606 608 611 615 713 502 503 504 drop slow\n",
 		    spec);
 		usage(stderr, 2);
 	}
