@@ -155,17 +155,14 @@ read_batch(struct load *l)
 	struct batch *b = NULL;
 	enum ndjson_result res;
 	json_t *rec, *head;
-	size_t size, headsize;
-	char *text;
+	size_t size, recsize;
 
 	head = l->obj->is_lead ? json_pack("{s:s, s:s, s:[]}", "action", l->action,
 	                             "lookupField", l->lookup, "input")
 	                       : json_pack("{s:s, s:s, s:[]}", "action", l->action, "dedupeBy",
 	                             "dedupeFields", "input");
-	text = json_dumps(head, JSON_COMPACT);
-	headsize = strlen(text);
-	free(text);
-	size = headsize;
+	/* json_dumpb with no buffer gives a size without making the text */
+	size = json_dumpb(head, NULL, 0, JSON_COMPACT);
 	for (;;) {
 		if (l->carry != NULL) {
 			rec = l->carry;
@@ -209,9 +206,8 @@ read_batch(struct load *l)
 				continue;
 			}
 		}
-		text = json_dumps(rec, JSON_COMPACT);
-		if (b != NULL && (b->n == MAX_RECORDS || size + strlen(text) + 1 > MAX_BODY)) {
-			free(text);
+		recsize = json_dumpb(rec, NULL, 0, JSON_COMPACT) + 1; /* and a comma */
+		if (b != NULL && (b->n == MAX_RECORDS || size + recsize > MAX_BODY)) {
 			l->carry = rec;
 			break;
 		}
@@ -221,8 +217,7 @@ read_batch(struct load *l)
 			b->lines = emalloc(MAX_RECORDS * sizeof *b->lines);
 			b->file = l->name;
 		}
-		size += strlen(text) + 1;
-		free(text);
+		size += recsize;
 		b->lines[b->n++] = l->carry_line;
 		json_array_append_new(b->recs, rec);
 		if (size > MAX_BODY)

@@ -8,6 +8,7 @@ LC_ALL=C
 export LC_ALL
 
 B=${1:-build}
+. "$(dirname "$0")/lib.sh"
 EXTRACT=$B/extract/msi-extract
 GEN=$B/tests/bench/gen-leads
 MAXRSS=$B/tests/bench/maxrss
@@ -29,7 +30,6 @@ m=$(mlr --icsv --ojsonl cat "$tmp/Lead.csv" | wc -l)
     { echo "extract.sh: record counts differ: msi-extract $n, mlr $m, rows $ROWS" >&2; exit 1; }
 
 # The median of RUNS wall-clock times, the two tools taking turns.
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	"$MAXRSS" "$tmp/r" "$EXTRACT" "$tmp/Lead.csv" > /dev/null

@@ -18,12 +18,14 @@ AIM=1000
 NEED=250 # 5 x the 50 calls/s of the load benchmark
 
 tmp=$(mktemp -d)
+launched=$(date +%s%N)
 "$SIM" --port-file "$tmp/port" --latency-ms 0 --window-calls 100000000 --max-concurrent 1000 \
     --daily-quota 1000000000 > /dev/null 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 n=0
-while [ ! -s "$tmp/port" ] && [ $n -lt 250 ]; do sleep 0.02; n=$((n + 1)); done
+while [ ! -s "$tmp/port" ] && [ $n -lt 1000 ]; do sleep 0.005; n=$((n + 1)); done
+echo "start-up to listening: $(( ($(date +%s%N) - launched) / 1000000 )) ms (port file polled every 5 ms)"
 base=http://127.0.0.1:$(cat "$tmp/port")
 token=$(curl -s "$base/identity/oauth/token?grant_type=client_credentials&client_id=sim-client&client_secret=sim-secret" |
     jq -r .access_token)
@@ -43,6 +45,10 @@ start=$(date +%s.%N)
 curl --no-progress-meter --parallel --parallel-max $PARALLEL -K "$tmp/curl.cfg"
 end=$(date +%s.%N)
 accepted=$(curl -s "$base/_sim/stats" | jq .accepted)
+# The simulator's own CPU time (utime + stime, fields 14 and 15), in ticks.
+ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$CALLS" 'BEGIN {
+	printf "marketo-sim CPU: %.1f s in all, %.1f ms a call\n", t / hz, t / hz / n * 1000 }'
 [ "$accepted" -eq "$CALLS" ] || { echo "sim.sh: $accepted of $CALLS calls were answered" >&2; exit 1; }
 awk -v n="$CALLS" -v s="$start" -v e="$end" -v aim=$AIM -v need=$NEED -v p=$PARALLEL 'BEGIN {
 	r = n / (e - s)

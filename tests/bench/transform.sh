@@ -8,6 +8,7 @@ LC_ALL=C
 export LC_ALL
 
 B=${1:-build}
+. "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 EXTRACT=$B/extract/msi-extract
 TRANSFORM=$B/transform/msi-transform
@@ -36,7 +37,6 @@ cmp -s "$tmp/ours.part" "$tmp/theirs.part" ||
     { echo "transform.sh: msi-transform and $JQPROG disagree on the first 20000 records" >&2; exit 1; }
 echo "check: both write the same $(wc -l < "$tmp/ours.part") records for the first 20000"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	"$MAXRSS" "$tmp/r" "$TRANSFORM" "$tmp/Lead.ndjson" > /dev/null
