@@ -27,7 +27,8 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMSI_VERSION='"$(VERSION)"' -Icommon $(WARN) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c common/http.c common/jsonbuf.c \
-	common/mkconf.c common/msg.c common/ndjson.c common/ratelimit.c common/retry.c common/sfid.c
+	common/mkclient.c common/mkconf.c common/msg.c common/ndjson.c common/numarg.c \
+	common/ratelimit.c common/retry.c common/sfid.c common/words.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 

@@ -14,13 +14,11 @@
 #include "ealloc.h"
 #include "exitcode.h"
 #include "fshut.h"
-#include "http.h"
 #include "jsonbuf.h"
-#include "mkconf.h"
+#include "mkclient.h"
 #include "msg.h"
 #include "ndjson.h"
-#include "ratelimit.h"
-#include "retry.h"
+#include "numarg.h"
 
 #define MAX_RECORDS 300
 #define MAX_BODY    (1024 * 1024)
@@ -58,13 +56,9 @@ struct batch {
 struct load {
 	const struct object *obj;
 	const char *action, *lookup;
-	int concurrency, max_retries, fail_fast, dry_run, progress;
-	long timeout_ms;
-	struct ratelimit limit;
-	struct mkconf conf;
-	struct token token;
+	int concurrency, fail_fast, dry_run, progress;
+	struct mkclient mk;
 	CURLM *multi;
-	unsigned long rng;
 
 	/* input */
 	char **files;
@@ -88,9 +82,8 @@ struct load {
 	json_t *lead_ids;       /* roles: externalPersonId -> Marketo leadId (or null: none) */
 
 	/* counts */
-	unsigned long records, created, updated, skipped, failed, calls, retries[RETRY_CAUSES];
+	unsigned long records, created, updated, skipped, failed;
 	int stopping, status;
-	double started;
 };
 
 static void
@@ -330,20 +323,20 @@ finish_batch(struct load *l, struct batch *b, json_t *answer)
  * Roles carry the Contact's externalPersonId; Marketo wants its leadId.
  * Persons not yet cached are asked for, up to 300 a call, in the POST
  * ?_method=GET form so that no URL nears 8 KB; the call counts against the
- * window like any other. Returns 0, or -1 when the lookup failed (the
- * batch then waits and tries again, or fails after --max-retries).
+ * window like any other and is retried as any other (this waits). Returns
+ * 0, or -1 when the lookup failed: then the batch has failed, or calls
+ * must stop.
  */
 static int
 resolve_roles(struct load *l, struct batch *b)
 {
 	struct jsonbuf form = {0};
-	struct http_call c;
-	json_t *rec, *answer, *item, *v, *input, *reasons;
-	char url[1024], *escaped;
+	struct mkanswer a;
+	json_t *rec, *item, *v, *input, *reasons;
+	char *escaped;
 	const char *pid;
 	size_t i, asked = 0;
 	int status = -1;
-	CURLcode rc;
 
 	json_array_foreach(b->recs, i, rec)
 	{
@@ -361,31 +354,26 @@ resolve_roles(struct load *l, struct batch *b)
 		asked++;
 	}
 	if (asked > 0) {
-		snprintf(url, sizeof url, "%s/v1/leads.json?_method=GET", l->conf.base_url);
-		http_call_init(&c, url, l->token.value, form.data, form.len,
-		    "application/x-www-form-urlencoded", l->timeout_ms);
-		ratelimit_take(&l->limit, http_now());
-		l->calls++;
-		rc = curl_easy_perform(c.easy);
-		answer = rc == CURLE_OK && http_status(&c) == 200
-		             ? json_loadb(c.response.data, c.response.len, 0, NULL)
-		             : NULL;
-		http_call_free(&c);
-		if (!json_is_true(json_object_get(answer, "success"))) {
-			/* forget what was asked, so that it is asked again */
+		if (mkclient_call(&l->mk, "/v1/leads.json?_method=GET", form.data, form.len,
+		        "application/x-www-form-urlencoded", &a) != RETRY_DONE) {
+			/* forget what was asked, so that a later batch asks again */
 			json_array_foreach(b->recs, i,
 			    rec) if ((pid = json_string_value(json_object_get(rec,
 			                  "externalPersonId"))) &&
 			             json_is_null(json_object_get(l->lead_ids, pid)))
 			    json_object_del(l->lead_ids, pid);
-			json_decref(answer);
+			json_decref(a.json);
+			if (l->mk.status != 0)
+				l->stopping = 1;
+			else
+				fail_batch(l, b, a.code, a.message);
 			goto out;
 		}
-		json_array_foreach(json_object_get(answer, "result"), i,
+		json_array_foreach(json_object_get(a.json, "result"), i,
 		    item) if ((pid = json_string_value(json_object_get(item,
 		                   "externalPersonId"))))
 		    json_object_set(l->lead_ids, pid, json_object_get(item, "id"));
-		json_decref(answer);
+		json_decref(a.json);
 	}
 	/* The body again, with leadId; roles whose person Marketo lacks are left out. */
 	input = json_array();
@@ -416,97 +404,45 @@ out:
 static void
 start_call(struct load *l, struct batch *b)
 {
-	char url[1024];
-
-	snprintf(url, sizeof url, "%s%s", l->conf.base_url, l->obj->path);
-	http_call_init(
-	    &b->call, url, l->token.value, b->body, b->len, "application/json", l->timeout_ms);
+	mkclient_start(&l->mk, &b->call, l->obj->path, b->body, b->len, "application/json");
 	b->call.owner = b;
 	curl_multi_add_handle(l->multi, b->call.easy);
-	ratelimit_take(&l->limit, http_now());
 	b->state = FLYING;
 	l->flying++;
-	l->calls++;
 }
 
 /* A call ended: what Marketo (or the network) said decides the batch's fate. */
 static void
 call_ended(struct load *l, struct batch *b, CURLcode rc)
 {
-	enum retry_cause cause = RETRY_CAUSES;
-	enum retry_action act;
-	json_t *answer = NULL;
-	const char *code = NULL, *message = "";
+	struct mkanswer a;
 	char why[MKCONF_WHY_SIZE];
-	long status = http_status(&b->call);
 
-	if (rc == CURLE_OK)
-		answer = json_loadb(b->call.response.data ? b->call.response.data : "",
-		    b->call.response.len, 0, NULL);
-	if (answer != NULL && !json_is_true(json_object_get(answer, "success"))) {
-		json_t *e = json_array_get(json_object_get(answer, "errors"), 0);
-
-		code = json_string_value(json_object_get(e, "code"));
-		message = json_string_value(json_object_get(e, "message"));
-		if (code == NULL)
-			code = "?";
-		if (message == NULL)
-			message = "";
-	}
-	if (rc == CURLE_OK && status == 200 && answer == NULL)
-		act = RETRY_FATAL, code = "answer", message = "Marketo's answer is not JSON";
-	else
-		act = retry_classify(http_transport(rc), status, code, &cause);
+	mkclient_judge(&l->mk, &b->call, rc, &a);
 	curl_multi_remove_handle(l->multi, b->call.easy);
 	http_call_free(&b->call);
 	l->flying--;
 	b->state = WAITING;
 
-	switch (act) {
-	case RETRY_DONE: finish_batch(l, b, answer); break;
+	switch (a.act) {
+	case RETRY_DONE: finish_batch(l, b, a.json); break;
 	case RETRY_AGAIN:
-		l->retries[cause]++;
-		if (++b->attempts > l->max_retries) {
-			snprintf(why, sizeof why, "gave up after %d retries", l->max_retries);
-			fail_batch(l, b, retry_cause_name(cause), why);
+		if (++b->attempts > l->mk.max_retries) {
+			snprintf(
+			    why, sizeof why, "gave up after %d retries", l->mk.max_retries);
+			fail_batch(l, b, retry_cause_name(a.cause), why);
 		} else {
-			b->not_before =
-			    http_now() + retry_backoff(b->attempts - 1, 0.5, 30.0, &l->rng);
+			b->not_before = http_now() + mkclient_backoff(&l->mk, b->attempts);
 		}
 		break;
-	case RETRY_TOKEN:
-		if (token_get(&l->conf, &l->token, 1, l->timeout_ms, why, sizeof why) != 0) {
-			msg_warn("%s", why);
-			l->status = MSI_EXIT_SERVICE;
-			l->stopping = 1;
-		}
-		break; /* resent as it was; not a retry */
+	case RETRY_TOKEN: /* renewed, and resent as it was: not a retry */
 	case RETRY_QUOTA:
-		if (!l->stopping)
-			msg_warn("Marketo's daily quota is spent (607); stopping: run again "
-			         "after the reset");
-		l->stopping = 1;
-		if (l->status == 0)
-			l->status = MSI_EXIT_QUOTA;
-		break;
-	case RETRY_REJECT:
-		if (code == NULL)
-			snprintf(why, sizeof why, "HTTP %ld", status), code = "http",
-			                                               message = why;
-		fail_batch(l, b, code, message);
-		break;
-	case RETRY_FATAL:
-		if (code == NULL && rc != CURLE_OK)
-			code = "network", message = curl_easy_strerror(rc);
-		else if (code == NULL)
-			snprintf(why, sizeof why, "HTTP %ld", status), code = "http",
-			                                               message = why;
-		msg_warn("Marketo refused the call: %s %s; stopping", code, message);
-		l->stopping = 1;
-		l->status = MSI_EXIT_SERVICE;
-		break;
+	case RETRY_FATAL: break;
+	case RETRY_REJECT: fail_batch(l, b, a.code, a.message); break;
 	}
-	json_decref(answer);
+	if (l->mk.status != 0)
+		l->stopping = 1;
+	json_decref(a.json);
 }
 
 static json_t *
@@ -634,7 +570,7 @@ static void
 progress(struct load *l, int last)
 {
 	static double shown;
-	double now = http_now(), elapsed = now - l->started;
+	double now = http_now(), elapsed = now - l->mk.started;
 	unsigned long retries = 0;
 	int i;
 
@@ -642,12 +578,12 @@ progress(struct load *l, int last)
 		return;
 	shown = now;
 	for (i = 0; i < RETRY_CAUSES; i++)
-		retries += l->retries[i];
+		retries += l->mk.retries[i];
 	fprintf(stderr,
 	    "%s: %lu done (created %lu, updated %lu, skipped %lu, failed %lu), "
 	    "%d calls in the window, %.0f records/s, %lu retries%s",
 	    msg_prog, l->records, l->created, l->updated, l->skipped, l->failed,
-	    ratelimit_in_window(&l->limit, now),
+	    ratelimit_in_window(&l->mk.limit, now),
 	    elapsed > 0 ? (double)l->records / elapsed : 0.0, retries, last ? "\n" : "\r");
 }
 
@@ -658,7 +594,6 @@ run(struct load *l)
 	CURLMsg *m;
 	double now, wait, delay;
 	int i, left, running;
-	char why[MKCONF_WHY_SIZE];
 
 	for (;;) {
 		while (!l->input_done && !l->stopping && l->count < MAX_QUEUE) {
@@ -688,30 +623,18 @@ run(struct load *l)
 				wait = fmin(wait, b->not_before - now);
 				continue;
 			}
-			if ((delay = ratelimit_delay(&l->limit, now)) > 0) {
+			if ((delay = mkclient_wait(&l->mk)) > 0) {
 				wait = fmin(wait, delay);
 				break;
 			}
-			if (token_get(&l->conf, &l->token, 0, l->timeout_ms, why, sizeof why) !=
-			    0) {
-				msg_warn("%s", why);
-				l->status = MSI_EXIT_SERVICE;
+			if (mkclient_token(&l->mk, 0) != 0) {
 				l->stopping = 1;
 				break;
 			}
 			if (l->obj == &objects[4] && !b->resolved) {
-				if (resolve_roles(l, b) != 0) {
-					l->retries[CAUSE_CONNECT]++;
-					if (++b->attempts > l->max_retries)
-						fail_batch(l, b, "lookup",
-						    "the leads of the roles could not be looked up");
-					else
-						b->not_before =
-						    now + retry_backoff(b->attempts - 1, 0.5,
-						              30.0, &l->rng);
+				if (resolve_roles(l, b) != 0)
 					continue;
-				}
-				if ((delay = ratelimit_delay(&l->limit, http_now())) > 0) {
+				if ((delay = mkclient_wait(&l->mk)) > 0) {
 					wait = fmin(wait, delay);
 					break;
 				}
@@ -754,12 +677,9 @@ dry_run(struct load *l)
 static long
 number(const char *s, const char *what, long min)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min) {
+	if (numarg(s, min, &v) != 0) {
 		msg_warn("bad %s \"%s\"", what, s);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
@@ -790,7 +710,7 @@ main(int argc, char *argv[])
 	static struct load l;
 	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE];
 	const char *config = getenv("MARKETO_CONFIG");
-	long calls_per_window = 50;
+	long calls_per_window = 50, max_retries = 5, timeout = 60;
 	double window = 20;
 	size_t i;
 	int ch;
@@ -799,9 +719,6 @@ main(int argc, char *argv[])
 	l.action = "createOrUpdate";
 	l.lookup = "email";
 	l.concurrency = 5;
-	l.max_retries = 5;
-	l.timeout_ms = 60000;
-	l.rng = 0x9e3779b97f4a7c15UL ^ (unsigned long)getpid();
 	opterr = 0;
 	while (
 	    (ch = getopt_long(argc, argv, ":a:c:C:hl:m:n:r:s:t:Vw:", longopts, NULL)) != -1) {
@@ -822,12 +739,12 @@ main(int argc, char *argv[])
 		case 'F': l.fail_fast = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'l': l.lookup = optarg; break;
-		case 'm': l.max_retries = (int)number(optarg, "--max-retries", 0); break;
+		case 'm': max_retries = number(optarg, "--max-retries", 0); break;
 		case 'n': calls_per_window = number(optarg, "--calls-per-window", 1); break;
 		case 'P': l.progress = 1; break;
 		case 'r': l.rejects_name = optarg; break;
 		case 's': l.state_name = optarg; break;
-		case 't': l.timeout_ms = number(optarg, "--timeout", 1) * 1000; break;
+		case 't': timeout = number(optarg, "--timeout", 1); break;
 		case 'V': printf("msi-load %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		case 'w': window = (double)number(optarg, "--window", 1); break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
@@ -857,20 +774,18 @@ main(int argc, char *argv[])
 		dry_run(&l);
 		return fshut(stdout, "stdout") == 0 ? MSI_EXIT_OK : MSI_EXIT_IO;
 	}
-	if (mkconf_load(&l.conf, config, why) != 0)
+	if (mkclient_init(&l.mk, config, calls_per_window, window, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
+	l.mk.max_retries = (int)max_retries;
+	l.mk.timeout_ms = timeout * 1000;
 	if (l.state_name != NULL)
 		state_read(&l);
 	/* a resumed run adds to the rejects of the runs before */
 	if (l.rejects_name != NULL &&
 	    (l.rejects = fopen(l.rejects_name, l.skip > 0 ? "a" : "w")) == NULL)
 		msg_fatal(MSI_EXIT_IO, "%s: %s", l.rejects_name, strerror(errno));
-	http_init();
-	/* A margin on the window: the instance counts calls when they arrive. */
-	ratelimit_init(&l.limit, (int)calls_per_window, window + 0.25);
 	l.multi = curl_multi_init();
 	l.lead_ids = json_object();
-	l.started = http_now();
 	run(&l);
 	if (l.count > 0 || l.carry != NULL || !l.input_done) {
 		/* Stopped early: say where the unsent records start. */
@@ -886,27 +801,18 @@ main(int argc, char *argv[])
 	progress(&l, 1);
 	curl_multi_cleanup(l.multi);
 	json_decref(l.lead_ids);
-	ratelimit_free(&l.limit);
-	mkconf_free(&l.conf);
-	memset(&l.token, 0, sizeof l.token);
 
+	l.status = l.mk.status;
 	if (fshut(stdout, "stdout") != 0 && l.status == 0)
 		l.status = MSI_EXIT_IO;
 	if (l.rejects != NULL && fshut(l.rejects, l.rejects_name) != 0 && l.status == 0)
 		l.status = MSI_EXIT_IO;
 	fprintf(stderr,
-	    "%s: records: %lu (created %lu, updated %lu, skipped %lu, failed %lu); "
-	    "calls: %lu; retries:",
-	    msg_prog, l.records, l.created, l.updated, l.skipped, l.failed, l.calls);
-	for (i = 0; i < RETRY_CAUSES; i++)
-		if (l.retries[i] > 0)
-			fprintf(stderr, " %s %lu", retry_cause_name((enum retry_cause)i),
-			    l.retries[i]);
-	for (i = 0; i < RETRY_CAUSES && l.retries[i] == 0; i++)
-		;
-	fprintf(
-	    stderr, "%s; %.1f s\n", i == RETRY_CAUSES ? " none" : "", http_now() - l.started);
-	curl_global_cleanup();
+	    "%s: records: %lu (created %lu, updated %lu, skipped %lu, failed %lu); ", msg_prog,
+	    l.records, l.created, l.updated, l.skipped, l.failed);
+	mkclient_summary(&l.mk, stderr);
+	fputc('\n', stderr);
+	mkclient_free(&l.mk);
 	if (l.status == 0 && (l.skipped > 0 || l.failed > 0))
 		l.status = MSI_EXIT_REJECTS;
 	return l.status;

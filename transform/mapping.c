@@ -10,6 +10,7 @@
 #include "jsonbuf.h"
 #include "mapping.h"
 #include "msg.h"
+#include "words.h"
 
 /*
  * The defaults. Marketo names are those of Adobe's REST API: the standard
@@ -227,45 +228,6 @@ mapping_find(struct mapping *m, const char *sftype)
 	return NULL;
 }
 
-/*
- * Splits a map file line into at most max words. A word is made of plain
- * characters and double-quoted parts ("" inside quotes is one quote), so
- * ="Web Form" is the one word =Web Form. Returns the count, or -1.
- */
-static int
-split(char *line, char **word, int max)
-{
-	char *in = line, *out, stop;
-	int n = 0, quoted;
-
-	for (;;) {
-		while (*in == ' ' || *in == '\t' || *in == '\r' || *in == '\n')
-			in++;
-		if (*in == '\0' || *in == '#')
-			return n;
-		if (n == max)
-			return -1;
-		word[n++] = out = in;
-		for (quoted = 0; *in != '\0'; in++) {
-			if (*in == '"' && quoted && in[1] == '"')
-				*out++ = *in++;
-			else if (*in == '"')
-				quoted = !quoted;
-			else if (!quoted && strchr(" \t\r\n#", *in) != NULL)
-				break;
-			else
-				*out++ = *in;
-		}
-		if (quoted)
-			return -2;
-		stop = *in;
-		*out = '\0'; /* out never passes in */
-		if (stop == '\0' || stop == '#')
-			return n;
-		in++;
-	}
-}
-
 /* Marketo's external ids are Salesforce ids unless a map says otherwise. */
 static enum conv_type
 type_for(const struct objmap *o, const char *target)
@@ -308,7 +270,7 @@ mapping_load(struct mapping *m, const char *path)
 	}
 	while (status == 0 && getline(&line, &size, fp) >= 0) {
 		lineno++;
-		if ((n = split(line, w, 6)) == 0)
+		if ((n = words_split(line, w, 6)) == 0)
 			continue;
 		if (n == -2) {
 			msg_at(path, lineno, "a quote is not closed");

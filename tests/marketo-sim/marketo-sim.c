@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "jsonbuf.h"
+#include "numarg.h"
 #include "sim.h"
 
 #define MAX_BODY   (1024 * 1024)
@@ -614,12 +615,9 @@ usage(FILE *fp, int status)
 static long
 number(const char *s, const char *what)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end != '\0' || v < 0) {
+	if (numarg(s, 0, &v) != 0) {
 		fprintf(stderr, "marketo-sim: bad %s \"%s\"\n", what, s);
 		usage(stderr, 2);
 	}

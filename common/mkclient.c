@@ -1,0 +1,229 @@
+/* mkclient.c: one integration's Marketo calls: credentials, token, limits, retries. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "mkclient.h"
+#include "msg.h"
+
+/* A margin on the window: the instance counts calls when they arrive. */
+#define WINDOW_MARGIN 0.25
+
+/* Token renewals in a row, for one call, before the credentials are blamed. */
+#define MAX_RENEWALS 3
+
+/*
+ * Reads the configuration (environment or file) and readies libcurl, the
+ * window limit and the backoff's random state. Returns 0, or -1 with why.
+ */
+int
+mkclient_init(struct mkclient *c, const char *config, long calls_per_window, double window,
+    char why[MKCONF_WHY_SIZE])
+{
+	memset(c, 0, sizeof *c);
+	if (mkconf_load(&c->conf, config, why) != 0)
+		return -1;
+	http_init();
+	ratelimit_init(&c->limit, (int)calls_per_window, window + WINDOW_MARGIN);
+	c->timeout_ms = 60000;
+	c->max_retries = 5;
+	c->rng = 0x9e3779b97f4a7c15UL ^ (unsigned long)getpid();
+	c->started = http_now();
+	return 0;
+}
+
+void
+mkclient_free(struct mkclient *c)
+{
+	ratelimit_free(&c->limit);
+	mkconf_free(&c->conf);
+	memset(&c->token, 0, sizeof c->token);
+	curl_global_cleanup();
+}
+
+/* A token good for a while (a new one when force is set); on failure calls must stop. */
+int
+mkclient_token(struct mkclient *c, int force)
+{
+	char why[MKCONF_WHY_SIZE];
+
+	if (token_get(&c->conf, &c->token, force, c->timeout_ms, why, sizeof why) == 0)
+		return 0;
+	msg_warn("%s", why);
+	c->status = MSI_EXIT_SERVICE;
+	return -1;
+}
+
+/* Seconds until the window lets another call go; 0 when it may go now. */
+double
+mkclient_wait(struct mkclient *c)
+{
+	return ratelimit_delay(&c->limit, http_now());
+}
+
+/* Readies a call to path (below the REST base URL) and counts it against the window. */
+void
+mkclient_start(struct mkclient *c, struct http_call *call, const char *path, const char *body,
+    size_t len, const char *content_type)
+{
+	char url[1024];
+
+	snprintf(url, sizeof url, "%s%s", c->conf.base_url, path);
+	http_call_init(call, url, c->token.value, body, len, content_type, c->timeout_ms);
+	ratelimit_take(&c->limit, http_now());
+	c->calls++;
+}
+
+/*
+ * Decides what a finished call means: its answer is parsed and classified.
+ * A retry is counted by cause; an expired token is renewed here; a spent
+ * quota or a refusal sets c->status and says so once. The call itself is
+ * the caller's to free.
+ */
+void
+mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct mkanswer *a)
+{
+	long status = http_status(call);
+	const char *message = NULL;
+	json_t *e;
+
+	memset(a, 0, sizeof *a);
+	a->cause = RETRY_CAUSES;
+	if (rc == CURLE_OK)
+		a->json = json_loadb(call->response.data ? call->response.data : "",
+		    call->response.len, 0, NULL);
+	if (a->json != NULL && !json_is_true(json_object_get(a->json, "success"))) {
+		e = json_array_get(json_object_get(a->json, "errors"), 0);
+		a->code = json_string_value(json_object_get(e, "code"));
+		message = json_string_value(json_object_get(e, "message"));
+		if (a->code == NULL)
+			a->code = "?";
+	}
+	snprintf(a->message, sizeof a->message, "%s", message ? message : "");
+	if (rc == CURLE_OK && status == 200 && a->json == NULL) {
+		a->act = RETRY_FATAL;
+		a->code = "answer";
+		snprintf(a->message, sizeof a->message, "Marketo's answer is not JSON");
+	} else {
+		a->act = retry_classify(http_transport(rc), status, a->code, &a->cause);
+	}
+	if (a->code == NULL && a->act != RETRY_DONE) {
+		if (rc != CURLE_OK) {
+			a->code = "network";
+			snprintf(a->message, sizeof a->message, "%s",
+			    call->error[0] ? call->error : curl_easy_strerror(rc));
+		} else {
+			a->code = "http";
+			snprintf(a->message, sizeof a->message, "HTTP %ld", status);
+		}
+	}
+	switch (a->act) {
+	case RETRY_AGAIN: c->retries[a->cause]++; break;
+	case RETRY_TOKEN: mkclient_token(c, 1); break; /* resent as it was; not a retry */
+	case RETRY_QUOTA:
+		if (c->status != MSI_EXIT_QUOTA)
+			msg_warn("Marketo's daily quota is spent (607); stopping: run again "
+			         "after the reset");
+		c->status = MSI_EXIT_QUOTA;
+		break;
+	case RETRY_FATAL:
+		msg_warn("Marketo refused the call: %s %s; stopping", a->code, a->message);
+		c->status = MSI_EXIT_SERVICE;
+		break;
+	default: break;
+	}
+}
+
+/* Seconds to wait before the attempt-th resend (from 1): full jitter, 0.5 s doubling to 30 s.
+ */
+double
+mkclient_backoff(struct mkclient *c, int attempt)
+{
+	return retry_backoff(attempt - 1, 0.5, 30.0, &c->rng);
+}
+
+static void
+pause_for(double seconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * One call made to the end, waiting as it must: for the window, for a
+ * token, between resends (at most c->max_retries of them). Returns
+ * RETRY_DONE with the answer in a->json, or what stopped it: RETRY_REJECT
+ * (also when the retries ran out; a->message says so), RETRY_QUOTA or
+ * RETRY_FATAL, when c->status is set.
+ */
+enum retry_action
+mkclient_call(struct mkclient *c, const char *path, const char *body, size_t len,
+    const char *content_type, struct mkanswer *a)
+{
+	struct http_call call;
+	int attempts = 0, renewals = 0;
+	double delay;
+	CURLcode rc;
+
+	for (;;) {
+		while ((delay = mkclient_wait(c)) > 0)
+			pause_for(delay);
+		if (mkclient_token(c, 0) != 0) {
+			memset(a, 0, sizeof *a);
+			a->act = RETRY_FATAL;
+			a->code = "token";
+			return a->act;
+		}
+		mkclient_start(c, &call, path, body, len, content_type);
+		rc = curl_easy_perform(call.easy);
+		mkclient_judge(c, &call, rc, a);
+		http_call_free(&call);
+		if (a->act == RETRY_TOKEN && c->status == 0 && ++renewals <= MAX_RENEWALS) {
+			json_decref(a->json);
+			continue;
+		}
+		if (a->act == RETRY_TOKEN) {
+			if (c->status == 0)
+				msg_warn("Marketo refused %d new tokens in a row; stopping",
+				    MAX_RENEWALS);
+			c->status = MSI_EXIT_SERVICE;
+			a->act = RETRY_FATAL;
+		}
+		if (a->act != RETRY_AGAIN)
+			return a->act;
+		json_decref(a->json);
+		a->json = NULL;
+		if (++attempts > c->max_retries) {
+			a->act = RETRY_REJECT;
+			a->code = retry_cause_name(a->cause);
+			snprintf(a->message, sizeof a->message, "gave up after %d retries",
+			    c->max_retries);
+			return a->act;
+		}
+		pause_for(mkclient_backoff(c, attempts));
+	}
+}
+
+/* "calls: N; retries: CAUSE N ..." for a tool's closing line. */
+void
+mkclient_summary(const struct mkclient *c, FILE *fp)
+{
+	int i, any = 0;
+
+	fprintf(fp, "calls: %lu; retries:", c->calls);
+	for (i = 0; i < RETRY_CAUSES; i++) {
+		if (c->retries[i] > 0) {
+			fprintf(fp, " %s %lu", retry_cause_name((enum retry_cause)i),
+			    c->retries[i]);
+			any = 1;
+		}
+	}
+	fprintf(fp, "%s; %.1f s", any ? "" : " none", http_now() - c->started);
+}
