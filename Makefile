@@ -32,7 +32,8 @@ COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c comm
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
-TOOLS      = extract/msi-extract transform/msi-transform load/msi-load
+TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
+	writeback/msi-writeback
 BINS       = $(TOOLS:%=$(B)/%)
 MANS       = $(TOOLS:%=%.1)
 
@@ -71,7 +72,7 @@ $(B)/.deps:
 	@$(MAKE) --no-print-directory deps
 	@mkdir -p $(B) && touch $@
 
-$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h tests/marketo-sim/*.h) | $(B)/.deps
+$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h writeback/*.h tests/marketo-sim/*.h) | $(B)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -92,6 +93,12 @@ $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 
 $(B)/load/msi-load: $(B)/load/msi-load.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) -lm
+
+WRITEBACK_OBJ = $(B)/writeback/msi-writeback.o $(B)/writeback/fields.o \
+	$(B)/writeback/sfout.o $(B)/writeback/digests.o
+
+$(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
 # The Marketo simulator the network stages are tested against.
 SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o

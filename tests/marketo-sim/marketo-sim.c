@@ -530,13 +530,6 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		pthread_mutex_unlock(&lock);
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "new_day", 1));
 	}
-	if (strcmp(url, "/_sim/new-day") == 0 && strcmp(method, "POST") == 0) {
-		/* the quota's midnight reset */
-		pthread_mutex_lock(&lock);
-		st.accepted = 0;
-		pthread_mutex_unlock(&lock);
-		return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "new_day", 1));
-	}
 	if (strcmp(url, "/_sim/msi") == 0 && strcmp(method, "POST") == 0) {
 		body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
 		if (body == NULL || store_set_msi(body, why, sizeof why) != 0) {

@@ -1,0 +1,116 @@
+/* digests.c: what was last sent for each person (--state), to send only what moved. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "digests.h"
+#include "exitcode.h"
+#include "msg.h"
+#include "ndjson.h"
+
+/* 64-bit FNV-1a of the update's text, keys sorted: equal values, equal digests. */
+static json_int_t
+digest(json_t *update)
+{
+	char *text = json_dumps(update, JSON_COMPACT | JSON_SORT_KEYS);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	free(text);
+	return (json_int_t)(h >> 1); /* 63 bits: a JSON integer jansson keeps exactly */
+}
+
+/*
+ * Reads the state: one {"Id":..., "digest":...} a line. A state that does
+ * not exist yet is empty; one that cannot be read stops the run.
+ */
+void
+digests_load(struct digests *d, const char *path)
+{
+	struct ndjson_reader r;
+	enum ndjson_result res;
+	json_t *line, *id, *dg;
+	FILE *fp;
+
+	d->path = path;
+	d->by_id = json_object();
+	d->loaded = 0;
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return;
+		msg_fatal(MSI_EXIT_IO, "%s: %s", path, strerror(errno));
+	}
+	ndjson_reader_init(&r, fp, path);
+	while ((res = ndjson_read(&r, &line)) != NDJSON_EOF) {
+		if (res == NDJSON_READERR)
+			msg_fatal(MSI_EXIT_IO, "%s: %s", path, strerror(errno));
+		if (res == NDJSON_BADLINE)
+			msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s", path, r.line, r.error);
+		id = json_object_get(line, "Id");
+		dg = json_object_get(line, "digest");
+		if (!json_is_string(id) || !json_is_integer(dg))
+			msg_fatal(MSI_EXIT_BADINPUT,
+			    "%s:%lu: not a state line ({\"Id\":..., \"digest\":...})", path,
+			    r.line);
+		json_object_set(d->by_id, json_string_value(id), dg);
+		d->loaded++;
+		json_decref(line);
+	}
+	ndjson_reader_free(&r);
+	fclose(fp);
+}
+
+/* Whether the update differs from the one last written for id; if so it is remembered. */
+int
+digests_changed(struct digests *d, const char *id, json_t *update)
+{
+	json_int_t h = digest(update);
+	json_t *old = json_object_get(d->by_id, id);
+
+	if (json_is_integer(old) && json_integer_value(old) == h)
+		return 0;
+	json_object_set_new(d->by_id, id, json_integer(h));
+	return 1;
+}
+
+/*
+ * Writes the state beside its name, syncs it, and renames it over the old
+ * one: a crash leaves the old state or the new, never half of one.
+ */
+void
+digests_save(struct digests *d)
+{
+	char tmp[4096];
+	const char *id;
+	json_t *v, *line;
+	FILE *fp;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
+	if ((fp = fopen(tmp, "w")) == NULL)
+		msg_fatal(MSI_EXIT_IO, "%s: %s", tmp, strerror(errno));
+	json_object_foreach(d->by_id, id, v)
+	{
+		line = json_pack("{s:s, s:O}", "Id", id, "digest", v);
+		if (ndjson_write(fp, line) != 0)
+			msg_fatal(MSI_EXIT_IO, "%s: %s", tmp, strerror(errno));
+		json_decref(line);
+	}
+	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || fclose(fp) != 0 ||
+	    rename(tmp, d->path) != 0)
+		msg_fatal(MSI_EXIT_IO, "%s: %s", d->path, strerror(errno));
+}
+
+void
+digests_free(struct digests *d)
+{
+	json_decref(d->by_id);
+	d->by_id = NULL;
+}
