@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh: the sync on the bundled sample exports against a local Marketo
 # simulator: extract, transform (each object checked against those before
-# it), load in MSI's order. Write-back (msi-writeback) is not built yet.
+# it), load in MSI's order, then write the MSI fields back as Salesforce updates.
 # usage: sh pipelines/demo.sh [build-dir]
 set -eu
 B=${1:-build}
@@ -46,11 +46,13 @@ done
 
 echo "== in Marketo now"
 curl -s "$MARKETO_BASE_URL/../_sim/stats" | jq -c '.records'
-echo "== a lead with its MSI fields, as msi-writeback will read them"
-curl -s "http://127.0.0.1:$(cat "$out/sim.port")/_sim/dump" |
-    jq -c 'select(.object == "lead") | .record | {externalPersonId, email, msiLastInterestingMomentType, msiLastInterestingMomentDate, priority, relativeScore}' |
-    head -n 1
+echo "== write-back: MSI fields as Salesforce updates ($out/updates.ndjson, $out/csv/)"
+mkdir -p "$out/csv"
+"$B/writeback/msi-writeback" --missing "$out/writeback.missing" "$out/persons.results" \
+    > "$out/updates.ndjson" || [ $? -eq 1 ]
+"$B/writeback/msi-writeback" --csv "$out/csv" "$out/persons.results" 2> /dev/null || [ $? -eq 1 ]
+head -n 1 "$out/updates.ndjson"
 echo "== set aside, with reasons (see $out/*.rejects)"
 cat "$out"/*.rejects "$out"/*.load-rejects 2>/dev/null |
     jq -r '"  \(.status): \(.source // "\(.file):\(.line)"): \(.reason // (.reasons[0].message))"'
-echo "msi-writeback is not built yet: the demo stops here. Files are in $out/."
+echo "Files are in $out/."
