@@ -20,7 +20,7 @@
 #include "ndjson.h"
 #include "sfid.h"
 
-enum outcome { WRITTEN, REJECTED, SKIPPED };
+enum outcome { WRITTEN, REJECTED, SKIPPED, UNLINKED };
 
 enum skip_reason { SKIP_DELETED, SKIP_CONVERTED, SKIP_QUEUE, SKIP_UNLINKED, SKIP_REASONS };
 
@@ -35,6 +35,7 @@ struct transform {
 	enum { QUEUE_OMIT, QUEUE_SKIP, QUEUE_ID } queue;
 	char queue_id[SFID_LEN + 1];
 	int skip_unlinked; /* --lead-without-account skip */
+	int send_unknown;  /* --known-miss send */
 	FILE *rejects;
 	const char *rejects_name;
 	const struct objmap *first; /* the run's first object: one Marketo object a run */
@@ -44,20 +45,21 @@ struct transform {
 	unsigned long line;
 	struct jsonbuf out;
 	char why[512];
+	char unlinked_why[512]; /* the first unknown reference of a record sent anyway */
 	enum skip_reason skip;
 	unsigned long converted, repaired, omitted;
 
 	/* counts */
 	unsigned long in, written, rejected, skipped, skipped_by[SKIP_REASONS];
-	unsigned long ids_converted, ids_repaired, owners_omitted;
+	unsigned long ids_converted, ids_repaired, owners_omitted, unlinked;
 };
 
 static void
 usage(FILE *fp, int status)
 {
-	fputs(
-	    "usage: msi-transform [-hsV] [-a policy] [-d order] [-k known] [-m map]\n"
-	    "                     [-o object] [-q owner] [-r rejects] [-u offset] [file ...]\n",
+	fputs("usage: msi-transform [-hsV] [-a policy] [-d order] [-k known] [-K miss]\n"
+	      "                     [-m map] [-o object] [-q owner] [-r rejects] [-u offset]\n"
+	      "                     [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -238,9 +240,17 @@ put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *
 		memcpy(id, t->queue_id, sizeof id);
 	}
 	kind = reference_kind(o->mkto, r->target);
-	if (kind >= 0 && !known_has(&t->known, (enum known_kind)kind, id))
-		return reject(t, "%s -> %s: %s is not among the known %s records (--known)",
-		    source_name(r), r->target, id, known_field[kind]);
+	if (kind >= 0 && !known_has(&t->known, (enum known_kind)kind, id)) {
+		if (!t->send_unknown)
+			return reject(t,
+			    "%s -> %s: %s is not among the known %s records (--known)",
+			    source_name(r), r->target, id, known_field[kind]);
+		if (t->unlinked_why[0] == '\0')
+			snprintf(t->unlinked_why, sizeof t->unlinked_why,
+			    "%s -> %s: %s is not among the known %s records (--known); sent "
+			    "unlinked",
+			    source_name(r), r->target, id, known_field[kind]);
+	}
 	jsonbuf_add(&t->out, "\"", 1);
 	jsonbuf_add(&t->out, id, SFID_LEN);
 	jsonbuf_add(&t->out, "\"", 1);
@@ -357,7 +367,8 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
  * A record not written goes to the rejects file with its reason and
  * positions: this stage's input line, and the CSV row msi-extract named.
  * Without a rejects file, a rejected record stops the run; a skipped one
- * is counted and summed up at the end.
+ * is counted and summed up at the end. A record sent with an unknown
+ * reference (--known-miss send) is listed too, as "unlinked".
  */
 static int
 set_aside(struct transform *t, json_t *rec, enum outcome outcome)
@@ -371,21 +382,26 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 		snprintf(where, sizeof where, "%s:%" JSON_INTEGER_FORMAT,
 		    json_string_value(json_object_get(attrs, "file")),
 		    json_integer_value(json_object_get(attrs, "line")));
-	if (outcome == REJECTED)
+	if (outcome == REJECTED) {
 		t->rejected++;
-	else {
+	} else if (outcome == UNLINKED) {
+		t->unlinked++;
+	} else {
 		t->skipped++;
 		t->skipped_by[t->skip]++;
 	}
 	if (t->rejects == NULL) {
-		if (outcome == SKIPPED)
+		if (outcome != REJECTED)
 			return 0;
 		msg_at(t->file, t->line, "%s%s%s", where, where[0] ? ": " : "", t->why);
 		return MSI_EXIT_BADINPUT;
 	}
 	entry = json_pack("{s:s, s:s, s:s, s:I}", "status",
-	    outcome == REJECTED ? "rejected" : "skipped", "reason", t->why, "file", t->file,
-	    "line", (json_int_t)t->line);
+	    outcome == REJECTED  ? "rejected"
+	    : outcome == SKIPPED ? "skipped"
+	                         : "unlinked",
+	    "reason", outcome == UNLINKED ? t->unlinked_why : t->why, "file", t->file, "line",
+	    (json_int_t)t->line);
 	if (entry == NULL)
 		msg_fatal(MSI_EXIT_IO, "out of memory");
 	if (where[0] != '\0')
@@ -425,6 +441,7 @@ handle(struct transform *t, json_t *rec)
 		    t->first->sftype);
 		return set_aside(t, rec, REJECTED);
 	}
+	t->unlinked_why[0] = '\0';
 	if ((res = transform_record(t, rec, o)) != WRITTEN)
 		return set_aside(t, rec, res);
 	if (fwrite(t->out.data, 1, t->out.len, stdout) != t->out.len || ferror(stdout)) {
@@ -432,6 +449,8 @@ handle(struct transform *t, json_t *rec)
 		return MSI_EXIT_IO;
 	}
 	t->written++;
+	if (t->unlinked_why[0] != '\0' && set_aside(t, rec, UNLINKED) != 0)
+		return MSI_EXIT_IO;
 	t->ids_converted += t->converted;
 	t->ids_repaired += t->repaired;
 	t->owners_omitted += t->omitted;
@@ -493,6 +512,8 @@ summary(const struct transform *t, FILE *fp, int stats)
 		    t->ids_repaired);
 		if (t->owners_omitted > 0)
 			fprintf(fp, "; queue owners left out: %lu", t->owners_omitted);
+		if (t->unlinked > 0)
+			fprintf(fp, "; sent with unknown references: %lu", t->unlinked);
 		fputc('\n', fp);
 	}
 	if (t->skipped > 0 && t->rejects == NULL) {
@@ -506,6 +527,11 @@ summary(const struct transform *t, FILE *fp, int stats)
 		}
 		fprintf(fp, "); --rejects FILE lists them\n");
 	}
+	if (t->unlinked > 0 && t->rejects == NULL)
+		fprintf(fp,
+		    "%s: records sent with unknown references: %lu; --rejects FILE lists "
+		    "them\n",
+		    msg_prog, t->unlinked);
 }
 
 static long
@@ -529,6 +555,7 @@ main(int argc, char *argv[])
 	    {"date-order", required_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"known", required_argument, NULL, 'k'},
+	    {"known-miss", required_argument, NULL, 'K'},
 	    {"lead-without-account", required_argument, NULL, 'a'},
 	    {"map", required_argument, NULL, 'm'},
 	    {"object", required_argument, NULL, 'o'},
@@ -547,7 +574,7 @@ main(int argc, char *argv[])
 	mapping_defaults(&t.map);
 	known_init(&t.known);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":a:d:hk:m:o:q:r:su:V", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":a:d:hk:K:m:o:q:r:su:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcmp(optarg, "keep") != 0 && strcmp(optarg, "skip") != 0) {
@@ -570,6 +597,13 @@ main(int argc, char *argv[])
 		case 'k':
 			if ((status = known_load(&t.known, optarg)) != 0)
 				return status;
+			break;
+		case 'K':
+			if (strcmp(optarg, "reject") != 0 && strcmp(optarg, "send") != 0) {
+				msg_warn("--known-miss takes reject or send");
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			t.send_unknown = strcmp(optarg, "send") == 0;
 			break;
 		case 'm':
 			if ((status = mapping_load(&t.map, optarg)) != 0)
