@@ -23,7 +23,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/tests/marketo-sim:$PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/tests/marketo-sim:$B/pipelines:$top/pipelines:$PATH
 MSI_TESTS=$top/tests
 export PATH MSI_TESTS
 
@@ -147,6 +147,16 @@ for page in "$top"/*/msi-*.1; do
 	if [ "$synopsis" = "$usage" ]; then ok; else
 		bad "$tool: usage differs from the man page SYNOPSIS:" \
 			"  usage:    $usage" "  SYNOPSIS: $synopsis"
+	fi
+done
+
+# Shell scripts of pipelines/: shellcheck finds nothing.
+for script in "$top"/pipelines/msi-sync "$top"/pipelines/*.sh; do
+	[ -f "$script" ] || continue
+	if ! command -v shellcheck > /dev/null; then
+		bad "${script##*/}: shellcheck not installed (make deps)"
+	elif out=$(shellcheck "$script" 2>&1); then ok; else
+		bad "${script##*/}: shellcheck:" "$out"
 	fi
 done
 
