@@ -35,7 +35,7 @@ LIB        = $(B)/libmsi.a
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
 	writeback/msi-writeback
 BINS       = $(TOOLS:%=$(B)/%)
-MANS       = $(TOOLS:%=%.1)
+MANS       = $(TOOLS:%=%.1) pipelines/msi-sync.1
 
 UNIT_SRC   = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRC:%.c=$(B)/%)
@@ -169,9 +169,11 @@ install: all
 	    cp $(B)/$$t $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$${t##*/}; \
 	    cp $$t.1 $(DESTDIR)$(MANDIR)/man1/ && chmod 644 $(DESTDIR)$(MANDIR)/man1/$${t##*/}.1; \
 	done
+	cp pipelines/msi-sync $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/msi-sync
+	cp pipelines/msi-sync.1 $(DESTDIR)$(MANDIR)/man1/ && chmod 644 $(DESTDIR)$(MANDIR)/man1/msi-sync.1
 
 uninstall:
-	for t in $(TOOLS); do \
+	for t in $(TOOLS) pipelines/msi-sync; do \
 	    rm -f $(DESTDIR)$(BINDIR)/$${t##*/} $(DESTDIR)$(MANDIR)/man1/$${t##*/}.1; \
 	done
 

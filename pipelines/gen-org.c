@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "exitcode.h"
 #include "msg.h"
@@ -336,6 +337,8 @@ main(int argc, char *argv[])
 	if (optind != argc - 1)
 		usage(stderr, MSI_EXIT_USAGE);
 	o.dir = argv[optind];
+	if (mkdir(o.dir, 0777) != 0 && errno != EEXIST)
+		msg_fatal(MSI_EXIT_IO, "%s: %s", o.dir, strerror(errno));
 	o.users = 3 + o.persons / 1000;
 	o.accounts = 2 + o.persons / 10;
 	o.contacts = o.persons * 6 / 10;

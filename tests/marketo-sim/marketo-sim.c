@@ -524,10 +524,15 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "reset", 1));
 	}
 	if (strcmp(url, "/_sim/new-day") == 0 && strcmp(method, "POST") == 0) {
-		/* the quota's midnight reset */
+		/* the quota's midnight reset; {"daily_quota":N} sets the new day's quota */
+		body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
 		pthread_mutex_lock(&lock);
 		st.accepted = 0;
+		if (json_is_integer(json_object_get(body, "daily_quota")))
+			opt.daily_quota =
+			    (long)json_integer_value(json_object_get(body, "daily_quota"));
 		pthread_mutex_unlock(&lock);
+		json_decref(body);
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "new_day", 1));
 	}
 	if (strcmp(url, "/_sim/msi") == 0 && strcmp(method, "POST") == 0) {
