@@ -161,7 +161,7 @@ demo: all $(SIM)
 	sh pipelines/demo.sh $(B)
 
 lint: $(B)/.deps
-	mandoc -Tlint -Wstyle $(MANS)
+	mandoc -Tlint -Wwarning $(MANS)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
