@@ -11,6 +11,8 @@
 #   expected.err  expected standard error (default: empty)
 #   status        expected exit status (default: 0)
 #   expected.F    expected contents of a file F the tool writes
+#   valgrind-skip not run under valgrind (VALGRIND=1), which would take
+#                 minutes; the plain and ASan passes run it
 # A cmd script can start a Marketo simulator with tests/marketo-sim/lib.sh
 # (". "$MSI_TESTS/marketo-sim/lib.sh"").
 # Every other file in the folder is there, in the working folder, for the tool
@@ -43,6 +45,7 @@ fi
 
 pass=0
 fail=0
+skipped=0
 : > "$tmp/failures"
 
 ok() {
@@ -80,13 +83,17 @@ for dir in "$top"/tests/cases/*/*/; do
 	[ -d "$dir" ] || continue
 	dir=${dir%/}
 	case=${dir#"$top"/tests/cases/}
+	if [ -n "$wrap" ] && [ -f "$dir/valgrind-skip" ]; then
+		skipped=$((skipped + 1))
+		continue
+	fi
 	tool=${case%%/*}
 	work=$tmp/work
 	rm -rf "$work"
 	mkdir "$work"
 	(cd "$dir" && for f in *; do
 		case $f in
-		args | cmd | input | status | expected.*) ;;
+		args | cmd | input | status | expected.* | valgrind-skip) ;;
 		*) cp -R "$f" "$work/" ;;
 		esac
 	done)
@@ -162,5 +169,6 @@ done
 
 echo
 [ -s "$tmp/failures" ] && cat "$tmp/failures"
+[ "$skipped" -eq 0 ] || echo "$skipped cases not run under valgrind (valgrind-skip)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
