@@ -9,7 +9,7 @@
 /*
  * usage: maxrss report-file command [arg ...]
  * Runs command with this program's standard streams and writes
- * "seconds maxrss_kb status" to report-file; exits with command's status.
+ * "seconds maxrss_kb status cpu_seconds" to report-file; exits with command's status.
  */
 int
 main(int argc, char *argv[])
@@ -43,9 +43,11 @@ main(int argc, char *argv[])
 		perror(argv[1]);
 		return 2;
 	}
-	fprintf(fp, "%.6f %ld %d\n",
+	fprintf(fp, "%.6f %ld %d %.3f\n",
 	    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	    ru.ru_maxrss, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	    ru.ru_maxrss, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+	    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	        (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	fclose(fp);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
