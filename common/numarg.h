@@ -2,6 +2,9 @@
 #ifndef MSI_NUMARG_H
 #define MSI_NUMARG_H
 
+#include <stdio.h>
+
 int numarg(const char *s, long min, long *v);
+long numarg_or_usage(const char *s, const char *what, long min, void (*usage)(FILE *, int));
 
 #endif

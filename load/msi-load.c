@@ -674,18 +674,6 @@ dry_run(struct load *l)
 	msg_warn("dry run: records: %lu, calls: %lu (to %s)", records, calls, l->obj->path);
 }
 
-static long
-number(const char *s, const char *what, long min)
-{
-	long v;
-
-	if (numarg(s, min, &v) != 0) {
-		msg_warn("bad %s \"%s\"", what, s);
-		usage(stderr, MSI_EXIT_USAGE);
-	}
-	return v;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -733,20 +721,27 @@ main(int argc, char *argv[])
 			}
 			l.action = optarg;
 			break;
-		case 'c': l.concurrency = (int)number(optarg, "--concurrency", 1); break;
+		case 'c':
+			l.concurrency = (int)numarg_or_usage(optarg, "--concurrency", 1, usage);
+			break;
 		case 'C': config = optarg; break;
 		case 'D': l.dry_run = 1; break;
 		case 'F': l.fail_fast = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'l': l.lookup = optarg; break;
-		case 'm': max_retries = number(optarg, "--max-retries", 0); break;
-		case 'n': calls_per_window = number(optarg, "--calls-per-window", 1); break;
+		case 'm':
+			max_retries = numarg_or_usage(optarg, "--max-retries", 0, usage);
+			break;
+		case 'n':
+			calls_per_window =
+			    numarg_or_usage(optarg, "--calls-per-window", 1, usage);
+			break;
 		case 'P': l.progress = 1; break;
 		case 'r': l.rejects_name = optarg; break;
 		case 's': l.state_name = optarg; break;
-		case 't': timeout = number(optarg, "--timeout", 1); break;
+		case 't': timeout = numarg_or_usage(optarg, "--timeout", 1, usage); break;
 		case 'V': printf("msi-load %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		case 'w': window = (double)number(optarg, "--window", 1); break;
+		case 'w': window = (double)numarg_or_usage(optarg, "--window", 1, usage); break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}

@@ -392,18 +392,6 @@ read_input(struct writeback *w, char **files)
 		flush_batch(w);
 }
 
-static long
-number(const char *s, const char *what, long min)
-{
-	long v;
-
-	if (numarg(s, min, &v) != 0) {
-		msg_warn("bad %s \"%s\"", what, s);
-		usage(stderr, MSI_EXIT_USAGE);
-	}
-	return v;
-}
-
 /* The folder a file is in, for checking early that the state can be written there. */
 static const char *
 dirname_of(const char *path)
@@ -477,16 +465,21 @@ main(int argc, char *argv[])
 			}
 			maps[nmaps++] = optarg;
 			break;
-		case 'm': max_retries = number(optarg, "--max-retries", 0); break;
+		case 'm':
+			max_retries = numarg_or_usage(optarg, "--max-retries", 0, usage);
+			break;
 		case 'N': ns = optarg; break;
-		case 'n': calls_per_window = number(optarg, "--calls-per-window", 1); break;
+		case 'n':
+			calls_per_window =
+			    numarg_or_usage(optarg, "--calls-per-window", 1, usage);
+			break;
 		case 'P': w.progress = 1; break;
 		case 'r': w.rejects_name = optarg; break;
 		case 's': w.state_name = optarg; break;
-		case 't': timeout = number(optarg, "--timeout", 1); break;
+		case 't': timeout = numarg_or_usage(optarg, "--timeout", 1, usage); break;
 		case 'u': w.missing_name = optarg; break;
 		case 'V': printf("msi-writeback %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		case 'w': window = (double)number(optarg, "--window", 1); break;
+		case 'w': window = (double)numarg_or_usage(optarg, "--window", 1, usage); break;
 		case 'X': w.changed_only = 1; break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
