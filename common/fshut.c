@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fshut.h"
 #include "msg.h"
@@ -30,4 +31,26 @@ fshut(FILE *fp, const char *name)
 	if (failed)
 		msg_warn("write error: %s: %s", name, strerror(saved));
 	return failed ? -1 : 0;
+}
+
+/*
+ * Finishes a file written as tmp beside its final name path: flushes it,
+ * syncs it to disk, closes it and renames it over path, so that path is
+ * always the old file or the whole new one. fp is closed in any case.
+ * Returns 0, or -1 with errno set.
+ */
+int
+fcommit(FILE *fp, const char *tmp, const char *path)
+{
+	int saved;
+
+	if (fflush(fp) == EOF || fsync(fileno(fp)) != 0 || ferror(fp)) {
+		saved = errno ? errno : EIO;
+		fclose(fp);
+		errno = saved;
+		return -1;
+	}
+	if (fclose(fp) == EOF)
+		return -1;
+	return rename(tmp, path);
 }

@@ -5,5 +5,6 @@
 #include <stdio.h>
 
 int fshut(FILE *fp, const char *name);
+int fcommit(FILE *fp, const char *tmp, const char *path);
 
 #endif

@@ -474,8 +474,8 @@ state_write(struct load *l)
 	snprintf(tmp, sizeof tmp, "%s.tmp", l->state_name);
 	st = json_pack("{s:s, s:o, s:I}", "object", l->obj->name, "input", state_input(l),
 	    "acknowledged", (json_int_t)l->acked);
-	if ((fp = fopen(tmp, "w")) == NULL || ndjson_write(fp, st) != 0 || fflush(fp) != 0 ||
-	    fsync(fileno(fp)) != 0 || fclose(fp) != 0 || rename(tmp, l->state_name) != 0)
+	if ((fp = fopen(tmp, "w")) == NULL || ndjson_write(fp, st) != 0 ||
+	    fcommit(fp, tmp, l->state_name) != 0)
 		msg_fatal(MSI_EXIT_IO, "%s: %s", l->state_name, strerror(errno));
 	json_decref(st);
 }

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "digests.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
 #include "ndjson.h"
 
@@ -103,8 +103,7 @@ digests_save(struct digests *d)
 			msg_fatal(MSI_EXIT_IO, "%s: %s", tmp, strerror(errno));
 		json_decref(line);
 	}
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0 || fclose(fp) != 0 ||
-	    rename(tmp, d->path) != 0)
+	if (fcommit(fp, tmp, d->path) != 0)
 		msg_fatal(MSI_EXIT_IO, "%s: %s", d->path, strerror(errno));
 }
 

@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <csv.h>
 
 #include "ealloc.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
 #include "sfout.h"
 
@@ -116,8 +116,7 @@ sfout_close(struct sfout *o)
 	for (k = 0; k < SFOUT_TYPES; k++) {
 		f = &o->file[k];
 		if (f->fp != NULL) {
-			if (fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0 || ferror(f->fp) ||
-			    fclose(f->fp) != 0 || rename(f->tmp, f->path) != 0) {
+			if (fcommit(f->fp, f->tmp, f->path) != 0) {
 				msg_warn("%s: %s", f->path, strerror(errno));
 				status = -1;
 			}
