@@ -1,5 +1,8 @@
 /* convert.c: Salesforce export values turned into the JSON values Marketo expects. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -41,6 +44,34 @@ refuse(char why[CONV_WHY_SIZE], const char *what, const char *s, size_t n)
 {
 	snprintf(why, CONV_WHY_SIZE, "\"%.*s%s\" is not %s", (int)(n > 60 ? 60 : n), s,
 	    n > 60 ? "..." : "", what);
+}
+
+/*
+ * Whether the number written from start on is one that a JSON reader
+ * (jansson, in the stages after this one) takes back: not beyond a
+ * double's range, which it refuses. A whole number beyond a 64-bit
+ * integer, which it refuses too, becomes a real by an added ".0".
+ */
+static int
+readable(struct jsonbuf *out, size_t start, int real)
+{
+	char *text, *end;
+	double d;
+
+	jsonbuf_add(out, "", 1); /* a NUL, for strtod; taken off below */
+	out->len--;
+	text = out->data + start;
+	errno = 0;
+	d = strtod(text, &end);
+	if (errno == ERANGE && (d == HUGE_VAL || d == -HUGE_VAL))
+		return 0;
+	if (!real) {
+		errno = 0;
+		(void)strtoll(text, &end, 10);
+		if (errno == ERANGE)
+			jsonbuf_add(out, ".0", 2);
+	}
+	return 1;
 }
 
 /*
@@ -89,8 +120,9 @@ number(struct jsonbuf *out, const char *s, size_t n, int integer, char why[CONV_
 		int0++;
 		intn--;
 	}
-	if (negative)
-		jsonbuf_add(out, "-", 1);
+	if (negative && (intn > 1 || (intn == 1 && s[int0] != '0') ||
+	                    (!integer && !fraction_zero) || expn > 0))
+		jsonbuf_add(out, "-", 1); /* but 0 and -0 are both 0 */
 	if (intn == 0)
 		jsonbuf_add(out, "0", 1);
 	else
@@ -102,6 +134,11 @@ number(struct jsonbuf *out, const char *s, size_t n, int integer, char why[CONV_
 	if (expn > 0) {
 		jsonbuf_add(out, "e", 1);
 		jsonbuf_add(out, s + exp0, expn);
+	}
+	if (!integer && !readable(out, start, fracn > 0 || expn > 0)) {
+		out->len = start;
+		refuse(why, "a number in the range of a double", s, n);
+		return -1;
 	}
 	if (integer) {
 		/* Marketo integers are 32-bit. */

@@ -1,5 +1,7 @@
 /* csvin.c: Salesforce CSV exports read row by row, with positions and raw text. */
 #include <csv.h>
+#include <malloc.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +13,9 @@
 #include "exitcode.h"
 #include "jsonbuf.h"
 #include "msg.h"
+
+/* How much of a row over the size limit its reject keeps. */
+#define REJECT_RAW 4096
 
 /*
  * libcsv parses; this file keeps what libcsv does not: the physical line
@@ -42,6 +47,11 @@ struct csvin {
 	const char **ptr;
 	size_t nfields, cap;
 
+	char eol;       /* the line end: '\n' (LF or CRLF) or '\r' (CR alone); 0 until seen */
+	int pending_cr; /* a CR ended the input so far: the next byte says which */
+	size_t rowbytes; /* the current row's bytes so far, against opts.max_row */
+	int oversize;    /* the row is over opts.max_row: its text is no longer kept */
+
 	int have_header;
 	size_t nheader;
 	size_t bom_len; /* bytes of a UTF-8 byte order mark seen at the start */
@@ -57,6 +67,21 @@ no_space(unsigned char c)
 	return 0; /* spaces are data: never trim them */
 }
 
+/*
+ * libcsv grows a field's buffer by a fixed block (128 bytes), which costs
+ * time of the square of a long field's size wherever realloc copies (under
+ * AddressSanitizer, always): the buffer doubles here instead.
+ */
+static void *
+grow(void *p, size_t n)
+{
+	size_t have = p != NULL ? malloc_usable_size(p) : 0;
+
+	if (n <= have)
+		return p;
+	return realloc(p, n < 2 * have ? 2 * have : n);
+}
+
 static void
 parser_init(struct csvin *c)
 {
@@ -64,6 +89,7 @@ parser_init(struct csvin *c)
 		msg_fatal(MSI_EXIT_IO, "out of memory");
 	csv_set_delim(&c->parser, c->opts.delim);
 	csv_set_space_func(&c->parser, no_space);
+	csv_set_realloc_func(&c->parser, grow);
 }
 
 struct csvin *
@@ -74,6 +100,8 @@ csvin_new(const struct csvin_opts *opts, csvin_fn header_fn, csvin_fn row_fn, vo
 	c->opts = *opts;
 	if (c->opts.delim == 0)
 		c->opts.delim = ',';
+	if (c->opts.max_row == 0)
+		c->opts.max_row = CSVIN_MAX_ROW;
 	c->header_fn = header_fn;
 	c->row_fn = row_fn;
 	c->ctx = ctx;
@@ -111,6 +139,8 @@ row_reset(struct csvin *c)
 	c->fields.len = 0;
 	c->raw.len = 0;
 	c->piece = NULL;
+	c->rowbytes = 0;
+	c->oversize = 0;
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -126,51 +156,43 @@ set_error(struct csvin *c, const char *fmt, ...)
 	c->row_error = c->errbuf;
 }
 
-/* Duplicate names are compared as Salesforce compares them: ignoring case. */
-static int
-same_name(const char *a, size_t alen, const char *b, size_t blen)
-{
-	size_t i;
-	unsigned char x, y;
-
-	if (alen != blen)
-		return 0;
-	for (i = 0; i < alen; i++) {
-		x = (unsigned char)a[i];
-		y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y - 'A' + 'a');
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
+/*
+ * Empty names, and names given twice, compared as Salesforce compares them:
+ * ignoring case. The names seen are kept in a hash, so that a header of
+ * 200,000 columns takes no longer than its reading.
+ */
 static void
 check_header(struct csvin *c)
 {
-	size_t i, j;
+	struct jsonbuf lower = {0};
+	json_t *seen = json_object(), *at;
+	size_t i, k;
 	char name[64];
 
 	for (i = 0; i < c->nfields && c->row_error == NULL; i++) {
 		if (c->len[i] == 0) {
 			set_error(c, "column %zu of the header has no name", i + 1);
-			return;
+			break;
 		}
-		for (j = 0; j < i; j++) {
-			if (same_name(c->ptr[i], c->len[i], c->ptr[j], c->len[j])) {
-				snprintf(name, sizeof name, "%.*s",
-				    (int)(c->len[i] < 40 ? c->len[i] : 40), c->ptr[i]);
-				set_error(c,
-				    "header names \"%s\" twice (columns %zu "
-				    "and %zu; names are case-insensitive)",
-				    name, j + 1, i + 1);
-				return;
-			}
+		lower.len = 0;
+		jsonbuf_add(&lower, c->ptr[i], c->len[i]);
+		for (k = 0; k < lower.len; k++)
+			if (lower.data[k] >= 'A' && lower.data[k] <= 'Z')
+				lower.data[k] = (char)(lower.data[k] - 'A' + 'a');
+		if ((at = json_object_getn(seen, lower.data, lower.len)) != NULL) {
+			snprintf(name, sizeof name, "%.*s",
+			    (int)(c->len[i] < 40 ? c->len[i] : 40), c->ptr[i]);
+			set_error(c,
+			    "header names \"%s\" twice (columns %zu "
+			    "and %zu; names are case-insensitive)",
+			    name, (size_t)json_integer_value(at) + 1, i + 1);
+			break;
 		}
+		json_object_setn_new_nocheck(
+		    seen, lower.data, lower.len, json_integer((json_int_t)i));
 	}
+	json_decref(seen);
+	jsonbuf_free(&lower);
 }
 
 /* Hands the finished row to the header or row callback. */
@@ -267,15 +289,34 @@ feed_piece(struct csvin *c, const char *s, size_t n, int ends_line)
 		c->row_line = c->lineno;
 		c->piece = s; /* most rows are one line: no copy of it needed */
 		c->piecelen = n;
-	} else if (c->row_open) {
+	} else if (c->row_open && !c->oversize) {
 		jsonbuf_add(&c->raw, s, n);
 	}
 	if (memchr(s, '\0', n) != NULL)
 		set_error(c, "NUL byte on line %lu", c->lineno);
+	if (c->row_open && (c->rowbytes += n) > c->opts.max_row && !c->oversize) {
+		/*
+		 * Too large: the row is refused and its text dropped past the
+		 * first part (the reject keeps that much), so that memory stays
+		 * bounded however long the line. Reading starts again at the
+		 * next line end.
+		 */
+		keep_piece(c);
+		if (c->raw.len > REJECT_RAW || c->raw.len > c->opts.max_row)
+			c->raw.len = REJECT_RAW < c->opts.max_row ? REJECT_RAW : c->opts.max_row;
+		c->fields.len = 0;
+		c->nfields = 0;
+		c->row_error = NULL; /* this reason, even after another */
+		set_error(c, "row over %zu bytes (--max-row-size)", c->opts.max_row);
+		c->oversize = 1;
+		c->skip_to_eol = 1;
+	}
 
 	if (c->skip_to_eol) {
 		if (ends_line)
 			bad_row_done(c);
+		else
+			keep_piece(c);
 		return;
 	}
 	done = csv_parse(&c->parser, s, n, on_field, on_row, c);
@@ -320,11 +361,70 @@ skip_bom(struct csvin *c, const char *buf, size_t len)
 	return n;
 }
 
+/* Feeds input known to hold no undecided line end, line by line. */
+static void
+feed_lines(struct csvin *c, const char *buf, size_t len)
+{
+	const char *nl;
+	size_t n;
+
+	const char *cr;
+	int ends_line;
+
+	while (len > 0 && c->stop == 0) {
+		nl = memchr(buf, c->eol ? c->eol : '\n', len);
+		n = nl ? (size_t)(nl - buf) + 1 : len;
+		ends_line = nl != NULL;
+		/*
+		 * A CR alone inside a line of an LF file ends a row for libcsv
+		 * (or is data in quotes): the piece ends there too, so that a
+		 * row's raw text is always whole pieces. The line goes on.
+		 */
+		if (c->eol != '\r' && (cr = memchr(buf, '\r', n)) != NULL &&
+		    cr + 1 < buf + len && cr[1] != '\n') {
+			n = (size_t)(cr - buf) + 1;
+			ends_line = 0;
+		}
+		if (c->at_line_start) {
+			c->lineno++;
+			c->at_line_start = 0;
+		}
+		feed_piece(c, buf, n, ends_line);
+		if (ends_line)
+			c->at_line_start = 1;
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * Decides the line end from the first one in the input: LF, CRLF, or a CR
+ * alone, as Excel's "CSV (Macintosh)" writes. libcsv takes any of them as
+ * the end of a row; lines, for positions and raw text, are cut at the same
+ * place. A CR that ends buf leaves the question to the next byte.
+ */
+static size_t
+decide_eol(struct csvin *c, const char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && buf[i] != '\n' && buf[i] != '\r'; i++)
+		;
+	if (i == len)
+		return len;
+	if (buf[i] == '\n')
+		c->eol = '\n';
+	else if (i + 1 < len)
+		c->eol = buf[i + 1] == '\n' ? '\n' : '\r';
+	else
+		c->pending_cr = 1;
+	return c->pending_cr ? i : len;
+}
+
 /* Feeds len bytes of input; returns 0 or the callback's nonzero answer. */
 int
 csvin_feed(struct csvin *c, const char *buf, size_t len)
 {
-	const char *nl;
 	size_t n;
 
 	if (!c->bom_done && !c->opts.latin1) {
@@ -332,19 +432,17 @@ csvin_feed(struct csvin *c, const char *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
-	while (len > 0 && c->stop == 0) {
-		nl = memchr(buf, '\n', len);
-		n = nl ? (size_t)(nl - buf) + 1 : len;
-		if (c->at_line_start) {
-			c->lineno++;
-			c->at_line_start = 0;
-		}
-		feed_piece(c, buf, n, nl != NULL);
-		if (nl != NULL)
-			c->at_line_start = 1;
-		buf += n;
-		len -= n;
+	if (c->pending_cr && len > 0) {
+		c->pending_cr = 0;
+		c->eol = buf[0] == '\n' ? '\n' : '\r';
+		feed_lines(c, "\r", 1);
 	}
+	if (c->eol == 0 && len > 0) {
+		n = decide_eol(c, buf, len);
+		feed_lines(c, buf, n);
+		return c->stop;
+	}
+	feed_lines(c, buf, len);
 	return c->stop;
 }
 
@@ -356,6 +454,11 @@ csvin_finish(struct csvin *c)
 
 	if (c->stop)
 		return c->stop;
+	if (c->pending_cr) {
+		c->pending_cr = 0;
+		c->eol = '\r';
+		feed_lines(c, "\r", 1);
+	}
 	if (!c->bom_done) {
 		c->bom_done = 1;
 		if (c->bom_len > 0 && csvin_feed(c, bom, c->bom_len) != 0)

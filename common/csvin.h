@@ -8,7 +8,11 @@
 struct csvin_opts {
 	unsigned char delim; /* ',' unless set */
 	int latin1;          /* input is ISO-8859-1: convert to UTF-8 */
+	size_t max_row;      /* a row's bytes at most; 0: CSVIN_MAX_ROW */
 };
+
+/* The default limit of a row's size: far above Salesforce's largest records. */
+#define CSVIN_MAX_ROW ((size_t)64 << 20)
 
 /* One row; everything in it is borrowed and valid during the callback. */
 struct csvin_row {

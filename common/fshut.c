@@ -4,17 +4,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exitcode.h"
 #include "fshut.h"
 #include "msg.h"
 
+/* Streams whose write error has been reported: one message a stream. */
+static FILE *reported[8];
+
+/*
+ * Reports a failed write to fp (named name), errno saying why, unless one
+ * was reported already; returns MSI_EXIT_IO. fshut then says nothing more
+ * of fp, whose later errors are the same one.
+ */
+int
+fwrite_failed(FILE *fp, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof reported / sizeof reported[0] && reported[i] != fp; i++)
+		if (reported[i] == NULL) {
+			reported[i] = fp;
+			msg_warn("write error: %s: %s", name, strerror(errno));
+			break;
+		}
+	return MSI_EXIT_IO;
+}
+
 /*
  * Flushes and closes fp. Returns 0, or -1 after a message naming name
- * when any write to fp failed (a full disk, a closed pipe, /dev/full).
+ * when any write to fp failed (a full disk, a closed pipe, /dev/full)
+ * that fwrite_failed has not reported.
  */
 int
 fshut(FILE *fp, const char *name)
 {
 	int failed = 0, saved = 0;
+	size_t i;
 
 	if (fflush(fp) == EOF) {
 		failed = 1;
@@ -28,6 +53,11 @@ fshut(FILE *fp, const char *name)
 		failed = 1;
 		saved = errno;
 	}
+	for (i = 0; i < sizeof reported / sizeof reported[0]; i++)
+		if (reported[i] == fp) {
+			reported[i] = NULL;
+			return -1;
+		}
 	if (failed)
 		msg_warn("write error: %s: %s", name, strerror(saved));
 	return failed ? -1 : 0;

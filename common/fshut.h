@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 int fshut(FILE *fp, const char *name);
+int fwrite_failed(FILE *fp, const char *name);
 int fcommit(FILE *fp, const char *tmp, const char *path);
 
 #endif

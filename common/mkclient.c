@@ -87,7 +87,7 @@ void
 mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct mkanswer *a)
 {
 	long status = http_status(call);
-	const char *message = NULL;
+	const char *message = NULL, *code;
 	json_t *e;
 
 	memset(a, 0, sizeof *a);
@@ -97,26 +97,26 @@ mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct m
 		    call->response.len, 0, NULL);
 	if (a->json != NULL && !json_is_true(json_object_get(a->json, "success"))) {
 		e = json_array_get(json_object_get(a->json, "errors"), 0);
-		a->code = json_string_value(json_object_get(e, "code"));
+		code = json_string_value(json_object_get(e, "code"));
 		message = json_string_value(json_object_get(e, "message"));
-		if (a->code == NULL)
-			a->code = "?";
+		snprintf(a->code, sizeof a->code, "%s", code ? code : "?");
 	}
 	snprintf(a->message, sizeof a->message, "%s", message ? message : "");
 	if (rc == CURLE_OK && status == 200 && a->json == NULL) {
 		a->act = RETRY_FATAL;
-		a->code = "answer";
+		snprintf(a->code, sizeof a->code, "answer");
 		snprintf(a->message, sizeof a->message, "Marketo's answer is not JSON");
 	} else {
-		a->act = retry_classify(http_transport(rc), status, a->code, &a->cause);
+		a->act = retry_classify(
+		    http_transport(rc), status, a->code[0] ? a->code : NULL, &a->cause);
 	}
-	if (a->code == NULL && a->act != RETRY_DONE) {
+	if (a->code[0] == '\0' && a->act != RETRY_DONE) {
 		if (rc != CURLE_OK) {
-			a->code = "network";
+			snprintf(a->code, sizeof a->code, "network");
 			snprintf(a->message, sizeof a->message, "%s",
 			    call->error[0] ? call->error : curl_easy_strerror(rc));
 		} else {
-			a->code = "http";
+			snprintf(a->code, sizeof a->code, "http");
 			snprintf(a->message, sizeof a->message, "HTTP %ld", status);
 		}
 	}
@@ -178,7 +178,7 @@ mkclient_call(struct mkclient *c, const char *path, const char *body, size_t len
 		if (mkclient_token(c, 0) != 0) {
 			memset(a, 0, sizeof *a);
 			a->act = RETRY_FATAL;
-			a->code = "token";
+			snprintf(a->code, sizeof a->code, "token");
 			return a->act;
 		}
 		mkclient_start(c, &call, path, body, len, content_type);
@@ -202,7 +202,7 @@ mkclient_call(struct mkclient *c, const char *path, const char *body, size_t len
 		a->json = NULL;
 		if (++attempts > c->max_retries) {
 			a->act = RETRY_REJECT;
-			a->code = retry_cause_name(a->cause);
+			snprintf(a->code, sizeof a->code, "%s", retry_cause_name(a->cause));
 			snprintf(a->message, sizeof a->message, "gave up after %d retries",
 			    c->max_retries);
 			return a->act;

@@ -27,7 +27,8 @@ struct mkclient {
 struct mkanswer {
 	enum retry_action act;
 	enum retry_cause cause; /* of RETRY_AGAIN */
-	const char *code;       /* Marketo's error code, or "http", "network", "answer" */
+	char code[16]; /* Marketo's error code, or "http", "network", "answer"; a copy, */
+	               /* so that it outlives json */
 	char message[MKCONF_WHY_SIZE];
 	json_t *json; /* the answer, when it was JSON; the caller's to release */
 };

@@ -5,9 +5,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
 
 #include "ealloc.h"
+#include "exitcode.h"
 #include "mkconf.h"
+#include "msg.h"
 
 static const struct {
 	const char *env, *key;
@@ -43,65 +49,181 @@ set(struct mkconf *c, size_t i, const char *value)
 			(*p)[--n] = '\0';
 }
 
-/*
- * Plain http only to this machine: 127.0.0.0/8, localhost or [::1].
- * Everything else must be https, which libcurl verifies.
- */
-int
-mkconf_url_allowed(const char *url, char why[MKCONF_WHY_SIZE])
+/* Whether host, as libcurl parsed it, is this machine: 127.0.0.0/8, localhost or [::1]. */
+static int
+loopback(const char *host)
 {
-	const char *host, *end;
-	size_t n;
+	struct in_addr a;
 
-	if (strncasecmp(url, "https://", 8) == 0)
+	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
 		return 1;
-	if (strncasecmp(url, "http://", 7) != 0) {
-		snprintf(why, MKCONF_WHY_SIZE, "%s: not an http(s) URL", url);
-		return 0;
-	}
-	host = url + 7;
-	end = host + strcspn(host, ":/");
-	if (*host == '[')
-		end = strchr(host, ']') ? strchr(host, ']') + 1 : end;
-	n = (size_t)(end - host);
-	if ((n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-	    (n == 5 && strncmp(host, "[::1]", 5) == 0) ||
-	    (n >= 9 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == n))
-		return 1;
-	snprintf(why, MKCONF_WHY_SIZE,
-	    "%.*s: plain http is allowed only to this machine; use https", (int)(end - url),
-	    url);
-	return 0;
+	return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
-/* key = value lines; '#' starts a comment. Refused when group or others may read it. */
+/*
+ * A URL the tools may send the credentials to, judged by libcurl's own URL
+ * parser, the one that makes the connection: http or https, no user name or
+ * password (it would travel and be shown), no query or fragment, no space
+ * or control character; plain http only to this machine, everything else
+ * https, which libcurl verifies. name (the setting) stands for the URL in
+ * why when the URL is not fit to be shown.
+ */
+int
+mkconf_url_allowed(const char *name, const char *url, char why[MKCONF_WHY_SIZE])
+{
+	char *scheme = NULL, *host = NULL, *part = NULL;
+	const unsigned char *p;
+	CURLUcode rc;
+	CURLU *u;
+	int ok = 0;
+
+	for (p = (const unsigned char *)url; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			snprintf(why, MKCONF_WHY_SIZE,
+			    "%s: the URL holds a space or a control character", name);
+			return 0;
+		}
+	}
+	if ((u = curl_url()) == NULL)
+		msg_fatal(MSI_EXIT_IO, "out of memory");
+	if ((rc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: not a URL: %s", name, curl_url_strerror(rc));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "%s: a user name or password in the URL is not allowed; "
+		    "the credentials go in client_id and client_secret",
+		    name);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		snprintf(why, MKCONF_WHY_SIZE, "%.200s: not an http(s) URL", url);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "%.200s: a query (?) or fragment (#) has no place in this URL", url);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(why, MKCONF_WHY_SIZE, "%.200s: the URL names no host", url);
+		goto out;
+	}
+	if (strcmp(scheme, "http") == 0 && !loopback(host)) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "%.200s: plain http is allowed only to this machine; use https", url);
+		goto out;
+	}
+	ok = 1;
+out:
+	curl_free(part);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/*
+ * Whether the folder holding path lets only its owner, this user or root,
+ * replace the file: not writable by others unless sticky, as /tmp is.
+ */
+static int
+folder_private(const char *path, char why[MKCONF_WHY_SIZE])
+{
+	char *copy = estrdup(path), *slash = strrchr(copy, '/');
+	const char *dir = slash == NULL ? "." : slash == copy ? "/" : copy;
+	struct stat st;
+	int ok = 1;
+
+	if (slash != NULL && slash != copy)
+		*slash = '\0';
+	if (stat(dir, &st) != 0) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", dir, strerror(errno));
+		ok = 0;
+	} else if ((st.st_uid != geteuid() && st.st_uid != 0) ||
+	           ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "%s: others may replace the config file in this folder; keep it in a "
+		    "folder of your own",
+		    dir);
+		ok = 0;
+	}
+	free(copy);
+	return ok;
+}
+
+/*
+ * Opens the config file, which holds a secret and says where to send it:
+ * a regular file of this user (or root) that no one else may read, in a
+ * folder no one else may write, the one a symbolic link leads to included.
+ */
+static FILE *
+open_private(const char *path, char why[MKCONF_WHY_SIZE])
+{
+	char *real;
+	struct stat st;
+	FILE *fp;
+	int ok;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(fp), &st) != 0) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", path, strerror(errno));
+		ok = 0;
+	} else if (!S_ISREG(st.st_mode)) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: not a regular file", path);
+		ok = 0;
+	} else if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "%s: holds a secret, but belongs to another user (uid %lu)", path,
+		    (unsigned long)st.st_uid);
+		ok = 0;
+	} else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "%s: holds a secret, but others may read it (mode %03o); chmod 600 it",
+		    path, (unsigned)(st.st_mode & 0777));
+		ok = 0;
+	} else {
+		ok = folder_private(path, why);
+		if (ok && (real = realpath(path, NULL)) != NULL) {
+			ok = strcmp(real, path) == 0 || folder_private(real, why);
+			free(real);
+		}
+	}
+	if (!ok) {
+		fclose(fp);
+		return NULL;
+	}
+	return fp;
+}
+
+/*
+ * key = value lines. A line whose first character other than a blank is
+ * '#' is a comment; elsewhere '#' is part of the value, as a secret may
+ * hold one. Blanks around the key and the value are not part of them.
+ */
 static int
 read_file(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 {
 	char *line = NULL, *key, *value, *end;
 	unsigned long lineno = 0;
 	size_t size = 0, i;
-	struct stat st;
 	FILE *fp;
 	int ok = 1;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", path, strerror(errno));
+	if ((fp = open_private(path, why)) == NULL)
 		return 0;
-	}
-	if (fstat(fileno(fp), &st) != 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		snprintf(why, MKCONF_WHY_SIZE,
-		    "%s: holds a secret, but others may read it "
-		    "(mode %03o); chmod 600 it",
-		    path, (unsigned)(st.st_mode & 0777));
-		fclose(fp);
-		return 0;
-	}
 	while (ok && getline(&line, &size, fp) >= 0) {
 		lineno++;
-		line[strcspn(line, "#\r\n")] = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
 		key = line + strspn(line, " \t");
-		if (*key == '\0')
+		if (*key == '\0' || *key == '#')
 			continue;
 		if ((value = strchr(key, '=')) == NULL) {
 			snprintf(
@@ -120,14 +242,19 @@ read_file(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 		for (i = 0; i < NSETTINGS && strcmp(key, settings[i].key) != 0; i++)
 			;
 		if (i == NSETTINGS) {
+			/* the line is not shown: it may be a secret pasted in the wrong place */
 			snprintf(why, MKCONF_WHY_SIZE,
-			    "%s:%lu: unknown key \"%.40s\" (base_url, "
-			    "identity_url, client_id, client_secret)",
-			    path, lineno, key);
+			    "%s:%lu: unknown key (the keys are base_url, identity_url, "
+			    "client_id and client_secret)",
+			    path, lineno);
 			ok = 0;
 			break;
 		}
 		set(c, i, value);
+	}
+	if (ok && ferror(fp)) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", path, strerror(errno));
+		ok = 0;
 	}
 	if (line != NULL) {
 		memset(line, 0, size);
@@ -174,7 +301,8 @@ mkconf_load(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 			return -1;
 		}
 	}
-	if (!mkconf_url_allowed(c->base_url, why) || !mkconf_url_allowed(c->identity_url, why))
+	if (!mkconf_url_allowed("MARKETO_BASE_URL", c->base_url, why) ||
+	    !mkconf_url_allowed("MARKETO_IDENTITY_URL", c->identity_url, why))
 		return -1;
 	return 0;
 }

@@ -14,7 +14,7 @@ struct mkconf {
 #define MKCONF_WHY_SIZE 300
 
 int mkconf_load(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE]);
-int mkconf_url_allowed(const char *url, char why[MKCONF_WHY_SIZE]);
+int mkconf_url_allowed(const char *name, const char *url, char why[MKCONF_WHY_SIZE]);
 void mkconf_free(struct mkconf *c);
 
 #endif

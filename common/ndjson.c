@@ -6,7 +6,9 @@
 
 #include <jansson.h>
 
+#include "ealloc.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
 #include "ndjson.h"
 
@@ -16,6 +18,7 @@ ndjson_reader_init(struct ndjson_reader *r, FILE *fp, const char *name)
 	memset(r, 0, sizeof *r);
 	r->fp = fp;
 	r->name = name;
+	r->max_line = NDJSON_MAX_LINE;
 }
 
 static const char *
@@ -83,6 +86,42 @@ chomp(const char *line, size_t n)
 }
 
 /*
+ * Reads one line into r->buf, its line end included, keeping at most
+ * r->max_line bytes: the rest of a longer line is read and dropped, so
+ * that memory stays bounded whatever the input. Returns the bytes kept, or
+ * -1 at the end of the input or on an error; *over says the line was longer.
+ */
+static ssize_t
+read_line(struct ndjson_reader *r, int *over)
+{
+	size_t n = 0;
+	int ch;
+
+	*over = 0;
+	while ((ch = getc_unlocked(r->fp)) != EOF) {
+		if (n + 1 >= r->size) {
+			if (r->size >= r->max_line + 1) {
+				*over = 1;
+				if (ch == '\n')
+					break;
+				continue;
+			}
+			r->size = r->size ? r->size * 2 : 4096;
+			if (r->size > r->max_line + 1)
+				r->size = r->max_line + 1;
+			r->buf = erealloc(r->buf, r->size);
+		}
+		r->buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	if (n == 0 && !*over)
+		return -1;
+	r->buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+/*
  * Reads the next non-blank line as a JSON object; *obj is a new reference.
  * A line may end in LF, CRLF or the end of input.
  */
@@ -91,13 +130,18 @@ ndjson_read(struct ndjson_reader *r, json_t **obj)
 {
 	ssize_t got;
 	size_t n;
+	int over;
 
 	*obj = NULL;
 	do {
 		errno = 0;
-		if ((got = getline(&r->buf, &r->size, r->fp)) < 0)
+		if ((got = read_line(r, &over)) < 0)
 			return ferror(r->fp) ? NDJSON_READERR : NDJSON_EOF;
 		r->line++;
+		if (over) {
+			snprintf(r->error, sizeof r->error, "line over %zu bytes", r->max_line);
+			return NDJSON_BADLINE;
+		}
 		n = chomp(r->buf, (size_t)got);
 	} while (blank(r->buf, n));
 	return parse(r->buf, n, obj, r->error);
@@ -135,9 +179,7 @@ ndjson_emit(FILE *fp, const char *name, json_t *obj)
 		msg_fatal(MSI_EXIT_IO, "out of memory");
 	failed = ndjson_write(fp, obj);
 	json_decref(obj);
-	if (failed) {
-		msg_warn("write error: %s: %s", name, strerror(errno));
-		return MSI_EXIT_IO;
-	}
+	if (failed)
+		return fwrite_failed(fp, name);
 	return 0;
 }

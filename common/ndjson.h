@@ -8,6 +8,9 @@
 
 #define NDJSON_ERROR_SIZE 256
 
+/* The longest line read: a record of msi-extract's largest row, escaped. */
+#define NDJSON_MAX_LINE ((size_t)256 << 20)
+
 struct ndjson_reader {
 	FILE *fp;
 	const char *name;   /* for messages: a file name or "<stdin>" */
@@ -15,6 +18,7 @@ struct ndjson_reader {
 	char *buf;
 	size_t size;
 	char error[256]; /* why the last line was refused */
+	size_t max_line; /* longer lines are refused; NDJSON_MAX_LINE unless set */
 };
 
 enum ndjson_result {

@@ -1,6 +1,8 @@
 /* numarg.c: whole-number option arguments. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exitcode.h"
 #include "msg.h"
@@ -32,4 +34,31 @@ numarg_or_usage(const char *s, const char *what, long min, void (*usage)(FILE *,
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	return v;
+}
+
+/*
+ * Sets *v to s, a size in bytes of at least min: a decimal number, with K,
+ * M or G (either case) for 1024, 1024^2 or 1024^3 of them. Returns 0 or -1.
+ */
+int
+numarg_size(const char *s, long min, long *v)
+{
+	static const char units[] = "kmg";
+	const char *u;
+	char *end;
+	long n, scale = 1;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || n < 0)
+		return -1;
+	if (*end != '\0') {
+		if (end[1] != '\0' || (u = strchr(units, *end | 0x20)) == NULL)
+			return -1;
+		scale = 1L << (10 * (u - units + 1));
+	}
+	if (n > LONG_MAX / scale || n * scale < min)
+		return -1;
+	*v = n * scale;
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 int numarg(const char *s, long min, long *v);
+int numarg_size(const char *s, long min, long *v);
 long numarg_or_usage(const char *s, const char *what, long min, void (*usage)(FILE *, int));
 
 #endif

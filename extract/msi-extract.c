@@ -15,6 +15,7 @@
 #include "jsonbuf.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "numarg.h"
 #include "rowpipe.h"
 
 /* Salesforce object names are API names: a letter, then letters, digits, '_'. */
@@ -38,8 +39,8 @@ struct extract {
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-extract [-hsV] [-d delimiter] [-e encoding] [-o object]\n"
-	      "                   [-r rejects] [file ...]\n",
+	fputs("usage: msi-extract [-hsV] [-d delimiter] [-e encoding] [-m max-row-size]\n"
+	      "                   [-o object] [-r rejects] [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -211,10 +212,8 @@ on_row(void *ctx, const struct csvin_row *row)
 		}
 	}
 	jsonbuf_add(out, "}\n", 2);
-	if (fwrite(out->data, 1, out->len, stdout) != out->len || ferror(stdout)) {
-		msg_warn("write error: stdout: %s", strerror(errno));
-		return MSI_EXIT_IO;
-	}
+	if (fwrite(out->data, 1, out->len, stdout) != out->len || ferror(stdout))
+		return fwrite_failed(stdout, "stdout");
 	x->written++;
 	return 0;
 }
@@ -278,23 +277,25 @@ main(int argc, char *argv[])
 	    {"delimiter", required_argument, NULL, 'd'},
 	    {"encoding", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"max-row-size", required_argument, NULL, 'm'},
 	    {"object", required_argument, NULL, 'o'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"stats", no_argument, NULL, 's'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct csvin_opts opts = {',', 0};
+	struct csvin_opts opts = {',', 0, CSVIN_MAX_ROW};
 	struct extract x;
 	const char *object = NULL;
 	char *stdin_only[] = {"-", NULL};
 	char **files, (*types)[MAX_TYPE + 1];
 	int ch, stats = 0, status, i;
+	long size;
 
 	msg_init(argv[0]);
 	memset(&x, 0, sizeof x);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":d:e:ho:r:sV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":d:e:hm:o:r:sV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': opts.delim = parse_delimiter(optarg); break;
 		case 'e':
@@ -310,6 +311,15 @@ main(int argc, char *argv[])
 			}
 			break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'm':
+			if (numarg_size(optarg, 1024, &size) != 0) {
+				msg_warn("bad --max-row-size \"%s\": a size of at least 1K, "
+				         "such as 64M",
+				    optarg);
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			opts.max_row = (size_t)size;
+			break;
 		case 'o':
 			if (!valid_type(optarg, strlen(optarg))) {
 				msg_warn("\"%s\" is not a Salesforce object name", optarg);

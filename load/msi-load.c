@@ -69,6 +69,7 @@ struct load {
 	int input_done;
 	json_t *carry; /* a record read but not yet in a batch */
 	unsigned long carry_line;
+	int input_status; /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
 
 	/* the queue of batches, oldest first */
 	struct batch *queue[MAX_QUEUE];
@@ -156,7 +157,7 @@ read_batch(struct load *l)
 	                             "dedupeFields", "input");
 	/* json_dumpb with no buffer gives a size without making the text */
 	size = json_dumpb(head, NULL, 0, JSON_COMPACT);
-	for (;;) {
+	while (l->input_status == 0) {
 		if (l->carry != NULL) {
 			rec = l->carry;
 			l->carry = NULL;
@@ -171,16 +172,20 @@ read_batch(struct load *l)
 				l->fp = strcmp(l->files[l->file], "-") == 0
 				            ? stdin
 				            : fopen(l->files[l->file], "r");
-				if (l->fp == NULL)
-					msg_fatal(MSI_EXIT_IO, "%s: %s", l->files[l->file],
-					    strerror(errno));
+				if (l->fp == NULL) {
+					msg_warn("%s: %s", l->files[l->file], strerror(errno));
+					l->input_status = MSI_EXIT_IO;
+					break;
+				}
 				ndjson_reader_init(&l->reader, l->fp, l->name);
 			}
 			res = ndjson_read(&l->reader, &rec);
-			if (res == NDJSON_EOF || res == NDJSON_READERR) {
-				if (res == NDJSON_READERR)
-					msg_fatal(
-					    MSI_EXIT_IO, "%s: %s", l->name, strerror(errno));
+			if (res == NDJSON_READERR) {
+				msg_warn("%s: %s", l->name, strerror(errno));
+				l->input_status = MSI_EXIT_IO;
+				break;
+			}
+			if (res == NDJSON_EOF) {
 				ndjson_reader_free(&l->reader);
 				if (l->fp != stdin)
 					fclose(l->fp);
@@ -188,9 +193,15 @@ read_batch(struct load *l)
 				l->file++;
 				continue;
 			}
-			if (res == NDJSON_BADLINE)
-				msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s", l->name,
-				    l->reader.line, l->reader.error);
+			if (res == NDJSON_BADLINE) {
+				/*
+				 * Not what msi-transform writes: nothing from here on
+				 * is read; what was read before it is sent.
+				 */
+				msg_at(l->name, l->reader.line, "%s", l->reader.error);
+				l->input_status = MSI_EXIT_BADINPUT;
+				break;
+			}
 			l->carry_line = l->reader.line;
 			if (l->skip > 0) {
 				/* answered in an earlier run (--state) */
@@ -263,6 +274,17 @@ fail_batch(struct load *l, struct batch *b, const char *code, const char *messag
 	}
 }
 
+/*
+ * Whether a role's externalPersonId can be asked for as it is: the lookup
+ * takes values separated by commas, so one holding a comma would ask for
+ * several persons (up to the 300 the call allows, failing the batch).
+ */
+static int
+one_id(const char *pid)
+{
+	return *pid != '\0' && strchr(pid, ',') == NULL;
+}
+
 /* Matches a sync answer's result items to the batch's records. */
 static void
 finish_batch(struct load *l, struct batch *b, json_t *answer)
@@ -282,6 +304,13 @@ finish_batch(struct load *l, struct batch *b, json_t *answer)
 			pid = json_string_value(
 			    json_object_get(json_array_get(b->recs, i), "externalPersonId"));
 			v = pid ? json_object_get(l->lead_ids, pid) : NULL;
+			if (pid != NULL && !one_id(pid)) {
+				json_array_append_new(b->results,
+				    result_line(l, b, i, "failed", NULL,
+				        json_pack("[{s:s, s:s}]", "code", "input", "message",
+				            "externalPersonId is not one Salesforce id")));
+				continue;
+			}
 			if (!json_is_integer(v)) {
 				json_array_append_new(b->results,
 				    result_line(l, b, i, "skipped", NULL,
@@ -341,7 +370,7 @@ resolve_roles(struct load *l, struct batch *b)
 	json_array_foreach(b->recs, i, rec)
 	{
 		pid = json_string_value(json_object_get(rec, "externalPersonId"));
-		if (pid == NULL || json_object_get(l->lead_ids, pid) != NULL)
+		if (pid == NULL || !one_id(pid) || json_object_get(l->lead_ids, pid) != NULL)
 			continue;
 		jsonbuf_addstr(&form,
 		    asked
@@ -510,6 +539,32 @@ state_read(struct load *l)
 	json_decref(st);
 }
 
+static void
+batch_free(struct batch *b)
+{
+	if (b->state == FLYING)
+		http_call_free(&b->call);
+	json_decref(b->results);
+	json_decref(b->recs);
+	free(b->lines);
+	free(b->body);
+	free(b);
+}
+
+/* Closes the input file being read, if any, and drops a record read ahead. */
+static void
+input_close(struct load *l)
+{
+	if (l->fp != NULL) {
+		ndjson_reader_free(&l->reader);
+		if (l->fp != stdin)
+			fclose(l->fp);
+		l->fp = NULL;
+	}
+	json_decref(l->carry);
+	l->carry = NULL;
+}
+
 /* Writes the results of the finished batches at the head of the queue, in input order. */
 static void
 emit_done(struct load *l)
@@ -549,11 +604,7 @@ emit_done(struct load *l)
 		}
 		l->acked += b->n;
 		advanced = 1;
-		json_decref(b->results);
-		json_decref(b->recs);
-		free(b->lines);
-		free(b->body);
-		free(b);
+		batch_free(b);
 		l->head = (l->head + 1) % MAX_QUEUE;
 		l->count--;
 	}
@@ -655,23 +706,40 @@ run(struct load *l)
 	}
 }
 
-static void
+/* Prints each call's body instead of sending it; returns the exit status. */
+static int
 dry_run(struct load *l)
 {
 	struct batch *b;
 	unsigned long calls = 0, records = 0;
 
+	unsigned long too_large = 0;
+
 	while ((b = read_batch(l)) != NULL) {
-		if (fwrite(b->body, 1, b->len, stdout) != b->len || putchar('\n') == EOF)
-			msg_fatal(MSI_EXIT_IO, "write error: stdout: %s", strerror(errno));
-		calls++;
 		records += b->n;
-		json_decref(b->recs);
-		free(b->lines);
-		free(b->body);
-		free(b);
+		if (b->len > MAX_BODY) {
+			/* the real run fails it without a call: say so, send nothing */
+			msg_at(b->file, b->lines[0],
+			    "the record alone is over Marketo's 1 MB body limit; it would fail");
+			too_large++;
+		} else {
+			if (fwrite(b->body, 1, b->len, stdout) != b->len || putchar('\n') == EOF)
+				msg_fatal(
+				    MSI_EXIT_IO, "write error: stdout: %s", strerror(errno));
+			calls++;
+		}
+		batch_free(b);
 	}
-	msg_warn("dry run: records: %lu, calls: %lu (to %s)", records, calls, l->obj->path);
+	input_close(l);
+	if (too_large > 0)
+		msg_warn("dry run: records: %lu, calls: %lu (to %s); too large to send: %lu",
+		    records, calls, l->obj->path, too_large);
+	else
+		msg_warn("dry run: records: %lu, calls: %lu (to %s)", records, calls,
+		    l->obj->path);
+	if (fshut(stdout, "stdout") != 0)
+		return MSI_EXIT_IO;
+	return l->input_status ? l->input_status : too_large > 0 ? MSI_EXIT_REJECTS : MSI_EXIT_OK;
 }
 
 int
@@ -765,10 +833,8 @@ main(int argc, char *argv[])
 	l.files = argc > 1 ? argv + 1 : stdin_only;
 	if (isatty(STDERR_FILENO))
 		l.progress = 1;
-	if (l.dry_run) {
-		dry_run(&l);
-		return fshut(stdout, "stdout") == 0 ? MSI_EXIT_OK : MSI_EXIT_IO;
-	}
+	if (l.dry_run)
+		return dry_run(&l);
 	if (mkclient_init(&l.mk, config, calls_per_window, window, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
 	l.mk.max_retries = (int)max_retries;
@@ -782,7 +848,7 @@ main(int argc, char *argv[])
 	l.multi = curl_multi_init();
 	l.lead_ids = json_object();
 	run(&l);
-	if (l.count > 0 || l.carry != NULL || !l.input_done) {
+	if (l.input_status == 0 && (l.count > 0 || l.carry != NULL || !l.input_done)) {
 		/* Stopped early: say where the unsent records start. */
 		if (l.count > 0)
 			msg_warn(
@@ -794,10 +860,20 @@ main(int argc, char *argv[])
 			    l.name, l.reader.line);
 	}
 	progress(&l, 1);
+	while (l.count > 0) {
+		struct batch *b = queue_at(&l, 0);
+
+		if (b->state == FLYING)
+			curl_multi_remove_handle(l.multi, b->call.easy);
+		batch_free(b);
+		l.head = (l.head + 1) % MAX_QUEUE;
+		l.count--;
+	}
+	input_close(&l);
 	curl_multi_cleanup(l.multi);
 	json_decref(l.lead_ids);
 
-	l.status = l.mk.status;
+	l.status = l.mk.status ? l.mk.status : l.input_status;
 	if (fshut(stdout, "stdout") != 0 && l.status == 0)
 		l.status = MSI_EXIT_IO;
 	if (l.rejects != NULL && fshut(l.rejects, l.rejects_name) != 0 && l.status == 0)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,10 @@ struct transform {
 	char unlinked_why[512]; /* the first unknown reference of a record sent anyway */
 	enum skip_reason skip;
 	unsigned long converted, repaired, omitted;
+
+	/* the keys of the last record found free of twins (keys equal but for case) */
+	uint64_t shape_hash;
+	size_t shape_keys;
 
 	/* counts */
 	unsigned long in, written, rejected, skipped, skipped_by[SKIP_REASONS];
@@ -201,6 +206,42 @@ reference_kind(enum mkto_object mkto, const char *target)
 	return -1;
 }
 
+/* The Salesforce object whose ids start with prefix, for messages. */
+static const char *
+prefix_object(const char *id)
+{
+	static const struct {
+		const char prefix[4], *object;
+	} known[] = {{"001", "Account"}, {"003", "Contact"}, {"005", "User"},
+	    {"006", "Opportunity"}, {"00G", "Group (queue)"}, {"00K", "OpportunityContactRole"},
+	    {"00Q", "Lead"}};
+	size_t i;
+
+	for (i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strncmp(id, known[i].prefix, 3) == 0)
+			return known[i].object;
+	return NULL;
+}
+
+/*
+ * The key prefix an external id of target must have in a record of o: the
+ * Salesforce object whose records Marketo's object stands for. NULL when
+ * any will do (a field of a map file's own).
+ */
+static const char *
+expected_prefix(const struct objmap *o, const char *target)
+{
+	if (strcmp(target, "externalSalesPersonId") == 0)
+		return "005";
+	if (strcmp(target, "externalCompanyId") == 0)
+		return "001";
+	if (strcmp(target, "externalOpportunityId") == 0)
+		return "006";
+	if (strcmp(target, "externalPersonId") == 0)
+		return strcmp(o->sftype, "Lead") == 0 ? "00Q" : "003";
+	return NULL;
+}
+
 /*
  * Appends an id value to out, normalised; handles a Lead's queue owner and
  * the --known check. Returns WRITTEN (emitted or deliberately left out),
@@ -211,6 +252,7 @@ put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *
     int *omitted)
 {
 	char id[SFID_LEN + 1], why[SFID_WHY_SIZE];
+	const char *prefix;
 	int kind;
 
 	*omitted = 0;
@@ -228,6 +270,14 @@ put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *
 	case SFID_REPAIRED: t->repaired++; break;
 	case SFID_VALID: break;
 	}
+	prefix = expected_prefix(o, r->target);
+	if (prefix != NULL && strncmp(id, prefix, 3) != 0 &&
+	    !(o->mkto == MKTO_LEAD && strncmp(id, "00G", 3) == 0 &&
+	        strcmp(r->target, "externalSalesPersonId") == 0))
+		return reject(t, "%s -> %s: %s has the key prefix %.3s%s%s%s, not %s (%s)",
+		    source_name(r), r->target, id, id, prefix_object(id) ? " (" : "",
+		    prefix_object(id) ? prefix_object(id) : "", prefix_object(id) ? ")" : "",
+		    prefix, prefix_object(prefix));
 	if (o->mkto == MKTO_LEAD && strcmp(r->target, "externalSalesPersonId") == 0 &&
 	    strncmp(id, "00G", 3) == 0) {
 		if (t->queue == QUEUE_SKIP)
@@ -411,6 +461,69 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 	return ndjson_emit(t->rejects, t->rejects_name, entry);
 }
 
+/*
+ * Whether rec has two keys that differ only in case, one of them a field o
+ * reads: fields are found without regard to case (Data Loader writes them
+ * in upper case), so which of the two is meant cannot be told. Says why.
+ * Records of one file share their keys, so a record with the same keys
+ * as the last one found free of twins (of any field) is not looked at
+ * again: its keys are only hashed.
+ */
+static int
+case_twins(struct transform *t, json_t *rec, const struct objmap *o)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const char *key, *p, *first;
+	json_t *v, *seen, *at;
+	struct jsonbuf low = {0};
+	size_t n = 0, i, k;
+	int found = 0, twins = 0;
+
+	json_object_foreach(rec, key, v)
+	{
+		for (p = key; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+		n++;
+	}
+	if (n == t->shape_keys && h == t->shape_hash)
+		return 0;
+	seen = json_object();
+	json_object_foreach(rec, key, v)
+	{
+		low.len = 0;
+		jsonbuf_addstr(&low, key);
+		for (k = 0; k < low.len; k++)
+			if (low.data[k] >= 'A' && low.data[k] <= 'Z')
+				low.data[k] = (char)(low.data[k] - 'A' + 'a');
+		if ((at = json_object_getn(seen, low.data, low.len)) == NULL) {
+			json_object_setn_new_nocheck(seen, low.data, low.len, json_string(key));
+			continue;
+		}
+		first = json_string_value(at);
+		twins = 1;
+		for (i = 0; i < o->n; i++) {
+			if (o->rules[i].source != NULL && strcasecmp(o->rules[i].source, key) == 0) {
+				snprintf(t->why, sizeof t->why,
+				    "keys \"%.100s\" and \"%.100s\" differ only in case: which "
+				    "one is %s cannot be told",
+				    first, key, o->rules[i].source);
+				found = 1;
+				break;
+			}
+		}
+		if (found)
+			break;
+	}
+	json_decref(seen);
+	jsonbuf_free(&low);
+	if (!twins) {
+		t->shape_keys = n;
+		t->shape_hash = h;
+	}
+	return found;
+}
+
 /* One input record: its object, then its Marketo record or the reason it has none. */
 static int
 handle(struct transform *t, json_t *rec)
@@ -442,12 +555,12 @@ handle(struct transform *t, json_t *rec)
 		return set_aside(t, rec, REJECTED);
 	}
 	t->unlinked_why[0] = '\0';
+	if (case_twins(t, rec, o))
+		return set_aside(t, rec, REJECTED);
 	if ((res = transform_record(t, rec, o)) != WRITTEN)
 		return set_aside(t, rec, res);
-	if (fwrite(t->out.data, 1, t->out.len, stdout) != t->out.len || ferror(stdout)) {
-		msg_warn("write error: stdout: %s", strerror(errno));
-		return MSI_EXIT_IO;
-	}
+	if (fwrite(t->out.data, 1, t->out.len, stdout) != t->out.len || ferror(stdout))
+		return fwrite_failed(stdout, "stdout");
 	t->written++;
 	if (t->unlinked_why[0] != '\0' && set_aside(t, rec, UNLINKED) != 0)
 		return MSI_EXIT_IO;

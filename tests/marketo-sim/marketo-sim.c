@@ -34,6 +34,7 @@ enum fault_kind {
 	F611,
 	F615,
 	F713,
+	F1003,
 	F502,
 	F503,
 	F504,
@@ -42,10 +43,11 @@ enum fault_kind {
 	FAULT_KINDS
 };
 static const char *const fault_names[FAULT_KINDS] = {"601", "602", "604", "606", "608", "611",
-    "615", "713", "502", "503", "504", "drop", "slow"};
+    "615", "713", "1003", "502", "503", "504", "drop", "slow"};
 static const char *const fault_messages[] = {"Access token invalid", "Access token expired",
     "Operation timed out", "Max rate limit exceeded", "API Temporarily Unavailable",
-    "System error", "Max concurrent requests exceeded", "Transient error"};
+    "System error", "Max concurrent requests exceeded", "Transient error",
+    "Invalid value"};
 
 struct fault {
 	enum fault_kind kind;
@@ -433,7 +435,7 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		    strcmp(code, "600") == 0   ? "Access token not specified"
 		    : strcmp(code, "601") == 0 ? "Access token invalid"
 		                               : "Access token expired");
-	if (fault >= F601 && fault <= F713)
+	if (fault >= F601 && fault <= F1003)
 		return send_error(c, call, fault_names[fault], fault_messages[fault]);
 	if ((code = check_limits(rq)) != NULL) {
 		char msg[120];
@@ -636,7 +638,7 @@ add_fault(const char *spec)
 	if (k == FAULT_KINDS || (*rest != '@' && *rest != '%')) {
 		fprintf(stderr,
 		    "marketo-sim: bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
-		    "601 602 604 606 608 611 615 713 502 503 504 drop slow\n",
+		    "601 602 604 606 608 611 615 713 1003 502 503 504 drop slow\n",
 		    spec);
 		usage(stderr, 2);
 	}

@@ -1,6 +1,8 @@
 /* test-convert.c: numbers, booleans, dates and datetimes as Marketo takes them. */
 #include <string.h>
 
+#include <jansson.h>
+
 #include "convert.h"
 #include "unit.h"
 
@@ -60,6 +62,39 @@ main(void)
 	CHECK_STR("number refuses bare exponent", conv(NUMBER, "1e", 0, 0),
 	    "!\"1e\" is not a number");
 	CHECK_STR("number refuses spaces", conv(NUMBER, " 5", 0, 0), "!\" 5\" is not a number");
+
+	/* What is written must be read back by the next stage's JSON reader. */
+	CHECK_STR("number beyond a double", conv(NUMBER, "1e999999", 0, 0),
+	    "!\"1e999999\" is not a number in the range of a double");
+	CHECK_STR("number 1e400", conv(NUMBER, "1e400", 0, 0),
+	    "!\"1e400\" is not a number in the range of a double");
+	CHECK_STR("number -1e400", conv(NUMBER, "-1e400", 0, 0),
+	    "!\"-1e400\" is not a number in the range of a double");
+	CHECK_STR("number 1e-400 is 0 to a reader", conv(NUMBER, "1e-400", 0, 0), "1e-400");
+	CHECK_STR("number beyond 64 bits becomes a real",
+	    conv(NUMBER, "12345678901234567890", 0, 0), "12345678901234567890.0");
+	CHECK_STR("number 64 bits stays whole", conv(NUMBER, "-9223372036854775808", 0, 0),
+	    "-9223372036854775808");
+	CHECK_STR("number -0", conv(NUMBER, "-0", 0, 0), "0");
+	CHECK_STR("number -0.0", conv(NUMBER, "-0.00", 0, 0), "0.00");
+	CHECK_STR("number -.5", conv(NUMBER, "-.5", 0, 0), "-0.5");
+	CHECK_STR("integer -0", conv(INTEGER, "-0", 0, 0), "0");
+	CHECK_STR("integer -000.0", conv(INTEGER, "-000.0", 0, 0), "0");
+	{
+		static const char *const odd[] = {"1e308", "-1.7976931348623157e308", "1e-400",
+		    "99999999999999999999999", "-99999999999999999999999", "-0", "0e0", "-0e-0",
+		    "00000000000000000000000000001", ".0000000000000000000000000000001e-300"};
+		json_t *v;
+		size_t i;
+
+		for (i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+			const char *text = conv(NUMBER, odd[i], 0, 0);
+
+			v = json_loads(text, JSON_DECODE_ANY, NULL);
+			CHECK(odd[i], text[0] != '!' && v != NULL && json_is_number(v));
+			json_decref(v);
+		}
+	}
 
 	CHECK_STR("integer", conv(INTEGER, "120", 0, 0), "120");
 	CHECK_STR("integer with zero fraction", conv(INTEGER, "120.00", 0, 0), "120");

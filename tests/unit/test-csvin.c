@@ -77,12 +77,15 @@ on_raw(void *ctx, const struct csvin_row *row)
 	return 0;
 }
 
+/* The row size limit run() gives the reader (0: the default). */
+static size_t max_row;
+
 /* Feeds text in pieces of chunk bytes (0: all at once); returns the transcript. */
 static char *
 run(const char *text, size_t len, size_t chunk, unsigned char delim, int latin1,
     csvin_fn row_fn)
 {
-	struct csvin_opts o = {delim, latin1};
+	struct csvin_opts o = {delim, latin1, max_row};
 	struct jsonbuf t = {0};
 	struct csvin *c = csvin_new(&o, row_fn == on_raw ? on_raw : on_header, row_fn, &t);
 	size_t i, n;
@@ -159,6 +162,50 @@ main(void)
 	    "case-insensitive){Id,Name,ID\n}\n");
 	same_any_chunking("empty name", "Id,,Name\n", ',', 0,
 	    "H1:3[Id//Name]!column 2 of the header has no name{Id,,Name\n}\n");
+
+	/* Line ends of a CR alone (Excel's "CSV (Macintosh)"): rows and lines as with LF. */
+	same_any_chunking("CR line ends", "Id,Name\r1,a\r2,\"b\rc\"\r\r3,d", ',', 0,
+	    "H1:2[Id/Name]\nR2:2[1/a]\nR3:2[2/b\rc]\nR6:2[3/d]\n");
+	same_any_chunking("CR line ends: a bad row, then the rest read",
+	    "a,b\r1,x\"y\r2,ok\r3,ok\r", ',', 0,
+	    "H1:2[a/b]\nR2:1[1]!malformed quoting on line 2 (a quote inside an unquoted "
+	    "field, or text after a closing quote){1,x\"y\r}\nR3:2[2/ok]\nR4:2[3/ok]\n");
+	same_any_chunking("a header ending in CR alone", "Id\r", ',', 0, "H1:1[Id]\n");
+	same_any_chunking("CRLF is not CR alone", "Id\r\n1\r\n", ',', 0, "H1:1[Id]\nR2:1[1]\n");
+	same_any_chunking("a CR in an LF file ends a row: its field count says so",
+	    "a,b\n1,x\ry\n2,z\n", ',', 0,
+	    "H1:2[a/b]\nR2:2[1/x]\nR2:1[y]!row has 1 field, the header has 2{y\n}\nR3:2[2/z]\n");
+
+	/* A row over the size limit: refused, its text cut, the next line read. */
+	max_row = 16;
+	same_any_chunking("a row over the limit", "a,b\n1,2\n3,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n4,ok\n",
+	    ',', 0,
+	    "H1:2[a/b]\nR2:2[1/2]\nR3:0[]!row over 16 bytes (--max-row-size)"
+	    "{3,xxxxxxxxxxxxxx}\nR4:2[4/ok]\n");
+	same_any_chunking("a multi-line row over the limit", "a,b\n1,\"xxxxxxx\nxxxxxxxxxxx\"\n4,ok\n",
+	    ',', 0,
+	    "H1:2[a/b]\nR2:0[]!row over 16 bytes (--max-row-size){1,\"xxxxxxx\nxxxxx}\n"
+	    "R4:2[4/ok]\n");
+	max_row = 0;
+
+	/* A header of many columns: the duplicate check stays linear. */
+	{
+		struct jsonbuf h = {0};
+		char name[32];
+		int i;
+
+		for (i = 0; i < 200000; i++) {
+			snprintf(name, sizeof name, "%sF%d", i ? "," : "", i);
+			jsonbuf_addstr(&h, name);
+		}
+		jsonbuf_addstr(&h, ",f17\n");
+		jsonbuf_add(&h, "", 1);
+		got = run(h.data, h.len - 1, 0, ',', 0, on_row);
+		CHECK("200,001 columns, one name twice",
+		    strstr(got, "!header names \"f17\" twice (columns 18 and 200001;") != NULL);
+		free(got);
+		jsonbuf_free(&h);
+	}
 
 	/* A NUL byte: the row is bad, reading goes on. */
 	{

@@ -83,6 +83,28 @@ main(void)
 	fclose(fp);
 	free(big);
 
+	/* A line over the limit is refused, read past without being kept, and reading goes on. */
+	{
+		const char text[] = "{\"a\":1}\n{\"a\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"b\":2}\n"
+		                    "{\"c\":\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"}";
+		char got[8] = "";
+		int k = 0, res;
+
+		fp = fmemopen((void *)text, sizeof text - 1, "r");
+		ndjson_reader_init(&r, fp, "t");
+		r.max_line = 16;
+		do {
+			res = ndjson_read(&r, &obj);
+			got[k++] = res == NDJSON_OBJECT ? 'O' : res == NDJSON_BADLINE ? 'B' : 'E';
+			json_decref(obj);
+		} while (res != NDJSON_EOF && k < 7);
+		CHECK_STR("lines over the limit refused", got, "OBOBE");
+		CHECK_STR("the reason", r.error, "line over 16 bytes");
+		CHECK("the buffer stays at the limit", r.size <= 17);
+		ndjson_reader_free(&r);
+		fclose(fp);
+	}
+
 	/* Writing: compact, keys in insertion order, a newline after each. */
 	fp = open_memstream(&out, &outlen);
 	obj = json_pack("{s:s, s:i, s:n}", "z", "é\"", "a", 1, "m");
