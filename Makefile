@@ -28,14 +28,15 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 
 COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c common/http.c common/jsonbuf.c \
 	common/mkclient.c common/mkconf.c common/msg.c common/ndjson.c common/numarg.c \
-	common/ratelimit.c common/retry.c common/sfid.c common/words.c
+	common/objects.c common/ratelimit.c common/reject.c common/retry.c common/sfid.c \
+	common/stats.c common/words.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
 	writeback/msi-writeback
 BINS       = $(TOOLS:%=$(B)/%)
-MANS       = $(TOOLS:%=%.1) pipelines/msi-sync.1
+MANS       = $(TOOLS:%=%.1) pipelines/msi-sync.1 common/msi-formats.5
 
 UNIT_SRC   = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRC:%.c=$(B)/%)
@@ -47,13 +48,14 @@ GEN_ORG = $(B)/pipelines/gen-org
 
 # Debian packages the build, the tests, the demo and the benchmarks need.
 DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev \
-	libmicrohttpd-dev curl jq miller mandoc valgrind shellcheck
+	libmicrohttpd-dev curl jq miller mandoc valgrind shellcheck openssl
 
 .SECONDARY:
 
-.PHONY: all check check-build check-asan demo install uninstall clean bench deps lint
+.PHONY: all check check-build check-asan check-asan-build fuzz demo install uninstall clean bench deps lint
 
-all: $(B)/.deps $(BINS)
+# A plain make builds; only deps, check, demo, bench and lint install packages.
+all: $(BINS)
 
 # Installs whatever of $(DEBS) is missing: apt-get as root, sudo otherwise.
 deps:
@@ -70,12 +72,7 @@ deps:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
-# Checked once per build folder; 'make deps' checks again.
-$(B)/.deps:
-	@$(MAKE) --no-print-directory deps
-	@mkdir -p $(B) && touch $@
-
-$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h writeback/*.h tests/marketo-sim/*.h) | $(B)/.deps
+$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h tests/marketo-sim/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -94,8 +91,11 @@ TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/mapping.o \
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
 
-$(B)/load/msi-load: $(B)/load/msi-load.o $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) -lm
+LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/batch.o $(B)/load/checkpoint.o \
+	$(B)/load/results.o $(B)/load/roles.o
+
+$(B)/load/msi-load: $(LOAD_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LOAD_OBJ) $(LIB) $(DEP_LIBS) -lm
 
 WRITEBACK_OBJ = $(B)/writeback/msi-writeback.o $(B)/writeback/fields.o \
 	$(B)/writeback/sfout.o $(B)/writeback/digests.o
@@ -129,26 +129,57 @@ $(GEN_ORG): $(B)/pipelines/gen-org.o $(LIB)
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
-check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG)
+check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/tests/bench/maxrss
 
-# The suite three times: the normal build, the same under valgrind, then an
-# ASan + UBSan build of the same.
-check: all
-	@$(MAKE) --no-print-directory check-build
-	sh tests/run.sh $(B)
+# The suite three times: the normal build, an ASan + UBSan build of the
+# same, and the tools' own cases under valgrind (uninitialised reads, which
+# ASan does not see); then a short fuzz run of the ASan build.
+#   normal build: PLAIN_CHECKS, the tools' own cases and the simulator's,
+#     the million rows in flat memory (1,000,000 here, 250,000 under ASan),
+#     and SYNC_CHECKS, the hostile cases about msi-sync's own folders, names,
+#     lock, run.conf and secrets, which ask nothing of the tools' memory;
+#   ASan build: every other case, the whole syncs and the hostile corpus
+#     among them, each with the ASan build of the simulator (a sanitizer
+#     report there is its exit status, which the cases print);
+#   valgrind: the tools' own cases but those marked valgrind-skip.
+# Packages first, then every build, NPROC compiles at a time. The passes
+# compute more than they wait, so they run one after the other, each with
+# its checks side by side (tests/run.sh: MSI_TEST_JOBS, three a processor
+# by default).
+NPROC = $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+ASAN_FLAGS = CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	LDFLAGS="-fsanitize=address,undefined"
+ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+SYNC_CHECKS = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostile/11-*' \
+	'hostile/12-*' 'hostile/held-secrets-nowhere'
+PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'msi-extract/*' 'msi-transform/*' \
+	'msi-load/*' 'msi-writeback/*' 'marketo-sim/*' 'hostile/held-million-rows-flat' \
+	$(SYNC_CHECKS)
+FUZZ_CHECK_SECONDS = 10
+
+check: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) check-build
+	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan $(ASAN_FLAGS) check-build
+	sh tests/run.sh $(B) $(PLAIN_CHECKS)
+	$(ASAN_ENV) sh tests/run.sh $(B)/asan $(SYNC_CHECKS:'%'='!%') '!marketo-sim/*'
 	VALGRIND=1 sh tests/run.sh $(B)
-	@$(MAKE) --no-print-directory check-asan
+	sh tests/fuzz.sh $(B)/asan $(FUZZ_CHECK_SECONDS)
 
-check-asan: $(B)/.deps
-	@$(MAKE) --no-print-directory B=$(B)/asan \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" check-build
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	    sh tests/run.sh $(B)/asan
+# The ASan + UBSan build of the tools and the test programs, in $(B)/asan.
+check-asan-build: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan $(ASAN_FLAGS) check-build
+
+check-asan: check-asan-build
+	$(ASAN_ENV) sh tests/run.sh $(B)/asan
+
+# The mutation fuzzer on the ASan build, FUZZ_SECONDS long (default 600).
+fuzz: check-asan-build
+	sh tests/fuzz.sh $(B)/asan $${FUZZ_SECONDS:-600}
 
 # Each script prints its figures and exits non-zero when a target is missed;
 # both run either way.
-bench: all $(BENCH_BINS) $(SIM)
+bench: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM)
 	@st=0; sh tests/bench/extract.sh $(B) || st=1; \
 	sh tests/bench/transform.sh $(B) || st=1; \
 	sh tests/bench/sim.sh $(B) || st=1; \
@@ -157,10 +188,11 @@ bench: all $(BENCH_BINS) $(SIM)
 
 # The whole sync (pipelines/msi-sync) on the bundled sample export against
 # the local simulator: pipelines/demo.sh.
-demo: all $(SIM)
+demo: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM)
 	sh pipelines/demo.sh $(B)
 
-lint: $(B)/.deps
+lint: deps
 	mandoc -Tlint -Wwarning $(MANS)
 
 install: all
@@ -171,11 +203,14 @@ install: all
 	done
 	cp pipelines/msi-sync $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/msi-sync
 	cp pipelines/msi-sync.1 $(DESTDIR)$(MANDIR)/man1/ && chmod 644 $(DESTDIR)$(MANDIR)/man1/msi-sync.1
+	mkdir -p $(DESTDIR)$(MANDIR)/man5
+	cp common/msi-formats.5 $(DESTDIR)$(MANDIR)/man5/ && chmod 644 $(DESTDIR)$(MANDIR)/man5/msi-formats.5
 
 uninstall:
 	for t in $(TOOLS) pipelines/msi-sync; do \
 	    rm -f $(DESTDIR)$(BINDIR)/$${t##*/} $(DESTDIR)$(MANDIR)/man1/$${t##*/}.1; \
 	done
+	rm -f $(DESTDIR)$(MANDIR)/man5/msi-formats.5
 
 clean:
 	rm -rf $(B)

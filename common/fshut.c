@@ -1,5 +1,6 @@
 /* fshut.c: closing an output stream so that a lost write is an error, not silence. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@ fwrite_failed(FILE *fp, const char *name)
 	for (i = 0; i < sizeof reported / sizeof reported[0] && reported[i] != fp; i++)
 		if (reported[i] == NULL) {
 			reported[i] = fp;
-			msg_warn("write error: %s: %s", name, strerror(errno));
+			msg_syswarn("write error: %s", name);
 			break;
 		}
 	return MSI_EXIT_IO;
@@ -61,6 +62,24 @@ fshut(FILE *fp, const char *name)
 	if (failed)
 		msg_warn("write error: %s: %s", name, strerror(saved));
 	return failed ? -1 : 0;
+}
+
+/*
+ * Opens path for writing (append when append is set) as a file only its
+ * user may read when it is made: rejects, states and stats hold an org's
+ * records. An existing file keeps its mode. Returns NULL with errno set.
+ */
+FILE *
+fopen_private(const char *path, int append)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0600);
+	FILE *fp;
+
+	if (fd < 0)
+		return NULL;
+	if ((fp = fdopen(fd, append ? "a" : "w")) == NULL)
+		close(fd);
+	return fp;
 }
 
 /*

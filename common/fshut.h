@@ -6,6 +6,7 @@
 
 int fshut(FILE *fp, const char *name);
 int fwrite_failed(FILE *fp, const char *name);
+FILE *fopen_private(const char *path, int append);
 int fcommit(FILE *fp, const char *tmp, const char *path);
 
 #endif

@@ -1,5 +1,7 @@
 /* mkclient.c: one integration's Marketo calls: credentials, token, limits, retries. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +10,7 @@
 #include "exitcode.h"
 #include "mkclient.h"
 #include "msg.h"
+#include "numarg.h"
 
 /* A margin on the window: the instance counts calls when they arrive. */
 #define WINDOW_MARGIN 0.25
@@ -16,23 +19,139 @@
 #define MAX_RENEWALS 3
 
 /*
+ * The defaults of the shared options, here and nowhere else: Adobe's
+ * guidance for one integration of an instance (half of its 100 calls per
+ * 20 s), five retries, a minute a call.
+ */
+void
+mkopts_init(struct mkopts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->config = getenv("MARKETO_CONFIG");
+	o->calls_per_window = 50;
+	o->window = 20;
+	o->max_retries = 5;
+	o->timeout = 60;
+	o->progress = isatty(STDERR_FILENO);
+}
+
+/*
+ * Takes one of the shared options (ch as getopt_long gave it, with arg);
+ * returns 1, or 0 when ch is not one of them. A bad number is a message
+ * and the tool's usage, which exits with status 2.
+ */
+int
+mkopts_parse(struct mkopts *o, int ch, const char *arg, void (*usage)(FILE *, int))
+{
+	switch (ch) {
+	case 'C': o->config = arg; break;
+	case 'm': o->max_retries = numarg_or_usage(arg, "--max-retries", 0, usage); break;
+	case 'n':
+		o->calls_per_window = numarg_or_usage(arg, "--calls-per-window", 1, usage);
+		break;
+	case 't': o->timeout = numarg_or_usage(arg, "--timeout", 1, usage); break;
+	case 'w': o->window = (double)numarg_or_usage(arg, "--window", 1, usage); break;
+	case MKOPTS_PROGRESS: o->progress = 1; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/*
  * Reads the configuration (environment or file) and readies libcurl, the
  * window limit and the backoff's random state. Returns 0, or -1 with why.
  */
 int
-mkclient_init(struct mkclient *c, const char *config, long calls_per_window, double window,
-    char why[MKCONF_WHY_SIZE])
+mkclient_init(struct mkclient *c, const struct mkopts *o, char why[MKCONF_WHY_SIZE])
 {
 	memset(c, 0, sizeof *c);
-	if (mkconf_load(&c->conf, config, why) != 0)
+	if (mkconf_load(&c->conf, o->config, why) != 0)
 		return -1;
 	http_init();
-	ratelimit_init(&c->limit, (int)calls_per_window, window + WINDOW_MARGIN);
-	c->timeout_ms = 60000;
-	c->max_retries = 5;
+	ratelimit_init(&c->limit, (int)o->calls_per_window, o->window + WINDOW_MARGIN);
+	c->timeout_ms = o->timeout * 1000;
+	c->max_retries = (int)o->max_retries;
+	c->progress = o->progress;
 	c->rng = 0x9e3779b97f4a7c15UL ^ (unsigned long)getpid();
 	c->started = http_now();
 	return 0;
+}
+
+/* 0 while calls may go on; else the status they stopped with (5 or 6). */
+int
+mkclient_status(const struct mkclient *c)
+{
+	return c->status;
+}
+
+/* No more calls: the tool found the service unusable (a failed describe, say). */
+void
+mkclient_stop(struct mkclient *c, int status)
+{
+	if (c->status == 0)
+		c->status = status;
+}
+
+int
+mkclient_max_retries(const struct mkclient *c)
+{
+	return c->max_retries;
+}
+
+/*
+ * Seconds to wait before the attempts-th resend of a call (from 1): full
+ * jitter, 0.5 s doubling to 30 s; or -1 when the retries are spent.
+ */
+double
+mkclient_retry_after(struct mkclient *c, int attempts)
+{
+	if (attempts > c->max_retries)
+		return -1;
+	return retry_backoff(attempts - 1, 0.5, 30.0, &c->rng);
+}
+
+/*
+ * A line of progress on standard error, at most once a second, when asked
+ * for: the tool's counts (fmt), then the calls in the window, done units a
+ * second and the retries; the last one ends the line.
+ */
+void
+mkclient_progress(
+    struct mkclient *c, int last, unsigned long done, const char *unit, const char *fmt, ...)
+{
+	double now = http_now(), elapsed = now - c->started;
+	unsigned long retries = 0;
+	va_list ap;
+	int i;
+
+	if (!c->progress || (!last && now - c->shown < 1.0))
+		return;
+	c->shown = now;
+	for (i = 0; i < RETRY_CAUSES; i++)
+		retries += c->retries[i];
+	fprintf(stderr, "%s: ", msg_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ", %d calls in the window, %.0f %s/s, %lu retries%s",
+	    ratelimit_in_window(&c->limit, now), elapsed > 0 ? (double)done / elapsed : 0.0, unit,
+	    retries, last ? "\n" : "\r");
+}
+
+/* Adds the calls, the retries by cause and the seconds taken to stats. */
+void
+mkclient_stats(const struct mkclient *c, json_t *stats)
+{
+	json_t *retries = json_object();
+	int i;
+
+	for (i = 0; i < RETRY_CAUSES; i++)
+		if (c->retries[i] > 0)
+			json_object_set_new(retries, retry_cause_name((enum retry_cause)i),
+			    json_integer((json_int_t)c->retries[i]));
+	json_object_set_new(stats, "calls", json_integer((json_int_t)c->calls));
+	json_object_set_new(stats, "retries", retries);
+	json_object_set_new(stats, "seconds", json_real(http_now() - c->started));
 }
 
 void
@@ -95,7 +214,9 @@ mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct m
 	if (rc == CURLE_OK)
 		a->json = json_loadb(call->response.data ? call->response.data : "",
 		    call->response.len, 0, NULL);
-	if (a->json != NULL && !json_is_true(json_object_get(a->json, "success"))) {
+	/* an answer of Marketo's says success; a proxy's or a redirect's does not */
+	if (a->json != NULL && json_object_get(a->json, "success") != NULL &&
+	    !json_is_true(json_object_get(a->json, "success"))) {
 		e = json_array_get(json_object_get(a->json, "errors"), 0);
 		code = json_string_value(json_object_get(e, "code"));
 		message = json_string_value(json_object_get(e, "message"));
@@ -135,14 +256,6 @@ mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct m
 		break;
 	default: break;
 	}
-}
-
-/* Seconds to wait before the attempt-th resend (from 1): full jitter, 0.5 s doubling to 30 s.
- */
-double
-mkclient_backoff(struct mkclient *c, int attempt)
-{
-	return retry_backoff(attempt - 1, 0.5, 30.0, &c->rng);
 }
 
 static void
@@ -200,14 +313,15 @@ mkclient_call(struct mkclient *c, const char *path, const char *body, size_t len
 			return a->act;
 		json_decref(a->json);
 		a->json = NULL;
-		if (++attempts > c->max_retries) {
+		if ((delay = mkclient_retry_after(c, ++attempts)) < 0) {
 			a->act = RETRY_REJECT;
+			a->exhausted = 1;
 			snprintf(a->code, sizeof a->code, "%s", retry_cause_name(a->cause));
 			snprintf(a->message, sizeof a->message, "gave up after %d retries",
 			    c->max_retries);
 			return a->act;
 		}
-		pause_for(mkclient_backoff(c, attempts));
+		pause_for(delay);
 	}
 }
 

@@ -2,6 +2,7 @@
 #ifndef MSI_MKCLIENT_H
 #define MSI_MKCLIENT_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -11,6 +12,26 @@
 #include "ratelimit.h"
 #include "retry.h"
 
+/* The options of every tool that calls Marketo, as given; mkopts_init sets the defaults. */
+struct mkopts {
+	const char *config; /* -C, else $MARKETO_CONFIG, else NULL */
+	long calls_per_window, max_retries, timeout;
+	double window;
+	int progress; /* --progress; also when standard error is a terminal */
+};
+
+/* Their letters, for a tool's getopt_long string and option table. */
+#define MKOPTS_SHORT "C:m:n:t:w:"
+#define MKOPTS_LONG                                                                       \
+	{"calls-per-window", required_argument, NULL, 'n'},                               \
+	    {"config", required_argument, NULL, 'C'},                                     \
+	    {"max-retries", required_argument, NULL, 'm'},                                \
+	    {"progress", no_argument, NULL, MKOPTS_PROGRESS},                             \
+	    {"timeout", required_argument, NULL, 't'},                                    \
+	    {"window", required_argument, NULL, 'w'}
+#define MKOPTS_PROGRESS 0x100
+
+/* The calls of one run. Its members are read and set through the functions below. */
 struct mkclient {
 	struct mkconf conf;
 	struct token token;
@@ -21,6 +42,8 @@ struct mkclient {
 	unsigned long calls, retries[RETRY_CAUSES];
 	int status; /* 0, or MSI_EXIT_SERVICE or MSI_EXIT_QUOTA once calls must stop */
 	double started;
+	int progress;
+	double shown; /* when the progress line was last written */
 };
 
 /* What became of one call. */
@@ -30,11 +53,20 @@ struct mkanswer {
 	char code[16]; /* Marketo's error code, or "http", "network", "answer"; a copy, */
 	               /* so that it outlives json */
 	char message[MKCONF_WHY_SIZE];
-	json_t *json; /* the answer, when it was JSON; the caller's to release */
+	int exhausted; /* failed for the service after every retry: a later run may land it */
+	json_t *json;  /* the answer, when it was JSON; the caller's to release */
 };
 
-int mkclient_init(struct mkclient *c, const char *config, long calls_per_window, double window,
-    char why[MKCONF_WHY_SIZE]);
+void mkopts_init(struct mkopts *o);
+int mkopts_parse(struct mkopts *o, int ch, const char *arg, void (*usage)(FILE *, int));
+int mkclient_init(struct mkclient *c, const struct mkopts *o, char why[MKCONF_WHY_SIZE]);
+int mkclient_status(const struct mkclient *c);
+void mkclient_stop(struct mkclient *c, int status);
+double mkclient_retry_after(struct mkclient *c, int attempts);
+int mkclient_max_retries(const struct mkclient *c);
+void mkclient_progress(struct mkclient *c, int last, unsigned long done, const char *unit,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void mkclient_stats(const struct mkclient *c, json_t *stats);
 void mkclient_free(struct mkclient *c);
 int mkclient_token(struct mkclient *c, int force);
 double mkclient_wait(struct mkclient *c);
@@ -42,7 +74,6 @@ void mkclient_start(struct mkclient *c, struct http_call *call, const char *path
     const char *body, size_t len, const char *content_type);
 void mkclient_judge(
     struct mkclient *c, struct http_call *call, CURLcode rc, struct mkanswer *a);
-double mkclient_backoff(struct mkclient *c, int attempt);
 enum retry_action mkclient_call(struct mkclient *c, const char *path, const char *body,
     size_t len, const char *content_type, struct mkanswer *a);
 void mkclient_summary(const struct mkclient *c, FILE *fp);

@@ -1,4 +1,5 @@
 /* msg.c: diagnostics on stderr as "prog: file:line: message". */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,9 @@ msg_init(const char *argv0)
 	msg_prog = slash ? slash + 1 : argv0;
 }
 
+/* The message, and ": " and errno's text when syserr is not 0 (errno as it was). */
 static void
-vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
+vmsg(const char *file, unsigned long line, int syserr, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", msg_prog);
 	if (file != NULL) {
@@ -30,6 +32,8 @@ vmsg(const char *file, unsigned long line, const char *fmt, va_list ap)
 			fprintf(stderr, "%s: ", file);
 	}
 	vfprintf(stderr, fmt, ap);
+	if (syserr != 0)
+		fprintf(stderr, ": %s", strerror(syserr));
 	fputc('\n', stderr);
 }
 
@@ -39,8 +43,33 @@ msg_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(NULL, 0, fmt, ap);
+	vmsg(NULL, 0, 0, fmt, ap);
 	va_end(ap);
+}
+
+/* A message ending with what errno says, as warn(3) writes it. */
+void
+msg_syswarn(const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, 0, e, fmt, ap);
+	va_end(ap);
+}
+
+/* A message ending with what errno says, then exit with status. */
+void
+msg_sysfatal(int status, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(NULL, 0, e, fmt, ap);
+	va_end(ap);
+	exit(status);
 }
 
 /* A message about a place in the input; line 0 names only the file. */
@@ -50,7 +79,7 @@ msg_at(const char *file, unsigned long line, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(file, line, fmt, ap);
+	vmsg(file, line, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -78,7 +107,7 @@ msg_fatal(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(NULL, 0, fmt, ap);
+	vmsg(NULL, 0, 0, fmt, ap);
 	va_end(ap);
 	exit(status);
 }

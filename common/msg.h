@@ -11,7 +11,10 @@ void msg_init(const char *argv0);
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_at(const char *file, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void msg_syswarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_badopt(int ch, char *const argv[]);
 noreturn void msg_fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+noreturn void msg_sysfatal(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -59,11 +59,19 @@ parse(const char *line, size_t n, json_t **obj, char error[NDJSON_ERROR_SIZE])
 	json_error_t jerr;
 	json_t *v;
 
+	const char *nul;
+
 	*obj = NULL;
+	if ((nul = memchr(line, '\0', n)) != NULL) {
+		snprintf(error, NDJSON_ERROR_SIZE, "a NUL byte at column %zu", (size_t)(nul - line) + 1);
+		return NDJSON_BADLINE;
+	}
 	v = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (v == NULL) {
 		snprintf(error, NDJSON_ERROR_SIZE, "invalid JSON at column %d: %s", jerr.column,
-		    jerr.text);
+		    strstr(jerr.text, "JSON_ALLOW_NUL") != NULL
+		        ? "a NUL character (\\u0000) is not allowed"
+		        : jerr.text);
 		return NDJSON_BADLINE;
 	}
 	if (!json_is_object(v)) {
@@ -182,4 +190,40 @@ ndjson_emit(FILE *fp, const char *name, json_t *obj)
 	if (failed)
 		return fwrite_failed(fp, name);
 	return 0;
+}
+
+/*
+ * Reads the file path whole, calling fn(ctx, obj, line) for each object in
+ * order; obj is released after. Returns 0, fn's nonzero answer, or an exit
+ * status after a message: the file unreadable, or a line not an object.
+ */
+int
+ndjson_each(const char *path, ndjson_fn fn, void *ctx)
+{
+	struct ndjson_reader r;
+	enum ndjson_result res;
+	json_t *obj;
+	FILE *fp;
+	int status = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		msg_syswarn("%s", path);
+		return MSI_EXIT_IO;
+	}
+	ndjson_reader_init(&r, fp, path);
+	while (status == 0 && (res = ndjson_read(&r, &obj)) != NDJSON_EOF) {
+		if (res == NDJSON_READERR) {
+			msg_syswarn("%s", path);
+			status = MSI_EXIT_IO;
+		} else if (res == NDJSON_BADLINE) {
+			msg_at(path, r.line, "%s", r.error);
+			status = MSI_EXIT_BADINPUT;
+		} else {
+			status = fn(ctx, obj, r.line);
+			json_decref(obj);
+		}
+	}
+	ndjson_reader_free(&r);
+	fclose(fp);
+	return status;
 }

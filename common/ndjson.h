@@ -34,4 +34,8 @@ void ndjson_reader_free(struct ndjson_reader *r);
 int ndjson_write(FILE *fp, const json_t *obj);
 int ndjson_emit(FILE *fp, const char *name, json_t *obj);
 
+/* Called for each object of a file; nonzero stops the reading and is returned. */
+typedef int (*ndjson_fn)(void *ctx, json_t *obj, unsigned long line);
+int ndjson_each(const char *path, ndjson_fn fn, void *ctx);
+
 #endif

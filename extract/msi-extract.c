@@ -16,7 +16,9 @@
 #include "msg.h"
 #include "ndjson.h"
 #include "numarg.h"
+#include "reject.h"
 #include "rowpipe.h"
+#include "stats.h"
 
 /* Salesforce object names are API names: a letter, then letters, digits, '_'. */
 #define MAX_TYPE 80
@@ -40,7 +42,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-extract [-hsV] [-d delimiter] [-e encoding] [-m max-row-size]\n"
-	      "                   [-o object] [-r rejects] [file ...]\n",
+	      "                   [-o object] [-r rejects] [--stats-json file] [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -120,29 +122,34 @@ parse_delimiter(const char *s)
 static int
 reject(struct extract *x, const struct csvin_row *row, const char *reason)
 {
-	json_t *rec, *raw;
+	struct reject r = {0};
+	json_t *extra, *raw;
+	int status;
 
 	x->rejected++;
 	if (x->rejects == NULL) {
 		msg_at(x->file, row->line, "%s", reason);
 		return MSI_EXIT_BADINPUT;
 	}
-	rec = json_pack("{s:s, s:I, s:s}", "file", x->file, "line", (json_int_t)row->line,
-	    "reason", reason);
-	if (rec == NULL)
-		msg_fatal(MSI_EXIT_IO, "out of memory");
-	if ((raw = json_stringn(row->raw, row->rawlen)) == NULL) {
+	if ((raw = json_stringn(row->raw, row->rawlen)) != NULL) {
+		extra = json_pack("{s:o}", "raw", raw);
+	} else {
 		struct jsonbuf conv = {0};
 
 		jsonbuf_addlatin1(&conv, row->raw, row->rawlen);
-		raw = json_stringn(conv.data ? conv.data : "", conv.len);
+		extra = json_pack("{s:s%, s:s}", "raw", conv.data ? conv.data : "", conv.len,
+		    "raw_encoding", "latin1");
 		jsonbuf_free(&conv);
-		json_object_set_new(rec, "raw", raw);
-		json_object_set_new(rec, "raw_encoding", json_string("latin1"));
-	} else {
-		json_object_set_new(rec, "raw", raw);
 	}
-	return ndjson_emit(x->rejects, x->rejects_name, rec);
+	r.stage = "extract";
+	r.status = "rejected";
+	r.reason = reason;
+	r.file = x->file;
+	r.line = row->line;
+	r.extra = extra;
+	status = reject_write(x->rejects, x->rejects_name, &r);
+	json_decref(extra);
+	return status;
 }
 
 static int
@@ -281,12 +288,13 @@ main(int argc, char *argv[])
 	    {"object", required_argument, NULL, 'o'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"stats", no_argument, NULL, 's'},
+	    {"stats-json", required_argument, NULL, 'S'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct csvin_opts opts = {',', 0, CSVIN_MAX_ROW};
 	struct extract x;
-	const char *object = NULL;
+	const char *object = NULL, *stats_file = NULL;
 	char *stdin_only[] = {"-", NULL};
 	char **files, (*types)[MAX_TYPE + 1];
 	int ch, stats = 0, status, i;
@@ -329,6 +337,7 @@ main(int argc, char *argv[])
 			break;
 		case 'r': x.rejects_name = optarg; break;
 		case 's': stats = 1; break;
+		case 'S': stats_file = optarg; break;
 		case 'V': printf("msi-extract %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
@@ -348,8 +357,8 @@ main(int argc, char *argv[])
 			type_from_name(files[i], types[i]);
 		}
 	}
-	if (x.rejects_name != NULL && (x.rejects = fopen(x.rejects_name, "w")) == NULL)
-		msg_fatal(MSI_EXIT_IO, "%s: %s", x.rejects_name, strerror(errno));
+	if (x.rejects_name != NULL && (x.rejects = fopen_private(x.rejects_name, 0)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", x.rejects_name);
 
 	status = extract_files(&x, files, types, &opts);
 
@@ -364,6 +373,12 @@ main(int argc, char *argv[])
 		msg_warn("rows rejected: %lu, see %s", x.rejected, x.rejects_name);
 		status = MSI_EXIT_REJECTS;
 	}
+	if (stats_file != NULL &&
+	    stats_write(stats_file, json_pack("{s:s, s:I, s:I, s:I, s:i}", "tool", "msi-extract",
+	                                "rows", (json_int_t)x.rows, "written", (json_int_t)x.written,
+	                                "rejected", (json_int_t)x.rejected, "status", status)) != 0 &&
+	    status == 0)
+		status = MSI_EXIT_IO;
 	jsonbuf_free(&x.out);
 	jsonbuf_free(&x.prefix);
 	jsonbuf_free(&x.keys);

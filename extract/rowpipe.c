@@ -224,7 +224,7 @@ rowpipe_start(char *const *paths, const struct csvin_opts *opts)
 	p->paths = paths;
 	p->opts = *opts;
 	if ((errno = pthread_create(&p->thread, NULL, reader, p)) != 0)
-		msg_fatal(MSI_EXIT_IO, "cannot start the reading thread: %s", strerror(errno));
+		msg_sysfatal(MSI_EXIT_IO, "cannot start the reading thread");
 	return p;
 }
 

@@ -93,7 +93,7 @@ open_csv(struct org *o, const char *name, const char *header)
 
 	snprintf(path, sizeof path, "%s/%s", o->dir, name);
 	if ((fp = fopen(path, "w")) == NULL)
-		msg_fatal(MSI_EXIT_IO, "%s: %s", path, strerror(errno));
+		msg_sysfatal(MSI_EXIT_IO, "%s", path);
 	fprintf(fp, "%s\n", header);
 	return fp;
 }
@@ -338,7 +338,7 @@ main(int argc, char *argv[])
 		usage(stderr, MSI_EXIT_USAGE);
 	o.dir = argv[optind];
 	if (mkdir(o.dir, 0777) != 0 && errno != EEXIST)
-		msg_fatal(MSI_EXIT_IO, "%s: %s", o.dir, strerror(errno));
+		msg_sysfatal(MSI_EXIT_IO, "%s", o.dir);
 	o.users = 3 + o.persons / 1000;
 	o.accounts = 2 + o.persons / 10;
 	o.contacts = o.persons * 6 / 10;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh: the test suite: C unit tests, command-line cases, man page checks.
-# usage: sh tests/run.sh [build-dir]
-#        VALGRIND=1 sh tests/run.sh [build-dir]   (every program under valgrind)
+# usage: sh tests/run.sh [build-dir [pattern ...]]
+#        VALGRIND=1 sh tests/run.sh [build-dir [pattern ...]]
+#                                  (every program under valgrind)
 #
 # A case is a folder tests/cases/TOOL/NAME holding:
 #   args          the tool's arguments, one line of shell words; or
@@ -12,19 +13,71 @@
 #   status        expected exit status (default: 0)
 #   expected.F    expected contents of a file F the tool writes
 #   valgrind-skip not run under valgrind (VALGRIND=1), which would take
-#                 minutes; the plain and ASan passes run it
+#                 minutes; the plain and ASan passes run it. Under valgrind
+#                 only the cases of the four tools (msi-extract/, ...,
+#                 msi-writeback/) run: whole syncs, the hostile corpus and
+#                 the simulator's cases are for the plain and ASan passes
 # A cmd script can start a Marketo simulator with tests/marketo-sim/lib.sh
 # (". "$MSI_TESTS/marketo-sim/lib.sh"").
 # Every other file in the folder is there, in the working folder, for the tool
-# to read. The last line of output is "N passed, N failed".
+# to read.
+#
+# The checks run MSI_TEST_JOBS at a time (default: three per processor, as
+# most cases wait on a simulator rather than compute), each case in a working
+# folder of its own; the slowest, as the last run in this build folder timed
+# them ($B/.test-times, or .test-times-valgrind), start first. Each check prints "." or "F" as it ends;
+# the failures follow in the order of the names, and the last line of output
+# is "N passed, N failed".
+#
+# Patterns (shell patterns, as in case) choose the checks by name: a case is
+# TOOL/NAME, a unit test unit/test-NAME, a man page man/TOOL, the shellcheck
+# of a script shellcheck/SCRIPT. Example: sh tests/run.sh build 'msi-load/*'
+# A pattern starting with ! leaves out the checks it matches; given only
+# such patterns, every other check runs: sh tests/run.sh build '!hostile/*'
 set -eu
 LC_ALL=C
 export LC_ALL
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "${1:-$top/build}" && pwd)
+[ $# -eq 0 ] || shift
+
+jobs=${MSI_TEST_JOBS:-$((3 * $(getconf _NPROCESSORS_ONLN 2> /dev/null || echo 2)))}
+case $jobs in
+'' | *[!0-9]*) jobs=0 ;;
+esac
+if [ "$jobs" -eq 0 ]; then
+	echo "run.sh: MSI_TEST_JOBS: not a positive number: $MSI_TEST_JOBS" >&2
+	exit 2
+fi
+
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+
+# Ends the checks still running, and whatever they started, when the run is
+# interrupted: commands started in the background ignore SIGINT.
+# shellcheck disable=SC2317
+stop_checks() {
+	trap '' INT TERM
+	pids=$(ps -A -o pid= -o ppid= | awk -v top=$$ '
+		{ parent[$1] = $2 }
+		END {
+			for (p in parent) {
+				q = parent[p]
+				while (q != top && q in parent && q > 1)
+					q = parent[q]
+				if (q == top)
+					print p
+			}
+		}')
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -TERM $pids 2> /dev/null || :
+	wait
+	exit "$1"
+}
+trap 'stop_checks 130' INT
+trap 'stop_checks 143' TERM
+
 PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/tests/marketo-sim:$B/pipelines:$top/pipelines:$PATH
 MSI_TESTS=$top/tests
 export PATH MSI_TESTS
@@ -32,6 +85,7 @@ export PATH MSI_TESTS
 # Under valgrind, wrappers of the same names come first on PATH; any error,
 # leaks included, becomes exit status 99, which no case expects.
 wrap=
+times=$B/.test-times
 if [ "${VALGRIND:-0}" = 1 ]; then
 	mkdir "$tmp/bin"
 	wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
@@ -41,55 +95,47 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 		chmod +x "$tmp/bin/${t##*/}"
 	done
 	PATH=$tmp/bin:$PATH
+	times=$B/.test-times-valgrind
 fi
 
-pass=0
-fail=0
-skipped=0
-: > "$tmp/failures"
-
+# A check's result goes to its folder $d: "." or "F" per check in tally,
+# the reports in failures.
 ok() {
-	pass=$((pass + 1))
 	printf .
+	printf . >> "$d/tally"
 }
 
 bad() {
-	fail=$((fail + 1))
 	printf F
-	printf '%s\n' "$@" >> "$tmp/failures"
+	printf F >> "$d/tally"
+	printf '%s\n' "$@" >> "$d/failures"
 }
 
 # C unit tests: each line "ok NAME" or "FAIL NAME: why" is one check.
-for t in "$B"/tests/unit/test-*; do
-	[ -x "$t" ] || continue
+run_unit() {
+	t=$1
 	name=${t##*/}
 	st=0
-	$wrap "$t" > "$tmp/unit.out" 2> "$tmp/unit.err" || st=$?
+	$wrap "$t" > "$d/out" 2> "$d/err" || st=$?
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) ok ;;
 		"FAIL "*) bad "$name: ${line#FAIL }" ;;
 		esac
-	done < "$tmp/unit.out"
-	if [ "$st" -ne 0 ] && ! grep -q '^FAIL ' "$tmp/unit.out"; then
-		bad "$name: exited $st" "$(cat "$tmp/unit.err")"
-	elif [ -s "$tmp/unit.err" ]; then
-		bad "$name: wrote to stderr:" "$(cat "$tmp/unit.err")"
+	done < "$d/out"
+	if [ "$st" -ne 0 ] && ! grep -q '^FAIL ' "$d/out"; then
+		bad "$name: exited $st" "$(cat "$d/err")"
+	elif [ -s "$d/err" ]; then
+		bad "$name: wrote to stderr:" "$(cat "$d/err")"
 	fi
-done
+}
 
-# Command-line cases.
-for dir in "$top"/tests/cases/*/*/; do
-	[ -d "$dir" ] || continue
-	dir=${dir%/}
+# A command-line case, in the working folder $d/work.
+run_case() {
+	dir=$1
 	case=${dir#"$top"/tests/cases/}
-	if [ -n "$wrap" ] && [ -f "$dir/valgrind-skip" ]; then
-		skipped=$((skipped + 1))
-		continue
-	fi
 	tool=${case%%/*}
-	work=$tmp/work
-	rm -rf "$work"
+	work=$d/work
 	mkdir "$work"
 	(cd "$dir" && for f in *; do
 		case $f in
@@ -101,11 +147,11 @@ for dir in "$top"/tests/cases/*/*/; do
 	[ -f "$dir/input" ] && stdin=$dir/input
 	st=0
 	if [ -f "$dir/cmd" ]; then
-		(cd "$work" && sh "$dir/cmd") < "$stdin" > "$tmp/out" 2> "$tmp/err" || st=$?
+		(cd "$work" && sh "$dir/cmd") < "$stdin" > "$d/out" 2> "$d/err" || st=$?
 	else
-		args=$(cat "$dir/args" 2>/dev/null || true)
+		args=$(cat "$dir/args" 2> /dev/null || true)
 		(cd "$work" && eval "set -- $args" && exec "$tool" "$@") \
-			< "$stdin" > "$tmp/out" 2> "$tmp/err" || st=$?
+			< "$stdin" > "$d/out" 2> "$d/err" || st=$?
 	fi
 	want_st=0
 	[ -f "$dir/status" ] && want_st=$(cat "$dir/status")
@@ -115,10 +161,10 @@ exit status $st, expected $want_st"
 	for stream in out err; do
 		want=$dir/expected.$stream
 		[ -f "$want" ] || want=/dev/null
-		cmp -s "$want" "$tmp/$stream" ||
+		cmp -s "$want" "$d/$stream" ||
 			why="$why
 std$stream differs:
-$(diff -u "$want" "$tmp/$stream" | head -40)"
+$(diff -u "$want" "$d/$stream" | head -40)"
 	done
 	for want in "$dir"/expected.*; do
 		f=${want##*/expected.}
@@ -133,16 +179,16 @@ $(diff -u "$want" "$work/$f" | head -40)"
 		fi
 	done
 	if [ -z "$why" ]; then ok; else bad "$case:$why"; fi
-done
+}
 
 # Man pages: mandoc finds nothing to say, and usage() is the SYNOPSIS.
-for page in "$top"/*/msi-*.1; do
-	[ -f "$page" ] || continue
+run_man() {
+	page=$1
 	tool=${page##*/}
 	tool=${tool%.1}
 	if ! command -v mandoc > /dev/null; then
 		bad "$tool.1: mandoc not installed (make deps)"
-		continue
+		return
 	fi
 	if lint=$(mandoc -Tlint -Wwarning "$page" 2>&1) && [ -z "$lint" ]; then ok; else
 		bad "$tool.1: mandoc -Tlint:" "$lint"
@@ -155,20 +201,167 @@ for page in "$top"/*/msi-*.1; do
 		bad "$tool: usage differs from the man page SYNOPSIS:" \
 			"  usage:    $usage" "  SYNOPSIS: $synopsis"
 	fi
-done
+}
 
 # Shell scripts of pipelines/: shellcheck finds nothing.
-for script in "$top"/pipelines/msi-sync "$top"/pipelines/*.sh; do
-	[ -f "$script" ] || continue
+run_script() {
+	script=$1
 	if ! command -v shellcheck > /dev/null; then
 		bad "${script##*/}: shellcheck not installed (make deps)"
 	elif out=$(shellcheck "$script" 2>&1); then ok; else
 		bad "${script##*/}: shellcheck:" "$out"
 	fi
+}
+
+# The checks, one line each, "KIND GUESS NAME PATH", in the order their
+# failures are reported; GUESS is how many seconds it may take when it was
+# never timed. Those the patterns leave out are not listed, and cases
+# valgrind skips are counted.
+filtered=0
+: > "$tmp/patterns"
+: > "$tmp/excluded"
+for pattern; do
+	case $pattern in
+	!*) printf '%s\n' "${pattern#!}" >> "$tmp/excluded" ;;
+	*)
+		printf '%s\n' "$pattern" >> "$tmp/patterns"
+		filtered=$((filtered + 1))
+		;;
+	esac
 done
+: > "$tmp/matched"
+: > "$tmp/checks"
+skipped=0
+list() {
+	while IFS= read -r pattern; do
+		# shellcheck disable=SC2254
+		case $3 in $pattern) printf '%s\n' "$pattern" >> "$tmp/matched" && return 0 ;; esac
+	done < "$tmp/excluded"
+	if [ "$filtered" -gt 0 ]; then
+		chosen=
+		while IFS= read -r pattern; do
+			# shellcheck disable=SC2254
+			case $3 in $pattern) chosen=$pattern && break ;; esac
+		done < "$tmp/patterns"
+		[ -n "$chosen" ] || return 0
+		printf '%s\n' "$chosen" >> "$tmp/matched"
+	fi
+	if [ "$1" = case ] && [ -n "$wrap" ]; then
+		# valgrind runs the tools' own cases; the whole syncs, the hostile
+		# corpus and the simulator's cases run in the plain and ASan passes
+		case $3 in
+		msi-extract/* | msi-transform/* | msi-load/* | msi-writeback/*) ;;
+		*) skipped=$((skipped + 1)) && return 0 ;;
+		esac
+		if [ -f "$4/valgrind-skip" ]; then
+			skipped=$((skipped + 1))
+			return 0
+		fi
+	fi
+	echo "$1 $2 $3 $4" >> "$tmp/checks"
+}
+for path in "$B"/tests/unit/test-*; do
+	[ -x "$path" ] && list unit 0 "unit/${path##*/}" "$path"
+done
+for path in "$top"/tests/cases/*/*/; do
+	[ -d "$path" ] || continue
+	path=${path%/}
+	guess=0
+	[ ! -f "$path/cmd" ] || guess=999
+	list case $guess "${path#"$top"/tests/cases/}" "$path"
+done
+for path in "$top"/*/msi-*.1; do
+	[ -f "$path" ] || continue
+	name=${path##*/}
+	list man 0 "man/${name%.1}" "$path"
+done
+for path in "$top"/pipelines/msi-sync "$top"/pipelines/*.sh; do
+	[ -f "$path" ] && list script 0 "shellcheck/${path##*/}" "$path"
+done
+status=0
+while IFS= read -r pattern; do
+	if ! grep -qxF -e "$pattern" "$tmp/matched"; then
+		echo "run.sh: no check matches $pattern" >&2
+		status=1
+	fi
+done < "$tmp/patterns"
+while IFS= read -r pattern; do
+	if ! grep -qxF -e "$pattern" "$tmp/matched"; then
+		echo "run.sh: no check matches !$pattern" >&2
+		status=1
+	fi
+done < "$tmp/excluded"
+
+# The order they start in: the slowest, as timed last time, first.
+prev=$times
+[ -f "$prev" ] || prev=/dev/null
+awk -v prev="$prev" 'FILENAME == prev { secs[$2] = $1; next }
+	{ print (($3 in secs) ? secs[$3] : $2), FNR, $0 }' "$prev" "$tmp/checks" |
+	sort -k1,1nr -k2,2n > "$tmp/order"
+
+# JOBS tokens in a FIFO: a check takes one to start and gives it back when it
+# ends.
+mkfifo "$tmp/slots"
+exec 3<> "$tmp/slots"
+n=0
+while [ "$n" -lt "$jobs" ]; do
+	echo >&3
+	n=$((n + 1))
+done
+while read -r _ i kind _ name path; do
+	read -r _ <&3
+	d=$tmp/$i
+	mkdir "$d"
+	: > "$d/tally"
+	{
+		set +e
+		(
+			set -e
+			start=$(date +%s)
+			case $kind in
+			unit) run_unit "$path" ;;
+			case) run_case "$path" ;;
+			man) run_man "$path" ;;
+			script) run_script "$path" ;;
+			esac
+			echo "$(($(date +%s) - start)) $name" > "$d/time"
+		) 3>&- < /dev/null
+		echo >&3
+	} &
+done < "$tmp/order"
+wait
+exec 3>&-
+
+# The results, in the order of the names.
+pass=0
+fail=0
+i=0
+while read -r _ _ name _; do
+	i=$((i + 1))
+	d=$tmp/$i
+	if [ ! -f "$d/time" ]; then
+		bad "$name: the check ended before its result (a failing command in run.sh)"
+	fi
+	p=$(tr -cd . < "$d/tally" | wc -c)
+	f=$(tr -cd F < "$d/tally" | wc -c)
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ ! -f "$d/failures" ] || cat "$d/failures" >> "$tmp/failures"
+	[ ! -f "$d/time" ] || cat "$d/time" >> "$tmp/times"
+done < "$tmp/checks"
+
+# This run's times, with those of the checks it left out, for the next run.
+if [ -f "$tmp/times" ] && [ -w "$B" ]; then
+	{
+		[ ! -f "$times" ] || awk 'NR == FNR { ran[$2] = 1; next } !($2 in ran)' "$tmp/times" "$times"
+		cat "$tmp/times"
+	} > "$times.$$" 2> /dev/null && mv "$times.$$" "$times"
+	rm -f "$times.$$"
+fi
 
 echo
-[ -s "$tmp/failures" ] && cat "$tmp/failures"
-[ "$skipped" -eq 0 ] || echo "$skipped cases not run under valgrind (valgrind-skip)"
+[ ! -f "$tmp/failures" ] || cat "$tmp/failures"
+[ "$skipped" -eq 0 ] || echo "$skipped cases not run under valgrind (valgrind-skip, or not a tool's own case)"
 echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] && exit "$status"
+exit 1

@@ -8,9 +8,6 @@
 #include "msg.h"
 #include "ndjson.h"
 
-const char *const known_field[KNOWN_KINDS] = {
-    "externalSalesPersonId", "externalCompanyId", "externalPersonId", "externalOpportunityId"};
-
 void
 known_init(struct known *k)
 {
@@ -30,8 +27,8 @@ known_init(struct known *k)
 static int
 kind_of(json_t *rec)
 {
-	int opp = json_is_string(json_object_get(rec, "externalOpportunityId"));
-	int person = json_is_string(json_object_get(rec, "externalPersonId"));
+	int opp = json_is_string(json_object_get(rec, mkto_objects[MKTO_OPPORTUNITY].id_field));
+	int person = json_is_string(json_object_get(rec, mkto_objects[MKTO_LEAD].id_field));
 
 	if (opp && person)
 		return -1;
@@ -39,52 +36,40 @@ kind_of(json_t *rec)
 		return KNOWN_OPPORTUNITY;
 	if (person)
 		return KNOWN_LEAD;
-	if (json_is_string(json_object_get(rec, "externalCompanyId")))
+	if (json_is_string(json_object_get(rec, mkto_objects[MKTO_COMPANY].id_field)))
 		return KNOWN_COMPANY;
-	if (json_is_string(json_object_get(rec, "externalSalesPersonId")))
+	if (json_is_string(json_object_get(rec, mkto_objects[MKTO_SALESPERSON].id_field)))
 		return KNOWN_SALESPERSON;
 	return -2;
+}
+
+static int
+known_add(void *ctx, json_t *rec, unsigned long line)
+{
+	struct known *k = ctx;
+	int kind;
+
+	if ((kind = kind_of(rec)) == -2) {
+		msg_at(k->path, line,
+		    "a known record needs an external id "
+		    "(externalSalesPersonId, externalCompanyId, externalPersonId or "
+		    "externalOpportunityId)");
+		return MSI_EXIT_BADINPUT;
+	}
+	if (kind >= 0) {
+		json_object_set_new(k->set[kind],
+		    json_string_value(json_object_get(rec, mkto_objects[kind].id_field)), json_null());
+		k->count[kind] = json_object_size(k->set[kind]);
+	}
+	return 0;
 }
 
 /* Reads msi-transform output; returns 0 or an exit status after a message. */
 int
 known_load(struct known *k, const char *path)
 {
-	struct ndjson_reader r;
-	enum ndjson_result res;
-	json_t *rec;
-	FILE *fp;
-	int kind, status = 0;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		msg_warn("%s: %s", path, strerror(errno));
-		return MSI_EXIT_IO;
-	}
-	ndjson_reader_init(&r, fp, path);
-	while (status == 0 && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
-		if (res == NDJSON_READERR) {
-			msg_warn("%s: %s", path, strerror(errno));
-			status = MSI_EXIT_IO;
-		} else if (res == NDJSON_BADLINE) {
-			msg_at(path, r.line, "%s", r.error);
-			status = MSI_EXIT_BADINPUT;
-		} else if ((kind = kind_of(rec)) == -2) {
-			msg_at(path, r.line,
-			    "a known record needs an external id "
-			    "(externalSalesPersonId, externalCompanyId, externalPersonId or "
-			    "externalOpportunityId)");
-			status = MSI_EXIT_BADINPUT;
-		} else if (kind >= 0) {
-			json_object_set_new(k->set[kind],
-			    json_string_value(json_object_get(rec, known_field[kind])),
-			    json_null());
-			k->count[kind] = json_object_size(k->set[kind]);
-		}
-		json_decref(rec);
-	}
-	ndjson_reader_free(&r);
-	fclose(fp);
-	return status;
+	k->path = path;
+	return ndjson_each(path, known_add, k);
 }
 
 /* Whether id is known; a kind no --known file supplied knows every id. */

@@ -6,20 +6,22 @@
 
 #include <jansson.h>
 
+#include "objects.h"
+
+/* The Marketo objects a record can name by their external ids (mkto_objects[k].id_field). */
 enum known_kind {
-	KNOWN_SALESPERSON, /* externalSalesPersonId */
-	KNOWN_COMPANY,     /* externalCompanyId */
-	KNOWN_LEAD,        /* externalPersonId */
-	KNOWN_OPPORTUNITY, /* externalOpportunityId */
+	KNOWN_SALESPERSON = MKTO_SALESPERSON,
+	KNOWN_COMPANY = MKTO_COMPANY,
+	KNOWN_LEAD = MKTO_LEAD,
+	KNOWN_OPPORTUNITY = MKTO_OPPORTUNITY,
 	KNOWN_KINDS
 };
 
 struct known {
 	json_t *set[KNOWN_KINDS]; /* objects used as sets: the ids are the keys */
 	size_t count[KNOWN_KINDS];
+	const char *path; /* the file known_load is reading, for its messages */
 };
-
-extern const char *const known_field[KNOWN_KINDS];
 
 void known_init(struct known *k);
 int known_load(struct known *k, const char *path);

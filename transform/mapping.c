@@ -152,27 +152,9 @@ static const struct default_rule role_rules[] = {
     END,
 };
 
-static const struct {
-	const char *sftype;
-	enum mkto_object mkto;
-	const struct default_rule *rules;
-} defaults[MAPPING_OBJECTS] = {
-    {"User", MKTO_SALESPERSON, user_rules},
-    {"Account", MKTO_COMPANY, account_rules},
-    {"Lead", MKTO_LEAD, lead_rules},
-    {"Contact", MKTO_LEAD, contact_rules},
-    {"Opportunity", MKTO_OPPORTUNITY, opportunity_rules},
-    {"OpportunityContactRole", MKTO_ROLE, role_rules},
-};
-
-const char *
-mkto_object_name(enum mkto_object o)
-{
-	static const char *names[] = {
-	    "sales person", "company", "lead", "opportunity", "opportunity role"};
-
-	return names[o];
-}
+/* The rules of each object of sf_objects, in its order. */
+static const struct default_rule *const defaults[MAPPING_OBJECTS] = {
+    user_rules, account_rules, lead_rules, contact_rules, opportunity_rules, role_rules};
 
 static void
 rule_free(struct rule *r)
@@ -205,9 +187,9 @@ mapping_defaults(struct mapping *m)
 
 	memset(m, 0, sizeof *m);
 	for (i = 0; i < MAPPING_OBJECTS; i++) {
-		m->obj[i].sftype = defaults[i].sftype;
-		m->obj[i].mkto = defaults[i].mkto;
-		for (d = defaults[i].rules; d->source != NULL; d++) {
+		m->obj[i].sftype = sf_objects[i].name;
+		m->obj[i].mkto = sf_objects[i].mkto;
+		for (d = defaults[i]; d->source != NULL; d++) {
 			r = rule_add(&m->obj[i]);
 			r->source = estrdup(d->source);
 			r->target = estrdup(d->target);
@@ -232,17 +214,12 @@ mapping_find(struct mapping *m, const char *sftype)
 static enum conv_type
 type_for(const struct objmap *o, const char *target)
 {
-	static const char *ids[] = {"externalSalesPersonId", "externalCompanyId",
-	    "externalPersonId", "externalOpportunityId"};
 	size_t i;
 
 	for (i = 0; i < o->n; i++)
 		if (strcmp(o->rules[i].target, target) == 0)
 			return o->rules[i].type;
-	for (i = 0; i < sizeof ids / sizeof ids[0]; i++)
-		if (strcmp(ids[i], target) == 0)
-			return CONV_ID;
-	return CONV_STRING;
+	return mkto_by_id_field(target) >= 0 ? CONV_ID : CONV_STRING;
 }
 
 /*
@@ -265,7 +242,7 @@ mapping_load(struct mapping *m, const char *path)
 	FILE *fp;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		msg_warn("%s: %s", path, strerror(errno));
+		msg_syswarn("%s", path);
 		return MSI_EXIT_IO;
 	}
 	while (status == 0 && getline(&line, &size, fp) >= 0) {
@@ -332,7 +309,7 @@ mapping_load(struct mapping *m, const char *path)
 		}
 	}
 	if (status == 0 && ferror(fp)) {
-		msg_warn("%s: %s", path, strerror(errno));
+		msg_syswarn("%s", path);
 		status = MSI_EXIT_IO;
 	}
 	free(line);

@@ -5,8 +5,7 @@
 #include <stddef.h>
 
 #include "convert.h"
-
-enum mkto_object { MKTO_SALESPERSON, MKTO_COMPANY, MKTO_LEAD, MKTO_OPPORTUNITY, MKTO_ROLE };
+#include "objects.h"
 
 struct rule {
 	char *source;   /* Salesforce field; NULL for a constant */
@@ -26,7 +25,7 @@ struct objmap {
 	size_t n, cap;
 };
 
-#define MAPPING_OBJECTS 6
+#define MAPPING_OBJECTS SF_OBJECTS
 
 struct mapping {
 	struct objmap obj[MAPPING_OBJECTS];
@@ -36,7 +35,6 @@ void mapping_defaults(struct mapping *m);
 int mapping_load(struct mapping *m, const char *path);
 void mapping_prepare(struct mapping *m);
 struct objmap *mapping_find(struct mapping *m, const char *sftype);
-const char *mkto_object_name(enum mkto_object o);
 void mapping_free(struct mapping *m);
 
 #endif

@@ -19,7 +19,9 @@
 #include "mapping.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "reject.h"
 #include "sfid.h"
+#include "stats.h"
 
 enum outcome { WRITTEN, REJECTED, SKIPPED, UNLINKED };
 
@@ -56,15 +58,16 @@ struct transform {
 
 	/* counts */
 	unsigned long in, written, rejected, skipped, skipped_by[SKIP_REASONS];
-	unsigned long ids_converted, ids_repaired, owners_omitted, unlinked;
+	unsigned long ids_converted, ids_repaired, owners_omitted, unlinked, held_unknown;
 };
 
 static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-transform [-hsV] [-a policy] [-d order] [-k known] [-K miss]\n"
-	      "                     [-m map] [-o object] [-q owner] [-r rejects] [-u offset]\n"
-	      "                     [file ...]\n",
+	      "                     [-m map] [-o object] [-q owner] [-r rejects]\n"
+	      "                     [--stats-json file] [-u offset] [file ...]\n"
+	      "       msi-transform --objects\n",
 	    fp);
 	exit(status);
 }
@@ -196,50 +199,38 @@ company_field(const char *target)
 static int
 reference_kind(enum mkto_object mkto, const char *target)
 {
-	static const enum mkto_object own[KNOWN_KINDS] = {
-	    MKTO_SALESPERSON, MKTO_COMPANY, MKTO_LEAD, MKTO_OPPORTUNITY};
-	int k;
+	int k = mkto_by_id_field(target);
 
-	for (k = 0; k < KNOWN_KINDS; k++)
-		if (strcmp(target, known_field[k]) == 0)
-			return own[k] == mkto ? -1 : k;
-	return -1;
+	return k < 0 || k >= KNOWN_KINDS || k == (int)mkto ? -1 : k;
 }
 
-/* The Salesforce object whose ids start with prefix, for messages. */
+/* The Salesforce object whose ids start as id does, for messages; NULL if not one of MSI's. */
 static const char *
 prefix_object(const char *id)
 {
-	static const struct {
-		const char prefix[4], *object;
-	} known[] = {{"001", "Account"}, {"003", "Contact"}, {"005", "User"},
-	    {"006", "Opportunity"}, {"00G", "Group (queue)"}, {"00K", "OpportunityContactRole"},
-	    {"00Q", "Lead"}};
-	size_t i;
+	const struct sf_def *sf = sf_by_prefix(id);
 
-	for (i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strncmp(id, known[i].prefix, 3) == 0)
-			return known[i].object;
-	return NULL;
+	if (sf != NULL)
+		return sf->name;
+	return strncmp(id, "00G", 3) == 0 ? "Group (queue)" : NULL;
 }
 
 /*
- * The key prefix an external id of target must have in a record of o: the
- * Salesforce object whose records Marketo's object stands for. NULL when
- * any will do (a field of a map file's own).
+ * The key prefix an external id of target must have in a record of o: its
+ * own object's for its own key, else that of the records the field names
+ * (a person named by a role is a Contact). NULL when any will do (a field
+ * of a map file's own).
  */
 static const char *
 expected_prefix(const struct objmap *o, const char *target)
 {
-	if (strcmp(target, "externalSalesPersonId") == 0)
-		return "005";
-	if (strcmp(target, "externalCompanyId") == 0)
-		return "001";
-	if (strcmp(target, "externalOpportunityId") == 0)
-		return "006";
-	if (strcmp(target, "externalPersonId") == 0)
-		return strcmp(o->sftype, "Lead") == 0 ? "00Q" : "003";
-	return NULL;
+	int k = mkto_by_id_field(target);
+
+	if (k < 0)
+		return NULL;
+	if (k == (int)o->mkto)
+		return sf_by_name(o->sftype)->prefix;
+	return mkto_objects[k].ref_prefix;
 }
 
 /*
@@ -273,12 +264,12 @@ put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *
 	prefix = expected_prefix(o, r->target);
 	if (prefix != NULL && strncmp(id, prefix, 3) != 0 &&
 	    !(o->mkto == MKTO_LEAD && strncmp(id, "00G", 3) == 0 &&
-	        strcmp(r->target, "externalSalesPersonId") == 0))
+	        strcmp(r->target, mkto_objects[MKTO_SALESPERSON].id_field) == 0))
 		return reject(t, "%s -> %s: %s has the key prefix %.3s%s%s%s, not %s (%s)",
 		    source_name(r), r->target, id, id, prefix_object(id) ? " (" : "",
 		    prefix_object(id) ? prefix_object(id) : "", prefix_object(id) ? ")" : "",
 		    prefix, prefix_object(prefix));
-	if (o->mkto == MKTO_LEAD && strcmp(r->target, "externalSalesPersonId") == 0 &&
+	if (o->mkto == MKTO_LEAD && strcmp(r->target, mkto_objects[MKTO_SALESPERSON].id_field) == 0 &&
 	    strncmp(id, "00G", 3) == 0) {
 		if (t->queue == QUEUE_SKIP)
 			return skip(t, SKIP_QUEUE, "owned by a queue (--queue-owner skip)");
@@ -291,15 +282,17 @@ put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *
 	}
 	kind = reference_kind(o->mkto, r->target);
 	if (kind >= 0 && !known_has(&t->known, (enum known_kind)kind, id)) {
-		if (!t->send_unknown)
+		if (!t->send_unknown) {
+			t->held_unknown++;
 			return reject(t,
 			    "%s -> %s: %s is not among the known %s records (--known)",
-			    source_name(r), r->target, id, known_field[kind]);
+			    source_name(r), r->target, id, mkto_objects[kind].id_field);
+		}
 		if (t->unlinked_why[0] == '\0')
 			snprintf(t->unlinked_why, sizeof t->unlinked_why,
 			    "%s -> %s: %s is not among the known %s records (--known); sent "
 			    "unlinked",
-			    source_name(r), r->target, id, known_field[kind]);
+			    source_name(r), r->target, id, mkto_objects[kind].id_field);
 	}
 	jsonbuf_add(&t->out, "\"", 1);
 	jsonbuf_add(&t->out, id, SFID_LEN);
@@ -316,7 +309,7 @@ linked(json_t *rec, const struct objmap *o)
 	size_t i, n;
 
 	for (i = 0; i < o->n; i++) {
-		if (strcmp(o->rules[i].target, "externalCompanyId") == 0) {
+		if (strcmp(o->rules[i].target, mkto_objects[MKTO_COMPANY].id_field) == 0) {
 			enum sfid_status st;
 
 			if (value_of(rec, &o->rules[i], &s, &n, buf) != 1)
@@ -423,7 +416,8 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 static int
 set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 {
-	json_t *entry, *attrs;
+	struct reject r = {0};
+	json_t *attrs;
 	char where[600] = "";
 
 	attrs = rec ? json_object_get(rec, "attributes") : NULL;
@@ -446,19 +440,14 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 		msg_at(t->file, t->line, "%s%s%s", where, where[0] ? ": " : "", t->why);
 		return MSI_EXIT_BADINPUT;
 	}
-	entry = json_pack("{s:s, s:s, s:s, s:I}", "status",
-	    outcome == REJECTED  ? "rejected"
-	    : outcome == SKIPPED ? "skipped"
-	                         : "unlinked",
-	    "reason", outcome == UNLINKED ? t->unlinked_why : t->why, "file", t->file, "line",
-	    (json_int_t)t->line);
-	if (entry == NULL)
-		msg_fatal(MSI_EXIT_IO, "out of memory");
-	if (where[0] != '\0')
-		json_object_set_new(entry, "source", json_string(where));
-	if (rec != NULL)
-		json_object_set(entry, "record", rec);
-	return ndjson_emit(t->rejects, t->rejects_name, entry);
+	r.stage = "transform";
+	r.status = outcome == REJECTED ? "rejected" : outcome == SKIPPED ? "skipped" : "unlinked";
+	r.reason = outcome == UNLINKED ? t->unlinked_why : t->why;
+	r.file = t->file;
+	r.line = t->line;
+	r.source = where[0] != '\0' ? where : NULL;
+	r.record = rec;
+	return reject_write(t->rejects, t->rejects_name, &r);
 }
 
 /*
@@ -550,7 +539,7 @@ handle(struct transform *t, json_t *rec)
 		snprintf(t->why, sizeof t->why,
 		    "a %s record (%s) in a run of %s records (%s): "
 		    "transform one Marketo object a run",
-		    mkto_object_name(o->mkto), o->sftype, mkto_object_name(t->first->mkto),
+		    mkto_objects[o->mkto].label, o->sftype, mkto_objects[t->first->mkto].label,
 		    t->first->sftype);
 		return set_aside(t, rec, REJECTED);
 	}
@@ -585,7 +574,7 @@ transform_file(struct transform *t, const char *path)
 	} else {
 		t->file = path;
 		if ((fp = fopen(path, "r")) == NULL) {
-			msg_warn("%s: %s", path, strerror(errno));
+			msg_syswarn("%s", path);
 			return MSI_EXIT_IO;
 		}
 	}
@@ -593,7 +582,7 @@ transform_file(struct transform *t, const char *path)
 	while (status == 0 && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
 		t->line = r.line;
 		if (res == NDJSON_READERR) {
-			msg_warn("%s: %s", t->file, strerror(errno));
+			msg_syswarn("%s", t->file);
 			status = MSI_EXIT_IO;
 			break;
 		}
@@ -647,6 +636,38 @@ summary(const struct transform *t, FILE *fp, int stats)
 		    msg_prog, t->unlinked);
 }
 
+/* The counts, for --stats-json: a new reference. */
+static json_t *
+stats_json(const struct transform *t)
+{
+	static const char *const keys[SKIP_REASONS] = {
+	    "deleted", "converted", "queue_owner", "lead_without_account"};
+	json_t *by = json_object();
+	int i;
+
+	for (i = 0; i < SKIP_REASONS; i++)
+		json_object_set_new(by, keys[i], json_integer((json_int_t)t->skipped_by[i]));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I}",
+	    "tool", "msi-transform", "records", (json_int_t)t->in, "written",
+	    (json_int_t)t->written, "rejected", (json_int_t)t->rejected, "skipped",
+	    (json_int_t)t->skipped, "skipped_by", by, "unlinked", (json_int_t)t->unlinked,
+	    "unknown_references", "sent", (json_int_t)t->unlinked, "held",
+	    (json_int_t)t->held_unknown, "ids", "converted", (json_int_t)t->ids_converted,
+	    "repaired", (json_int_t)t->ids_repaired, "owners_omitted",
+	    (json_int_t)t->owners_omitted);
+}
+
+/* --objects: the Salesforce objects in MSI's order and the Marketo object each becomes. */
+static int
+list_objects(void)
+{
+	int i;
+
+	for (i = 0; i < SF_OBJECTS; i++)
+		printf("%s\t%s\n", sf_objects[i].name, mkto_objects[sf_objects[i].mkto].name);
+	return fshut(stdout, "stdout") == 0 ? MSI_EXIT_OK : MSI_EXIT_IO;
+}
+
 static long
 parse_offset(const char *s)
 {
@@ -672,15 +693,18 @@ main(int argc, char *argv[])
 	    {"lead-without-account", required_argument, NULL, 'a'},
 	    {"map", required_argument, NULL, 'm'},
 	    {"object", required_argument, NULL, 'o'},
+	    {"objects", no_argument, NULL, 'O'},
 	    {"queue-owner", required_argument, NULL, 'q'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"stats", no_argument, NULL, 's'},
+	    {"stats-json", required_argument, NULL, 'S'},
 	    {"utc-offset", required_argument, NULL, 'u'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	static struct transform t;
 	char *stdin_only[] = {"-", NULL}, **files, why[SFID_WHY_SIZE];
+	const char *stats_file = NULL;
 	int ch, stats = 0, status = 0, i;
 
 	msg_init(argv[0]);
@@ -749,8 +773,10 @@ main(int argc, char *argv[])
 				t.queue = QUEUE_ID;
 			}
 			break;
+		case 'O': return list_objects();
 		case 'r': t.rejects_name = optarg; break;
 		case 's': stats = 1; break;
+		case 'S': stats_file = optarg; break;
 		case 'u': t.conv.utc_offset = parse_offset(optarg); break;
 		case 'V': printf("msi-transform %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
@@ -760,8 +786,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	files = argc > 0 ? argv : stdin_only;
 	mapping_prepare(&t.map);
-	if (t.rejects_name != NULL && (t.rejects = fopen(t.rejects_name, "w")) == NULL)
-		msg_fatal(MSI_EXIT_IO, "%s: %s", t.rejects_name, strerror(errno));
+	if (t.rejects_name != NULL && (t.rejects = fopen_private(t.rejects_name, 0)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", t.rejects_name);
 
 	for (i = 0; files[i] != NULL && status == 0; i++)
 		status = transform_file(&t, files[i]);
@@ -774,6 +800,13 @@ main(int argc, char *argv[])
 	if (status == 0 && t.rejected > 0) {
 		msg_warn("records rejected: %lu, see %s", t.rejected, t.rejects_name);
 		status = MSI_EXIT_REJECTS;
+	}
+	if (stats_file != NULL) {
+		json_t *counts = stats_json(&t);
+
+		json_object_set_new(counts, "status", json_integer(status));
+		if (stats_write(stats_file, counts) != 0 && status == 0)
+			status = MSI_EXIT_IO;
 	}
 	jsonbuf_free(&t.out);
 	mapping_free(&t.map);

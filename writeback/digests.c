@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "digests.h"
 #include "exitcode.h"
@@ -38,6 +39,7 @@ digests_load(struct digests *d, const char *path)
 	struct ndjson_reader r;
 	enum ndjson_result res;
 	json_t *line, *id, *dg;
+	struct stat st;
 	FILE *fp;
 
 	d->path = path;
@@ -46,20 +48,25 @@ digests_load(struct digests *d, const char *path)
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
 			return;
-		msg_fatal(MSI_EXIT_IO, "%s: %s", path, strerror(errno));
+		msg_sysfatal(MSI_EXIT_IO, "%s", path);
 	}
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+		msg_fatal(MSI_EXIT_IO, "%s: not a regular file", path); /* /dev/zero never ends */
 	ndjson_reader_init(&r, fp, path);
 	while ((res = ndjson_read(&r, &line)) != NDJSON_EOF) {
 		if (res == NDJSON_READERR)
-			msg_fatal(MSI_EXIT_IO, "%s: %s", path, strerror(errno));
-		if (res == NDJSON_BADLINE)
-			msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s", path, r.line, r.error);
+			msg_sysfatal(MSI_EXIT_IO, "%s", path);
+		if (res == NDJSON_BADLINE) {
+			msg_at(path, r.line, "%s", r.error);
+			exit(MSI_EXIT_BADINPUT);
+		}
 		id = json_object_get(line, "Id");
 		dg = json_object_get(line, "digest");
-		if (!json_is_string(id) || !json_is_integer(dg))
-			msg_fatal(MSI_EXIT_BADINPUT,
-			    "%s:%lu: not a state line ({\"Id\":..., \"digest\":...})", path,
-			    r.line);
+		if (!json_is_string(id) || !json_is_integer(dg)) {
+			json_decref(line);
+			msg_at(path, r.line, "not a state line ({\"Id\":..., \"digest\":...})");
+			exit(MSI_EXIT_BADINPUT);
+		}
 		json_object_set(d->by_id, json_string_value(id), dg);
 		d->loaded++;
 		json_decref(line);
@@ -94,17 +101,17 @@ digests_save(struct digests *d)
 	FILE *fp;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
-	if ((fp = fopen(tmp, "w")) == NULL)
-		msg_fatal(MSI_EXIT_IO, "%s: %s", tmp, strerror(errno));
+	if ((fp = fopen_private(tmp, 0)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
 	json_object_foreach(d->by_id, id, v)
 	{
 		line = json_pack("{s:s, s:O}", "Id", id, "digest", v);
 		if (ndjson_write(fp, line) != 0)
-			msg_fatal(MSI_EXIT_IO, "%s: %s", tmp, strerror(errno));
+			msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
 		json_decref(line);
 	}
 	if (fcommit(fp, tmp, d->path) != 0)
-		msg_fatal(MSI_EXIT_IO, "%s: %s", d->path, strerror(errno));
+		msg_sysfatal(MSI_EXIT_IO, "%s", d->path);
 }
 
 void

@@ -98,7 +98,7 @@ fields_load(struct fields *fs, const char *path)
 	FILE *fp;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		msg_warn("%s: %s", path, strerror(errno));
+		msg_syswarn("%s", path);
 		return MSI_EXIT_IO;
 	}
 	while (status == 0 && getline(&line, &size, fp) != -1) {
@@ -160,7 +160,7 @@ fields_load(struct fields *fs, const char *path)
 		}
 	}
 	if (status == 0 && ferror(fp)) {
-		msg_warn("%s: %s", path, strerror(errno));
+		msg_syswarn("%s", path);
 		status = MSI_EXIT_IO;
 	}
 	if (status == 0 && fs->n == 0) {

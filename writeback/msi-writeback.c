@@ -20,15 +20,13 @@
 #include "msg.h"
 #include "ndjson.h"
 #include "numarg.h"
+#include "objects.h"
+#include "reject.h"
 #include "sfid.h"
 #include "sfout.h"
+#include "stats.h"
 
 #define MAX_IDS 300 /* filterValues a lead query takes */
-
-/* Key prefixes of the objects MSI writes to. */
-static const struct {
-	const char *prefix, *type;
-} kinds[] = {{"00Q", "Lead"}, {"003", "Contact"}};
 
 struct person {
 	char id[SFID_LEN + 1];
@@ -44,7 +42,8 @@ struct writeback {
 	struct sfout out;
 	struct digests state;
 	const char *id_field, *state_name;
-	int changed_only, progress, described;
+	int changed_only, described;
+	int stop; /* the run stops: a record rejected without --rejects (3), a write error (4) */
 	char *query_fields; /* escaped, for the form */
 
 	struct person batch[MAX_IDS];
@@ -56,7 +55,8 @@ struct writeback {
 	const char *stop_file; /* where a stopped run left off */
 	unsigned long stop_line;
 
-	unsigned long persons, by_type[2], updates, unchanged, nmissing, rejected, duplicates;
+	unsigned long persons, by_type[2], updates, unchanged, nmissing, rejected, failed,
+	    retryable, duplicates;
 };
 
 static void
@@ -66,25 +66,47 @@ usage(FILE *fp, int status)
 	    "usage: msi-writeback [-hV] [--changed-only] [--progress] [-C config]\n"
 	    "                     [-d csv-dir] [-i id-field] [-M map] [-m max-retries]\n"
 	    "                     [-N namespace] [-n calls-per-window] [-r rejects] [-s state]\n"
-	    "                     [-t timeout] [-u missing] [-w window] [file ...]\n",
+	    "                     [--stats-json file] [-t timeout] [-u missing] [-w window]\n"
+	    "                     [file ...]\n",
 	    fp);
 	exit(status);
 }
 
-/* A rejected person or record, with its reason; the record is not changed. */
+/*
+ * A person or line set aside with its reason: "rejected" for what the input
+ * says, "failed" when Marketo's answer was the trouble (code, and retryable
+ * when the service failed after the retries). The record is not changed.
+ * Without --rejects each is a message, and the first rejected one stops
+ * the run.
+ */
 static void
-reject(struct writeback *w, const char *file, unsigned long line, json_t *rec, const char *why)
+reject(struct writeback *w, const char *file, unsigned long line, json_t *rec, const char *why,
+    const char *code, int retryable)
 {
-	json_t *entry;
+	struct reject r = {0};
 
-	w->rejected++;
+	if (code == NULL) {
+		w->rejected++;
+	} else {
+		w->failed++;
+		w->retryable += retryable != 0;
+	}
 	if (w->rejects == NULL) {
+		/* the input's fault stops the run; the service's is told and passed */
 		msg_at(file, line, "%s", why);
+		if (code == NULL)
+			w->stop = MSI_EXIT_BADINPUT;
 		return;
 	}
-	entry = json_pack("{s:s, s:s, s:s, s:I, s:O}", "status", "rejected", "reason", why,
-	    "file", file, "line", (json_int_t)line, "record", rec ? rec : json_null());
-	if (ndjson_emit(w->rejects, w->rejects_name, entry) != 0)
+	r.stage = "writeback";
+	r.status = code == NULL ? "rejected" : "failed";
+	r.reason = why;
+	r.code = code;
+	r.retryable = retryable;
+	r.file = file;
+	r.line = line;
+	r.record = rec;
+	if (reject_write(w->rejects, w->rejects_name, &r) != 0)
 		exit(MSI_EXIT_IO);
 }
 
@@ -118,9 +140,9 @@ describe(struct writeback *w)
 
 	if (mkclient_call(&w->mk, "/v1/leads/describe2.json", NULL, 0, NULL, &a) !=
 	    RETRY_DONE) {
-		if (w->mk.status == 0) {
+		if (mkclient_status(&w->mk) == 0) {
 			msg_warn("describe2: %s %s", a.code, a.message);
-			w->mk.status = MSI_EXIT_SERVICE;
+			mkclient_stop(&w->mk, MSI_EXIT_SERVICE);
 		}
 		json_decref(a.json);
 		return -1;
@@ -128,7 +150,7 @@ describe(struct writeback *w)
 	if (fields_resolve(&w->fs, a.json, why) != 0) {
 		msg_warn("%s", why);
 		json_decref(a.json);
-		w->mk.status = MSI_EXIT_SERVICE;
+		mkclient_stop(&w->mk, MSI_EXIT_SERVICE);
 		return -1;
 	}
 	json_decref(a.json);
@@ -142,11 +164,13 @@ describe(struct writeback *w)
 /*
  * Asks Marketo for the batch's persons, following nextPageToken when the
  * leads are more than a page (a person with several leads). Returns an object of normalised
- * externalPersonId -> [leads], or NULL when the call failed (*why says so
- * when the batch is to be rejected; w->mk.status when calls must stop).
+ * externalPersonId -> [leads], or NULL when the call failed: why and code
+ * say so (and *retryable, when the service failed after the retries) when
+ * the batch's persons are to be set aside; mkclient_status when calls must
+ * stop.
  */
 static json_t *
-fetch(struct writeback *w, char why[FIELDS_WHY_SIZE])
+fetch(struct writeback *w, char why[FIELDS_WHY_SIZE], char code[16], int *retryable)
 {
 	struct jsonbuf form = {0};
 	struct mkanswer a;
@@ -169,6 +193,8 @@ fetch(struct writeback *w, char why[FIELDS_WHY_SIZE])
 		        "application/x-www-form-urlencoded", &a) != RETRY_DONE) {
 			snprintf(why, FIELDS_WHY_SIZE, "the lead query failed: %s %s", a.code,
 			    a.message);
+			snprintf(code, 16, "%s", a.code);
+			*retryable = a.exhausted;
 			json_decref(a.json);
 			json_decref(found);
 			found = NULL;
@@ -220,17 +246,17 @@ write_missing(struct writeback *w, const struct person *p)
 static void
 flush_batch(struct writeback *w)
 {
-	char why[FIELDS_WHY_SIZE], ids[200];
+	char why[FIELDS_WHY_SIZE], ids[200], code[16];
 	struct person *p;
 	json_t *found = NULL, *leads, *update;
 	size_t i, k;
-	int len;
+	int len, retryable = 0;
 
 	if (w->n == 0)
 		return;
-	if (w->mk.status == 0 && (w->described || describe(w) == 0))
-		found = fetch(w, why);
-	if (found == NULL && w->mk.status != 0) {
+	if (mkclient_status(&w->mk) == 0 && (w->described || describe(w) == 0))
+		found = fetch(w, why, code, &retryable);
+	if (found == NULL && mkclient_status(&w->mk) != 0) {
 		/* calls stopped: these persons are not answered */
 		w->stop_file = w->batch[0].file;
 		w->stop_line = w->batch[0].line;
@@ -243,7 +269,7 @@ flush_batch(struct writeback *w)
 		p = &w->batch[i];
 		leads = found ? json_object_get(found, p->id) : NULL;
 		if (found == NULL) {
-			reject(w, p->file, p->line, p->rec, why);
+			reject(w, p->file, p->line, p->rec, why, code, retryable);
 		} else if (leads == NULL) {
 			write_missing(w, p);
 		} else if (json_array_size(leads) > 1) {
@@ -257,20 +283,22 @@ flush_batch(struct writeback *w)
 			snprintf(why, sizeof why,
 			    "%zu Marketo leads (%s) have externalPersonId %s; merge them in Marketo",
 			    json_array_size(leads), ids, p->id);
-			reject(w, p->file, p->line, p->rec, why);
+			reject(w, p->file, p->line, p->rec, why, "duplicate", 0);
 		} else if ((update = fields_update(&w->fs, json_array_get(leads, 0), p->type,
 		                p->id, why)) == NULL) {
-			reject(w, p->file, p->line, p->rec, why);
+			reject(w, p->file, p->line, p->rec, why, "value", 0);
 		} else {
 			if (w->state_name != NULL &&
 			    !digests_changed(&w->state, p->id, update) && w->changed_only) {
 				w->unchanged++;
 			} else {
 				w->updates++;
-				if (sfout_write(&w->out, update) != 0)
-					msg_fatal(MSI_EXIT_IO, "write error: %s: %s",
-					    w->out.dir ? w->out.dir : "stdout",
-					    strerror(errno));
+				if (sfout_write(&w->out, update) != 0 && w->stop != MSI_EXIT_IO) {
+					/* a CSV file's error is told when it is closed */
+					if (w->out.dir == NULL)
+						fwrite_failed(stdout, "stdout");
+					w->stop = MSI_EXIT_IO;
+				}
 			}
 			json_decref(update);
 		}
@@ -280,21 +308,12 @@ flush_batch(struct writeback *w)
 	w->n = 0;
 }
 
-/* A line of progress on stderr, at most once a second. */
 static void
 progress(struct writeback *w, int last)
 {
-	static double shown;
-	double now = http_now(), elapsed = now - w->mk.started;
-
-	if (!w->progress || (!last && now - shown < 1.0))
-		return;
-	shown = now;
-	fprintf(stderr,
-	    "%s: %lu persons (updates %lu, unchanged %lu, missing %lu, rejected %lu), "
-	    "%lu calls, %.0f persons/s%s",
-	    msg_prog, w->persons, w->updates, w->unchanged, w->nmissing, w->rejected,
-	    w->mk.calls, elapsed > 0 ? (double)w->persons / elapsed : 0.0, last ? "\n" : "\r");
+	mkclient_progress(&w->mk, last, w->persons, "persons",
+	    "%lu persons (updates %lu, unchanged %lu, missing %lu, rejected %lu)", w->persons,
+	    w->updates, w->unchanged, w->nmissing, w->rejected + w->failed);
 }
 
 /* One input record: its person joins the batch, or is rejected or counted as a repeat. */
@@ -306,7 +325,7 @@ take(struct writeback *w, json_t *rec, const char *file, unsigned long line)
 	enum sfid_status st;
 	struct person *p;
 	json_t *v = record_id(w, rec, &name);
-	size_t i;
+	const struct sf_def *sf;
 
 	if (!json_is_string(v)) {
 		if (name == NULL)
@@ -314,7 +333,7 @@ take(struct writeback *w, json_t *rec, const char *file, unsigned long line)
 		else
 			snprintf(why, sizeof why, "%s is %s", name,
 			    v == NULL ? "missing" : "not a string (a Salesforce id)");
-		reject(w, file, line, rec, why);
+		reject(w, file, line, rec, why, NULL, 0);
 		json_decref(rec);
 		return;
 	}
@@ -322,18 +341,18 @@ take(struct writeback *w, json_t *rec, const char *file, unsigned long line)
 	if (st == SFID_INVALID || st == SFID_NULL) {
 		snprintf(why, sizeof why, "%s \"%.40s\" is not a Salesforce id: %s", name,
 		    json_string_value(v), st == SFID_NULL ? "the null id" : swhy);
-		reject(w, file, line, rec, why);
+		reject(w, file, line, rec, why, NULL, 0);
 		json_decref(rec);
 		return;
 	}
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strncmp(norm, kinds[i].prefix, 3) == 0)
-			type = kinds[i].type;
+	/* MSI writes to the Salesforce objects that become Marketo leads */
+	if ((sf = sf_by_prefix(norm)) != NULL && sf->mkto == MKTO_LEAD)
+		type = sf->name;
 	if (type == NULL) {
 		snprintf(why, sizeof why,
 		    "%s %s has key prefix %.3s: not a Lead (00Q) or a Contact (003)", name,
 		    norm, norm);
-		reject(w, file, line, rec, why);
+		reject(w, file, line, rec, why, NULL, 0);
 		json_decref(rec);
 		return;
 	}
@@ -344,7 +363,7 @@ take(struct writeback *w, json_t *rec, const char *file, unsigned long line)
 	}
 	json_object_set_new(w->seen, norm, json_null());
 	w->persons++;
-	w->by_type[type == kinds[0].type ? 0 : 1]++;
+	w->by_type[strcmp(type, "Lead") == 0 ? 0 : 1]++;
 	p = &w->batch[w->n++];
 	memcpy(p->id, norm, sizeof p->id);
 	p->type = type;
@@ -365,22 +384,23 @@ read_input(struct writeback *w, char **files)
 	FILE *fp;
 	int i;
 
-	for (i = 0; files[i] != NULL && w->mk.status == 0; i++) {
+	for (i = 0; files[i] != NULL && mkclient_status(&w->mk) == 0 && w->stop == 0; i++) {
 		name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
 		fp = strcmp(files[i], "-") == 0 ? stdin : fopen(files[i], "r");
 		if (fp == NULL)
-			msg_fatal(MSI_EXIT_IO, "%s: %s", files[i], strerror(errno));
+			msg_sysfatal(MSI_EXIT_IO, "%s", files[i]);
 		ndjson_reader_init(&r, fp, name);
-		while (w->mk.status == 0 && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
+		while (mkclient_status(&w->mk) == 0 && w->stop == 0 &&
+		       (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
 			if (res == NDJSON_READERR)
-				msg_fatal(MSI_EXIT_IO, "%s: %s", name, strerror(errno));
+				msg_sysfatal(MSI_EXIT_IO, "%s", name);
 			if (res == NDJSON_BADLINE)
-				reject(w, name, r.line, NULL, r.error);
+				reject(w, name, r.line, NULL, r.error, NULL, 0);
 			else
 				take(w, rec, name, r.line);
 			progress(w, 0);
 		}
-		if (w->mk.status != 0 && w->stop_file == NULL) {
+		if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL) {
 			w->stop_file = name;
 			w->stop_line = r.line + 1;
 		}
@@ -388,8 +408,8 @@ read_input(struct writeback *w, char **files)
 		if (fp != stdin)
 			fclose(fp);
 	}
-	if (w->mk.status == 0)
-		flush_batch(w);
+	if (mkclient_status(&w->mk) == 0 && w->stop != MSI_EXIT_IO)
+		flush_batch(w); /* after a rejected line too: what was read before it */
 }
 
 /* The folder a file is in, for checking early that the state can be written there. */
@@ -411,10 +431,10 @@ dirname_of(const char *path)
 static FILE *
 open_out(const char *path)
 {
-	FILE *fp = fopen(path, "w");
+	FILE *fp = fopen_private(path, 0);
 
 	if (fp == NULL)
-		msg_fatal(MSI_EXIT_IO, "%s: %s", path, strerror(errno));
+		msg_sysfatal(MSI_EXIT_IO, "%s", path);
 	return fp;
 }
 
@@ -422,39 +442,36 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-	    {"calls-per-window", required_argument, NULL, 'n'},
 	    {"changed-only", no_argument, NULL, 'X'},
-	    {"config", required_argument, NULL, 'C'},
 	    {"csv", required_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"id-field", required_argument, NULL, 'i'},
 	    {"map", required_argument, NULL, 'M'},
-	    {"max-retries", required_argument, NULL, 'm'},
 	    {"missing", required_argument, NULL, 'u'},
 	    {"namespace", required_argument, NULL, 'N'},
-	    {"progress", no_argument, NULL, 'P'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"state", required_argument, NULL, 's'},
-	    {"timeout", required_argument, NULL, 't'},
+	    {"stats-json", required_argument, NULL, 'S'},
 	    {"version", no_argument, NULL, 'V'},
-	    {"window", required_argument, NULL, 'w'},
+	    MKOPTS_LONG,
 	    {NULL, 0, NULL, 0},
 	};
 	static struct writeback w;
 	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE], **files;
-	const char *config = getenv("MARKETO_CONFIG"), *csv_dir = NULL, *ns = NULL;
+	const char *csv_dir = NULL, *ns = NULL, *stats = NULL;
 	const char *maps[16];
-	long calls_per_window = 50, max_retries = 5, timeout = 60;
-	double window = 20;
+	struct mkopts mo;
 	int ch, nmaps = 0, i, status;
 
 	msg_init(argv[0]);
 	fields_defaults(&w.fs);
+	mkopts_init(&mo);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":C:d:hi:M:m:N:n:r:s:t:u:Vw:", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":d:hi:M:N:r:s:u:V" MKOPTS_SHORT, longopts, NULL)) !=
 	       -1) {
+		if (mkopts_parse(&mo, ch, optarg, usage))
+			continue;
 		switch (ch) {
-		case 'C': config = optarg; break;
 		case 'd': csv_dir = optarg; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'i': w.id_field = optarg; break;
@@ -465,21 +482,12 @@ main(int argc, char *argv[])
 			}
 			maps[nmaps++] = optarg;
 			break;
-		case 'm':
-			max_retries = numarg_or_usage(optarg, "--max-retries", 0, usage);
-			break;
 		case 'N': ns = optarg; break;
-		case 'n':
-			calls_per_window =
-			    numarg_or_usage(optarg, "--calls-per-window", 1, usage);
-			break;
-		case 'P': w.progress = 1; break;
 		case 'r': w.rejects_name = optarg; break;
 		case 's': w.state_name = optarg; break;
-		case 't': timeout = numarg_or_usage(optarg, "--timeout", 1, usage); break;
+		case 'S': stats = optarg; break;
 		case 'u': w.missing_name = optarg; break;
 		case 'V': printf("msi-writeback %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		case 'w': window = (double)numarg_or_usage(optarg, "--window", 1, usage); break;
 		case 'X': w.changed_only = 1; break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
@@ -494,17 +502,12 @@ main(int argc, char *argv[])
 			return status;
 	if (ns != NULL)
 		fields_namespace(&w.fs, ns);
-	if (isatty(STDERR_FILENO))
-		w.progress = 1;
-	if (mkclient_init(&w.mk, config, calls_per_window, window, why) != 0)
+	if (mkclient_init(&w.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
-	w.mk.max_retries = (int)max_retries;
-	w.mk.timeout_ms = timeout * 1000;
 	if (w.state_name != NULL)
 		digests_load(&w.state, w.state_name);
 	if (w.state_name != NULL && access(dirname_of(w.state_name), W_OK) != 0)
-		msg_fatal(MSI_EXIT_IO, "%s: cannot write the state there: %s", w.state_name,
-		    strerror(errno));
+		msg_sysfatal(MSI_EXIT_IO, "%s: cannot write the state there", w.state_name);
 	if (w.rejects_name != NULL)
 		w.rejects = open_out(w.rejects_name);
 	if (w.missing_name != NULL)
@@ -515,7 +518,7 @@ main(int argc, char *argv[])
 	read_input(&w, files);
 
 	progress(&w, 1);
-	status = w.mk.status;
+	status = mkclient_status(&w.mk) ? mkclient_status(&w.mk) : w.stop;
 	if (w.stop_file != NULL)
 		msg_warn(
 		    "stopped: no person from %s:%lu on was fetched; run again to fetch them",
@@ -533,16 +536,37 @@ main(int argc, char *argv[])
 	    "%s: persons: %lu (Lead %lu, Contact %lu); updates: %lu; unchanged: %lu; "
 	    "missing: %lu; rejected: %lu; repeated: %lu; ",
 	    msg_prog, w.persons, w.by_type[0], w.by_type[1], w.updates, w.unchanged, w.nmissing,
-	    w.rejected, w.duplicates);
+	    w.rejected + w.failed, w.duplicates);
 	mkclient_summary(&w.mk, stderr);
 	fputc('\n', stderr);
+	if (status == 0 && w.retryable > 0) {
+		msg_warn("%lu persons were not fetched: the service failed after the retries",
+		    w.retryable);
+		status = MSI_EXIT_SERVICE;
+	}
+	if (status == 0 && (w.rejected > 0 || w.failed > 0))
+		status = MSI_EXIT_REJECTS;
+	if (stats != NULL) {
+		json_t *counts = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		    "tool", "msi-writeback", "persons", (json_int_t)w.persons, "lead",
+		    (json_int_t)w.by_type[0], "contact", (json_int_t)w.by_type[1], "updates",
+		    (json_int_t)w.updates, "unchanged", (json_int_t)w.unchanged, "missing",
+		    (json_int_t)w.nmissing, "rejected", (json_int_t)w.rejected, "failed",
+		    (json_int_t)w.failed, "retryable", (json_int_t)w.retryable, "repeated",
+		    (json_int_t)w.duplicates);
+
+		mkclient_stats(&w.mk, counts);
+		json_object_set_new(counts, "stopped",
+		    json_boolean(mkclient_status(&w.mk) != 0 || w.stop != 0));
+		json_object_set_new(counts, "status", json_integer(status));
+		if (stats_write(stats, counts) != 0 && status == 0)
+			status = MSI_EXIT_IO;
+	}
 	mkclient_free(&w.mk);
 	curl_free(w.query_fields);
 	json_decref(w.seen);
 	if (w.state_name != NULL)
 		digests_free(&w.state);
 	fields_free(&w.fs);
-	if (status == 0 && w.rejected > 0)
-		status = MSI_EXIT_REJECTS;
 	return status;
 }

@@ -47,8 +47,8 @@ sfout_open(struct sfout *o, const char *dir, const struct fields *fs)
 		f->tmp = emalloc(len);
 		snprintf(f->path, len, "%s/%s.csv", dir, f->type);
 		snprintf(f->tmp, len, "%s/.%s.csv.tmp", dir, f->type);
-		if ((f->fp = fopen(f->tmp, "w")) == NULL)
-			msg_fatal(MSI_EXIT_IO, "%s: %s", f->tmp, strerror(errno));
+		if ((f->fp = fopen_private(f->tmp, 0)) == NULL)
+			msg_sysfatal(MSI_EXIT_IO, "%s", f->tmp);
 		fputs("Id", f->fp);
 		for (i = 0; i < fs->n; i++)
 			fprintf(f->fp, ",%s", fs->f[i].sf);
@@ -117,7 +117,7 @@ sfout_close(struct sfout *o)
 		f = &o->file[k];
 		if (f->fp != NULL) {
 			if (fcommit(f->fp, f->tmp, f->path) != 0) {
-				msg_warn("%s: %s", f->path, strerror(errno));
+				msg_syswarn("%s", f->path);
 				status = -1;
 			}
 		}

@@ -492,6 +492,8 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 	return send_error(c, call, "610", "Requested resource not found");
 }
 
+static int parse_fault(const char *spec);
+
 static enum MHD_Result
 admin(struct MHD_Connection *c, struct request *rq, const char *url, const char *method)
 {
@@ -536,6 +538,26 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		pthread_mutex_unlock(&lock);
 		json_decref(body);
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "new_day", 1));
+	}
+	if (strcmp(url, "/_sim/faults") == 0 && strcmp(method, "POST") == 0) {
+		/* {"faults":["604@3","606%10"]} replaces the planned faults; [] ends them */
+		json_t *list, *spec;
+		size_t i;
+		int bad = 0;
+
+		body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
+		list = json_object_get(body, "faults");
+		pthread_mutex_lock(&lock);
+		opt.nfaults = 0;
+		json_array_foreach(list, i, spec) bad |=
+		    !json_is_string(spec) || parse_fault(json_string_value(spec)) != 0;
+		pthread_mutex_unlock(&lock);
+		bad |= !json_is_array(list);
+		json_decref(body);
+		if (bad)
+			return send_json(c, MHD_HTTP_BAD_REQUEST,
+			    json_pack("{s:s}", "error", "expected {\"faults\":[\"KIND@N\", ...]}"));
+		return send_json(c, MHD_HTTP_OK, json_pack("{s:i}", "faults", opt.nfaults));
 	}
 	if (strcmp(url, "/_sim/msi") == 0 && strcmp(method, "POST") == 0) {
 		body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
@@ -624,9 +646,9 @@ number(const char *s, const char *what)
 	return v;
 }
 
-/* KIND@N[,N...] (at those call numbers) or KIND%P (P percent of calls). */
-static void
-add_fault(const char *spec)
+/* Adds the fault KIND@N[,N...] (at those call numbers) or KIND%P (P percent of calls). */
+static int
+parse_fault(const char *spec)
 {
 	char kind[16], *rest;
 	int k;
@@ -635,18 +657,16 @@ add_fault(const char *spec)
 	for (k = 0; k < FAULT_KINDS && strcmp(kind, fault_names[k]) != 0; k++)
 		;
 	rest = (char *)spec + strlen(kind);
-	if (k == FAULT_KINDS || (*rest != '@' && *rest != '%')) {
-		fprintf(stderr,
-		    "marketo-sim: bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
-		    "601 602 604 606 608 611 615 713 1003 502 503 504 drop slow\n",
-		    spec);
-		usage(stderr, 2);
-	}
+	if (k == FAULT_KINDS || (*rest != '@' && *rest != '%'))
+		return -1;
 	if (*rest == '%') {
+		if (opt.nfaults == MAX_FAULTS)
+			return -1;
 		opt.faults[opt.nfaults].kind = (enum fault_kind)k;
+		opt.faults[opt.nfaults].at = 0;
 		opt.faults[opt.nfaults].rate = atof(rest + 1) / 100;
 		opt.nfaults++;
-		return;
+		return 0;
 	}
 	for (rest++; *rest != '\0' && opt.nfaults < MAX_FAULTS;) {
 		opt.faults[opt.nfaults].kind = (enum fault_kind)k;
@@ -656,6 +676,19 @@ add_fault(const char *spec)
 			rest++;
 		else
 			break;
+	}
+	return 0;
+}
+
+static void
+add_fault(const char *spec)
+{
+	if (parse_fault(spec) != 0) {
+		fprintf(stderr,
+		    "marketo-sim: bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
+		    "601 602 604 606 608 611 615 713 1003 502 503 504 drop slow\n",
+		    spec);
+		usage(stderr, 2);
 	}
 }
 

@@ -108,6 +108,19 @@ main(void)
 	CHECK_STR("integer refuses exponent", conv(INTEGER, "1e3", 0, 0),
 	    "!\"1e3\" is not a whole number");
 
+	/* A datetime's UTC stays within the years ISO 8601 writes in four digits. */
+	{
+		static struct jsonbuf b;
+		struct conv_opts late = {0, -14 * 3600}, early = {0, 23 * 3600 + 59 * 60};
+		char why[CONV_WHY_SIZE];
+
+		CHECK("9999-12-31 23:59:59 at -14:00 refused",
+		    conv_datetime(&b, "9999-12-31 23:59:59", 19, &late, why) != 0);
+		CHECK("0001-01-01 00:00:00 at +23:59 refused",
+		    conv_datetime(&b, "0001-01-01 00:00:00", 19, &early, why) != 0);
+		jsonbuf_free(&b);
+	}
+
 	/* Booleans in every form of the exports. */
 	CHECK_STR("boolean 1", conv(BOOLEAN, "1", 0, 0), "true");
 	CHECK_STR("boolean 0", conv(BOOLEAN, "0", 0, 0), "false");

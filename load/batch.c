@@ -1,0 +1,210 @@
+/* batch.c: msi-load's input, read into batches of up to 300 records under 1 MB. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ealloc.h"
+#include "exitcode.h"
+#include "load.h"
+#include "msg.h"
+
+struct batch *
+batch_at(const struct load *l, int i)
+{
+	return l->queue[(l->head + i) % MAX_QUEUE];
+}
+
+void
+batch_free(struct batch *b)
+{
+	if (b->state == FLYING)
+		http_call_free(&b->call);
+	json_decref(b->results);
+	json_decref(b->recs);
+	free(b->lines);
+	free(b->body);
+	free(b);
+}
+
+/* Closes the input file being read, if any, and drops a record read ahead. */
+void
+input_close(struct load *l)
+{
+	if (l->fp != NULL) {
+		ndjson_reader_free(&l->reader);
+		if (l->fp != stdin)
+			fclose(l->fp);
+		l->fp = NULL;
+	}
+	json_decref(l->carry);
+	l->carry = NULL;
+}
+
+/* "file:line", the key of a record in --retry's set. */
+static void
+position(char *buf, size_t size, const char *file, unsigned long line)
+{
+	snprintf(buf, size, "%s:%lu", file, line);
+}
+
+static int
+retry_add(void *ctx, json_t *line, unsigned long lineno)
+{
+	struct load *l = ctx;
+	char key[4200];
+
+	(void)lineno;
+	if (json_is_true(json_object_get(line, "retryable")) &&
+	    json_is_string(json_object_get(line, "file")) &&
+	    json_is_integer(json_object_get(line, "line"))) {
+		position(key, sizeof key, json_string_value(json_object_get(line, "file")),
+		    (unsigned long)json_integer_value(json_object_get(line, "line")));
+		json_object_set_new(l->retry, key, json_true());
+	}
+	return 0;
+}
+
+/*
+ * --retry: reads the results of an earlier run over the same input and
+ * keeps the positions of the records that failed for the service after
+ * their retries ("retryable"): only those are sent again. Returns 0, or an
+ * exit status after a message.
+ */
+int
+retry_load(struct load *l, const char *path)
+{
+	l->retry = json_object();
+	return ndjson_each(path, retry_add, l);
+}
+
+/*
+ * The next record of the input, or NULL at its end or when reading
+ * stopped (l->input_status says why, after a message). Records a resumed
+ * run answered before (--state) and, with --retry, records not to be sent
+ * again are passed over.
+ */
+static json_t *
+next_record(struct load *l)
+{
+	enum ndjson_result res;
+	json_t *rec;
+	char key[4200];
+
+	while (l->input_status == 0) {
+		if (l->fp == NULL) {
+			if (l->files[l->file] == NULL)
+				return NULL;
+			l->name = strcmp(l->files[l->file], "-") == 0 ? "<stdin>" : l->files[l->file];
+			l->fp = strcmp(l->files[l->file], "-") == 0 ? stdin
+			                                            : fopen(l->files[l->file], "r");
+			if (l->fp == NULL) {
+				msg_syswarn("%s", l->files[l->file]);
+				l->input_status = MSI_EXIT_IO;
+				return NULL;
+			}
+			ndjson_reader_init(&l->reader, l->fp, l->name);
+		}
+		res = ndjson_read(&l->reader, &rec);
+		if (res == NDJSON_READERR) {
+			msg_syswarn("%s", l->name);
+			l->input_status = MSI_EXIT_IO;
+			return NULL;
+		}
+		if (res == NDJSON_EOF) {
+			input_close(l);
+			l->file++;
+			continue;
+		}
+		if (res == NDJSON_BADLINE) {
+			/* not what msi-transform writes: nothing from here on is read */
+			msg_at(l->name, l->reader.line, "%s", l->reader.error);
+			l->input_status = MSI_EXIT_BADINPUT;
+			return NULL;
+		}
+		l->carry_line = l->reader.line;
+		if (l->skip > 0) {
+			l->skip--; /* answered in an earlier run (--state) */
+			json_decref(rec);
+			continue;
+		}
+		if (l->retry != NULL) {
+			position(key, sizeof key, l->name, l->reader.line);
+			if (json_object_get(l->retry, key) == NULL) {
+				l->passed++;
+				l->passed_over++;
+				json_decref(rec);
+				continue;
+			}
+		}
+		return rec;
+	}
+	return NULL;
+}
+
+/* The request body of a sync call, without its records: what each call starts with. */
+static json_t *
+call_head(const struct load *l)
+{
+	if (l->is_lead)
+		return json_pack("{s:s, s:s, s:[]}", "action", l->action, "lookupField", l->lookup,
+		    "input");
+	return json_pack(
+	    "{s:s, s:s, s:[]}", "action", l->action, "dedupeBy", "dedupeFields", "input");
+}
+
+/*
+ * Reads the next batch: up to 300 records of one file whose request body
+ * stays under 1 MB. A record too large alone makes a batch of its own,
+ * which fails without a call. Returns NULL at the end of the input.
+ */
+struct batch *
+batch_read(struct load *l)
+{
+	struct batch *b = NULL;
+	json_t *rec, *head = call_head(l);
+	size_t size, recsize;
+
+	/* json_dumpb with no buffer gives a size without making the text */
+	size = json_dumpb(head, NULL, 0, JSON_COMPACT);
+	for (;;) {
+		if (l->carry != NULL) {
+			rec = l->carry;
+			l->carry = NULL;
+		} else {
+			if (b != NULL && l->fp == NULL)
+				break; /* a batch does not span two files */
+			if ((rec = next_record(l)) == NULL)
+				break;
+			if (b != NULL && b->file != l->name) {
+				l->carry = rec;
+				break;
+			}
+		}
+		recsize = json_dumpb(rec, NULL, 0, JSON_COMPACT) + 1; /* and a comma */
+		if (b != NULL && (b->n == MAX_RECORDS || size + recsize > MAX_BODY)) {
+			l->carry = rec;
+			break;
+		}
+		if (b == NULL) {
+			b = ecalloc(1, sizeof *b);
+			b->recs = json_array();
+			b->lines = emalloc(MAX_RECORDS * sizeof *b->lines);
+			b->file = l->name;
+		}
+		size += recsize;
+		b->lines[b->n++] = l->carry_line;
+		b->span += l->passed + 1;
+		l->passed = 0;
+		json_array_append_new(b->recs, rec);
+		if (size > MAX_BODY)
+			break; /* one record alone too large: it fails below */
+	}
+	if (b != NULL) {
+		json_object_set(head, "input", b->recs);
+		b->body = json_dumps(head, JSON_COMPACT);
+		b->len = strlen(b->body);
+	}
+	json_decref(head);
+	return b;
+}

@@ -1,0 +1,97 @@
+/* load.h: what msi-load's files share: the run, its queue of batches, and their calls. */
+#ifndef MSI_LOAD_H
+#define MSI_LOAD_H
+
+#include <stdio.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "mkclient.h"
+#include "ndjson.h"
+#include "objects.h"
+
+#define MAX_RECORDS 300           /* a sync call's records at most */
+#define MAX_BODY    (1024 * 1024) /* and its body's bytes */
+#define MAX_QUEUE   64            /* batches read ahead; bounds memory */
+
+enum bstate { WAITING, FLYING, DONE };
+
+/* Up to 300 records of one input file, sent in one call. */
+struct batch {
+	enum bstate state;
+	int resolved;         /* roles: persons turned into leadIds */
+	json_t *recs;         /* the input records (owned) */
+	unsigned long *lines; /* their input lines */
+	const char *file;     /* ... in this file (a batch never spans two) */
+	size_t n;
+	unsigned long span; /* input records it answers: its own, and those passed */
+	                    /* over before it (--retry) */
+	char *body;
+	size_t len;
+	int attempts;
+	double not_before;
+	json_t *results; /* one result line per record, once DONE */
+	struct http_call call;
+};
+
+struct load {
+	const struct mkto_def *obj;
+	int is_lead; /* leads are matched by lookupField and answered in order */
+	const char *action, *lookup;
+	int concurrency, fail_fast;
+	struct mkclient mk;
+	CURLM *multi;
+
+	/* the input (batch.c) */
+	char **files;
+	int file;
+	struct ndjson_reader reader;
+	FILE *fp;
+	const char *name;
+	int input_done;
+	json_t *carry; /* a record read but not yet in a batch */
+	unsigned long carry_line;
+	int input_status; /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
+	json_t *retry;    /* --retry: "file:line" of each record to send again */
+	unsigned long passed; /* records passed over since the last batch */
+
+	/* the queue of batches, oldest first */
+	struct batch *queue[MAX_QUEUE];
+	int head, count, flying;
+
+	/* the output (results.c) */
+	FILE *rejects;
+	const char *rejects_name;
+
+	/* the checkpoint (checkpoint.c) */
+	const char *state_name; /* --state */
+	unsigned long acked;    /* records at the start of the input fully answered */
+	unsigned long skip;     /* records a resumed run does not send again */
+
+	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
+
+	/* counts */
+	unsigned long records, created, updated, skipped, failed, retryable, passed_over;
+	int stopping;
+};
+
+struct batch *batch_read(struct load *l);
+struct batch *batch_at(const struct load *l, int i);
+void batch_free(struct batch *b);
+void input_close(struct load *l);
+int retry_load(struct load *l, const char *path);
+
+int roles_resolve(struct load *l, struct batch *b);
+int roles_person_ok(const char *pid);
+
+void results_fail(
+    struct load *l, struct batch *b, const char *code, const char *message, int retryable);
+void results_match(struct load *l, struct batch *b, json_t *answer);
+void results_emit(struct load *l);
+json_t *results_stats(const struct load *l);
+
+void checkpoint_read(struct load *l);
+void checkpoint_write(struct load *l);
+
+#endif
