@@ -75,58 +75,121 @@ readable(struct jsonbuf *out, size_t start, int real)
 }
 
 /*
+ * The currency signs a number may start with, in UTF-8: those Excel's
+ * currency and accounting formats put before the digits in the locales
+ * whose decimal mark is a point.
+ */
+static const char *const currency_signs[] = {"$", "\xc2\xa3", "\xe2\x82\xac", "\xc2\xa5"};
+
+/* The length of the currency sign s starts with, or 0. */
+static size_t
+currency_sign(const char *s, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < sizeof currency_signs / sizeof currency_signs[0]; i++) {
+		len = strlen(currency_signs[i]);
+		if (n >= len && memcmp(s, currency_signs[i], len) == 0)
+			return len;
+	}
+	return 0;
+}
+
+/*
  * A decimal number as a JSON number, written as it was given: no trip
  * through a double, so 1604.47 stays 1604.47. Leading zeros and a '+'
  * go; ".5" becomes 0.5 and "5." becomes 5. Whole numbers only when
  * integer is set, where a fraction of zeros (120.00) is dropped.
+ *
+ * Excel's formats are read too: commas between thousands (1,234.5, in
+ * groups of three), a currency sign before the digits ($1,500.00,
+ * -$15, $-15), a negative amount in parentheses (($1,500.00)) and a
+ * percentage (10% is 10, as Salesforce stores a percent field). An
+ * exponent is only taken on a number without them.
  */
 static int
 number(struct jsonbuf *out, const char *s, size_t n, int integer, char why[CONV_WHY_SIZE])
 {
-	size_t i = 0, int0, intn, frac0 = 0, fracn = 0, exp0 = 0, expn = 0, start = out->len;
-	int negative = 0, fraction_zero = 1;
+	size_t i = 0, end = n, int0, intend, frac0 = 0, fracn = 0, exp0 = 0, expn = 0, k;
+	size_t start = out->len, intdigits = 0;
+	int negative = 0, sign_seen = 0, parens = 0, percent = 0, money = 0, grouped = 0;
+	int fraction_zero = 1;
 
-	if (i < n && (s[i] == '+' || s[i] == '-'))
-		negative = s[i++] == '-';
-	int0 = i;
-	while (i < n && digit(s[i]))
+	if (end >= 2 && s[0] == '(' && s[end - 1] == ')') {
+		parens = negative = 1;
 		i++;
-	intn = i - int0;
-	if (i < n && s[i] == '.') {
+		end--;
+	}
+	if (end > i && s[end - 1] == '%') {
+		percent = 1;
+		end--;
+	}
+	if (!parens && i < end && (s[i] == '+' || s[i] == '-')) {
+		negative = s[i++] == '-';
+		sign_seen = 1;
+	}
+	if ((k = currency_sign(s + i, end - i)) > 0) {
+		i += k;
+		money = 1;
+		if (!parens && !sign_seen && i < end && (s[i] == '+' || s[i] == '-'))
+			negative = s[i++] == '-';
+	}
+	if (money && percent)
+		goto bad;
+	int0 = i;
+	while (i < end && digit(s[i]))
+		i++;
+	if (i < end && s[i] == ',') {
+		/* 1 to 3 digits, then groups of 3; "0,5" is a decimal comma */
+		if (i - int0 == 0 || i - int0 > 3 || s[int0] == '0')
+			goto bad;
+		while (i < end && s[i] == ',') {
+			for (i++, k = 0; k < 3; k++, i++)
+				if (i >= end || !digit(s[i]))
+					goto bad;
+		}
+		if (i < end && digit(s[i]))
+			goto bad;
+		grouped = 1;
+	}
+	intend = i;
+	if (i < end && s[i] == '.') {
 		frac0 = ++i;
-		while (i < n && digit(s[i]))
+		while (i < end && digit(s[i]))
 			fraction_zero &= s[i++] == '0';
 		fracn = i - frac0;
 	}
-	if (intn + fracn == 0)
+	if (intend == int0 && fracn == 0)
 		goto bad;
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+	if (i < end && (s[i] == 'e' || s[i] == 'E') &&
+	    !(parens || percent || money || grouped)) {
 		exp0 = ++i;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
+		if (i < end && (s[i] == '+' || s[i] == '-'))
 			i++;
-		while (i < n && digit(s[i]))
+		while (i < end && digit(s[i]))
 			i++;
 		expn = i - exp0;
 		if (expn == 0 || !digit(s[i - 1]))
 			goto bad;
 	}
-	if (i != n)
+	if (i != end)
 		goto bad;
 	if (integer && (!fraction_zero || expn > 0)) {
 		refuse(why, "a whole number", s, n);
 		return -1;
 	}
-	while (intn > 1 && s[int0] == '0') {
+	while (int0 + 1 < intend && s[int0] == '0') /* a grouped number has none */
 		int0++;
-		intn--;
-	}
-	if (negative && (intn > 1 || (intn == 1 && s[int0] != '0') ||
+	for (k = int0; k < intend; k++)
+		intdigits += s[k] != ',';
+	if (negative && (intdigits > 1 || (intdigits == 1 && s[int0] != '0') ||
 	                    (!integer && !fraction_zero) || expn > 0))
 		jsonbuf_add(out, "-", 1); /* but 0 and -0 are both 0 */
-	if (intn == 0)
+	if (intdigits == 0)
 		jsonbuf_add(out, "0", 1);
-	else
-		jsonbuf_add(out, s + int0, intn);
+	for (k = int0; k < intend; k++)
+		if (s[k] != ',')
+			jsonbuf_add(out, s + k, 1);
 	if (!integer && fracn > 0) {
 		jsonbuf_add(out, ".", 1);
 		jsonbuf_add(out, s + frac0, fracn);
@@ -143,10 +206,10 @@ number(struct jsonbuf *out, const char *s, size_t n, int integer, char why[CONV_
 	if (integer) {
 		/* Marketo integers are 32-bit. */
 		long long v = 0;
-		size_t k;
 
-		for (k = 0; k < intn && v <= 2147483648LL; k++)
-			v = v * 10 + (s[int0 + k] - '0');
+		for (k = int0; k < intend && v <= 2147483648LL; k++)
+			if (s[k] != ',')
+				v = v * 10 + (s[k] - '0');
 		if (v > (negative ? 2147483648LL : 2147483647LL)) {
 			out->len = start;
 			refuse(why, "an integer in 32 bits", s, n);
@@ -155,7 +218,13 @@ number(struct jsonbuf *out, const char *s, size_t n, int integer, char why[CONV_
 	}
 	return 0;
 bad:
-	refuse(why, integer ? "a whole number" : "a number", s, n);
+	if (memchr(s, ',', n) != NULL)
+		refuse(why,
+		    integer ? "a whole number (a comma separates thousands: 1,234)"
+		            : "a number (a comma separates thousands: 1,234.5)",
+		    s, n);
+	else
+		refuse(why, integer ? "a whole number" : "a number", s, n);
 	return -1;
 }
 
@@ -252,21 +321,56 @@ valid(const struct when *w)
 }
 
 /*
+ * A two-digit year as POSIX strptime's %y reads it: 69 to 99 are 1969 to
+ * 1999, 00 to 68 are 2000 to 2068. The pivot is fixed, not moved with
+ * today's date, so that the same input gives the same output any day.
+ */
+static int
+full_year(int yy)
+{
+	return yy + (yy >= 69 ? 1900 : 2000);
+}
+
+/* An AM or PM at *i (any case, after one space or none): 'a', 'p', or 0. */
+static int
+half_day(const char *s, size_t n, size_t *i)
+{
+	size_t j = *i;
+	int half;
+
+	if (j < n && s[j] == ' ')
+		j++;
+	if (j + 2 > n || (s[j + 1] != 'M' && s[j + 1] != 'm'))
+		return 0;
+	if (s[j] == 'A' || s[j] == 'a')
+		half = 'a';
+	else if (s[j] == 'P' || s[j] == 'p')
+		half = 'p';
+	else
+		return 0;
+	*i = j + 2;
+	return half;
+}
+
+/*
  * The forms Salesforce exports and their readers write:
  *   2024-01-02                      ISO date
  *   2022-12-02 00:10:41             Weekly Data Export (GMT)
  *   2024-01-02T03:04:05.000Z        Bulk API 2.0, Data Loader
  *   2024-01-22T20:36:47.000+0000    other org dumps (+00:00 too)
- *   09-06-2026 16:14                Excel re-saves: '-', '/' or '.', day or
- *                                   month first as --date-order says
+ *   9/6/2026 16:14                  Excel re-saves: '/', '-' or '.' between
+ *   9/6/26 4:14:05 PM               the parts, month first unless o says
+ *                                   day first, years of 2 or 4 digits,
+ *                                   times of 24 or 12 hours
  * Returns 0, or -1 with why.
  */
 static int
 parse_when(
     const char *s, size_t n, const struct conv_opts *o, struct when *w, char why[CONV_WHY_SIZE])
 {
-	size_t i = 0;
-	int a, b, sign, hh, mm;
+	size_t i = 0, year0;
+	int a = 0, b = 0, sign, hh, mm, local = 0, half = 0;
+	int dmy = o->date_order == 'd';
 
 	memset(w, 0, sizeof *w);
 	if (n >= 10 && digit(s[0]) && digit(s[3]) && s[4] == '-') {
@@ -281,17 +385,18 @@ parse_when(
 			goto bad;
 		sep = s[i++];
 		if ((sep != '-' && sep != '/' && sep != '.') || digits12(s, n, &i, &b) ||
-		    i >= n || s[i++] != sep || digits(s, n, &i, 4, &w->year))
+		    i >= n || s[i++] != sep)
 			goto bad;
-		if (o->date_order == 0) {
-			snprintf(why, CONV_WHY_SIZE,
-			    "\"%.*s\": is %d the day or the month? "
-			    "use --date-order dmy or mdy",
-			    (int)(n > 40 ? 40 : n), s, a);
-			return -1;
-		}
-		w->day = o->date_order == 'd' ? a : b;
-		w->month = o->date_order == 'd' ? b : a;
+		for (year0 = i; i < n && digit(s[i]); i++)
+			if (i - year0 < 4)
+				w->year = w->year * 10 + (s[i] - '0');
+		if (i - year0 == 2)
+			w->year = full_year(w->year);
+		else if (i - year0 != 4)
+			goto bad;
+		local = 1;
+		w->day = dmy ? a : b;
+		w->month = dmy ? b : a;
 	}
 	if (i < n) {
 		if (s[i] != ' ' && s[i] != 'T')
@@ -323,11 +428,34 @@ parse_when(
 				goto bad;
 			w->has_zone = 1;
 			w->offset = sign * (hh * 3600L + mm * 60L);
+		} else {
+			half = half_day(s, n, &i);
 		}
 	}
 	if (i != n)
 		goto bad;
+	if (half != 0) {
+		if (w->hour < 1 || w->hour > 12) {
+			refuse(why,
+			    "a real date and time (before AM or PM the hour is 1 to 12)", s, n);
+			return -1;
+		}
+		w->hour = w->hour % 12 + (half == 'p' ? 12 : 0); /* 12 AM is 0:00 */
+	}
 	if (!valid(w)) {
+		struct when other = *w;
+
+		other.day = w->month;
+		other.month = w->day;
+		if (local && valid(&other)) {
+			/* 23/02/2026 read month first: the other order would take it */
+			snprintf(why, CONV_WHY_SIZE,
+			    "\"%.*s%s\" is not a %s-first date; for %s-first dates use "
+			    "--date-order %s",
+			    (int)(n > 40 ? 40 : n), s, n > 40 ? "..." : "",
+			    dmy ? "day" : "month", dmy ? "month" : "day", dmy ? "mdy" : "dmy");
+			return -1;
+		}
 		refuse(why, "a real date and time", s, n);
 		return -1;
 	}

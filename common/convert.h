@@ -17,7 +17,7 @@ enum conv_type {
 };
 
 struct conv_opts {
-	char date_order; /* 'd' day first, 'm' month first, 0: local dates refused */
+	char date_order; /* local dates: 'd' day first; 'm' or 0 month first (Data Loader's) */
 	long utc_offset; /* seconds east of UTC of times that name no zone */
 };
 

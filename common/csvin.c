@@ -1,5 +1,6 @@
 /* csvin.c: Salesforce CSV exports read row by row, with positions and raw text. */
 #include <csv.h>
+#include <errno.h>
 #include <malloc.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include "exitcode.h"
 #include "jsonbuf.h"
 #include "msg.h"
+#include "textenc.h"
 
 /* How much of a row over the size limit its reject keeps. */
 #define REJECT_RAW 4096
@@ -22,7 +24,8 @@
  * each row starts on and the row's raw text (input is fed to libcsv one
  * line at a time, so both are known when a row ends), the header, the
  * field count check, and the bad rows: a NUL byte, malformed quoting,
- * a quoted field left open at the end of the input.
+ * a quoted field left open at the end of the input. csvin_read first turns
+ * the file's text into UTF-8 (textenc.c), NUL bytes dropped.
  */
 struct csvin {
 	struct csv_parser parser;
@@ -57,7 +60,8 @@ struct csvin {
 	size_t bom_len; /* bytes of a UTF-8 byte order mark seen at the start */
 	int bom_done;
 
-	struct jsonbuf conv; /* a Latin-1 line converted to UTF-8 */
+	enum textenc encoding; /* what csvin_read read the input as */
+	unsigned long nul;     /* NUL bytes csvin_read dropped */
 };
 
 static int
@@ -278,12 +282,6 @@ feed_piece(struct csvin *c, const char *s, size_t n, int ends_line)
 {
 	size_t done;
 
-	if (c->opts.latin1) {
-		c->conv.len = 0;
-		jsonbuf_addlatin1(&c->conv, s, n);
-		s = c->conv.data;
-		n = c->conv.len;
-	}
 	if (!c->row_open && has_content(s, n)) {
 		c->row_open = 1;
 		c->row_line = c->lineno;
@@ -427,7 +425,7 @@ csvin_feed(struct csvin *c, const char *buf, size_t len)
 {
 	size_t n;
 
-	if (!c->bom_done && !c->opts.latin1) {
+	if (!c->bom_done) {
 		n = skip_bom(c, buf, len);
 		buf += n;
 		len -= n;
@@ -483,20 +481,71 @@ csvin_finish(struct csvin *c)
 	return c->stop;
 }
 
-/* Feeds all of fp and finishes. Returns 0, a callback's answer, or CSVIN_READ_ERROR. */
+/*
+ * Feeds all of fp, turned into UTF-8 from the encoding opts name (or the
+ * one textenc_decide finds in it), without NUL bytes; then finishes.
+ * Returns 0, a callback's answer, or CSVIN_READ_ERROR.
+ */
 int
 csvin_read(struct csvin *c, FILE *fp)
 {
 	char buf[1 << 16];
+	struct textdec dec;
+	struct jsonbuf text = {0};
+	FILE *spool = NULL;
 	size_t n;
-	int r;
+	int r = 0;
 
-	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-		if ((r = csvin_feed(c, buf, n)) != 0)
-			return r;
-	if (ferror(fp))
+	c->encoding = c->opts.encoding;
+	if (c->encoding == TEXTENC_AUTO && textenc_decide(fp, &spool, &c->encoding) != 0)
 		return CSVIN_READ_ERROR;
-	return csvin_finish(c);
+	if (spool != NULL)
+		fp = spool;
+	if (textdec_init(&dec, c->encoding) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "cannot read %s text", textenc_name(c->encoding));
+	while (r == 0 && (n = fread(buf, 1, sizeof buf, fp)) > 0) {
+		if (dec.cd == NULL && memchr(buf, '\0', n) == NULL) {
+			r = csvin_feed(c, buf, n); /* UTF-8 as it is: no copy */
+			continue;
+		}
+		text.len = 0;
+		textdec_feed(&dec, buf, n, &text);
+		r = csvin_feed(c, text.data, text.len);
+	}
+	if (r == 0 && ferror(fp))
+		r = CSVIN_READ_ERROR;
+	if (r == 0) {
+		text.len = 0;
+		textdec_finish(&dec, &text);
+		if ((r = csvin_feed(c, text.data, text.len)) == 0)
+			r = csvin_finish(c);
+	}
+	c->nul = dec.nul;
+	if (c->encoding == TEXTENC_UTF16)
+		c->encoding = dec.enc; /* the byte order mark said which */
+	textdec_free(&dec);
+	jsonbuf_free(&text);
+	if (spool != NULL) {
+		int e = errno;
+
+		fclose(spool);
+		errno = e;
+	}
+	return r;
+}
+
+/* The encoding csvin_read read its input as. */
+enum textenc
+csvin_encoding(const struct csvin *c)
+{
+	return c->encoding;
+}
+
+/* The NUL bytes csvin_read dropped. */
+unsigned long
+csvin_nul(const struct csvin *c)
+{
+	return c->nul;
 }
 
 unsigned long
@@ -513,7 +562,6 @@ csvin_free(struct csvin *c)
 	csv_free(&c->parser);
 	jsonbuf_free(&c->raw);
 	jsonbuf_free(&c->fields);
-	jsonbuf_free(&c->conv);
 	free(c->off);
 	free(c->len);
 	free(c->ptr);

@@ -5,9 +5,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "textenc.h"
+
 struct csvin_opts {
 	unsigned char delim; /* ',' unless set */
-	int latin1;          /* input is ISO-8859-1: convert to UTF-8 */
+	enum textenc encoding; /* csvin_read's input; TEXTENC_AUTO: decided from it */
 	size_t max_row;      /* a row's bytes at most; 0: CSVIN_MAX_ROW */
 };
 
@@ -36,6 +38,8 @@ struct csvin *csvin_new(
 int csvin_feed(struct csvin *c, const char *buf, size_t len);
 int csvin_finish(struct csvin *c);
 int csvin_read(struct csvin *c, FILE *fp);
+enum textenc csvin_encoding(const struct csvin *c);
+unsigned long csvin_nul(const struct csvin *c);
 unsigned long csvin_lines(const struct csvin *c);
 void csvin_free(struct csvin *c);
 

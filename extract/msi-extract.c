@@ -179,7 +179,8 @@ on_header(void *ctx, const struct csvin_row *row)
 		if (jsonbuf_addjsonstr(&x->keys, row->field[i], row->len[i]) != 0) {
 			msg_at(x->file, row->line,
 			    "column %zu of the header is not valid "
-			    "UTF-8 (for a Latin-1 file use --encoding latin1)",
+			    "UTF-8 (--encoding utf8 was given; without it the "
+			    "encoding is decided from the file)",
 			    i + 1);
 			return MSI_EXIT_BADINPUT;
 		}
@@ -212,8 +213,8 @@ on_row(void *ctx, const struct csvin_row *row)
 		} else if (jsonbuf_addjsonstr(out, row->field[i], row->len[i]) != 0) {
 			/* The key, less its ',' and ':', names the field. */
 			snprintf(why, sizeof why,
-			    "field %.*s is not valid UTF-8 (for a "
-			    "Latin-1 file use --encoding latin1)",
+			    "field %.*s is not valid UTF-8 (--encoding utf8 "
+			    "was given; without it the encoding is decided from the file)",
 			    (int)(keyend - x->keyoff[i] - 2), x->keys.data + x->keyoff[i] + 1);
 			return reject(x, row, why);
 		}
@@ -245,7 +246,7 @@ begin_file(struct extract *x, const char *path, const char *type)
 /* Reads every file, in order; returns 0 or an exit status. */
 static int
 extract_files(struct extract *x, char *const *files, char (*types)[MAX_TYPE + 1],
-    const struct csvin_opts *opts)
+    const struct csvin_opts *opts, struct rowpipe_file *found)
 {
 	struct rowpipe_item item;
 	struct rowpipe *pipe;
@@ -273,8 +274,50 @@ extract_files(struct extract *x, char *const *files, char (*types)[MAX_TYPE + 1]
 	}
 	if (status != 0)
 		rowpipe_stop(pipe);
-	rowpipe_finish(pipe);
+	rowpipe_finish(pipe, found);
 	return status;
+}
+
+/*
+ * --stats: how each file read was taken, when there was a choice made or
+ * something dropped: "Lead.csv: read as cp1252 (not UTF-8); NUL bytes
+ * dropped: 3".
+ */
+static void
+report_files(char *const *files, const struct rowpipe_file *found, enum textenc asked)
+{
+	size_t i;
+
+	for (i = 0; files[i] != NULL; i++) {
+		const char *name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
+		int decided = asked == TEXTENC_AUTO && found[i].encoding != TEXTENC_UTF8;
+
+		if (!found[i].read || (!decided && found[i].nul == 0))
+			continue;
+		if (decided && found[i].nul > 0)
+			msg_warn("%s: read as %s (not UTF-8); NUL bytes dropped: %lu", name,
+			    textenc_name(found[i].encoding), found[i].nul);
+		else if (decided)
+			msg_warn("%s: read as %s (not UTF-8)", name, textenc_name(found[i].encoding));
+		else
+			msg_warn("%s: NUL bytes dropped: %lu", name, found[i].nul);
+	}
+}
+
+/* --stats-json's "files": [{"file", "encoding", "nul_bytes"}] for each file read. */
+static json_t *
+files_json(char *const *files, const struct rowpipe_file *found)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; files[i] != NULL; i++)
+		if (found[i].read)
+			json_array_append_new(a,
+			    json_pack("{s:s, s:s, s:I}", "file",
+			        strcmp(files[i], "-") == 0 ? "<stdin>" : files[i], "encoding",
+			        textenc_name(found[i].encoding), "nul_bytes", (json_int_t)found[i].nul));
+	return a;
 }
 
 int
@@ -292,7 +335,8 @@ main(int argc, char *argv[])
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct csvin_opts opts = {',', 0, CSVIN_MAX_ROW};
+	struct csvin_opts opts = {',', TEXTENC_AUTO, CSVIN_MAX_ROW};
+	struct rowpipe_file *found;
 	struct extract x;
 	const char *object = NULL, *stats_file = NULL;
 	char *stdin_only[] = {"-", NULL};
@@ -307,14 +351,10 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'd': opts.delim = parse_delimiter(optarg); break;
 		case 'e':
-			if (strcasecmp(optarg, "latin1") == 0 ||
-			    strcasecmp(optarg, "iso-8859-1") == 0)
-				opts.latin1 = 1;
-			else if (strcasecmp(optarg, "utf8") == 0 ||
-			         strcasecmp(optarg, "utf-8") == 0)
-				opts.latin1 = 0;
-			else {
-				msg_warn("unknown encoding \"%s\": use utf8 or latin1", optarg);
+			if (textenc_parse(optarg, &opts.encoding) != 0) {
+				msg_warn("unknown encoding \"%s\": use auto, utf8, latin1, "
+				         "cp1252 or utf16",
+				    optarg);
 				usage(stderr, MSI_EXIT_USAGE);
 			}
 			break;
@@ -360,12 +400,15 @@ main(int argc, char *argv[])
 	if (x.rejects_name != NULL && (x.rejects = fopen_private(x.rejects_name, 0)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", x.rejects_name);
 
-	status = extract_files(&x, files, types, &opts);
+	found = ecalloc((size_t)i + 1, sizeof *found);
+	status = extract_files(&x, files, types, &opts, found);
 
 	if (fshut(stdout, "stdout") != 0 && status == 0)
 		status = MSI_EXIT_IO;
 	if (x.rejects != NULL && fshut(x.rejects, x.rejects_name) != 0 && status == 0)
 		status = MSI_EXIT_IO;
+	if (stats)
+		report_files(files, found, opts.encoding);
 	if (stats)
 		msg_warn(
 		    "rows: %lu read, %lu written, %lu rejected", x.rows, x.written, x.rejected);
@@ -374,11 +417,13 @@ main(int argc, char *argv[])
 		status = MSI_EXIT_REJECTS;
 	}
 	if (stats_file != NULL &&
-	    stats_write(stats_file, json_pack("{s:s, s:I, s:I, s:I, s:i}", "tool", "msi-extract",
-	                                "rows", (json_int_t)x.rows, "written", (json_int_t)x.written,
-	                                "rejected", (json_int_t)x.rejected, "status", status)) != 0 &&
+	    stats_write(stats_file,
+	        json_pack("{s:s, s:I, s:I, s:I, s:o, s:i}", "tool", "msi-extract", "rows",
+	            (json_int_t)x.rows, "written", (json_int_t)x.written, "rejected",
+	            (json_int_t)x.rejected, "files", files_json(files, found), "status", status)) != 0 &&
 	    status == 0)
 		status = MSI_EXIT_IO;
+	free(found);
 	jsonbuf_free(&x.out);
 	jsonbuf_free(&x.prefix);
 	jsonbuf_free(&x.keys);

@@ -55,6 +55,7 @@ struct rowpipe {
 	struct csvin_opts opts;
 	struct batch *cur; /* the reader's batch */
 	size_t file;
+	struct rowpipe_file *files; /* one for each path */
 
 	struct batch *out; /* the writer's batch */
 	size_t outpos;
@@ -200,6 +201,9 @@ reader(void *arg)
 		c = csvin_new(&p->opts, copy_header, copy_data, p);
 		if ((r = csvin_read(c, fp)) == CSVIN_READ_ERROR)
 			errnum = errno ? errno : EIO;
+		p->files[p->file].encoding = csvin_encoding(c);
+		p->files[p->file].nul = csvin_nul(c);
+		p->files[p->file].read = r == 0;
 		csvin_free(c);
 		if (fp != stdin)
 			fclose(fp);
@@ -222,6 +226,9 @@ rowpipe_start(char *const *paths, const struct csvin_opts *opts)
 	for (i = 0; i < POOL; i++)
 		p->free_[p->nfree++] = &p->pool[i];
 	p->paths = paths;
+	for (i = 0; paths[i] != NULL; i++)
+		;
+	p->files = ecalloc((size_t)i + 1, sizeof *p->files);
 	p->opts = *opts;
 	if ((errno = pthread_create(&p->thread, NULL, reader, p)) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "cannot start the reading thread");
@@ -289,9 +296,12 @@ rowpipe_stop(struct rowpipe *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Drains what the reader still sends, waits for it, frees everything. */
+/*
+ * Drains what the reader still sends, waits for it, frees everything.
+ * files, if not NULL, gets what the reader found of each file.
+ */
 void
-rowpipe_finish(struct rowpipe *p)
+rowpipe_finish(struct rowpipe *p, struct rowpipe_file *files)
 {
 	struct rowpipe_item item;
 	int i;
@@ -299,6 +309,10 @@ rowpipe_finish(struct rowpipe *p)
 	while (!p->ended && rowpipe_next(p, &item))
 		;
 	pthread_join(p->thread, NULL);
+	if (files != NULL)
+		for (i = 0; p->paths[i] != NULL; i++)
+			files[i] = p->files[i];
+	free(p->files);
 	for (i = 0; i < POOL; i++) {
 		jsonbuf_free(&p->pool[i].bytes);
 		free(p->pool[i].e);

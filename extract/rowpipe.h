@@ -21,11 +21,18 @@ struct rowpipe_item {
 	struct csvin_row row; /* for HEADER and ROW */
 };
 
+/* What the reader found of a file, known once it is read. */
+struct rowpipe_file {
+	enum textenc encoding; /* what the file was read as */
+	unsigned long nul;     /* NUL bytes dropped */
+	int read;              /* the file was read to its end */
+};
+
 struct rowpipe;
 
 struct rowpipe *rowpipe_start(char *const *paths, const struct csvin_opts *opts);
 int rowpipe_next(struct rowpipe *p, struct rowpipe_item *item);
 void rowpipe_stop(struct rowpipe *p);
-void rowpipe_finish(struct rowpipe *p);
+void rowpipe_finish(struct rowpipe *p, struct rowpipe_file *files);
 
 #endif

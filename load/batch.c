@@ -1,4 +1,4 @@
-/* batch.c: msi-load's input, read into batches of up to 300 records under 1 MB. */
+/* batch.c: msi-load's input in batches of 300 records under 1 MB, and its resend batches. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,10 @@ batch_free(struct batch *b)
 		http_call_free(&b->call);
 	json_decref(b->results);
 	json_decref(b->recs);
+	json_decref(b->keys);
 	free(b->lines);
+	free(b->from);
+	free(b->at);
 	free(b->body);
 	free(b);
 }
@@ -207,4 +210,108 @@ batch_read(struct load *l)
 	}
 	json_decref(head);
 	return b;
+}
+
+/* The field left out of a record Marketo refused for it (718). */
+#define OWNER "externalSalesPersonId"
+
+/* Makes the open resend batch's body and puts it last in line to be sent. */
+void
+resend_close(struct load *l)
+{
+	struct batch *r = l->open;
+	json_t *head;
+
+	if (r == NULL)
+		return;
+	head = call_head(l);
+	json_object_set(head, "input", r->recs);
+	r->body = json_dumps(head, JSON_COMPACT);
+	r->len = strlen(r->body);
+	json_decref(head);
+	json_decref(r->keys);
+	r->keys = NULL;
+	r->state = WAITING;
+	*l->resends_end = r;
+	l->resends_end = &r->next;
+	l->open = NULL;
+}
+
+/*
+ * Record i of b, which Marketo refused for its sales person alone, goes
+ * into the open resend batch without externalSalesPersonId, to be sent
+ * in a later call with the others so refused. The open batch is closed
+ * first when it is full (300 records, 1 MB) or already holds the record's
+ * key (1036: the same key twice in one call; the next one then goes once
+ * that one is answered, so that the later record is written last).
+ * msi-load.c closes it when nothing more is likely to join it. b stays in
+ * the queue, HELD, until each of its records sent again is answered.
+ */
+void
+resend_add(struct load *l, struct batch *b, size_t i)
+{
+	struct batch *r = l->open;
+	json_t *rec = json_copy(json_array_get(b->recs, i)), *key, *head;
+	size_t recsize;
+	int twice;
+
+	json_object_del(rec, OWNER);
+	recsize = json_dumpb(rec, NULL, 0, JSON_COMPACT) + 1; /* and a comma */
+	key = l->is_lead ? NULL : json_object_get(rec, l->obj->id_field);
+	twice = r != NULL && json_is_string(key) &&
+	        json_object_get(r->keys, json_string_value(key)) != NULL;
+	if (r != NULL && (r->n == MAX_RECORDS || r->len + recsize > MAX_BODY || twice)) {
+		resend_close(l);
+		r = NULL;
+	}
+	if (r == NULL) {
+		r = l->open = ecalloc(1, sizeof *r);
+		r->recs = json_array();
+		r->from = emalloc(MAX_RECORDS * sizeof *r->from);
+		r->at = emalloc(MAX_RECORDS * sizeof *r->at);
+		r->keys = json_object();
+		r->file = b->file;
+		head = call_head(l);
+		r->len = json_dumpb(head, NULL, 0, JSON_COMPACT); /* the body's size so far */
+		json_decref(head);
+		r->opened = l->answers;
+		r->after = twice; /* in input order: not in flight beside the other */
+	}
+	if (json_is_string(key))
+		json_object_set(r->keys, json_string_value(key), json_true());
+	r->from[r->n] = b;
+	r->at[r->n++] = i;
+	r->len += recsize;
+	json_array_append_new(r->recs, rec);
+	b->resending++;
+}
+
+/*
+ * The open resend batch goes once as many input calls as go at once have
+ * come back since it opened (about one round trip: those in flight then),
+ * so that the batches it holds back are not held long; what came back
+ * meanwhile rides along.
+ */
+void
+resend_due(struct load *l)
+{
+	if (l->open != NULL && l->answers - l->open->opened >= (unsigned long)l->concurrency)
+		resend_close(l);
+}
+
+/* Takes an answered (or abandoned) resend batch out of the line, and frees it. */
+void
+resend_drop(struct load *l, struct batch *r)
+{
+	struct batch **p;
+
+	for (p = &l->resends; *p != NULL; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			if (l->resends_end == &r->next)
+				l->resends_end = p;
+			break;
+		}
+	}
+	batch_free(r);
 }

@@ -15,9 +15,16 @@
 #define MAX_BODY    (1024 * 1024) /* and its body's bytes */
 #define MAX_QUEUE   64            /* batches read ahead; bounds memory */
 
-enum bstate { WAITING, FLYING, DONE };
+/* HELD: answered, but some records wait to be sent again without their sales person */
+enum bstate { WAITING, FLYING, HELD, DONE };
 
-/* Up to 300 records of one input file, sent in one call. */
+/*
+ * Up to 300 records of one input file, sent in one call; or a resend
+ * batch: up to 300 records of earlier batches that Marketo refused for
+ * their sales person (718), sent again without it. A resend batch has no
+ * lines, span or results of its own: its answers go to the records it
+ * came from (from, at).
+ */
 struct batch {
 	enum bstate state;
 	int resolved;         /* roles: persons turned into leadIds */
@@ -32,7 +39,16 @@ struct batch {
 	int attempts;
 	double not_before;
 	json_t *results; /* one result line per record, once DONE */
+	size_t resending; /* records waiting for their resend (while HELD) */
 	struct http_call call;
+
+	/* a resend batch's */
+	struct batch **from; /* record i is record at[i] of from[i] (borrowed) */
+	size_t *at;
+	unsigned long opened; /* l->answers when it opened */
+	json_t *keys;         /* while open: the dedupe keys it holds */
+	int after;            /* holds a key of the one before: goes once that is answered */
+	struct batch *next;   /* the next resend batch, in the order they were made */
 };
 
 struct load {
@@ -40,6 +56,7 @@ struct load {
 	int is_lead; /* leads are matched by lookupField and answered in order */
 	const char *action, *lookup;
 	int concurrency, fail_fast;
+	int unlink; /* a record refused for its sales person (718) goes again without it */
 	struct mkclient mk;
 	CURLM *multi;
 
@@ -60,6 +77,11 @@ struct load {
 	struct batch *queue[MAX_QUEUE];
 	int head, count, flying;
 
+	/* resend batches (batch.c): the one gathering records, those made, oldest first */
+	struct batch *open;
+	struct batch *resends, **resends_end;
+	unsigned long answers; /* calls of input batches that came back */
+
 	/* the output (results.c) */
 	FILE *rejects;
 	const char *rejects_name;
@@ -73,6 +95,7 @@ struct load {
 
 	/* counts */
 	unsigned long records, created, updated, skipped, failed, retryable, passed_over;
+	unsigned long unlinked; /* of created and updated: sent without their sales person */
 	int stopping;
 };
 
@@ -81,6 +104,10 @@ struct batch *batch_at(const struct load *l, int i);
 void batch_free(struct batch *b);
 void input_close(struct load *l);
 int retry_load(struct load *l, const char *path);
+void resend_add(struct load *l, struct batch *b, size_t i);
+void resend_due(struct load *l);
+void resend_close(struct load *l);
+void resend_drop(struct load *l, struct batch *r);
 
 int roles_resolve(struct load *l, struct batch *b);
 int roles_person_ok(const char *pid);
@@ -89,6 +116,7 @@ void results_fail(
     struct load *l, struct batch *b, const char *code, const char *message, int retryable);
 void results_match(struct load *l, struct batch *b, json_t *answer);
 void results_emit(struct load *l);
+int results_unlinkable(const struct load *l, json_t *rec, json_t *item);
 json_t *results_stats(const struct load *l);
 
 void checkpoint_read(struct load *l);

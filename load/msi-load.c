@@ -18,10 +18,11 @@
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-load [-hV] [--dry-run] [--fail-fast] [--progress] [-a action]\n"
-	      "                [-c concurrency] [-C config] [-l lookup-field] [-m max-retries]\n"
-	      "                [-n calls-per-window] [-r rejects] [--retry results] [-s state]\n"
-	      "                [--stats-json file] [-t timeout] [-w window] object [file ...]\n",
+	fputs("usage: msi-load [-hV] [--dry-run] [--fail-fast] [--no-unlink] [--progress]\n"
+	      "                [-a action] [-c concurrency] [-C config] [-l lookup-field]\n"
+	      "                [-m max-retries] [-n calls-per-window] [-r rejects]\n"
+	      "                [--retry results] [-s state] [--stats-json file] [-t timeout]\n"
+	      "                [-w window] object [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -36,7 +37,11 @@ start_call(struct load *l, struct batch *b)
 	l->flying++;
 }
 
-/* A call ended: what Marketo (or the network) said decides the batch's fate. */
+/*
+ * A call ended: what Marketo (or the network) said decides the batch's
+ * fate. An answered resend batch has given its answers to the batches its
+ * records came from, and goes.
+ */
 static void
 call_ended(struct load *l, struct batch *b, CURLcode rc)
 {
@@ -49,6 +54,8 @@ call_ended(struct load *l, struct batch *b, CURLcode rc)
 	http_call_free(&b->call);
 	l->flying--;
 	b->state = WAITING;
+	if (b->from == NULL)
+		l->answers++;
 
 	switch (a.act) {
 	case RETRY_DONE: results_match(l, b, a.json); break;
@@ -66,9 +73,24 @@ call_ended(struct load *l, struct batch *b, CURLcode rc)
 	case RETRY_FATAL: break;
 	case RETRY_REJECT: results_fail(l, b, a.code, a.message, 0); break;
 	}
+	if (b->from != NULL && b->state == DONE)
+		resend_drop(l, b);
+	resend_due(l);
 	if (mkclient_status(&l->mk) != 0)
 		l->stopping = 1;
 	json_decref(a.json);
+}
+
+/* Whether a batch of the queue is yet to be sent or answered, and so could add to a resend. */
+static int
+answers_to_come(const struct load *l)
+{
+	int i;
+
+	for (i = 0; i < l->count; i++)
+		if (batch_at(l, i)->state == WAITING || batch_at(l, i)->state == FLYING)
+			return 1;
+	return 0;
 }
 
 /* Reads batches ahead, up to the queue's size; a record too large alone fails at once. */
@@ -92,17 +114,28 @@ fill_queue(struct load *l)
 /*
  * Starts the calls of waiting batches the window, the concurrency and
  * their backoff allow; returns how long to wait before looking again.
+ * Resend batches go first: the batches their records came from hold the
+ * output back. The open one goes when no answer to come could add to it.
  */
 static double
 start_calls(struct load *l)
 {
-	struct batch *b;
+	struct batch *b, *resend;
 	double now = http_now(), wait = 0.2, delay;
-	int i;
+	int i = 0;
 
-	for (i = 0; i < l->count && !l->stopping && l->flying < l->concurrency; i++) {
-		b = batch_at(l, i);
-		if (b->state != WAITING)
+	if (l->open != NULL && !l->stopping && !answers_to_come(l))
+		resend_close(l);
+	for (resend = l->resends; !l->stopping && l->flying < l->concurrency;) {
+		if (resend != NULL) {
+			b = resend;
+			resend = resend->next;
+		} else if (i < l->count) {
+			b = batch_at(l, i++);
+		} else {
+			break;
+		}
+		if (b->state != WAITING || (b->after && b != l->resends))
 			continue;
 		if (b->not_before > now) {
 			wait = fmin(wait, b->not_before - now);
@@ -125,6 +158,20 @@ start_calls(struct load *l)
 	return wait;
 }
 
+/* The progress line (--progress); the unlinked, when there are any. */
+static void
+progress(struct load *l, int last)
+{
+	if (l->unlinked > 0)
+		mkclient_progress(&l->mk, last, l->records, "records",
+		    "%lu done (created %lu, updated %lu, skipped %lu, failed %lu; unlinked %lu)",
+		    l->records, l->created, l->updated, l->skipped, l->failed, l->unlinked);
+	else
+		mkclient_progress(&l->mk, last, l->records, "records",
+		    "%lu done (created %lu, updated %lu, skipped %lu, failed %lu)", l->records,
+		    l->created, l->updated, l->skipped, l->failed);
+}
+
 /* The event loop: read ahead, send within the limits, take the answers, write results. */
 static void
 run(struct load *l)
@@ -137,9 +184,7 @@ run(struct load *l)
 	for (;;) {
 		fill_queue(l);
 		results_emit(l);
-		mkclient_progress(&l->mk, 0, l->records, "records",
-		    "%lu done (created %lu, updated %lu, skipped %lu, failed %lu)", l->records,
-		    l->created, l->updated, l->skipped, l->failed);
+		progress(l, 0);
 		if (l->count == 0 && (l->input_done || l->stopping))
 			break;
 		if (l->stopping && l->flying == 0)
@@ -196,7 +241,13 @@ wind_down(struct load *l)
 	struct batch *b;
 
 	if (l->input_status == 0 && (l->count > 0 || l->carry != NULL || !l->input_done)) {
-		if (l->count > 0)
+		if (l->count > 0 && batch_at(l, 0)->state == HELD)
+			msg_warn(
+			    "stopped: nothing from %s:%lu on was written: records refused for "
+			    "their sales person were not yet sent again without it; run again "
+			    "to send them",
+			    batch_at(l, 0)->file, batch_at(l, 0)->lines[0]);
+		else if (l->count > 0)
 			msg_warn("stopped: nothing from %s:%lu on was sent or answered; run again "
 			         "to send it",
 			    batch_at(l, 0)->file, batch_at(l, 0)->lines[0]);
@@ -204,6 +255,15 @@ wind_down(struct load *l)
 			msg_warn("stopped: nothing after %s:%lu was sent; run again to send it",
 			    l->name, l->reader.line);
 	}
+	/* resend batches first: they point into the batches of the queue */
+	while ((b = l->resends) != NULL) {
+		if (b->state == FLYING)
+			curl_multi_remove_handle(l->multi, b->call.easy);
+		resend_drop(l, b);
+	}
+	if (l->open != NULL)
+		batch_free(l->open);
+	l->open = NULL;
 	while (l->count > 0) {
 		b = batch_at(l, 0);
 		if (b->state == FLYING)
@@ -225,6 +285,7 @@ main(int argc, char *argv[])
 	    {"fail-fast", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"lookup-field", required_argument, NULL, 'l'},
+	    {"no-unlink", no_argument, NULL, 'U'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"retry", required_argument, NULL, 'R'},
 	    {"state", required_argument, NULL, 's'},
@@ -245,6 +306,8 @@ main(int argc, char *argv[])
 	l.action = "createOrUpdate";
 	l.lookup = "email";
 	l.concurrency = 5;
+	l.unlink = 1;
+	l.resends_end = &l.resends;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":a:c:hl:r:s:V" MKOPTS_SHORT, longopts, NULL)) !=
 	       -1) {
@@ -268,6 +331,7 @@ main(int argc, char *argv[])
 		case 'R': retry = optarg; break;
 		case 's': l.state_name = optarg; break;
 		case 'S': stats = optarg; break;
+		case 'U': l.unlink = 0; break;
 		case 'V': printf("msi-load %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
@@ -285,6 +349,9 @@ main(int argc, char *argv[])
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	l.is_lead = l.obj == &mkto_objects[MKTO_LEAD];
+	/* sales persons are what 718 is about; roles name none */
+	if (l.obj == &mkto_objects[MKTO_SALESPERSON] || l.obj == &mkto_objects[MKTO_ROLE])
+		l.unlink = 0;
 	l.files = argc > 1 ? argv + 1 : stdin_only;
 	if (retry != NULL && (status = retry_load(&l, retry)) != 0)
 		return status;
@@ -306,9 +373,7 @@ main(int argc, char *argv[])
 	stopped = mkclient_status(&l.mk) != 0 || l.input_status != 0 || l.count > 0 ||
 	          l.carry != NULL || !l.input_done;
 	wind_down(&l);
-	mkclient_progress(&l.mk, 1, l.records, "records",
-	    "%lu done (created %lu, updated %lu, skipped %lu, failed %lu)", l.records, l.created,
-	    l.updated, l.skipped, l.failed);
+	progress(&l, 1);
 	curl_multi_cleanup(l.multi);
 	json_decref(l.lead_ids);
 	json_decref(l.retry);
@@ -320,6 +385,8 @@ main(int argc, char *argv[])
 		status = MSI_EXIT_IO;
 	fprintf(stderr, "%s: records: %lu (created %lu, updated %lu, skipped %lu, failed %lu); ",
 	    msg_prog, l.records, l.created, l.updated, l.skipped, l.failed);
+	if (l.unlinked > 0)
+		fprintf(stderr, "unlinked: %lu; ", l.unlinked);
 	mkclient_summary(&l.mk, stderr);
 	fputc('\n', stderr);
 	if (status == 0 && l.retryable > 0) {

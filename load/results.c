@@ -67,10 +67,79 @@ reason(const char *code, const char *message)
 	return json_pack("[{s:s, s:s}]", "code", code, "message", message);
 }
 
+/* The field a record refused for it (718) is sent again without. */
+#define OWNER "externalSalesPersonId"
+
+/*
+ * Whether Marketo refused rec (its answer item) for its sales person
+ * alone (718, and no other reason): then it goes again without
+ * externalSalesPersonId, unless --no-unlink. A record refused for more
+ * than that would be refused again.
+ */
+int
+results_unlinkable(const struct load *l, json_t *rec, json_t *item)
+{
+	json_t *reasons = json_object_get(item, "reasons"), *one;
+	const char *code;
+	size_t k;
+
+	if (!l->unlink || !json_is_string(json_object_get(rec, OWNER)) ||
+	    !json_is_string(json_object_get(item, "status")) ||
+	    strcmp(json_string_value(json_object_get(item, "status")), "skipped") != 0 ||
+	    json_array_size(reasons) == 0)
+		return 0;
+	json_array_foreach(reasons, k, one)
+	{
+		code = json_string_value(json_object_get(one, "code"));
+		if (code == NULL || strcmp(code, "718") != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The final answer of record j of resend batch r: its result line takes
+ * the place of the first answer's in the batch the record came from,
+ * which is DONE once each of its records sent again is answered. Landed,
+ * the line says it is unlinked, and why; refused again or failed, its
+ * reasons (stolen; NULL for none) are followed by the first answer's.
+ */
+static void
+settle(struct load *l, struct batch *r, size_t j, const char *status, json_t *item,
+    json_t *reasons, int retryable)
+{
+	struct batch *b = r->from[j];
+	size_t i = r->at[j];
+	json_t *first = json_array_get(b->results, i), *why, *unlinked, *line;
+
+	if (strcmp(status, "created") == 0 || strcmp(status, "updated") == 0) {
+		why = json_array_get(json_object_get(first, "reasons"), 0);
+		unlinked = json_pack("{s:s, s:O, s:O}", "field", OWNER, "value",
+		    json_object_get(json_array_get(b->recs, i), OWNER), "code",
+		    json_object_get(why, "code"));
+		if (json_is_string(json_object_get(why, "message")))
+			json_object_set(unlinked, "message", json_object_get(why, "message"));
+		line = result_line(l, b, i, status, item, NULL);
+		json_object_set_new(line, "unlinked", unlinked);
+		json_decref(reasons);
+	} else {
+		if (reasons == NULL)
+			reasons = json_array();
+		json_array_extend(reasons, json_object_get(first, "reasons"));
+		line = result_line(l, b, i, status, item, reasons);
+		if (retryable)
+			json_object_set_new(line, "retryable", json_true());
+	}
+	json_array_set_new(b->results, i, line);
+	if (--b->resending == 0)
+		b->state = DONE;
+}
+
 /*
  * Every record of the batch failed for one reason: a refused call, or the
  * retries spent (retryable: the service failed, not the record, and a
- * later run may land it).
+ * later run may land it). Those of a resend batch fail in the batches they
+ * came from.
  */
 void
 results_fail(
@@ -79,12 +148,17 @@ results_fail(
 	json_t *reasons = reason(code, message), *line;
 	size_t i;
 
-	b->results = json_array();
-	for (i = 0; i < b->n; i++) {
-		line = result_line(l, b, i, "failed", NULL, json_incref(reasons));
-		if (retryable)
-			json_object_set_new(line, "retryable", json_true());
-		json_array_append_new(b->results, line);
+	if (b->from != NULL) {
+		for (i = 0; i < b->n; i++)
+			settle(l, b, i, "failed", NULL, json_copy(reasons), retryable);
+	} else {
+		b->results = json_array();
+		for (i = 0; i < b->n; i++) {
+			line = result_line(l, b, i, "failed", NULL, json_incref(reasons));
+			if (retryable)
+				json_object_set_new(line, "retryable", json_true());
+			json_array_append_new(b->results, line);
+		}
 	}
 	json_decref(reasons);
 	b->state = DONE;
@@ -109,10 +183,34 @@ item_for(json_t *result, size_t seq)
 	return NULL;
 }
 
+/* The answers to a resend batch: each settles a record of the batch it came from. */
+static void
+resent_match(struct load *l, struct batch *r, json_t *answer)
+{
+	json_t *result = json_object_get(answer, "result"), *item;
+	const char *status;
+	size_t j;
+
+	for (j = 0; j < r->n; j++) {
+		item = l->is_lead ? json_array_get(result, j) : item_for(result, j);
+		status = item ? json_string_value(json_object_get(item, "status")) : NULL;
+		if (status == NULL)
+			settle(l, r, j, "failed", NULL,
+			    reason("answer", "no result for this record in Marketo's answer"),
+			    0);
+		else
+			settle(l, r, j, status, item,
+			    json_copy(json_object_get(item, "reasons")), 0);
+	}
+	r->state = DONE;
+}
+
 /*
  * Matches a sync answer's result items to the batch's records: leads in
  * input order, the others by seq; roles whose person is not a lead in
- * Marketo were not sent and are skipped.
+ * Marketo were not sent and are skipped. A record refused for its sales
+ * person alone keeps that answer's line until it is sent again without
+ * it (resend_add): the batch is HELD till then.
  */
 void
 results_match(struct load *l, struct batch *b, json_t *answer)
@@ -121,6 +219,10 @@ results_match(struct load *l, struct batch *b, json_t *answer)
 	const char *status, *pid;
 	size_t i, sent = 0;
 
+	if (b->from != NULL) {
+		resent_match(l, b, answer);
+		return;
+	}
 	b->results = json_array();
 	for (i = 0; i < b->n; i++) {
 		if (b->resolved) {
@@ -147,40 +249,58 @@ results_match(struct load *l, struct batch *b, json_t *answer)
 			item = item_for(result, i);
 		}
 		status = item ? json_string_value(json_object_get(item, "status")) : NULL;
-		if (status == NULL)
+		if (status == NULL) {
 			json_array_append_new(b->results,
 			    result_line(l, b, i, "failed", NULL,
 			        reason("answer", "no result for this record in Marketo's answer")));
-		else
-			json_array_append_new(b->results,
-			    result_line(l, b, i, status, item,
-			        json_incref(json_object_get(item, "reasons"))));
+			continue;
+		}
+		json_array_append_new(
+		    b->results, result_line(l, b, i, status, item,
+		                    json_incref(json_object_get(item, "reasons"))));
+		if (results_unlinkable(l, json_array_get(b->recs, i), item))
+			resend_add(l, b, i);
 	}
-	b->state = DONE;
+	b->state = b->resending > 0 ? HELD : DONE;
 }
 
-/* The reasons of a result line as one reason and the first code, for its reject. */
+/*
+ * Writes the record of a result line to the rejects file: skipped or
+ * failed, its reasons as one reason and the first code; unlinked (landed
+ * without its sales person), why.
+ */
 static void
 set_aside(struct load *l, json_t *line, json_t *rec, const char *status)
 {
 	struct jsonbuf why = {0};
 	struct reject r = {0};
 	json_t *reasons = json_object_get(line, "reasons"), *one;
+	json_t *unlinked = json_object_get(line, "unlinked");
 	size_t i;
 
-	json_array_foreach(reasons, i, one)
-	{
-		if (i > 0)
-			jsonbuf_addstr(&why, "; ");
-		jsonbuf_addstr(&why, json_string_value(json_object_get(one, "message"))
-		                         ? json_string_value(json_object_get(one, "message"))
-		                         : "");
+	if (unlinked != NULL) {
+		jsonbuf_addstr(&why, OWNER " ");
+		jsonbuf_addstr(&why, json_string_value(json_object_get(unlinked, "value")));
+		jsonbuf_addstr(&why, " is not a sales person in Marketo (718): ");
+		jsonbuf_addstr(&why, json_string_value(json_object_get(line, "status")));
+		jsonbuf_addstr(&why, " without it");
+		r.code = json_string_value(json_object_get(unlinked, "code"));
+	} else {
+		json_array_foreach(reasons, i, one)
+		{
+			if (i > 0)
+				jsonbuf_addstr(&why, "; ");
+			jsonbuf_addstr(
+			    &why, json_string_value(json_object_get(one, "message"))
+			              ? json_string_value(json_object_get(one, "message"))
+			              : "");
+		}
+		r.code = json_string_value(json_object_get(json_array_get(reasons, 0), "code"));
 	}
 	jsonbuf_add(&why, "", 1);
 	r.stage = "load";
 	r.status = status;
 	r.reason = why.data;
-	r.code = json_string_value(json_object_get(json_array_get(reasons, 0), "code"));
 	r.retryable = json_is_true(json_object_get(line, "retryable"));
 	r.file = json_string_value(json_object_get(line, "file"));
 	r.line = (unsigned long)json_integer_value(json_object_get(line, "line"));
@@ -192,8 +312,10 @@ set_aside(struct load *l, json_t *line, json_t *rec, const char *status)
 
 /*
  * Writes the results of the finished batches at the head of the queue, in
- * input order, and sets aside their skipped and failed records; then the
- * checkpoint that says they are out.
+ * input order, and sets aside their skipped, failed and unlinked records;
+ * then the checkpoint that says they are out. A HELD batch stops it: its
+ * records sent again are not answered yet, and the checkpoint must not
+ * pass them.
  */
 void
 results_emit(struct load *l)
@@ -219,12 +341,17 @@ results_emit(struct load *l)
 				l->failed++;
 			if (json_is_true(json_object_get(line, "retryable")))
 				l->retryable++;
+			if (json_object_get(line, "unlinked") != NULL)
+				l->unlinked++;
 			if (ndjson_write(stdout, line) != 0)
 				exit(fwrite_failed(stdout, "stdout"));
 			if (l->rejects != NULL &&
 			    (strcmp(status, "skipped") == 0 || strcmp(status, "failed") == 0))
 				set_aside(l, line, json_array_get(b->recs, i),
 				    strcmp(status, "skipped") == 0 ? "skipped" : "failed");
+			else if (l->rejects != NULL &&
+			         json_object_get(line, "unlinked") != NULL)
+				set_aside(l, line, json_array_get(b->recs, i), "unlinked");
 		}
 		l->acked += b->span;
 		advanced = 1;
@@ -246,11 +373,11 @@ results_emit(struct load *l)
 json_t *
 results_stats(const struct load *l)
 {
-	json_t *s = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "tool", "msi-load",
-	    "object", l->obj->name, "records", (json_int_t)l->records, "created",
+	json_t *s = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tool",
+	    "msi-load", "object", l->obj->name, "records", (json_int_t)l->records, "created",
 	    (json_int_t)l->created, "updated", (json_int_t)l->updated, "skipped",
-	    (json_int_t)l->skipped, "failed", (json_int_t)l->failed, "retryable",
-	    (json_int_t)l->retryable);
+	    (json_int_t)l->skipped, "failed", (json_int_t)l->failed, "unlinked",
+	    (json_int_t)l->unlinked, "retryable", (json_int_t)l->retryable);
 
 	if (l->retry != NULL)
 		json_object_set_new(s, "passed_over", json_integer((json_int_t)l->passed_over));

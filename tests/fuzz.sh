@@ -19,8 +19,8 @@
 # distinct finding prints one line and is kept in FINDINGS-DIR (default: a
 # new folder in $TMPDIR) with its inputs, command, standard error and a
 # repro.sh that replays it. The same SEED (default 1) gives the same
-# cases. New cases start until SECONDS have passed; exits 0 when nothing was
-# found, 1 otherwise, 2 on bad usage.
+# cases. New cases start until SECONDS have passed since the seeds were
+# made; exits 0 when nothing was found, 1 otherwise, 2 on bad usage.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -57,7 +57,6 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98
 export ASAN_OPTIONS UBSAN_OPTIONS
 
 start=$(date +%s)
-deadline=$((start + SECS))
 W=$(mktemp -d "${TMPDIR:-/tmp}/msi-fuzz-work.XXXXXX")
 FD=${4:-${FUZZ_FINDINGS:-}}
 made_fd=0
@@ -466,7 +465,7 @@ case_extract() {
 		pick comma ";" tab "" ",," colon '"'
 		set -- "$@" -d "$P"
 	fi
-	chance 3 && { pick utf16 latin-1 LATIN1 ""; set -- "$@" -e "$P"; }
+	chance 5 && { pick utf16 latin-1 LATIN1 cp1252 auto utf8 ""; set -- "$@" -e "$P"; }
 	stdin=/dev/null
 	rnd 10
 	case $R in
@@ -1550,6 +1549,8 @@ sim_stop() {
 
 write_mutator
 prepare
+# SECONDS of cases, however long the seeds took to make
+deadline=$(($(date +%s) + SECS))
 n=0
 cases=0
 count_extract=0 count_transform=0 count_load_dry=0 count_load=0 count_writeback=0

@@ -37,8 +37,9 @@ struct transform {
 	const char *object; /* --object */
 	enum { QUEUE_OMIT, QUEUE_SKIP, QUEUE_ID } queue;
 	char queue_id[SFID_LEN + 1];
-	int skip_unlinked; /* --lead-without-account skip */
-	int send_unknown;  /* --known-miss send */
+	int skip_unlinked;        /* --lead-without-account skip */
+	int send_unknown;         /* --known-miss send */
+	const char *default_role; /* --default-role: an empty role's value; "" rejects it */
 	FILE *rejects;
 	const char *rejects_name;
 	const struct objmap *first; /* the run's first object: one Marketo object a run */
@@ -50,7 +51,7 @@ struct transform {
 	char why[512];
 	char unlinked_why[512]; /* the first unknown reference of a record sent anyway */
 	enum skip_reason skip;
-	unsigned long converted, repaired, omitted;
+	unsigned long converted, repaired, omitted, defaulted;
 
 	/* the keys of the last record found free of twins (keys equal but for case) */
 	uint64_t shape_hash;
@@ -59,13 +60,22 @@ struct transform {
 	/* counts */
 	unsigned long in, written, rejected, skipped, skipped_by[SKIP_REASONS];
 	unsigned long ids_converted, ids_repaired, owners_omitted, unlinked, held_unknown;
+	unsigned long roles_defaulted;
 };
+
+/*
+ * An empty Role is sent as "Other", a value of Salesforce's own Role
+ * picklist: Marketo keys a role by opportunity, person and role, so it
+ * cannot be empty, and with one the person is still linked to the
+ * opportunity.
+ */
+#define DEFAULT_ROLE "Other"
 
 static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-transform [-hsV] [-a policy] [-d order] [-k known] [-K miss]\n"
-	      "                     [-m map] [-o object] [-q owner] [-r rejects]\n"
+	      "                     [-m map] [-o object] [-q owner] [-r rejects] [-R role]\n"
 	      "                     [--stats-json file] [-u offset] [file ...]\n"
 	      "       msi-transform --objects\n",
 	    fp);
@@ -121,13 +131,19 @@ text_of(json_t *v, const char **s, size_t *n, char buf[64])
 	return 1;
 }
 
-/* The rule's value in rec: 1 with text, 0 for null or empty, -1 absent, -2 not a value. */
+/*
+ * The rule's value in rec: 1 with text, 0 for null or empty, -1 absent, -2
+ * not a value. s and n are "" when there is no text, so that no caller
+ * reads the last field's text for an empty one.
+ */
 static int
 value_of(json_t *rec, struct rule *r, const char **s, size_t *n, char buf[64])
 {
 	json_t *v;
 	int k;
 
+	*s = "";
+	*n = 0;
 	if (r->source == NULL) {
 		*s = r->constant;
 		*n = strlen(r->constant);
@@ -347,7 +363,7 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 		    t, SKIP_UNLINKED, "Lead without an account (--lead-without-account skip)");
 
 	t->out.len = 0;
-	t->converted = t->repaired = t->omitted = 0;
+	t->converted = t->repaired = t->omitted = t->defaulted = 0;
 	jsonbuf_add(&t->out, "{", 1);
 	for (i = 0; i < o->n; i++) {
 		r = &o->rules[i];
@@ -363,14 +379,26 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 				    source_name(r), r->target, source_name(r));
 			continue;
 		}
+		/* An empty Role takes --default-role's, counted if the record is written. */
+		if (k == 0 && o->mkto == MKTO_ROLE && t->default_role[0] != '\0' &&
+		    strcmp(r->target, "role") == 0) {
+			s = t->default_role;
+			n = strlen(s);
+			k = 1;
+			t->defaulted = 1;
+		}
 		if (k == 0 && r->required)
 			return reject(
 			    t, "%s -> %s: required, but empty", source_name(r), r->target);
 		if (!first)
 			jsonbuf_add(&t->out, ",", 1);
 		jsonbuf_add(&t->out, r->key, r->keylen);
-		if (k == 0 && r->type != CONV_BOOLEAN) {
-			jsonbuf_add(&t->out, "null", 4);
+		if (k == 0) {
+			/* An empty checkbox is false: Salesforce's are never null. */
+			if (r->type == CONV_BOOLEAN)
+				jsonbuf_add(&t->out, "false", 5);
+			else
+				jsonbuf_add(&t->out, "null", 4);
 			first = 0;
 			continue;
 		}
@@ -556,6 +584,7 @@ handle(struct transform *t, json_t *rec)
 	t->ids_converted += t->converted;
 	t->ids_repaired += t->repaired;
 	t->owners_omitted += t->omitted;
+	t->roles_defaulted += t->defaulted;
 	return 0;
 }
 
@@ -616,6 +645,9 @@ summary(const struct transform *t, FILE *fp, int stats)
 			fprintf(fp, "; queue owners left out: %lu", t->owners_omitted);
 		if (t->unlinked > 0)
 			fprintf(fp, "; sent with unknown references: %lu", t->unlinked);
+		if (t->roles_defaulted > 0)
+			fprintf(fp, "; empty roles sent as \"%s\": %lu", t->default_role,
+			    t->roles_defaulted);
 		fputc('\n', fp);
 	}
 	if (t->skipped > 0 && t->rejects == NULL) {
@@ -647,14 +679,15 @@ stats_json(const struct transform *t)
 
 	for (i = 0; i < SKIP_REASONS; i++)
 		json_object_set_new(by, keys[i], json_integer((json_int_t)t->skipped_by[i]));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I}",
-	    "tool", "msi-transform", "records", (json_int_t)t->in, "written",
-	    (json_int_t)t->written, "rejected", (json_int_t)t->rejected, "skipped",
-	    (json_int_t)t->skipped, "skipped_by", by, "unlinked", (json_int_t)t->unlinked,
-	    "unknown_references", "sent", (json_int_t)t->unlinked, "held",
-	    (json_int_t)t->held_unknown, "ids", "converted", (json_int_t)t->ids_converted,
-	    "repaired", (json_int_t)t->ids_repaired, "owners_omitted",
-	    (json_int_t)t->owners_omitted);
+	return json_pack(
+	    "{s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:I}", "tool",
+	    "msi-transform", "records", (json_int_t)t->in, "written", (json_int_t)t->written,
+	    "rejected", (json_int_t)t->rejected, "skipped", (json_int_t)t->skipped,
+	    "skipped_by", by, "unlinked", (json_int_t)t->unlinked, "unknown_references", "sent",
+	    (json_int_t)t->unlinked, "held", (json_int_t)t->held_unknown, "ids", "converted",
+	    (json_int_t)t->ids_converted, "repaired", (json_int_t)t->ids_repaired,
+	    "owners_omitted", (json_int_t)t->owners_omitted, "default_role",
+	    (json_int_t)t->roles_defaulted);
 }
 
 /* --objects: the Salesforce objects in MSI's order and the Marketo object each becomes. */
@@ -687,6 +720,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"date-order", required_argument, NULL, 'd'},
+	    {"default-role", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"known", required_argument, NULL, 'k'},
 	    {"known-miss", required_argument, NULL, 'K'},
@@ -708,10 +742,12 @@ main(int argc, char *argv[])
 	int ch, stats = 0, status = 0, i;
 
 	msg_init(argv[0]);
+	t.default_role = DEFAULT_ROLE;
 	mapping_defaults(&t.map);
 	known_init(&t.known);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":a:d:hk:K:m:o:q:r:su:V", longopts, NULL)) != -1) {
+	while (
+	    (ch = getopt_long(argc, argv, ":a:d:hk:K:m:o:q:r:R:su:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcmp(optarg, "keep") != 0 && strcmp(optarg, "skip") != 0) {
@@ -775,6 +811,15 @@ main(int argc, char *argv[])
 			break;
 		case 'O': return list_objects();
 		case 'r': t.rejects_name = optarg; break;
+		case 'R':
+			/* t.out holds no record yet: it tries the role as a JSON string. */
+			if (jsonbuf_addjsonstr(&t.out, optarg, strlen(optarg)) != 0) {
+				msg_warn("--default-role: not valid UTF-8");
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			t.out.len = 0;
+			t.default_role = optarg;
+			break;
 		case 's': stats = 1; break;
 		case 'S': stats_file = optarg; break;
 		case 'u': t.conv.utc_offset = parse_offset(optarg); break;

@@ -102,6 +102,39 @@ run(const char *text, size_t len, size_t chunk, unsigned char delim, int latin1,
 	return t.data;
 }
 
+/*
+ * csvin_read on a file holding n bytes of text in encoding enc: the
+ * transcript, the encoding it read and the NUL bytes it dropped.
+ */
+static void
+check_read(const char *name, const char *text, size_t n, enum textenc enc, const char *want,
+    const char *want_enc, unsigned long want_nul)
+{
+	struct csvin_opts o = {',', enc, 0};
+	struct jsonbuf t = {0};
+	struct csvin *c = csvin_new(&o, on_header, on_row, &t);
+	char label[200];
+	FILE *fp = tmpfile();
+
+	fwrite(text, 1, n, fp);
+	rewind(fp);
+	CHECK(name, csvin_read(c, fp) == 0);
+	jsonbuf_add(&t, "", 1);
+	snprintf(label, sizeof label, "%s: rows", name);
+	CHECK_STR(label, t.data, want);
+	snprintf(label, sizeof label, "%s: read as", name);
+	CHECK_STR(label, textenc_name(csvin_encoding(c)), want_enc);
+	snprintf(label, sizeof label, "%s: NUL bytes dropped", name);
+	CHECK(label, csvin_nul(c) == want_nul);
+	csvin_free(c);
+	fclose(fp);
+	free(t.data);
+}
+
+/* A string literal, NUL bytes and all. */
+#define CHECK_READ(name, lit, enc, want, want_enc, want_nul) \
+	check_read(name, lit, sizeof lit - 1, enc, want, want_enc, want_nul)
+
 /* The same transcript whatever the size of the pieces the input comes in. */
 static void
 same_any_chunking(
@@ -139,8 +172,16 @@ main(void)
 	    "H1:2[Id/Name]\nR2:3[1//x]!row has 3 fields, the header has 2{1\t\tx\n}\n");
 	same_any_chunking(
 	    "caret delimiter", "Id^Name\n1^a,b\n", '^', 0, "H1:2[Id/Name]\nR2:2[1/a,b]\n");
-	same_any_chunking(
-	    "Latin-1 converted", "Id,Name\n1,Zo\xeb\n", ',', 1, "H1:2[Id/Name]\nR2:2[1/Zoë]\n");
+	CHECK_READ("Latin-1 decided and converted", "Id,Name\n1,Zo\xeb\n", TEXTENC_AUTO,
+	    "H1:2[Id/Name]\nR2:2[1/Zo\xc3\xab]\n", "cp1252", 0);
+	CHECK_READ("Latin-1 named", "Id,Name\n1,Zo\xeb\n", TEXTENC_LATIN1,
+	    "H1:2[Id/Name]\nR2:2[1/Zo\xc3\xab]\n", "latin1", 0);
+	CHECK_READ("UTF-8 with a mark, NUL bytes dropped", "\xef\xbb\xbfId,Name\n1,a\0b\0\n", TEXTENC_AUTO,
+	    "H1:2[Id/Name]\nR2:2[1/ab]\n", "utf8", 2);
+	CHECK_READ("UTF-16LE, CRLF", "\xff\xfeI\0d\0\r\0\n\0\xe9\0\r\0\n\0", TEXTENC_AUTO,
+	    "H1:1[Id]\nR2:1[\xc3\xa9]\n", "utf16le", 0);
+	CHECK_READ("named UTF-8 keeps bad bytes for the row's reason", "Id\n\xe9\n", TEXTENC_UTF8,
+	    "H1:1[Id]\nR2:1[\xe9]\n", "utf8", 0);
 	same_any_chunking("too few and too many fields", "a,b\n1\n1,2,3\n1,2\n", ',', 0,
 	    "H1:2[a/b]\nR2:1[1]!row has 1 field, the header has 2{1\n}\n"
 	    "R3:3[1/2/3]!row has 3 fields, the header has 2{1,2,3\n}\nR4:2[1/2]\n");
