@@ -34,7 +34,7 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
-	writeback/msi-writeback
+	writeback/msi-writeback pipelines/msi-verify
 BINS       = $(TOOLS:%=$(B)/%)
 MANS       = $(TOOLS:%=%.1) pipelines/msi-sync.1 common/msi-formats.5
 
@@ -103,6 +103,9 @@ WRITEBACK_OBJ = $(B)/writeback/msi-writeback.o $(B)/writeback/fields.o \
 $(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
+$(B)/pipelines/msi-verify: $(B)/pipelines/msi-verify.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/pipelines/msi-verify.o $(LIB) $(DEP_LIBS)
+
 # The Marketo simulator the network stages are tested against.
 SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o
 SIM = $(B)/tests/marketo-sim/marketo-sim
@@ -138,8 +141,9 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/
 #     the million rows in flat memory (1,000,000 here, 250,000 under ASan),
 #     and PLAIN_ONLY: the cases whose point is msi-sync's own handling
 #     (folders, names, lock, run.conf, secrets, options passed on, resume
-#     after a kill or a quota stop, the export kinds), which ask nothing of
-#     the tools' memory that the tools' own cases do not ask under ASan;
+#     after a kill, a quota stop or a service failure, the export kinds,
+#     --verify) and msi-verify's sample, which ask nothing of the tools'
+#     memory that the tools' own cases do not ask under ASan;
 #   ASan build: every other case, the whole syncs and the hostile corpus
 #     among them, each with the ASan build of the simulator (a sanitizer
 #     report there is its exit status, which the cases print);
@@ -154,10 +158,11 @@ ASAN_FLAGS = CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostile/11-*' \
 	'hostile/12-*' 'hostile/held-secrets-nowhere' 'msi-sync/kill-9-resume' \
-	'msi-sync/quota-resume' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
-	'msi-sync/encoding-date-order-role'
+	'msi-sync/quota-resume' 'msi-sync/service-failure-stops' \
+	'msi-sync/service-failures-retried' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
+	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample'
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'msi-extract/*' 'msi-transform/*' \
-	'msi-load/*' 'msi-writeback/*' 'marketo-sim/*' 'hostile/held-million-rows-flat' \
+	'msi-load/*' 'msi-writeback/*' 'msi-verify/*' 'marketo-sim/*' 'hostile/held-million-rows-flat' \
 	$(PLAIN_ONLY)
 FUZZ_CHECK_SECONDS = 10
 

@@ -31,11 +31,14 @@ echo
 # The sample has deliberate defects (a bad row, orphan references), so
 # msi-sync ends with status 1: some records set aside.
 st=0
-"$top/pipelines/msi-sync" -o "$out/runs" --csv "$top/pipelines/sample" 2> "$out/msi-sync.err" || st=$?
+"$top/pipelines/msi-sync" -o "$out/runs" --csv --verify "$top/pipelines/sample" 2> "$out/msi-sync.err" || st=$?
 run=$(ls -d "$out"/runs/*/)
 echo
 echo "demo: a Salesforce update msi-writeback wrote ($run""updates/Lead.csv):"
 head -n 2 "$run/updates/Lead.csv"
+echo
+echo "demo: what msi-verify found when it read Marketo back ($run""verify.findings.ndjson):"
+jq -c '{object, key, check, hint}' "$run/verify.findings.ndjson"
 # why records were set aside, counted: the summary's top reasons say it
 kill $sim
 wait $sim 2> /dev/null || true

@@ -14,8 +14,8 @@
 #   expected.F    expected contents of a file F the tool writes
 #   valgrind-skip not run under valgrind (VALGRIND=1), which would take
 #                 minutes; the plain and ASan passes run it. Under valgrind
-#                 only the cases of the four tools (msi-extract/, ...,
-#                 msi-writeback/) run: whole syncs, the hostile corpus and
+#                 only the cases of the C tools (msi-extract/, ...,
+#                 msi-writeback/, msi-verify/) run: whole syncs, the hostile corpus and
 #                 the simulator's cases are for the plain and ASan passes
 # A cmd script can start a Marketo simulator with tests/marketo-sim/lib.sh
 # (". "$MSI_TESTS/marketo-sim/lib.sh"").
@@ -89,7 +89,8 @@ times=$B/.test-times
 if [ "${VALGRIND:-0}" = 1 ]; then
 	mkdir "$tmp/bin"
 	wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
-	for t in "$B"/extract/msi-* "$B"/transform/msi-* "$B"/load/msi-* "$B"/writeback/msi-*; do
+	for t in "$B"/extract/msi-* "$B"/transform/msi-* "$B"/load/msi-* "$B"/writeback/msi-* \
+	    "$B"/pipelines/msi-*; do
 		case $t in *.o | *'*'*) continue ;; esac
 		printf '#!/bin/sh\nexec %s %s "$@"\n' "$wrap" "$t" > "$tmp/bin/${t##*/}"
 		chmod +x "$tmp/bin/${t##*/}"
@@ -241,16 +242,15 @@ list() {
 		chosen=
 		while IFS= read -r pattern; do
 			# shellcheck disable=SC2254
-			case $3 in $pattern) chosen=$pattern && break ;; esac
+			case $3 in $pattern) chosen=$pattern && printf '%s\n' "$pattern" >> "$tmp/matched" ;; esac
 		done < "$tmp/patterns"
 		[ -n "$chosen" ] || return 0
-		printf '%s\n' "$chosen" >> "$tmp/matched"
 	fi
 	if [ "$1" = case ] && [ -n "$wrap" ]; then
 		# valgrind runs the tools' own cases; the whole syncs, the hostile
 		# corpus and the simulator's cases run in the plain and ASan passes
 		case $3 in
-		msi-extract/* | msi-transform/* | msi-load/* | msi-writeback/*) ;;
+		msi-extract/* | msi-transform/* | msi-load/* | msi-writeback/* | msi-verify/*) ;;
 		*) skipped=$((skipped + 1)) && return 0 ;;
 		esac
 		if [ -f "$4/valgrind-skip" ]; then

@@ -226,6 +226,38 @@ form_params(struct request *rq)
 	return params;
 }
 
+/* A query's parameters (a new reference): those of the URL, then for POST ?_method=GET those
+ * of the body not in the URL, a form or, with Content-Type application/json, a JSON object
+ * (LookupCustomObjectRequest: filterType, fields as an array, input, batchSize,
+ * nextPageToken). NULL: the JSON body does not parse or is not an object. */
+static json_t *
+query_params(struct MHD_Connection *c, struct request *rq, const char *method)
+{
+	static const char *const names[] = {
+	    "filterType", "filterValues", "fields", "batchSize", "nextPageToken"};
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	json_t *params = json_object(), *body = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (arg(c, names[i]) != NULL)
+			json_object_set_new(params, names[i], json_string(arg(c, names[i])));
+	if (strcmp(method, "POST") != 0)
+		return params;
+	if (type != NULL && strncasecmp(type, "application/json", 16) == 0) {
+		body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
+		if (!json_is_object(body)) {
+			json_decref(body);
+			json_decref(params);
+			return NULL;
+		}
+	} else
+		body = form_params(rq);
+	json_object_update_missing(params, body);
+	json_decref(body);
+	return params;
+}
+
 static enum MHD_Result
 identity(struct MHD_Connection *c, struct request *rq)
 {
@@ -400,7 +432,7 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 	const char *code, *type;
 	struct sim_answer a;
 	size_t i, urllen = strlen(url);
-	json_t *body, *form;
+	json_t *body, *params;
 	json_error_t jerr;
 	int fault;
 	long call;
@@ -454,16 +486,18 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 	if (opt.latency_ms > 0)
 		usleep((useconds_t)opt.latency_ms * 1000);
 
-	if (strcmp(url, "/rest/v1/leads.json") == 0 &&
-	    (strcmp(method, "GET") == 0 ||
-	        (arg(c, "_method") && strcmp(arg(c, "_method"), "GET") == 0))) {
-		form = strcmp(method, "POST") == 0 ? form_params(rq) : json_object();
-#define P(name) (arg(c, name) ? arg(c, name) : json_string_value(json_object_get(form, name)))
-		store_query_leads(P("filterType"), P("filterValues"), P("fields"),
-		    P("batchSize"), P("nextPageToken"), &a);
-#undef P
-		json_decref(form);
-		return send_answer(c, call, &a);
+	if (strcmp(method, "GET") == 0 ||
+	    (strcmp(method, "POST") == 0 && arg(c, "_method") != NULL &&
+	        strcmp(arg(c, "_method"), "GET") == 0)) {
+		for (i = 0; i < NPATHS(sync_paths); i++) {
+			if (strcmp(url, sync_paths[i].path) != 0)
+				continue;
+			if ((params = query_params(c, rq, method)) == NULL)
+				return send_error(c, call, "609", "Invalid JSON");
+			store_query(sync_paths[i].object, params, &a);
+			json_decref(params);
+			return send_answer(c, call, &a);
+		}
 	}
 	if (strcmp(method, "GET") == 0) {
 		for (i = 0; i < NPATHS(describe_paths); i++) {
@@ -568,6 +602,18 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		}
 		json_decref(body);
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:b}", "updated", 1));
+	}
+	if (strcmp(url, "/_sim/set") == 0 && strcmp(method, "POST") == 0) {
+		json_t *answer;
+		int status;
+
+		body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
+		if (body == NULL)
+			return send_json(c, MHD_HTTP_BAD_REQUEST,
+			    json_pack("{s:s}", "error", "invalid JSON"));
+		status = store_set(body, &answer);
+		json_decref(body);
+		return send_json(c, (unsigned)status, answer);
 	}
 	return send_json(
 	    c, MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "error", "no such admin call"));

@@ -644,9 +644,9 @@ static size_t
 split(char *s, char **parts, size_t max)
 {
 	size_t n = 0;
-	char *p;
+	char *p, *save = NULL;
 
-	for (p = strtok(s, ","); p != NULL; p = strtok(NULL, ","))
+	for (p = strtok_r(s, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save))
 		if (n < max + 1)
 			parts[n++] = p;
 	return n;
@@ -733,6 +733,236 @@ out:
 	return status;
 }
 
+/* A parameter as text, arrays joined by commas (a JSON body's "fields":["a","b"]); returns a
+ * new string the caller frees, or NULL when absent or not a string, number or array. */
+static char *
+param_text(json_t *params, const char *name)
+{
+	json_t *v = json_object_get(params, name), *e;
+	char *buf = NULL;
+	size_t size = 0, i;
+	FILE *fp;
+
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (!json_is_integer(v) && !json_is_array(v))
+		return NULL;
+	fp = open_memstream(&buf, &size);
+	if (json_is_integer(v))
+		fprintf(fp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	json_array_foreach(v, i, e)
+	{
+		if (json_is_string(e))
+			fprintf(fp, "%s%s", i ? "," : "", json_string_value(e));
+		else if (json_is_integer(e))
+			fprintf(
+			    fp, "%s%" JSON_INTEGER_FORMAT, i ? "," : "", json_integer_value(e));
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* Whether a stored value equals a wanted one, numbers and booleans also as text ("3" finds
+ * leadId 3). */
+static int
+same_value(json_t *stored, json_t *want)
+{
+	char a[64], b[64];
+	json_t *v[2] = {stored, want};
+	char *t[2] = {a, b};
+	int i;
+
+	if (stored == NULL || want == NULL || json_is_null(stored))
+		return 0;
+	if (json_equal(stored, want))
+		return 1;
+	for (i = 0; i < 2; i++) {
+		if (json_is_string(v[i]))
+			snprintf(t[i], 64, "%s", json_string_value(v[i]));
+		else if (json_is_integer(v[i]))
+			snprintf(t[i], 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v[i]));
+		else if (json_is_boolean(v[i]))
+			snprintf(t[i], 64, "%s", json_is_true(v[i]) ? "true" : "false");
+		else
+			return 0;
+	}
+	return strcmp(a, b) == 0;
+}
+
+/* Whether every member of key (field -> value) matches the record. */
+static int
+key_matches(json_t *rec, json_t *key)
+{
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(
+	    key, name, v) if (!same_value(json_object_get(rec, name), v)) return 0;
+	return 1;
+}
+
+/* The fields a query on a non-lead object may filter on, besides dedupeFields and idField. */
+static const char *const searchable_fields[OBJ_COUNT][4] = {
+    {"externalSalesPersonId", "id", "email", NULL},
+    {"externalCompanyId", "id", NULL},
+    {NULL},
+    {"externalOpportunityId", "marketoGUID", NULL},
+    {"externalOpportunityId", "marketoGUID", "leadId", NULL},
+};
+
+/* GET /rest/v1/{salespersons,companies,opportunities,opportunities/roles}.json, and the lead
+ * query through store_query_leads. params (borrowed) holds filterType, filterValues, fields,
+ * batchSize, nextPageToken as strings (or fields as an array), and input, the compound keys
+ * of a JSON body (LookupCustomObjectRequest). Matches are in the order of the values, then
+ * of the store; each carries seq, the position of the value it matched. Returns 0 with
+ * a->result, or -1 with a call-level error. */
+int
+store_query(enum sim_object o, json_t *params, struct sim_answer *a)
+{
+	struct object *ob = &objects[o];
+	char *values = NULL, *want = NULL, *batch_text = NULL, *p, *save = NULL, token[32];
+	const char *filter_type, *filter_field = NULL, *page_token, *const * d;
+	json_t *input = json_object_get(params, "input"), *keys = NULL, *fields = NULL, *key,
+	       *matches = NULL, *rec, *view, *name;
+	size_t i, j, k, start = 0, batch = 300, total;
+	long n;
+	int status = -1;
+
+	memset(a, 0, sizeof *a);
+	if (o == OBJ_LEAD) {
+		values = param_text(params, "filterValues");
+		want = param_text(params, "fields");
+		batch_text = param_text(params, "batchSize");
+		status = store_query_leads(
+		    json_string_value(json_object_get(params, "filterType")), values, want,
+		    batch_text, json_string_value(json_object_get(params, "nextPageToken")), a);
+		goto out;
+	}
+	filter_type = json_string_value(json_object_get(params, "filterType"));
+	if (filter_type == NULL && json_is_array(input))
+		filter_type = "dedupeFields";
+	values = param_text(params, "filterValues");
+	if (filter_type == NULL || (values == NULL && !json_is_array(input))) {
+		fail(a, "1003", "filterType and filterValues are required");
+		goto out;
+	}
+	if (strcmp(filter_type, "dedupeFields") == 0)
+		filter_field = ob->dedupe[1] == NULL ? ob->dedupe[0] : NULL;
+	else if (strcmp(filter_type, "idField") == 0 || strcmp(filter_type, "idFields") == 0)
+		filter_field = ob->idfield;
+	else if (one_of(filter_type, searchable_fields[o]))
+		filter_field = filter_type;
+	else {
+		fail(a, "1003", "Invalid filterType");
+		goto out;
+	}
+	if ((batch_text = param_text(params, "batchSize")) != NULL) {
+		n = strtol(batch_text, &p, 10);
+		if (*p != '\0' || n < 1 || n > 300) {
+			fail(a, "1003", "Invalid batchSize");
+			goto out;
+		}
+		batch = (size_t)n;
+	}
+	page_token = json_string_value(json_object_get(params, "nextPageToken"));
+	if (page_token != NULL && *page_token != '\0' &&
+	    sscanf(page_token, "SIMPAGE%zu", &start) != 1) {
+		fail(a, "1003", "Invalid nextPageToken");
+		goto out;
+	}
+
+	/* The keys: one object field -> value per filter value or input record. */
+	keys = json_array();
+	if (json_is_array(input)) {
+		json_array_foreach(input, i, key)
+		{
+			if (!json_is_object(key) || json_object_size(key) == 0) {
+				fail(a, "1003",
+				    "Each input record must be an object of key fields");
+				goto out;
+			}
+			json_array_append(keys, key);
+		}
+	} else {
+		if (filter_field == NULL) {
+			fail(a, "1003", "A compound key needs a JSON body with input");
+			goto out;
+		}
+		for (p = strtok_r(values, ",", &save); p != NULL;
+		     p = strtok_r(NULL, ",", &save))
+			json_array_append_new(keys, json_pack("{s:s}", filter_field, p));
+	}
+	if (json_array_size(keys) > 300) {
+		fail(a, "1003", "filterValues cannot exceed 300 values");
+		goto out;
+	}
+
+	/* The fields: as asked, else the id, the dedupe fields, the dates and the filter field;
+	 * the id field and seq always. */
+	fields = json_array();
+	if ((want = param_text(params, "fields")) != NULL && *want != '\0') {
+		for (p = strtok_r(want, ",", &save); p != NULL;
+		     p = strtok_r(NULL, ",", &save)) {
+			if (find_field(o, p) == NULL) {
+				a->code = "1006";
+				snprintf(
+				    a->message, sizeof a->message, "Field '%s' not found", p);
+				goto out;
+			}
+			json_array_append_new(fields, json_string(p));
+		}
+	} else {
+		for (d = ob->dedupe; *d != NULL; d++)
+			json_array_append_new(fields, json_string(*d));
+		json_array_append_new(fields, json_string("updatedAt"));
+		json_array_append_new(fields, json_string("createdAt"));
+		if (filter_field != NULL && !one_of(filter_field, ob->dedupe) &&
+		    strcmp(filter_field, ob->idfield) != 0)
+			json_array_append_new(fields, json_string(filter_field));
+	}
+
+	matches = json_array(); /* [seq, position] pairs */
+	pthread_mutex_lock(&lock);
+	json_array_foreach(keys, i, key)
+	{
+		json_array_foreach(ob->recs, j, rec) if (key_matches(rec, key))
+		    json_array_append_new(
+		        matches, json_pack("[I, I]", (json_int_t)i, (json_int_t)j));
+	}
+	total = json_array_size(matches);
+	a->result = json_array();
+	for (i = start; i < total && i < start + batch; i++) {
+		key = json_array_get(matches, i);
+		rec = json_array_get(
+		    ob->recs, (size_t)json_integer_value(json_array_get(key, 1)));
+		view = json_pack("{s:O, s:O}", "seq", json_array_get(key, 0), ob->idfield,
+		    json_object_get(rec, ob->idfield));
+		json_array_foreach(fields, k, name)
+		{
+			const char *f = json_string_value(name);
+			json_t *v = json_object_get(rec, f);
+
+			if (strcmp(f, ob->idfield) != 0)
+				json_object_set_new(view, f, v ? json_incref(v) : json_null());
+		}
+		json_array_append_new(a->result, view);
+	}
+	pthread_mutex_unlock(&lock);
+	if (start + batch < total) {
+		snprintf(token, sizeof token, "SIMPAGE%zu", start + batch);
+		a->extra = json_pack("{s:s}", "nextPageToken", token);
+	}
+	status = 0;
+out:
+	json_decref(keys);
+	json_decref(fields);
+	json_decref(matches);
+	free(values);
+	free(want);
+	free(batch_text);
+	return status;
+}
+
 void
 store_describe(enum sim_object o, struct sim_answer *a)
 {
@@ -768,8 +998,9 @@ store_describe(enum sim_object o, struct sim_answer *a)
 		    searchable, "fields", fields);
 	} else {
 		searchable = json_array();
-		json_array_append_new(searchable, json_pack("[s]", objects[o].dedupe[0]));
-		json_array_append_new(searchable, json_pack("[s]", objects[o].idfield));
+		for (i = 0; searchable_fields[o][i] != NULL; i++)
+			json_array_append_new(
+			    searchable, json_pack("[s]", searchable_fields[o][i]));
 		/* Adobe's examples show less; its OpenAPI file requires all of these. */
 		desc = json_pack(
 		    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:[], s:s, s:s}",
@@ -822,6 +1053,132 @@ store_set_msi(json_t *body, char *why, size_t whysize)
 	if (r != 1)
 		snprintf(why, whysize, r == 0 ? "no such lead" : "several leads match");
 	return r == 1 ? 0 : -1;
+}
+
+/* Admin: changes stored records, so that tests can break a link or an email.
+ * {"object":"salesperson|company|lead|opportunity|role","key":{field:value,...},
+ *  "fields":{field:value|null,...}[,"duplicate":true]}: every record whose key fields all
+ * match gets the fields (null removes one); updatedAt is set. With "duplicate":true (leads
+ * only, the key must find one lead) the lead is copied as a new lead with the next id, its
+ * own MSI defaults and dates, then the fields are set on the copy only. Sets *answer (a new
+ * reference) and returns the HTTP status: 200 {"updated":N} or {"created":1,"id":N}, 400 a
+ * bad request, 404 no record matches, 409 a duplicate's key matching several leads. */
+int
+store_set(json_t *body, json_t **answer)
+{
+	const char *name, *oname = json_string_value(json_object_get(body, "object")), *missing;
+	json_t *key = json_object_get(body, "key"), *fields = json_object_get(body, "fields"),
+	       *dup = json_object_get(body, "duplicate"), *v, *val, *rec, *found;
+	struct object *ob;
+	char stamp[32], why[200], dkey[512];
+	size_t i;
+	int o, status;
+	long id;
+
+	for (o = 0;
+	     o < OBJ_COUNT && (oname == NULL || strcmp(oname, store_object_name(o)) != 0); o++)
+		;
+	if (fields == NULL && json_is_true(dup))
+		fields = json_object();
+	else
+		json_incref(fields);
+	if (o == OBJ_COUNT || !json_is_object(key) || json_object_size(key) == 0 ||
+	    !json_is_object(fields) || (dup != NULL && !json_is_boolean(dup))) {
+		snprintf(why, sizeof why,
+		    "expected {\"object\":\"salesperson|company|lead|opportunity|role\", "
+		    "\"key\":{...}, \"fields\":{...}[, \"duplicate\":true]}");
+		status = 400;
+		goto done;
+	}
+	ob = &objects[o];
+	if (json_is_true(dup) && o != OBJ_LEAD) {
+		snprintf(why, sizeof why, "duplicate is for leads only");
+		status = 400;
+		goto done;
+	}
+	json_object_foreach(key, name, v)
+	{
+		if (find_field((enum sim_object)o, name) == NULL) {
+			snprintf(why, sizeof why, "no field %s in %s", name, oname);
+			status = 400;
+			goto done;
+		}
+	}
+	json_object_foreach(fields, name, v)
+	{
+		if (find_field((enum sim_object)o, name) == NULL ||
+		    strcmp(name, ob->idfield) == 0) {
+			snprintf(why, sizeof why, "%s cannot be set in %s", name, oname);
+			status = 400;
+			goto done;
+		}
+	}
+	now(stamp);
+	found = json_array();
+	pthread_mutex_lock(&lock);
+	json_array_foreach(ob->recs, i, rec) if (key_matches(rec, key))
+	    json_array_append_new(found, json_integer((json_int_t)i));
+	if (json_array_size(found) == 0) {
+		snprintf(why, sizeof why, "no %s matches the key", oname);
+		status = 404;
+	} else if (json_is_true(dup) && json_array_size(found) > 1) {
+		snprintf(why, sizeof why, "several leads match the key");
+		status = 409;
+	} else if (json_is_true(dup)) {
+		id = ob->next++;
+		rec = json_deep_copy(json_array_get(
+		    ob->recs, (size_t)json_integer_value(json_array_get(found, 0))));
+		json_object_set_new(rec, "id", json_integer(id));
+		json_object_set_new(rec, "createdAt", json_string(stamp));
+		msi_defaults(rec, id);
+		json_object_foreach(fields, name, v)
+		{
+			if (json_is_null(v))
+				json_object_del(rec, name);
+			else
+				json_object_set(rec, name, v);
+		}
+		json_object_set_new(rec, "updatedAt", json_string(stamp));
+		json_array_append_new(ob->recs, rec);
+		index_lead(rec, id, 1);
+		*answer = json_pack("{s:i, s:I}", "created", 1, "id", (json_int_t)id);
+		status = 200;
+	} else {
+		json_array_foreach(found, i, v)
+		{
+			size_t pos = (size_t)json_integer_value(v);
+
+			rec = json_array_get(ob->recs, pos);
+			if (o == OBJ_LEAD)
+				index_lead(rec, (long)pos + 1, 0);
+			json_object_foreach(fields, name, val)
+			{
+				if (json_is_null(val))
+					json_object_del(rec, name);
+				else
+					json_object_set(rec, name, val);
+			}
+			json_object_set_new(rec, "updatedAt", json_string(stamp));
+			if (o == OBJ_LEAD)
+				index_lead(rec, (long)pos + 1, 1);
+		}
+		if (o != OBJ_LEAD) { /* a dedupe field may have changed */
+			json_object_clear(ob->index);
+			json_array_foreach(
+			    ob->recs, i, rec) if (dedupe_key((enum sim_object)o, rec, dkey,
+			                              sizeof dkey, &missing) == 0)
+			    json_object_set_new(ob->index, dkey, json_integer((json_int_t)i));
+		}
+		*answer = json_pack("{s:I}", "updated", (json_int_t)json_array_size(found));
+		status = 200;
+	}
+	pthread_mutex_unlock(&lock);
+	json_decref(found);
+done:
+	json_decref(fields);
+	if (status != 200)
+		*answer = json_pack("{s:s}", "error", why);
+	return status;
 }
 
 json_t *
