@@ -62,6 +62,7 @@ struct csvin {
 
 	enum textenc encoding; /* what csvin_read read the input as */
 	unsigned long nul;     /* NUL bytes csvin_read dropped */
+	int spool_failed;      /* the stream could not be copied to decide its encoding */
 };
 
 static int
@@ -497,8 +498,10 @@ csvin_read(struct csvin *c, FILE *fp)
 	int r = 0;
 
 	c->encoding = c->opts.encoding;
-	if (c->encoding == TEXTENC_AUTO && textenc_decide(fp, &spool, &c->encoding) != 0)
+	if (c->encoding == TEXTENC_AUTO && textenc_decide(fp, &spool, &c->encoding) != 0) {
+		c->spool_failed = 1;
 		return CSVIN_READ_ERROR;
+	}
 	if (spool != NULL)
 		fp = spool;
 	if (textdec_init(&dec, c->encoding) != 0)
@@ -539,6 +542,13 @@ enum textenc
 csvin_encoding(const struct csvin *c)
 {
 	return c->encoding;
+}
+
+/* Whether csvin_read failed copying a stream to decide its encoding (errno said why). */
+int
+csvin_spool_failed(const struct csvin *c)
+{
+	return c->spool_failed;
 }
 
 /* The NUL bytes csvin_read dropped. */

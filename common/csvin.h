@@ -40,6 +40,7 @@ int csvin_finish(struct csvin *c);
 int csvin_read(struct csvin *c, FILE *fp);
 enum textenc csvin_encoding(const struct csvin *c);
 unsigned long csvin_nul(const struct csvin *c);
+int csvin_spool_failed(const struct csvin *c);
 unsigned long csvin_lines(const struct csvin *c);
 void csvin_free(struct csvin *c);
 

@@ -268,13 +268,22 @@ extract_files(struct extract *x, char *const *files, char (*types)[MAX_TYPE + 1]
 		case ROWPIPE_END: break;
 		}
 	}
-	if (status == 0 && item.errnum != 0) {
-		msg_warn("%s: %s", x->file, strerror(item.errnum));
-		status = MSI_EXIT_IO;
-	}
 	if (status != 0)
 		rowpipe_stop(pipe);
 	rowpipe_finish(pipe, found);
+	if (status == 0 && item.errnum != 0) {
+		if (found[item.file].spool_failed) {
+			const char *dir = getenv("TMPDIR");
+
+			msg_warn("%s: cannot copy it to a temporary file in %s to decide its "
+			         "encoding: %s (set TMPDIR, or name the encoding with --encoding)",
+			    x->file, dir != NULL && *dir != '\0' ? dir : "/tmp",
+			    strerror(item.errnum));
+		} else {
+			msg_warn("%s: %s", x->file, strerror(item.errnum));
+		}
+		status = MSI_EXIT_IO;
+	}
 	return status;
 }
 

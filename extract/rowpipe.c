@@ -204,6 +204,7 @@ reader(void *arg)
 		p->files[p->file].encoding = csvin_encoding(c);
 		p->files[p->file].nul = csvin_nul(c);
 		p->files[p->file].read = r == 0;
+		p->files[p->file].spool_failed = csvin_spool_failed(c);
 		csvin_free(c);
 		if (fp != stdin)
 			fclose(fp);

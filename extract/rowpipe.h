@@ -26,6 +26,7 @@ struct rowpipe_file {
 	enum textenc encoding; /* what the file was read as */
 	unsigned long nul;     /* NUL bytes dropped */
 	int read;              /* the file was read to its end */
+	int spool_failed;      /* a stream could not be copied to decide its encoding */
 };
 
 struct rowpipe;
