@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "exitcode.h"
 #include "mkclient.h"
 #include "msg.h"
@@ -340,4 +342,25 @@ mkclient_summary(const struct mkclient *c, FILE *fp)
 		}
 	}
 	fprintf(fp, "%s; %.1f s", any ? "" : " none", http_now() - c->started);
+}
+
+/*
+ * A query's answer: when Marketo gives a token for a next page, cuts form
+ * back to its first base bytes, adds the token, and returns 1; else 0.
+ */
+int
+mkclient_next_page(const json_t *answer, struct jsonbuf *form, size_t base)
+{
+	const char *token = json_string_value(json_object_get(answer, "nextPageToken"));
+	char *esc;
+
+	if (token == NULL || json_is_false(json_object_get(answer, "moreResult")) ||
+	    json_array_size(json_object_get(answer, "result")) == 0)
+		return 0;
+	form->len = base;
+	jsonbuf_addstr(form, "&nextPageToken=");
+	esc = curl_easy_escape(NULL, token, 0);
+	jsonbuf_addstr(form, esc);
+	curl_free(esc);
+	return 1;
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "http.h"
+#include "jsonbuf.h"
 #include "mkconf.h"
 #include "ratelimit.h"
 #include "retry.h"
@@ -77,5 +78,6 @@ void mkclient_judge(
 enum retry_action mkclient_call(struct mkclient *c, const char *path, const char *body,
     size_t len, const char *content_type, struct mkanswer *a);
 void mkclient_summary(const struct mkclient *c, FILE *fp);
+int mkclient_next_page(const json_t *answer, struct jsonbuf *form, size_t base);
 
 #endif

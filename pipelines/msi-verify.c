@@ -307,11 +307,11 @@ query_chunk(
 	struct jsonbuf form = {0};
 	struct mkanswer a;
 	unsigned long before = v->mk.calls;
-	const char *id, *token;
+	const char *id;
 	json_t *rec, *list;
 	char *esc, path[128];
 	size_t i, base;
-	int status = 0;
+	int status = 0, more;
 
 	snprintf(path, sizeof path, "%s?_method=GET", mkto_objects[o].path);
 	jsonbuf_addstr(&form, "filterType=");
@@ -349,18 +349,10 @@ query_chunk(
 				json_object_set_new(v->found[o], id, list = json_array());
 			json_array_append(list, rec);
 		}
-		token = json_string_value(json_object_get(a.json, "nextPageToken"));
-		if (token == NULL || json_is_false(json_object_get(a.json, "moreResult")) ||
-		    json_array_size(json_object_get(a.json, "result")) == 0) {
-			json_decref(a.json);
-			break;
-		}
-		form.len = base;
-		jsonbuf_addstr(&form, "&nextPageToken=");
-		esc = curl_easy_escape(NULL, token, 0);
-		jsonbuf_addstr(&form, esc);
-		curl_free(esc);
+		more = mkclient_next_page(a.json, &form, base);
 		json_decref(a.json);
+		if (!more)
+			break;
 	}
 	v->calls[o] += v->mk.calls - before;
 	jsonbuf_free(&form);

@@ -175,9 +175,10 @@ fetch(struct writeback *w, char why[FIELDS_WHY_SIZE], char code[16], int *retrya
 	struct jsonbuf form = {0};
 	struct mkanswer a;
 	json_t *found = json_object(), *lead, *list;
-	const char *pid, *token;
-	char norm[SFID_LEN + 1], swhy[SFID_WHY_SIZE], *esc;
+	const char *pid;
+	char norm[SFID_LEN + 1], swhy[SFID_WHY_SIZE];
 	size_t i, base;
+	int more;
 
 	jsonbuf_addstr(&form, "filterType=externalPersonId&batchSize=300&fields=");
 	jsonbuf_addstr(&form, w->query_fields);
@@ -210,19 +211,10 @@ fetch(struct writeback *w, char why[FIELDS_WHY_SIZE], char code[16], int *retrya
 				json_object_set_new(found, norm, list = json_array());
 			json_array_append(list, lead);
 		}
-		token = json_string_value(json_object_get(a.json, "nextPageToken"));
-		/* a next page is there when Marketo gives a token for it */
-		if (token == NULL || json_is_false(json_object_get(a.json, "moreResult")) ||
-		    json_array_size(json_object_get(a.json, "result")) == 0) {
-			json_decref(a.json);
-			break;
-		}
-		form.len = base;
-		jsonbuf_addstr(&form, "&nextPageToken=");
-		esc = curl_easy_escape(NULL, token, 0);
-		jsonbuf_addstr(&form, esc);
-		curl_free(esc);
+		more = mkclient_next_page(a.json, &form, base);
 		json_decref(a.json);
+		if (!more)
+			break;
 	}
 	jsonbuf_free(&form);
 	return found;
