@@ -186,12 +186,13 @@ fuzz: check-asan-build
 # Each script prints its figures and exits non-zero when a target is missed;
 # both run either way.
 bench: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM) $(GEN_ORG)
 	@st=0; sh tests/bench/extract.sh $(B) || st=1; \
 	sh tests/bench/transform.sh $(B) || st=1; \
 	sh tests/bench/sim.sh $(B) || st=1; \
 	sh tests/bench/load.sh $(B) || st=1; \
-	sh tests/bench/writeback.sh $(B) || st=1; exit $$st
+	sh tests/bench/writeback.sh $(B) || st=1; \
+	sh tests/bench/sync.sh $(B) || st=1; exit $$st
 
 # The whole sync (pipelines/msi-sync) on the bundled sample export against
 # the local simulator: pipelines/demo.sh.

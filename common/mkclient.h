@@ -16,21 +16,28 @@
 /* The options of every tool that calls Marketo, as given; mkopts_init sets the defaults. */
 struct mkopts {
 	const char *config; /* -C, else $MARKETO_CONFIG, else NULL */
-	long calls_per_window, max_retries, timeout;
+	long calls_per_window, concurrency, max_retries, timeout;
 	double window;
+	const char *window_dir; /* --window-dir, else $MSI_WINDOW_DIR, else NULL: the default */
+	int own_window;         /* --own-window: the window is not shared */
 	int progress; /* --progress; also when standard error is a terminal */
 };
 
 /* Their letters, for a tool's getopt_long string and option table. */
-#define MKOPTS_SHORT "C:m:n:t:w:"
+#define MKOPTS_SHORT "c:C:m:n:t:w:"
 #define MKOPTS_LONG                                                                       \
 	{"calls-per-window", required_argument, NULL, 'n'},                               \
+	    {"concurrency", required_argument, NULL, 'c'},                                \
 	    {"config", required_argument, NULL, 'C'},                                     \
+	    {"own-window", no_argument, NULL, MKOPTS_OWN_WINDOW},                         \
+	    {"window-dir", required_argument, NULL, MKOPTS_WINDOW_DIR},                   \
 	    {"max-retries", required_argument, NULL, 'm'},                                \
 	    {"progress", no_argument, NULL, MKOPTS_PROGRESS},                             \
 	    {"timeout", required_argument, NULL, 't'},                                    \
 	    {"window", required_argument, NULL, 'w'}
 #define MKOPTS_PROGRESS 0x100
+#define MKOPTS_OWN_WINDOW 0x101
+#define MKOPTS_WINDOW_DIR 0x102
 
 /* The calls of one run. Its members are read and set through the functions below. */
 struct mkclient {
@@ -70,11 +77,13 @@ void mkclient_progress(struct mkclient *c, int last, unsigned long done, const c
 void mkclient_stats(const struct mkclient *c, json_t *stats);
 void mkclient_free(struct mkclient *c);
 int mkclient_token(struct mkclient *c, int force);
-double mkclient_wait(struct mkclient *c);
+double mkclient_turn(struct mkclient *c);
 void mkclient_start(struct mkclient *c, struct http_call *call, const char *path,
     const char *body, size_t len, const char *content_type);
 void mkclient_judge(
     struct mkclient *c, struct http_call *call, CURLcode rc, struct mkanswer *a);
+enum retry_action mkclient_next(
+    struct mkclient *c, struct mkanswer *a, int *attempts, int *renewals, double *not_before);
 enum retry_action mkclient_call(struct mkclient *c, const char *path, const char *body,
     size_t len, const char *content_type, struct mkanswer *a);
 void mkclient_summary(const struct mkclient *c, FILE *fp);

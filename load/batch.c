@@ -23,6 +23,8 @@ batch_free(struct batch *b)
 	json_decref(b->results);
 	json_decref(b->recs);
 	json_decref(b->keys);
+	json_decref(b->asked);
+	jsonbuf_free(&b->lookup);
 	free(b->lines);
 	free(b->from);
 	free(b->at);

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "jsonbuf.h"
 #include "mkclient.h"
 #include "ndjson.h"
 #include "objects.h"
@@ -28,6 +29,9 @@ enum bstate { WAITING, FLYING, HELD, DONE };
 struct batch {
 	enum bstate state;
 	int resolved;         /* roles: persons turned into leadIds */
+	struct jsonbuf lookup; /* roles: the form of the lookup to send, while one is due */
+	json_t *asked;         /* ... the persons it asks for */
+	int looking;           /* roles: the call in flight is the lookup */
 	json_t *recs;         /* the input records (owned) */
 	unsigned long *lines; /* their input lines */
 	const char *file;     /* ... in this file (a batch never spans two) */
@@ -36,7 +40,7 @@ struct batch {
 	                    /* over before it (--retry) */
 	char *body;
 	size_t len;
-	int attempts;
+	int attempts, renewals;
 	double not_before;
 	json_t *results; /* one result line per record, once DONE */
 	size_t resending; /* records waiting for their resend (while HELD) */
@@ -109,7 +113,8 @@ void resend_due(struct load *l);
 void resend_close(struct load *l);
 void resend_drop(struct load *l, struct batch *r);
 
-int roles_resolve(struct load *l, struct batch *b);
+int roles_ask(struct load *l, struct batch *b);
+void roles_answer(struct load *l, struct batch *b, json_t *answer);
 int roles_person_ok(const char *pid);
 
 void results_fail(

@@ -20,17 +20,23 @@ usage(FILE *fp, int status)
 {
 	fputs("usage: msi-load [-hV] [--dry-run] [--fail-fast] [--no-unlink] [--progress]\n"
 	      "                [-a action] [-c concurrency] [-C config] [-l lookup-field]\n"
-	      "                [-m max-retries] [-n calls-per-window] [-r rejects]\n"
-	      "                [--retry results] [-s state] [--stats-json file] [-t timeout]\n"
-	      "                [-w window] object [file ...]\n",
+	      "                [-m max-retries] [-n calls-per-window] [--own-window]\n"
+	      "                [-r rejects] [--retry results] [-s state] [--stats-json file]\n"
+	      "                [-t timeout] [-w window] [--window-dir dir] object [file ...]\n",
 	    fp);
 	exit(status);
 }
 
+/* Sends b's call: its lookup while one is due (roles), else its records. */
 static void
 start_call(struct load *l, struct batch *b)
 {
-	mkclient_start(&l->mk, &b->call, l->obj->path, b->body, b->len, "application/json");
+	b->looking = b->lookup.len > 0;
+	if (b->looking)
+		mkclient_start(&l->mk, &b->call, "/v1/leads.json?_method=GET", b->lookup.data,
+		    b->lookup.len, "application/x-www-form-urlencoded");
+	else
+		mkclient_start(&l->mk, &b->call, l->obj->path, b->body, b->len, "application/json");
 	b->call.owner = b;
 	curl_multi_add_handle(l->multi, b->call.easy);
 	b->state = FLYING;
@@ -40,38 +46,37 @@ start_call(struct load *l, struct batch *b)
 /*
  * A call ended: what Marketo (or the network) said decides the batch's
  * fate. An answered resend batch has given its answers to the batches its
- * records came from, and goes.
+ * records came from, and goes. An answered lookup leaves the batch
+ * waiting for its own call.
  */
 static void
 call_ended(struct load *l, struct batch *b, CURLcode rc)
 {
 	struct mkanswer a;
-	char why[MKCONF_WHY_SIZE];
-	double delay;
 
 	mkclient_judge(&l->mk, &b->call, rc, &a);
 	curl_multi_remove_handle(l->multi, b->call.easy);
 	http_call_free(&b->call);
 	l->flying--;
 	b->state = WAITING;
-	if (b->from == NULL)
+	if (b->from == NULL && !b->looking)
 		l->answers++;
 
-	switch (a.act) {
-	case RETRY_DONE: results_match(l, b, a.json); break;
-	case RETRY_AGAIN:
-		if ((delay = mkclient_retry_after(&l->mk, ++b->attempts)) < 0) {
-			snprintf(why, sizeof why, "gave up after %d retries",
-			    mkclient_max_retries(&l->mk));
-			results_fail(l, b, retry_cause_name(a.cause), why, 1);
+	switch (mkclient_next(&l->mk, &a, &b->attempts, &b->renewals, &b->not_before)) {
+	case RETRY_DONE:
+		if (b->looking) {
+			roles_answer(l, b, a.json);
+			b->attempts = b->renewals = 0;
 		} else {
-			b->not_before = http_now() + delay;
+			results_match(l, b, a.json);
 		}
 		break;
-	case RETRY_TOKEN: /* renewed, and resent as it was: not a retry */
-	case RETRY_QUOTA:
-	case RETRY_FATAL: break;
-	case RETRY_REJECT: results_fail(l, b, a.code, a.message, 0); break;
+	case RETRY_REJECT:
+		if (b->looking)
+			roles_answer(l, b, NULL);
+		results_fail(l, b, a.code, a.message, a.exhausted);
+		break;
+	default: break; /* sent again later; or calls stop (c->status) */
 	}
 	if (b->from != NULL && b->state == DONE)
 		resend_drop(l, b);
@@ -141,18 +146,15 @@ start_calls(struct load *l)
 			wait = fmin(wait, b->not_before - now);
 			continue;
 		}
-		if ((delay = mkclient_wait(&l->mk)) > 0)
-			return fmin(wait, delay);
+		if (l->obj->lead_ids && !b->resolved && b->lookup.len == 0 &&
+		    roles_ask(l, b) < 0)
+			continue; /* its persons are being asked for by another lookup */
 		if (mkclient_token(&l->mk, 0) != 0) {
 			l->stopping = 1;
 			break;
 		}
-		if (l->obj->lead_ids && !b->resolved) {
-			if (roles_resolve(l, b) != 0)
-				continue;
-			if ((delay = mkclient_wait(&l->mk)) > 0)
-				return fmin(wait, delay);
-		}
+		if ((delay = mkclient_turn(&l->mk)) > 0)
+			return fmin(wait, delay);
 		start_call(l, b);
 	}
 	return wait;
@@ -179,7 +181,7 @@ run(struct load *l)
 	struct http_call *c;
 	CURLMsg *m;
 	double wait;
-	int left, running;
+	int left, running, ended;
 
 	for (;;) {
 		fill_queue(l);
@@ -191,13 +193,16 @@ run(struct load *l)
 			break;
 		wait = start_calls(l);
 		curl_multi_perform(l->multi, &running);
+		ended = 0;
 		while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
 			if (m->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
 			call_ended(l, c->owner, m->data.result);
+			ended = 1;
 		}
-		if (l->flying > 0 || wait > 0)
+		/* an answer may free a place, end the run or let a batch go: look at once */
+		if (!ended && (l->flying > 0 || wait > 0))
 			curl_multi_poll(l->multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
 	}
 }
@@ -280,7 +285,6 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"action", required_argument, NULL, 'a'},
-	    {"concurrency", required_argument, NULL, 'c'},
 	    {"dry-run", no_argument, NULL, 'D'},
 	    {"fail-fast", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
@@ -305,11 +309,10 @@ main(int argc, char *argv[])
 	mkopts_init(&mo);
 	l.action = "createOrUpdate";
 	l.lookup = "email";
-	l.concurrency = 5;
 	l.unlink = 1;
 	l.resends_end = &l.resends;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":a:c:hl:r:s:V" MKOPTS_SHORT, longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, ":a:hl:r:s:V" MKOPTS_SHORT, longopts, NULL)) !=
 	       -1) {
 		if (mkopts_parse(&mo, ch, optarg, usage))
 			continue;
@@ -322,7 +325,6 @@ main(int argc, char *argv[])
 			}
 			l.action = optarg;
 			break;
-		case 'c': l.concurrency = (int)numarg_or_usage(optarg, "--concurrency", 1, usage); break;
 		case 'D': dry = 1; break;
 		case 'F': l.fail_fast = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
@@ -359,6 +361,7 @@ main(int argc, char *argv[])
 		return dry_run(&l);
 	if (mkclient_init(&l.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
+	l.concurrency = (int)mo.concurrency;
 	if (l.state_name != NULL)
 		checkpoint_read(&l);
 	/* a resumed run adds to the rejects of the runs before */

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "jsonbuf.h"
 #include "load.h"
 
@@ -16,73 +18,54 @@ roles_person_ok(const char *pid)
 	return *pid != '\0' && strchr(pid, ',') == NULL;
 }
 
-/* Forgets the persons of b asked for and not found: a later batch asks again. */
-static void
-forget_asked(struct load *l, struct batch *b)
-{
-	const char *pid;
-	json_t *rec;
-	size_t i;
-
-	json_array_foreach(b->recs, i, rec)
-	{
-		pid = json_string_value(json_object_get(rec, "externalPersonId"));
-		if (pid != NULL && json_is_null(json_object_get(l->lead_ids, pid)))
-			json_object_del(l->lead_ids, pid);
-	}
-}
-
 /*
  * Roles carry the Contact's externalPersonId; Marketo wants its leadId.
- * Persons not yet cached are asked for, up to 300 a call, in the POST
- * ?_method=GET form so that no URL nears 8 KB; the call counts against the
- * window like any other and is retried as any other (this waits). Then the
- * body is made again with leadIds; roles whose person Marketo lacks are
- * left out of it. Returns 0, or -1 when the lookup failed: then the batch
- * has failed, or calls must stop.
+ * l->lead_ids holds, per person, the leadId, null when Marketo has no such
+ * lead, or false while a lookup asks for it. Persons not yet there are
+ * asked for, up to 300 a call, in the POST ?_method=GET form (b->lookup)
+ * so that no URL nears 8 KB; msi-load.c sends it as it sends any call, in
+ * the window, beside the others, and retries it as any other.
+ */
+
+/*
+ * What b needs before its call: 1, a lookup (its form is b->lookup); 0,
+ * nothing: every person is known and the body is made with leadIds (roles
+ * whose person Marketo lacks are left out of it); -1, the answer to
+ * another batch's lookup, which asks for some of its persons.
  */
 int
-roles_resolve(struct load *l, struct batch *b)
+roles_ask(struct load *l, struct batch *b)
 {
-	struct jsonbuf form = {0};
-	struct mkanswer a;
 	json_t *rec, *item, *v, *input, *body;
-	char *escaped;
 	const char *pid;
+	char *escaped;
 	size_t i, asked = 0;
-	int status = -1;
+	int waiting = 0;
 
 	json_array_foreach(b->recs, i, rec)
 	{
 		pid = json_string_value(json_object_get(rec, "externalPersonId"));
-		if (pid == NULL || !roles_person_ok(pid) || json_object_get(l->lead_ids, pid) != NULL)
+		if (pid == NULL || !roles_person_ok(pid))
 			continue;
-		jsonbuf_addstr(&form,
+		if ((v = json_object_get(l->lead_ids, pid)) != NULL) {
+			waiting |= json_is_false(v);
+			continue;
+		}
+		jsonbuf_addstr(&b->lookup,
 		    asked ? "%2C" : "filterType=externalPersonId&fields=externalPersonId&filterValues=");
 		escaped = curl_easy_escape(NULL, pid, 0);
-		jsonbuf_addstr(&form, escaped);
+		jsonbuf_addstr(&b->lookup, escaped);
 		curl_free(escaped);
-		json_object_set_new(l->lead_ids, pid, json_null());
+		json_object_set_new(l->lead_ids, pid, json_false());
+		if (b->asked == NULL)
+			b->asked = json_array();
+		json_array_append_new(b->asked, json_string(pid));
 		asked++;
 	}
-	if (asked > 0) {
-		if (mkclient_call(&l->mk, "/v1/leads.json?_method=GET", form.data, form.len,
-		        "application/x-www-form-urlencoded", &a) != RETRY_DONE) {
-			forget_asked(l, b);
-			if (mkclient_status(&l->mk) != 0)
-				l->stopping = 1;
-			else
-				results_fail(l, b, a.code, a.message, a.exhausted);
-			json_decref(a.json);
-			goto out;
-		}
-		json_array_foreach(json_object_get(a.json, "result"), i, item)
-		{
-			if ((pid = json_string_value(json_object_get(item, "externalPersonId"))))
-				json_object_set(l->lead_ids, pid, json_object_get(item, "id"));
-		}
-		json_decref(a.json);
-	}
+	if (asked > 0)
+		return 1;
+	if (waiting)
+		return -1;
 	input = json_array();
 	json_array_foreach(b->recs, i, rec)
 	{
@@ -102,8 +85,40 @@ roles_resolve(struct load *l, struct batch *b)
 	b->len = strlen(b->body);
 	json_decref(body);
 	b->resolved = 1;
-	status = 0;
-out:
-	jsonbuf_free(&form);
-	return status;
+	return 0;
+}
+
+/*
+ * The lookup of b came back: answer is Marketo's, or NULL when the lookup
+ * failed for good, and its persons are to be asked again by a later batch.
+ * The persons it asked for and Marketo did not name have no lead.
+ */
+void
+roles_answer(struct load *l, struct batch *b, json_t *answer)
+{
+	json_t *item, *p;
+	const char *pid;
+	size_t i;
+
+	json_array_foreach(json_object_get(answer, "result"), i, item)
+	{
+		pid = json_string_value(json_object_get(item, "externalPersonId"));
+		if (pid != NULL && json_is_false(json_object_get(l->lead_ids, pid)) &&
+		    json_is_integer(json_object_get(item, "id")))
+			json_object_set(l->lead_ids, pid, json_object_get(item, "id"));
+	}
+	json_array_foreach(b->asked, i, p)
+	{
+		pid = json_string_value(p);
+		if (!json_is_false(json_object_get(l->lead_ids, pid)))
+			continue;
+		if (answer != NULL)
+			json_object_set_new(l->lead_ids, pid, json_null());
+		else
+			json_object_del(l->lead_ids, pid);
+	}
+	json_decref(b->asked);
+	b->asked = NULL;
+	jsonbuf_free(&b->lookup);
+	memset(&b->lookup, 0, sizeof b->lookup);
 }

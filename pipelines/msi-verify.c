@@ -70,9 +70,10 @@ struct verify {
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-verify [-hV] [--progress] [-C config] [-m max-retries]\n"
-	      "                  [-n calls-per-window] [--sample n] [--seed n]\n"
-	      "                  [--stats-json file] [-t timeout] [-w window] run-dir\n"
+	fputs("usage: msi-verify [-hV] [--own-window] [--progress] [-c concurrency]\n"
+	      "                  [-C config] [-m max-retries] [-n calls-per-window]\n"
+	      "                  [--sample n] [--seed n] [--stats-json file] [-t timeout]\n"
+	      "                  [-w window] [--window-dir dir] run-dir\n"
 	      "       msi-verify [options] --files file ...\n",
 	    fp);
 	exit(status);

@@ -80,7 +80,9 @@ trap 'stop_checks 143' TERM
 
 PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/tests/marketo-sim:$B/pipelines:$top/pipelines:$PATH
 MSI_TESTS=$top/tests
-export PATH MSI_TESTS
+# the window files the tools share (msi-load(1)) stay in this run's folder
+MSI_WINDOW_DIR=$tmp/windows
+export PATH MSI_TESTS MSI_WINDOW_DIR
 
 # Under valgrind, wrappers of the same names come first on PATH; any error,
 # leaks included, becomes exit status 99, which no case expects.

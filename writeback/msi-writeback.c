@@ -26,7 +26,8 @@
 #include "sfout.h"
 #include "stats.h"
 
-#define MAX_IDS 300 /* filterValues a lead query takes */
+#define MAX_IDS     300 /* filterValues a lead query takes */
+#define MAX_QUERIES 64  /* queries in the line at most (and so in flight) */
 
 struct person {
 	char id[SFID_LEN + 1];
@@ -34,6 +35,23 @@ struct person {
 	const char *file;
 	unsigned long line;
 	json_t *rec; /* the input record, for the rejects */
+};
+
+enum qstate { Q_WAITING, Q_FLYING, Q_ANSWERED };
+
+/* The persons asked for in one query, and what became of it. */
+struct query {
+	struct person batch[MAX_IDS];
+	size_t n;
+	enum qstate state;
+	struct jsonbuf form; /* the call's form; base bytes of it without a page's token */
+	size_t base;
+	struct http_call call;
+	int attempts, renewals;
+	double not_before;
+	json_t *found; /* normalised externalPersonId -> [leads]; NULL when the query failed */
+	char why[FIELDS_WHY_SIZE], code[16];
+	int retryable;
 };
 
 struct writeback {
@@ -46,8 +64,10 @@ struct writeback {
 	int stop; /* the run stops: a record rejected without --rejects (3), a write error (4) */
 	char *query_fields; /* escaped, for the form */
 
-	struct person batch[MAX_IDS];
-	size_t n;
+	struct query *queue[MAX_QUERIES]; /* asked for, or to be; oldest first */
+	int head, count, flying, concurrency;
+	struct query *filling; /* the batch being read */
+	CURLM *multi;
 	json_t *seen; /* ids met in this run */
 
 	FILE *rejects, *missing;
@@ -63,11 +83,12 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs(
-	    "usage: msi-writeback [-hV] [--changed-only] [--progress] [-C config]\n"
-	    "                     [-d csv-dir] [-i id-field] [-M map] [-m max-retries]\n"
-	    "                     [-N namespace] [-n calls-per-window] [-r rejects] [-s state]\n"
+	    "usage: msi-writeback [-hV] [--changed-only] [--own-window] [--progress]\n"
+	    "                     [-c concurrency] [-C config] [-d csv-dir] [-i id-field]\n"
+	    "                     [-M map] [-m max-retries] [-N namespace]\n"
+	    "                     [-n calls-per-window] [-r rejects] [-s state]\n"
 	    "                     [--stats-json file] [-t timeout] [-u missing] [-w window]\n"
-	    "                     [file ...]\n",
+	    "                     [--window-dir dir] [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -161,63 +182,123 @@ describe(struct writeback *w)
 	return 0;
 }
 
-/*
- * Asks Marketo for the batch's persons, following nextPageToken when the
- * leads are more than a page (a person with several leads). Returns an object of normalised
- * externalPersonId -> [leads], or NULL when the call failed: why and code
- * say so (and *retryable, when the service failed after the retries) when
- * the batch's persons are to be set aside; mkclient_status when calls must
- * stop.
- */
-static json_t *
-fetch(struct writeback *w, char why[FIELDS_WHY_SIZE], char code[16], int *retryable)
+static void
+progress(struct writeback *w, int last)
 {
-	struct jsonbuf form = {0};
+	mkclient_progress(&w->mk, last, w->persons, "persons",
+	    "%lu persons (updates %lu, unchanged %lu, missing %lu, rejected %lu)", w->persons,
+	    w->updates, w->unchanged, w->nmissing, w->rejected + w->failed);
+}
+
+static void build_form(struct writeback *w, struct query *q);
+
+/*
+ * The queries: batches of up to 300 persons, each asked for in one call,
+ * or more when Marketo's answer has pages (a person with several leads).
+ * Up to --concurrency of them are in flight at once, in the window shared
+ * with the machine's other processes; their answers are written in the
+ * order of the input, so the output is the same whatever the concurrency.
+ */
+
+/* Starts the calls the window and the concurrency allow; returns how long to wait. */
+static double
+start_queries(struct writeback *w)
+{
+	struct query *q;
+	double now = http_now(), wait = 0.2, delay;
+	int i;
+
+	for (i = 0; i < w->count && w->flying < w->concurrency; i++) {
+		q = w->queue[(w->head + i) % MAX_QUERIES];
+		if (q->state != Q_WAITING || mkclient_status(&w->mk) != 0 || w->stop == MSI_EXIT_IO)
+			continue;
+		if (q->not_before > now) {
+			wait = wait < q->not_before - now ? wait : q->not_before - now;
+			continue;
+		}
+		if (!w->described && describe(w) != 0)
+			break;
+		if (q->form.len == 0)
+			build_form(w, q);
+		if (mkclient_token(&w->mk, 0) != 0)
+			break;
+		if ((delay = mkclient_turn(&w->mk)) > 0)
+			return wait < delay ? wait : delay;
+		mkclient_start(&w->mk, &q->call, "/v1/leads.json?_method=GET", q->form.data,
+		    q->form.len, "application/x-www-form-urlencoded");
+		q->call.owner = q;
+		curl_multi_add_handle(w->multi, q->call.easy);
+		q->state = Q_FLYING;
+		w->flying++;
+	}
+	return wait;
+}
+
+/* The query's form: the fields, then its persons' ids; pages add their token. */
+static void
+build_form(struct writeback *w, struct query *q)
+{
+	size_t i;
+
+	jsonbuf_addstr(&q->form, "filterType=externalPersonId&batchSize=300&fields=");
+	jsonbuf_addstr(&q->form, w->query_fields);
+	jsonbuf_addstr(&q->form, "&filterValues=");
+	for (i = 0; i < q->n; i++) {
+		if (i > 0)
+			jsonbuf_addstr(&q->form, "%2C");
+		jsonbuf_addstr(&q->form, q->batch[i].id);
+	}
+	q->base = q->form.len;
+}
+
+/*
+ * A query's call ended: its leads are kept by normalised externalPersonId
+ * -> [leads]; a next page is asked for; a failure sets the query's
+ * persons aside (why, code, retryable) or, when calls must stop, leaves
+ * them unanswered.
+ */
+static void
+query_ended(struct writeback *w, struct query *q, CURLcode rc)
+{
 	struct mkanswer a;
-	json_t *found = json_object(), *lead, *list;
+	json_t *lead, *list;
 	const char *pid;
 	char norm[SFID_LEN + 1], swhy[SFID_WHY_SIZE];
-	size_t i, base;
-	int more;
+	size_t i;
 
-	jsonbuf_addstr(&form, "filterType=externalPersonId&batchSize=300&fields=");
-	jsonbuf_addstr(&form, w->query_fields);
-	jsonbuf_addstr(&form, "&filterValues=");
-	for (i = 0; i < w->n; i++) {
-		if (i > 0)
-			jsonbuf_addstr(&form, "%2C");
-		jsonbuf_addstr(&form, w->batch[i].id);
-	}
-	base = form.len;
-	for (;;) {
-		if (mkclient_call(&w->mk, "/v1/leads.json?_method=GET", form.data, form.len,
-		        "application/x-www-form-urlencoded", &a) != RETRY_DONE) {
-			snprintf(why, FIELDS_WHY_SIZE, "the lead query failed: %s %s", a.code,
-			    a.message);
-			snprintf(code, 16, "%s", a.code);
-			*retryable = a.exhausted;
-			json_decref(a.json);
-			json_decref(found);
-			found = NULL;
-			break;
-		}
+	mkclient_judge(&w->mk, &q->call, rc, &a);
+	curl_multi_remove_handle(w->multi, q->call.easy);
+	http_call_free(&q->call);
+	w->flying--;
+	q->state = Q_WAITING;
+	switch (mkclient_next(&w->mk, &a, &q->attempts, &q->renewals, &q->not_before)) {
+	case RETRY_AGAIN: break;
+	case RETRY_DONE:
 		json_array_foreach(json_object_get(a.json, "result"), i, lead)
 		{
 			pid = json_string_value(json_object_get(lead, "externalPersonId"));
 			if (pid == NULL ||
 			    sfid_normalize(pid, strlen(pid), norm, swhy) > SFID_REPAIRED)
 				continue; /* cannot be one of ours */
-			if ((list = json_object_get(found, norm)) == NULL)
-				json_object_set_new(found, norm, list = json_array());
+			if ((list = json_object_get(q->found, norm)) == NULL)
+				json_object_set_new(q->found, norm, list = json_array());
 			json_array_append(list, lead);
 		}
-		more = mkclient_next_page(a.json, &form, base);
-		json_decref(a.json);
-		if (!more)
-			break;
+		q->attempts = q->renewals = 0;
+		if (!mkclient_next_page(a.json, &q->form, q->base))
+			q->state = Q_ANSWERED;
+		break;
+	case RETRY_REJECT:
+		snprintf(q->why, sizeof q->why, "the lead query failed: %s %s", a.code, a.message);
+		snprintf(q->code, sizeof q->code, "%s", a.code);
+		q->retryable = a.exhausted;
+		json_decref(q->found);
+		q->found = NULL;
+		q->state = Q_ANSWERED;
+		break;
+	default: break; /* calls stop: mkclient_status */
 	}
-	jsonbuf_free(&form);
-	return found;
+	json_decref(a.json);
 }
 
 static void
@@ -234,34 +315,21 @@ write_missing(struct writeback *w, const struct person *p)
 		exit(MSI_EXIT_IO);
 }
 
-/* Fetches the batch and writes an update, a miss or a reject for each of its persons. */
+/* An answered query: an update, a miss or a reject for each of its persons. */
 static void
-flush_batch(struct writeback *w)
+write_query(struct writeback *w, struct query *q)
 {
-	char why[FIELDS_WHY_SIZE], ids[200], code[16];
+	char why[FIELDS_WHY_SIZE], ids[200];
 	struct person *p;
-	json_t *found = NULL, *leads, *update;
+	json_t *leads, *update;
 	size_t i, k;
-	int len, retryable = 0;
+	int len;
 
-	if (w->n == 0)
-		return;
-	if (mkclient_status(&w->mk) == 0 && (w->described || describe(w) == 0))
-		found = fetch(w, why, code, &retryable);
-	if (found == NULL && mkclient_status(&w->mk) != 0) {
-		/* calls stopped: these persons are not answered */
-		w->stop_file = w->batch[0].file;
-		w->stop_line = w->batch[0].line;
-		for (i = 0; i < w->n; i++)
-			json_decref(w->batch[i].rec);
-		w->n = 0;
-		return;
-	}
-	for (i = 0; i < w->n; i++) {
-		p = &w->batch[i];
-		leads = found ? json_object_get(found, p->id) : NULL;
-		if (found == NULL) {
-			reject(w, p->file, p->line, p->rec, why, code, retryable);
+	for (i = 0; i < q->n; i++) {
+		p = &q->batch[i];
+		leads = q->found ? json_object_get(q->found, p->id) : NULL;
+		if (q->found == NULL) {
+			reject(w, p->file, p->line, p->rec, q->why, q->code, q->retryable);
 		} else if (leads == NULL) {
 			write_missing(w, p);
 		} else if (json_array_size(leads) > 1) {
@@ -294,18 +362,94 @@ flush_batch(struct writeback *w)
 			}
 			json_decref(update);
 		}
-		json_decref(p->rec);
 	}
-	json_decref(found);
-	w->n = 0;
 }
 
 static void
-progress(struct writeback *w, int last)
+query_free(struct query *q)
 {
-	mkclient_progress(&w->mk, last, w->persons, "persons",
-	    "%lu persons (updates %lu, unchanged %lu, missing %lu, rejected %lu)", w->persons,
-	    w->updates, w->unchanged, w->nmissing, w->rejected + w->failed);
+	size_t i;
+
+	if (q->state == Q_FLYING)
+		http_call_free(&q->call);
+	for (i = 0; i < q->n; i++)
+		json_decref(q->batch[i].rec);
+	json_decref(q->found);
+	jsonbuf_free(&q->form);
+	free(q);
+}
+
+/*
+ * Writes the answered queries at the head of the line, in input order.
+ * Once calls have stopped and none is in flight, the first query not
+ * answered is where the run left off: it and those after it are dropped.
+ */
+static void
+write_answered(struct writeback *w)
+{
+	struct query *q;
+
+	while (w->count > 0) {
+		q = w->queue[w->head];
+		if (q->state != Q_ANSWERED) {
+			if ((mkclient_status(&w->mk) == 0 && w->stop != MSI_EXIT_IO) || w->flying > 0)
+				break;
+			if (w->stop_file == NULL && mkclient_status(&w->mk) != 0) {
+				w->stop_file = q->batch[0].file;
+				w->stop_line = q->batch[0].line;
+			}
+		} else if (w->stop != MSI_EXIT_IO) {
+			write_query(w, q);
+		}
+		query_free(q);
+		w->head = (w->head + 1) % MAX_QUERIES;
+		w->count--;
+	}
+}
+
+/*
+ * Sends what may go, takes the answers that came and writes them; then,
+ * while more than keep queries are in the line, waits for more (keep 0:
+ * until every query is answered, or dropped after a stop).
+ */
+static void
+run_queries(struct writeback *w, int keep)
+{
+	struct http_call *c;
+	CURLMsg *m;
+	double wait;
+	int left, running, ended;
+
+	for (;;) {
+		wait = start_queries(w);
+		curl_multi_perform(w->multi, &running);
+		ended = 0;
+		while ((m = curl_multi_info_read(w->multi, &left)) != NULL) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+			query_ended(w, c->owner, m->data.result);
+			ended = 1;
+		}
+		write_answered(w);
+		progress(w, 0);
+		if (w->count <= keep)
+			return;
+		/* an answer may free a place or let a next page go: look at once */
+		if (!ended && (w->flying > 0 || wait > 0))
+			curl_multi_poll(w->multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
+	}
+}
+
+/* The batch being filled joins the line; the line is kept to what can fly, and one more. */
+static void
+flush_batch(struct writeback *w)
+{
+	if (w->filling == NULL)
+		return;
+	w->queue[(w->head + w->count++) % MAX_QUERIES] = w->filling;
+	w->filling = NULL;
+	run_queries(w, w->concurrency);
 }
 
 /* One input record: its person joins the batch, or is rejected or counted as a repeat. */
@@ -356,13 +500,17 @@ take(struct writeback *w, json_t *rec, const char *file, unsigned long line)
 	json_object_set_new(w->seen, norm, json_null());
 	w->persons++;
 	w->by_type[strcmp(type, "Lead") == 0 ? 0 : 1]++;
-	p = &w->batch[w->n++];
+	if (w->filling == NULL) {
+		w->filling = ecalloc(1, sizeof *w->filling);
+		w->filling->found = json_object();
+	}
+	p = &w->filling->batch[w->filling->n++];
 	memcpy(p->id, norm, sizeof p->id);
 	p->type = type;
 	p->file = file;
 	p->line = line;
 	p->rec = rec;
-	if (w->n == MAX_IDS)
+	if (w->filling->n == MAX_IDS)
 		flush_batch(w);
 }
 
@@ -402,6 +550,11 @@ read_input(struct writeback *w, char **files)
 	}
 	if (mkclient_status(&w->mk) == 0 && w->stop != MSI_EXIT_IO)
 		flush_batch(w); /* after a rejected line too: what was read before it */
+	run_queries(w, 0);
+	if (w->filling != NULL) {
+		query_free(w->filling); /* not asked for: the run stopped */
+		w->filling = NULL;
+	}
 }
 
 /* The folder a file is in, for checking early that the state can be written there. */
@@ -496,6 +649,8 @@ main(int argc, char *argv[])
 		fields_namespace(&w.fs, ns);
 	if (mkclient_init(&w.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
+	w.concurrency = mo.concurrency < MAX_QUERIES - 1 ? (int)mo.concurrency : MAX_QUERIES - 1;
+	w.multi = curl_multi_init();
 	if (w.state_name != NULL)
 		digests_load(&w.state, w.state_name);
 	if (w.state_name != NULL && access(dirname_of(w.state_name), W_OK) != 0)
@@ -554,6 +709,7 @@ main(int argc, char *argv[])
 		if (stats_write(stats, counts) != 0 && status == 0)
 			status = MSI_EXIT_IO;
 	}
+	curl_multi_cleanup(w.multi);
 	mkclient_free(&w.mk);
 	curl_free(w.query_fields);
 	json_decref(w.seen);
