@@ -53,6 +53,13 @@
  */
 #define FLIGHT_GRACE 0.02
 
+/*
+ * A line in flight for longer than this has ended, whatever its process:
+ * no call takes so long (the tools' time-out is a minute by default), and
+ * a process id can be reused by a process that never made it.
+ */
+#define FLIGHT_MAX 600.0
+
 void
 ratelimit_init(struct ratelimit *r, int max, double window, int concurrency)
 {
@@ -75,14 +82,23 @@ nap(double seconds)
 		;
 }
 
-/* The file is given up for good: this process keeps the calls last read. */
+/*
+ * The file is given up for good: this process keeps its own calls of
+ * those last read (the others' would never end here).
+ */
 static void
 unshare(struct ratelimit *r, const char *why)
 {
+	size_t i, kept = 0;
+
 	msg_warn("%s: %s; this process keeps a window of calls of its own from now on", r->path,
 	    why);
 	close(r->fd);
 	r->fd = -1;
+	for (i = 0; i < r->n; i++)
+		if (r->calls[i].pid == r->pid)
+			r->calls[kept++] = r->calls[i];
+	r->n = kept;
 }
 
 static int
@@ -157,6 +173,7 @@ load(struct ratelimit *r)
 		len += (size_t)got;
 	}
 	r->text[len] = '\0';
+	r->size = len;
 	r->n = 0;
 	for (line = r->text; *line != '\0'; line = nl + 1) {
 		if ((nl = strchr(line, '\n')) == NULL)
@@ -171,13 +188,18 @@ load(struct ratelimit *r)
 	}
 }
 
-/* Writes the lines back; a file that cannot be written is given up. */
+/*
+ * Writes the lines back; a file that cannot be written is given up. When
+ * they are shorter than the file, a comment line pads them to its size:
+ * a process killed between the write and the truncation then leaves no
+ * part of the old lines behind the new ones.
+ */
 static void
 store(struct ratelimit *r)
 {
 	FILE *mem;
 	char *text = NULL;
-	size_t len = 0, i, off = 0;
+	size_t len = 0, i, off = 0, used;
 	ssize_t put;
 
 	if (r->fd < 0)
@@ -192,6 +214,13 @@ store(struct ratelimit *r)
 	for (i = 0; i < r->n; i++)
 		fprintf(mem, "%.6f %.6f %g %d %d\n", r->calls[i].start, r->calls[i].end,
 		    r->calls[i].window, (int)r->calls[i].pid, r->calls[i].sent != 0);
+	used = (size_t)ftell(mem);
+	if (r->size > used + 1) {
+		fputc('#', mem);
+		for (i = used + 1; i + 1 < r->size; i++)
+			fputc(' ', mem);
+		fputc('\n', mem);
+	}
 	if (fclose(mem) != 0) {
 		free(text);
 		unshare(r, strerror(errno));
@@ -208,8 +237,9 @@ store(struct ratelimit *r)
 		off += (size_t)put;
 	}
 	free(text);
-	if (ftruncate(r->fd, (off_t)len) != 0)
+	if (ftruncate(r->fd, (off_t)used) != 0)
 		unshare(r, strerror(errno));
+	r->size = used;
 }
 
 static int
@@ -233,7 +263,7 @@ refresh(struct ratelimit *r, double now)
 		c = &r->calls[i];
 		if (c->start > now + 1)
 			continue; /* from before a reboot */
-		if (c->end == 0 && !alive(c->pid, r->pid))
+		if (c->end == 0 && (now - c->start > FLIGHT_MAX || !alive(c->pid, r->pid)))
 			c->end = now - 2 * FLIGHT_GRACE; /* it ended with its process */
 		if (c->end != 0 && now - c->start >= (c->window > r->window ? c->window : r->window))
 			continue;

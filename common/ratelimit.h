@@ -24,7 +24,7 @@ struct ratelimit {
 	int fd;     /* the shared window file (ratelimit_share), or -1 */
 	char *path; /* its name */
 	char *text; /* its contents, as read */
-	size_t textcap;
+	size_t textcap, size;
 };
 
 void ratelimit_init(struct ratelimit *r, int max, double window, int concurrency);

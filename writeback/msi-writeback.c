@@ -67,6 +67,7 @@ struct writeback {
 	struct query *queue[MAX_QUERIES]; /* asked for, or to be; oldest first */
 	int head, count, flying, concurrency;
 	struct query *filling; /* the batch being read */
+	int dropping;          /* calls stopped: the queries left are dropped */
 	CURLM *multi;
 	json_t *seen; /* ids met in this run */
 
@@ -382,7 +383,9 @@ query_free(struct query *q)
 /*
  * Writes the answered queries at the head of the line, in input order.
  * Once calls have stopped and none is in flight, the first query not
- * answered is where the run left off: it and those after it are dropped.
+ * answered is where the run left off: it and every query after it,
+ * answered or not, are dropped, so that the output is all the persons
+ * before that point and none after it.
  */
 static void
 write_answered(struct writeback *w)
@@ -391,16 +394,17 @@ write_answered(struct writeback *w)
 
 	while (w->count > 0) {
 		q = w->queue[w->head];
-		if (q->state != Q_ANSWERED) {
+		if (q->state != Q_ANSWERED && !w->dropping) {
 			if ((mkclient_status(&w->mk) == 0 && w->stop != MSI_EXIT_IO) || w->flying > 0)
 				break;
+			w->dropping = 1;
 			if (w->stop_file == NULL && mkclient_status(&w->mk) != 0) {
 				w->stop_file = q->batch[0].file;
 				w->stop_line = q->batch[0].line;
 			}
-		} else if (w->stop != MSI_EXIT_IO) {
-			write_query(w, q);
 		}
+		if (!w->dropping && w->stop != MSI_EXIT_IO)
+			write_query(w, q);
 		query_free(q);
 		w->head = (w->head + 1) % MAX_QUERIES;
 		w->count--;
@@ -433,7 +437,8 @@ run_queries(struct writeback *w, int keep)
 		}
 		write_answered(w);
 		progress(w, 0);
-		if (w->count <= keep)
+		/* once calls stop, every query in flight is waited for and dropped */
+		if (w->count <= keep && (w->flying == 0 || mkclient_status(&w->mk) == 0))
 			return;
 		/* an answer may free a place or let a next page go: look at once */
 		if (!ended && (w->flying > 0 || wait > 0))
@@ -540,7 +545,10 @@ read_input(struct writeback *w, char **files)
 				take(w, rec, name, r.line);
 			progress(w, 0);
 		}
-		if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL) {
+		if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL && w->filling != NULL) {
+			w->stop_file = w->filling->batch[0].file; /* read, not yet asked for */
+			w->stop_line = w->filling->batch[0].line;
+		} else if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL) {
 			w->stop_file = name;
 			w->stop_line = r.line + 1;
 		}

@@ -127,6 +127,14 @@ shared_window(void)
 	                                                     ratelimit_in_window(&a, 102) == 3);
 	ratelimit_done(&a, 102);
 
+	/* a line in flight for over 10 minutes has ended, even of a live process */
+	fp = fopen(path, "w");
+	fprintf(fp, "300.0 0.0 20 %d 1\n300.0 0.0 20 %d 1\n", (int)getppid(), (int)getppid());
+	fclose(fp);
+	CHECK("a live process's calls 5 minutes in flight count", ratelimit_turn(&a, 600) > 0);
+	CHECK("... and after 10 minutes no longer", ratelimit_turn(&a, 901) == 0);
+	ratelimit_done(&a, 901);
+
 	/* a line from before a reboot (a start later than now) is dropped */
 	fp = fopen(path, "w");
 	fprintf(fp, "5000.0 0.0 20 %d\n5000.0 5001.0 20 %d\n5000.0 5001.0 20 %d\n", (int)getpid(),
