@@ -137,8 +137,10 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/
 # The suite three times: the normal build, an ASan + UBSan build of the
 # same, and the tools' own cases under valgrind (uninitialised reads, which
 # ASan does not see); then a short fuzz run of the ASan build.
-#   normal build: PLAIN_CHECKS, the tools' own cases and the simulator's,
-#     and PLAIN_ONLY: the cases whose point is msi-sync's own handling
+#   normal build: PLAIN_CHECKS, the unit tests, man pages, scripts, the
+#     simulator's cases, the tools' own cases valgrind skips (VALGRIND_SKIPS;
+#     valgrind runs the others on this same build, outputs compared), and
+#     PLAIN_ONLY: the cases whose point is msi-sync's own handling
 #     (folders, names, lock, run.conf, secrets, options passed on, resume
 #     after a kill, a quota stop or a service failure, the export kinds,
 #     --verify) and msi-verify's sample, which ask nothing of the tools'
@@ -146,7 +148,9 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/
 #   ASan build: every other case, the whole syncs and the hostile corpus
 #     among them, each with the ASan build of the simulator (a sanitizer
 #     report there is its exit status, which the cases print);
-#   valgrind: the tools' own cases but those marked valgrind-skip.
+#   valgrind: the unit tests and the tools' own cases but those marked
+#     valgrind-skip, on the normal build: so every case runs on the build
+#     users run, once, and under a sanitizer, once.
 # Packages first, then every build, NPROC compiles at a time. The passes
 # compute more than they wait, so they run one after the other, each with
 # its checks side by side (tests/run.sh: MSI_TEST_JOBS, three a processor
@@ -160,8 +164,9 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-sync/quota-resume' 'msi-sync/service-failure-stops' \
 	'msi-sync/service-failures-retried' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
 	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample'
-PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'msi-extract/*' 'msi-transform/*' \
-	'msi-load/*' 'msi-writeback/*' 'msi-verify/*' 'marketo-sim/*' $(PLAIN_ONLY)
+VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
+	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
+PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
 FUZZ_CHECK_SECONDS = 6
 
 check: deps
@@ -169,7 +174,7 @@ check: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan $(ASAN_FLAGS) check-build
 	sh tests/run.sh $(B) $(PLAIN_CHECKS)
 	$(ASAN_ENV) sh tests/run.sh $(B)/asan $(PLAIN_ONLY:'%'='!%') '!marketo-sim/*'
-	VALGRIND=1 sh tests/run.sh $(B)
+	VALGRIND=1 sh tests/run.sh $(B) '!man/*' '!shellcheck/*'
 	sh tests/fuzz.sh $(B)/asan $(FUZZ_CHECK_SECONDS)
 
 # The ASan + UBSan build of the tools and the test programs, in $(B)/asan.

@@ -44,14 +44,18 @@
 /* How long a process waits for the lock before keeping a window of its own. */
 #define LOCK_PATIENCE 5.0
 
-/* How often a process looks again when the calls in flight are the others'. */
-#define FLIGHT_POLL 0.005
+/*
+ * How often a process looks again when the calls in flight are the others'
+ * (its own wake it when they end).
+ */
+#define FLIGHT_POLL     0.01
+#define FLIGHT_POLL_OWN 0.1
 
 /*
  * How long a call still counts as in flight once its answer is read: the
  * instance lets go of it a little after it has sent the answer.
  */
-#define FLIGHT_GRACE 0.02
+#define FLIGHT_GRACE 0.01
 
 /*
  * A line in flight for longer than this has ended, whatever its process:
@@ -283,23 +287,34 @@ cmp_double(const void *a, const void *b)
 /*
  * Whether a call may start at now. 0: it may, and it is counted (as in
  * flight until ratelimit_done); else the seconds to wait before asking
- * again: until the oldest of the window's calls leaves it, or a short
- * while when the calls in flight are at the limit.
+ * again: until the oldest of the window's calls leaves it; when the calls
+ * in flight are at the limit, until one that just ended lets go, else
+ * 10 ms when they are all the others' (nothing tells this process when
+ * those end), else 0.1 s (its own answers wake it before).
  */
 double
 ratelimit_turn(struct ratelimit *r, double now)
 {
 	struct ratecall c = {now, 0, r->window, r->pid, 0};
-	double *starts, delay = 0;
-	size_t i, in = 0, flying = 0;
+	const struct ratecall *k;
+	double *starts, delay = 0, freed = FLIGHT_POLL_OWN;
+	size_t i, in = 0, flying = 0, own = 0;
 
 	lock(r);
 	refresh(r, now);
 	starts = emalloc((r->n + 1) * sizeof *starts);
 	for (i = 0; i < r->n; i++) {
-		if (now - r->calls[i].start < r->window)
-			starts[in++] = r->calls[i].start;
-		flying += r->calls[i].end == 0 || now - r->calls[i].end < FLIGHT_GRACE;
+		k = &r->calls[i];
+		if (now - k->start < r->window)
+			starts[in++] = k->start;
+		own += k->end == 0 && k->pid == r->pid;
+		if (k->end != 0 && now - k->end < FLIGHT_GRACE) {
+			flying++;
+			if (k->end + FLIGHT_GRACE - now < freed)
+				freed = k->end + FLIGHT_GRACE - now;
+		} else {
+			flying += k->end == 0;
+		}
 	}
 	if (in >= (size_t)r->max) {
 		qsort(starts, in, sizeof *starts, cmp_double);
@@ -307,7 +322,10 @@ ratelimit_turn(struct ratelimit *r, double now)
 		if (delay <= 0)
 			delay = 1e-3;
 	} else if (flying >= (size_t)r->concurrency) {
-		delay = FLIGHT_POLL;
+		/* when a call ends its grace; else a while, or until one's answer */
+		if (own == 0 && freed > FLIGHT_POLL)
+			freed = FLIGHT_POLL;
+		delay = freed > 1e-3 ? freed : 1e-3;
 	} else {
 		add(r, &c);
 		r->flying++;
