@@ -1,4 +1,5 @@
 /* http.c: Marketo calls over libcurl, and the access token they carry. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "http.h"
 #include "msg.h"
 
+/* Seconds on the machine's monotonic clock, the same for all its processes. */
 double
 http_now(void)
 {
@@ -19,6 +21,41 @@ http_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleeps that long, signals or not. */
+void
+http_pause(double seconds)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Drives the calls of multi, then gives each call that ended to
+ * ended(ctx, its http_call, libcurl's result). Returns how many ended.
+ */
+int
+http_multi_step(CURLM *multi, void (*ended)(void *ctx, struct http_call *c, CURLcode rc),
+    void *ctx)
+{
+	struct http_call *c;
+	CURLMsg *m;
+	int left, running, n = 0;
+
+	curl_multi_perform(multi, &running);
+	while ((m = curl_multi_info_read(multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+		ended(ctx, c, m->data.result);
+		n++;
+	}
+	return n;
 }
 
 void

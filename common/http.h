@@ -28,7 +28,10 @@ struct token {
 #define TOKEN_MARGIN 60.0
 
 double http_now(void);
+void http_pause(double seconds);
 void http_init(void);
+int http_multi_step(CURLM *multi, void (*ended)(void *ctx, struct http_call *c, CURLcode rc),
+    void *ctx);
 void http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
     size_t len, const char *content_type, long timeout_ms);
 void http_call_free(struct http_call *c);

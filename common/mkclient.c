@@ -335,17 +335,6 @@ mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct m
 	}
 }
 
-static void
-pause_for(double seconds)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /*
  * After mkclient_judge, what a caller that sends its own calls does with
  * one: RETRY_AGAIN, to send it again once *not_before has come (after a
@@ -410,7 +399,7 @@ mkclient_call(struct mkclient *c, const char *path, const char *body, size_t len
 			return a->act;
 		}
 		while ((delay = mkclient_turn(c)) > 0)
-			pause_for(delay);
+			http_pause(delay);
 		mkclient_start(c, &call, path, body, len, content_type);
 		rc = curl_easy_perform(call.easy);
 		mkclient_judge(c, &call, rc, a);
@@ -418,7 +407,7 @@ mkclient_call(struct mkclient *c, const char *path, const char *body, size_t len
 		if (mkclient_next(c, a, &attempts, &renewals, &not_before) != RETRY_AGAIN)
 			return a->act;
 		if ((delay = not_before - http_now()) > 0)
-			pause_for(delay);
+			http_pause(delay);
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "ealloc.h"
+#include "http.h"
 #include "msg.h"
 #include "ratelimit.h"
 
@@ -75,17 +76,6 @@ ratelimit_init(struct ratelimit *r, int max, double window, int concurrency)
 	r->fd = -1;
 }
 
-static void
-nap(double seconds)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)seconds;
-	ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /*
  * The file is given up for good: this process keeps its own calls of
  * those last read (the others' would never end here).
@@ -123,7 +113,7 @@ lock(struct ratelimit *r)
 			unshare(r, "locked by another process for over 5 s");
 			return 0;
 		}
-		nap(0.001);
+		http_pause(0.001);
 		waited += 0.001;
 	}
 	return 0;

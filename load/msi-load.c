@@ -174,14 +174,17 @@ progress(struct load *l, int last)
 		    l->created, l->updated, l->skipped, l->failed);
 }
 
+static void
+ended(void *ctx, struct http_call *c, CURLcode rc)
+{
+	call_ended(ctx, c->owner, rc);
+}
+
 /* The event loop: read ahead, send within the limits, take the answers, write results. */
 static void
 run(struct load *l)
 {
-	struct http_call *c;
-	CURLMsg *m;
 	double wait;
-	int left, running, ended;
 
 	for (;;) {
 		fill_queue(l);
@@ -192,17 +195,8 @@ run(struct load *l)
 		if (l->stopping && l->flying == 0)
 			break;
 		wait = start_calls(l);
-		curl_multi_perform(l->multi, &running);
-		ended = 0;
-		while ((m = curl_multi_info_read(l->multi, &left)) != NULL) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-			call_ended(l, c->owner, m->data.result);
-			ended = 1;
-		}
 		/* an answer may free a place, end the run or let a batch go: look at once */
-		if (!ended && (l->flying > 0 || wait > 0))
+		if (http_multi_step(l->multi, ended, l) == 0 && (l->flying > 0 || wait > 0))
 			curl_multi_poll(l->multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
 	}
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -102,6 +103,23 @@ record_key(enum mkto_object o, json_t *rec, char *key, size_t size)
 	return 0;
 }
 
+static int
+add_landed(void *ctx, json_t *rec, unsigned long lineno)
+{
+	json_t *landed = ctx;
+	const char *st = json_string_value(json_object_get(rec, "status"));
+	char line[32];
+
+	(void)lineno;
+	snprintf(line, sizeof line, "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(rec, "line")));
+	if (st != NULL && (strcmp(st, "created") == 0 || strcmp(st, "updated") == 0))
+		json_object_set_new(landed, line, json_true());
+	else
+		json_object_del(landed, line); /* a later line of a resumed run */
+	return 0;
+}
+
 /*
  * The lines of a results file that landed (created or updated): a new
  * object of line number -> true, or NULL when there is no such file.
@@ -109,37 +127,48 @@ record_key(enum mkto_object o, json_t *rec, char *key, size_t size)
 static json_t *
 read_results(const char *path)
 {
-	struct ndjson_reader r;
-	enum ndjson_result res;
-	json_t *landed, *rec;
-	const char *st;
-	char line[32];
-	FILE *fp;
+	json_t *landed;
+	int status;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno != ENOENT)
-			msg_sysfatal(MSI_EXIT_IO, "%s", path);
+	if (access(path, F_OK) != 0 && errno == ENOENT)
 		return NULL;
-	}
 	landed = json_object();
-	ndjson_reader_init(&r, fp, path);
-	while ((res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
-		if (res == NDJSON_READERR)
-			msg_sysfatal(MSI_EXIT_IO, "%s", path);
-		if (res == NDJSON_BADLINE)
-			msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s", path, r.line, r.error);
-		st = json_string_value(json_object_get(rec, "status"));
-		snprintf(line, sizeof line, "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(json_object_get(rec, "line")));
-		if (st != NULL && (strcmp(st, "created") == 0 || strcmp(st, "updated") == 0))
-			json_object_set_new(landed, line, json_true());
-		else
-			json_object_del(landed, line); /* a later line of a resumed run */
-		json_decref(rec);
-	}
-	ndjson_reader_free(&r);
-	fclose(fp);
+	if ((status = ndjson_each(path, add_landed, landed)) != 0)
+		exit(status);
 	return landed;
+}
+
+/* What read_sent's records go through. */
+struct sent_file {
+	struct verify *v;
+	const char *path;
+	enum mkto_object o;
+	json_t *landed;
+};
+
+static int
+add_sent(void *ctx, json_t *rec, unsigned long lineno)
+{
+	struct sent_file *f = ctx;
+	struct verify *v = f->v;
+	char line[32], key[256];
+
+	if (record_key(f->o, rec, key, sizeof key) != 0) {
+		msg_at(f->path, lineno, "no %s",
+		    f->o == MKTO_ROLE ? "externalOpportunityId and externalPersonId"
+		                      : mkto_objects[f->o].id_field);
+		return MSI_EXIT_BADINPUT;
+	}
+	v->read[f->o]++;
+	snprintf(line, sizeof line, "%lu", lineno);
+	if (f->landed != NULL && json_object_get(f->landed, line) == NULL) {
+		v->not_landed[f->o]++; /* msi-load did not land it: not a finding */
+		return 0;
+	}
+	if (f->o == MKTO_LEAD && json_object_get(v->sent[f->o], key) == NULL)
+		v->persons_sent++;
+	json_object_set(v->sent[f->o], key, rec);
+	return 0;
 }
 
 /* Reads one Object.mkto.ndjson file; the results file beside it says what landed. */
@@ -149,12 +178,9 @@ read_sent(struct verify *v, const char *path)
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const char *dot = strstr(base, ".mkto.ndjson");
 	const struct sf_def *sf = NULL;
-	struct ndjson_reader r;
-	enum ndjson_result res;
-	json_t *landed, *rec;
-	char name[64], line[32], key[256], *results;
-	enum mkto_object o;
-	FILE *fp;
+	struct sent_file f = {v, path, MKTO_LEAD, NULL};
+	char name[64], *results;
+	int status;
 
 	if (dot != NULL && dot[12] == '\0' && (size_t)(dot - base) < sizeof name) {
 		memcpy(name, base, (size_t)(dot - base));
@@ -166,37 +192,14 @@ read_sent(struct verify *v, const char *path)
 		    "%s: not a file msi-sync names OBJECT.mkto.ndjson (User, Account, Lead, "
 		    "Contact, Opportunity, OpportunityContactRole)",
 		    path);
-	o = sf->mkto;
+	f.o = sf->mkto;
 	results = emalloc(strlen(path) + 16);
 	sprintf(results, "%.*s.results.ndjson", (int)(dot - path), path);
-	landed = read_results(results);
+	f.landed = read_results(results);
 	free(results);
-	if ((fp = fopen(path, "r")) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "%s", path);
-	ndjson_reader_init(&r, fp, path);
-	while ((res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
-		if (res == NDJSON_READERR)
-			msg_sysfatal(MSI_EXIT_IO, "%s", path);
-		if (res == NDJSON_BADLINE)
-			msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s", path, r.line, r.error);
-		if (record_key(o, rec, key, sizeof key) != 0)
-			msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: no %s", path, r.line,
-			    o == MKTO_ROLE ? "externalOpportunityId and externalPersonId"
-			                   : mkto_objects[o].id_field);
-		v->read[o]++;
-		snprintf(line, sizeof line, "%lu", r.line);
-		if (landed != NULL && json_object_get(landed, line) == NULL) {
-			v->not_landed[o]++; /* msi-load did not land it: not a finding */
-			json_decref(rec);
-			continue;
-		}
-		if (o == MKTO_LEAD && json_object_get(v->sent[o], key) == NULL)
-			v->persons_sent++;
-		json_object_set_new(v->sent[o], key, rec);
-	}
-	ndjson_reader_free(&r);
-	fclose(fp);
-	json_decref(landed);
+	if ((status = ndjson_each(path, add_sent, &f)) != 0)
+		exit(status);
+	json_decref(f.landed);
 }
 
 /* A string member, or NULL when it is absent, null or empty. */

@@ -417,31 +417,27 @@ write_answered(struct writeback *w)
  * until every query is answered, or dropped after a stop).
  */
 static void
+ended(void *ctx, struct http_call *c, CURLcode rc)
+{
+	query_ended(ctx, c->owner, rc);
+}
+
+static void
 run_queries(struct writeback *w, int keep)
 {
-	struct http_call *c;
-	CURLMsg *m;
 	double wait;
-	int left, running, ended;
+	int answers;
 
 	for (;;) {
 		wait = start_queries(w);
-		curl_multi_perform(w->multi, &running);
-		ended = 0;
-		while ((m = curl_multi_info_read(w->multi, &left)) != NULL) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-			query_ended(w, c->owner, m->data.result);
-			ended = 1;
-		}
+		answers = http_multi_step(w->multi, ended, w);
 		write_answered(w);
 		progress(w, 0);
 		/* once calls stop, every query in flight is waited for and dropped */
 		if (w->count <= keep && (w->flying == 0 || mkclient_status(&w->mk) == 0))
 			return;
 		/* an answer may free a place or let a next page go: look at once */
-		if (!ended && (w->flying > 0 || wait > 0))
+		if (answers == 0 && (w->flying > 0 || wait > 0))
 			curl_multi_poll(w->multi, NULL, 0, (int)(wait * 1000) + 1, NULL);
 	}
 }
