@@ -26,7 +26,7 @@ DEP_LIBS   = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMSI_VERSION='"$(VERSION)"' -Icommon $(WARN) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
-COMMON_SRC = common/convert.c common/csvin.c common/ealloc.c common/fshut.c common/http.c common/jsonbuf.c \
+COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/fshut.c common/http.c common/jsonbuf.c \
 	common/mkclient.c common/mkconf.c common/msg.c common/ndjson.c common/numarg.c \
 	common/objects.c common/ratelimit.c common/reject.c common/retry.c common/sfid.c \
 	common/stats.c common/textenc.c common/words.c
@@ -92,7 +92,7 @@ $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
 
 LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/batch.o $(B)/load/checkpoint.o \
-	$(B)/load/results.o $(B)/load/roles.o
+	$(B)/load/landed.o $(B)/load/results.o $(B)/load/roles.o
 
 $(B)/load/msi-load: $(LOAD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LOAD_OBJ) $(LIB) $(DEP_LIBS) -lm
@@ -163,7 +163,8 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'hostile/12-*' 'hostile/held-secrets-nowhere' 'msi-sync/kill-9-resume' \
 	'msi-sync/quota-resume' 'msi-sync/service-failure-stops' \
 	'msi-sync/service-failures-retried' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
-	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample'
+	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample' \
+	'msi-sync/state-dir' 'msi-sync/state-dir-kill-9-607-resume'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
@@ -197,7 +198,8 @@ bench: deps
 	sh tests/bench/sim.sh $(B) || st=1; \
 	sh tests/bench/load.sh $(B) || st=1; \
 	sh tests/bench/writeback.sh $(B) || st=1; \
-	sh tests/bench/sync.sh $(B) || st=1; exit $$st
+	sh tests/bench/sync.sh $(B) || st=1; \
+	sh tests/bench/incremental.sh $(B) || st=1; exit $$st
 
 # The whole sync (pipelines/msi-sync) on the bundled sample export against
 # the local simulator: pipelines/demo.sh.

@@ -30,6 +30,7 @@ struct extract {
 	struct jsonbuf keys;   /* ,"Name": for each column, end to end */
 	size_t *keyoff;        /* where column i's key starts in keys */
 	size_t nkeys;
+	size_t id_col; /* the column named Id, or (size_t)-1 */
 
 	/* per run */
 	struct jsonbuf out; /* the record being written */
@@ -141,6 +142,10 @@ reject(struct extract *x, const struct csvin_row *row, const char *reason)
 		    "raw_encoding", "latin1");
 		jsonbuf_free(&conv);
 	}
+	/* the record's id, when the row has its column: a later stage may know it by it */
+	if (x->id_col != (size_t)-1 && row->nfields > x->id_col && row->len[x->id_col] > 0 &&
+	    (raw = json_stringn(row->field[x->id_col], row->len[x->id_col])) != NULL)
+		json_object_set_new(extra, "id", raw);
 	r.stage = "extract";
 	r.status = "rejected";
 	r.reason = reason;
@@ -166,7 +171,10 @@ on_header(void *ctx, const struct csvin_row *row)
 	free(x->keyoff);
 	x->keyoff = emalloc(row->nfields * sizeof *x->keyoff);
 	x->nkeys = row->nfields;
+	x->id_col = (size_t)-1;
 	for (i = 0; i < row->nfields; i++) {
+		if (row->len[i] == 2 && strncasecmp(row->field[i], "Id", 2) == 0)
+			x->id_col = i;
 		if (row->len[i] == 10 && strncasecmp(row->field[i], "attributes", 10) == 0) {
 			msg_at(x->file, row->line,
 			    "column %zu is named \"%.*s\", which "
@@ -355,6 +363,7 @@ main(int argc, char *argv[])
 
 	msg_init(argv[0]);
 	memset(&x, 0, sizeof x);
+	x.id_col = (size_t)-1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":d:e:hm:o:r:sV", longopts, NULL)) != -1) {
 		switch (ch) {

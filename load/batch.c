@@ -130,6 +130,8 @@ next_record(struct load *l)
 		l->carry_line = l->reader.line;
 		if (l->skip > 0) {
 			l->skip--; /* answered in an earlier run (--state) */
+			if (l->landed.path != NULL)
+				landed_same(l, rec); /* in the input all the same */
 			json_decref(rec);
 			continue;
 		}
@@ -141,6 +143,12 @@ next_record(struct load *l)
 				json_decref(rec);
 				continue;
 			}
+		}
+		if (l->landed.path != NULL && landed_same(l, rec)) {
+			l->passed++; /* as it landed last (--changed-only): not sent */
+			l->unchanged++;
+			json_decref(rec);
+			continue;
 		}
 		return rec;
 	}

@@ -36,8 +36,9 @@ checkpoint_write(struct load *l)
 	FILE *fp;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", l->state_name);
-	st = json_pack("{s:s, s:o, s:I}", "object", l->obj->name, "input", input_names(l),
-	    "acknowledged", (json_int_t)l->acked);
+	st = json_pack("{s:s, s:o, s:I, s:I}", "object", l->obj->name, "input", input_names(l),
+	    "acknowledged", (json_int_t)l->acked, "results",
+	    (json_int_t)(l->results_before + l->records));
 	if ((fp = fopen_private(tmp, 0)) == NULL ||
 	    (ndjson_write(fp, st) | fcommit(fp, tmp, l->state_name)) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", l->state_name);
@@ -67,6 +68,10 @@ checkpoint_read(struct load *l)
 	       json_equal(json_object_get(st, "input"), input) &&
 	       json_is_integer(json_object_get(st, "acknowledged"));
 	l->skip = l->acked = (unsigned long)json_integer_value(json_object_get(st, "acknowledged"));
+	/* result lines written so far: fewer than the records when some were passed over */
+	l->results_before = json_is_integer(json_object_get(st, "results"))
+	                        ? (unsigned long)json_integer_value(json_object_get(st, "results"))
+	                        : l->acked;
 	json_decref(input);
 	json_decref(st);
 	if (!ours)

@@ -55,6 +55,26 @@ struct batch {
 	struct batch *next;   /* the next resend batch, in the order they were made */
 };
 
+/* --changed-only (landed.c): what is known to be in Marketo, and the deletes. */
+struct landed {
+	const char *path;     /* NULL: every record is sent */
+	const char *instance; /* the Marketo REST URL the state is of */
+	json_t *digest;       /* key -> digest of the record as it landed */
+	json_t *extra;        /* key -> a lead's Marketo id; a role's line (with leadId) */
+	json_t *seen;         /* keys of this run's input */
+	json_t *keep;         /* --keep: keys set aside but not gone (true), or gone by */
+	                      /* IsDeleted/IsConverted ("deleted", "converted") */
+	FILE *journal;        /* the state, appended to as records are confirmed */
+	int has_header;
+	unsigned long known;  /* records known when the run began */
+	int delete_missing, delete_leads;
+	double max_delete;    /* percent of the known */
+	FILE *out;            /* --deletes */
+	const char *out_name;
+	unsigned long unkeyed, planned, deleted, listed, not_deleted, calls;
+	int refused, held;
+};
+
 struct load {
 	const struct mkto_def *obj;
 	int is_lead; /* leads are matched by lookupField and answered in order */
@@ -94,6 +114,10 @@ struct load {
 	const char *state_name; /* --state */
 	unsigned long acked;    /* records at the start of the input fully answered */
 	unsigned long skip;     /* records a resumed run does not send again */
+	unsigned long results_before; /* result lines of the runs before (resumed) */
+
+	struct landed landed;
+	unsigned long unchanged; /* records as they landed last: not sent (--changed-only) */
 
 	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
 
@@ -123,6 +147,17 @@ void results_match(struct load *l, struct batch *b, json_t *answer);
 void results_emit(struct load *l);
 int results_unlinkable(const struct load *l, json_t *rec, json_t *item);
 json_t *results_stats(const struct load *l);
+json_t *results_key(const struct load *l, json_t *rec);
+
+void landed_open(struct load *l, const char *instance);
+int landed_same(struct load *l, json_t *rec);
+void landed_confirm(struct load *l, json_t *rec, json_t *result);
+void landed_flush(struct load *l);
+void landed_report(struct load *l, int append);
+int landed_keep(struct load *l, const char *path);
+int landed_deletes(struct load *l, int dry);
+void landed_close(struct load *l);
+void landed_stats(const struct load *l, json_t *stats);
 
 void checkpoint_read(struct load *l);
 void checkpoint_write(struct load *l);

@@ -22,7 +22,10 @@ usage(FILE *fp, int status)
 	      "                [-a action] [-c concurrency] [-C config] [-l lookup-field]\n"
 	      "                [-m max-retries] [-n calls-per-window] [--own-window]\n"
 	      "                [-r rejects] [--retry results] [-s state] [--stats-json file]\n"
-	      "                [-t timeout] [-w window] [--window-dir dir] object [file ...]\n",
+	      "                [-t timeout] [-w window] [--window-dir dir]\n"
+	      "                [--changed-only landed [--delete-missing] [--delete-leads]\n"
+	      "                 [--deletes file] [--keep file] [--max-delete percent]]\n"
+	      "                object [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -201,12 +204,20 @@ run(struct load *l)
 	}
 }
 
-/* Prints each call's body instead of sending it; returns the exit status. */
+/*
+ * Prints each call's body instead of sending it, the delete calls' too;
+ * the deletes file and the stats say what would be done. Returns the exit
+ * status.
+ */
 static int
-dry_run(struct load *l)
+dry_run(struct load *l, const char *stats)
 {
 	struct batch *b;
 	unsigned long calls = 0, records = 0, too_large = 0;
+	json_t *counts;
+	int status;
+
+	landed_report(l, 0);
 
 	while ((b = batch_read(l)) != NULL) {
 		records += b->n;
@@ -223,14 +234,43 @@ dry_run(struct load *l)
 		batch_free(b);
 	}
 	input_close(l);
+	if (l->landed.path != NULL && l->landed.delete_missing && l->input_status == 0) {
+		landed_deletes(l, 1);
+		if (l->landed.refused)
+			msg_warn("dry run: the deletes would be refused (--max-delete)");
+		else if (l->landed.planned > 0)
+			msg_warn("dry run: %s: %lu; calls: %lu",
+			    l->is_lead && !l->landed.delete_leads ? "gone, to be listed"
+			                                          : "to be deleted",
+			    l->landed.planned, l->landed.calls);
+	}
+	if (l->landed.path != NULL)
+		msg_warn("dry run: unchanged since they landed, not sent: %lu", l->unchanged);
 	if (too_large > 0)
 		msg_warn("dry run: records: %lu, calls: %lu (to %s); too large to send: %lu",
 		    records, calls, l->obj->path, too_large);
 	else
 		msg_warn("dry run: records: %lu, calls: %lu (to %s)", records, calls, l->obj->path);
+	status = l->input_status ? l->input_status
+	         : too_large > 0 || l->landed.refused ? MSI_EXIT_REJECTS
+	                                             : MSI_EXIT_OK;
 	if (fshut(stdout, "stdout") != 0)
-		return MSI_EXIT_IO;
-	return l->input_status ? l->input_status : too_large > 0 ? MSI_EXIT_REJECTS : MSI_EXIT_OK;
+		status = MSI_EXIT_IO;
+	if (l->landed.out != NULL && fshut(l->landed.out, l->landed.out_name) != 0)
+		status = MSI_EXIT_IO;
+	if (stats != NULL) {
+		counts = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:b, s:i}", "tool", "msi-load",
+		    "object", l->obj->name, "dry_run", 1, "records", (json_int_t)records, "calls",
+		    (json_int_t)(calls + l->landed.calls), "too_large", (json_int_t)too_large,
+		    "stopped", l->input_status != 0, "status", status);
+		if (l->landed.path != NULL)
+			landed_stats(l, counts);
+		if (stats_write(stats, counts) != 0 && status == 0)
+			status = MSI_EXIT_IO;
+	}
+	if (l->landed.path != NULL)
+		landed_close(l);
+	return status;
 }
 
 /* After a stop: says where the unsent records start, and frees what is left. */
@@ -250,7 +290,7 @@ wind_down(struct load *l)
 			msg_warn("stopped: nothing from %s:%lu on was sent or answered; run again "
 			         "to send it",
 			    batch_at(l, 0)->file, batch_at(l, 0)->lines[0]);
-		else
+		else if (l->name != NULL)
 			msg_warn("stopped: nothing after %s:%lu was sent; run again to send it",
 			    l->name, l->reader.line);
 	}
@@ -279,7 +319,13 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"action", required_argument, NULL, 'a'},
+	    {"changed-only", required_argument, NULL, 'K'},
+	    {"delete-leads", no_argument, NULL, 'E'},
+	    {"delete-missing", no_argument, NULL, 'M'},
+	    {"deletes", required_argument, NULL, 'G'},
 	    {"dry-run", no_argument, NULL, 'D'},
+	    {"keep", required_argument, NULL, 'P'},
+	    {"max-delete", required_argument, NULL, 'X'},
 	    {"fail-fast", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"lookup-field", required_argument, NULL, 'l'},
@@ -294,7 +340,9 @@ main(int argc, char *argv[])
 	};
 	static struct load l;
 	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE];
-	const char *retry = NULL, *stats = NULL;
+	const char *retry = NULL, *stats = NULL, *keep[16];
+	char *end;
+	int nkeep = 0, i;
 	struct mkopts mo;
 	json_t *counts;
 	int ch, dry = 0, status, stopped;
@@ -305,6 +353,7 @@ main(int argc, char *argv[])
 	l.lookup = "email";
 	l.unlink = 1;
 	l.resends_end = &l.resends;
+	l.landed.max_delete = 10;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":a:hl:r:s:V" MKOPTS_SHORT, longopts, NULL)) !=
 	       -1) {
@@ -320,6 +369,25 @@ main(int argc, char *argv[])
 			l.action = optarg;
 			break;
 		case 'D': dry = 1; break;
+		case 'E': l.landed.delete_leads = 1; break;
+		case 'G': l.landed.out_name = optarg; break;
+		case 'K': l.landed.path = optarg; break;
+		case 'M': l.landed.delete_missing = 1; break;
+		case 'P':
+			if (nkeep == (int)(sizeof keep / sizeof keep[0])) {
+				msg_warn("--keep: at most 16 files");
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			keep[nkeep++] = optarg;
+			break;
+		case 'X':
+			l.landed.max_delete = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || !(l.landed.max_delete >= 0) ||
+			    l.landed.max_delete > 100) {
+				msg_warn("--max-delete takes a percent from 0 to 100, not \"%s\"", optarg);
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			break;
 		case 'F': l.fail_fast = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'l': l.lookup = optarg; break;
@@ -349,15 +417,39 @@ main(int argc, char *argv[])
 	if (l.obj == &mkto_objects[MKTO_SALESPERSON] || l.obj == &mkto_objects[MKTO_ROLE])
 		l.unlink = 0;
 	l.files = argc > 1 ? argv + 1 : stdin_only;
+	if (l.landed.path == NULL && (l.landed.delete_missing || l.landed.delete_leads ||
+	                                 l.landed.out_name != NULL || nkeep > 0)) {
+		msg_warn("--delete-missing, --delete-leads, --deletes and --keep go with "
+		         "--changed-only, whose state says what is in Marketo");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (l.landed.delete_missing && retry != NULL) {
+		msg_warn("--delete-missing needs the whole input, not a --retry of some of it");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (l.landed.path != NULL && l.state_name != NULL &&
+	    strcmp(l.landed.path, l.state_name) == 0) {
+		msg_warn("--changed-only and --state are two files: the same name is given to both");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	for (i = 0; i < nkeep; i++)
+		if ((status = landed_keep(&l, keep[i])) != 0)
+			return status;
 	if (retry != NULL && (status = retry_load(&l, retry)) != 0)
 		return status;
-	if (dry)
-		return dry_run(&l);
+	if (dry) {
+		if (l.landed.path != NULL)
+			landed_open(&l, NULL);
+		return dry_run(&l, stats);
+	}
 	if (mkclient_init(&l.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
 	l.concurrency = (int)mo.concurrency;
+	if (l.landed.path != NULL)
+		landed_open(&l, l.mk.conf.base_url);
 	if (l.state_name != NULL)
 		checkpoint_read(&l);
+	landed_report(&l, l.skip > 0);
 	/* a resumed run adds to the rejects of the runs before */
 	if (l.rejects_name != NULL &&
 	    (l.rejects = fopen_private(l.rejects_name, l.skip > 0)) == NULL)
@@ -371,17 +463,36 @@ main(int argc, char *argv[])
 	          l.carry != NULL || !l.input_done;
 	wind_down(&l);
 	progress(&l, 1);
+	status = mkclient_status(&l.mk) ? mkclient_status(&l.mk) : l.input_status;
+	if (l.landed.path != NULL) {
+		if (!stopped && status == 0 && l.landed.delete_missing &&
+		    (status = landed_deletes(&l, 0)) != 0)
+			stopped = 1;
+		landed_close(&l);
+	}
 	curl_multi_cleanup(l.multi);
 	json_decref(l.lead_ids);
 	json_decref(l.retry);
 
-	status = mkclient_status(&l.mk) ? mkclient_status(&l.mk) : l.input_status;
 	if (fshut(stdout, "stdout") != 0 && status == 0)
 		status = MSI_EXIT_IO;
 	if (l.rejects != NULL && fshut(l.rejects, l.rejects_name) != 0 && status == 0)
 		status = MSI_EXIT_IO;
+	if (l.landed.out != NULL && fshut(l.landed.out, l.landed.out_name) != 0 && status == 0)
+		status = MSI_EXIT_IO;
 	fprintf(stderr, "%s: records: %lu (created %lu, updated %lu, skipped %lu, failed %lu); ",
 	    msg_prog, l.records, l.created, l.updated, l.skipped, l.failed);
+	if (l.landed.path != NULL) {
+		fprintf(stderr, "unchanged: %lu; ", l.unchanged);
+		if (!l.landed.delete_missing)
+			;
+		else if (l.landed.refused)
+			fprintf(stderr, "deletes refused: %lu; ", l.landed.planned);
+		else if (l.landed.listed > 0 || (l.is_lead && !l.landed.delete_leads))
+			fprintf(stderr, "gone, listed: %lu; ", l.landed.listed);
+		else
+			fprintf(stderr, "deleted: %lu; ", l.landed.deleted);
+	}
 	if (l.unlinked > 0)
 		fprintf(stderr, "unlinked: %lu; ", l.unlinked);
 	mkclient_summary(&l.mk, stderr);
@@ -392,7 +503,8 @@ main(int argc, char *argv[])
 		    l.retryable);
 		status = MSI_EXIT_SERVICE;
 	}
-	if (status == 0 && (l.skipped > 0 || l.failed > 0))
+	if (status == 0 && (l.skipped > 0 || l.failed > 0 || l.landed.refused ||
+	                       l.landed.not_deleted > 0))
 		status = MSI_EXIT_REJECTS;
 	if (stats != NULL) {
 		counts = results_stats(&l);

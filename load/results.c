@@ -10,9 +10,9 @@
 #include "msg.h"
 #include "reject.h"
 
-/* The record's key for result lines: its external id(s). A new reference. */
-static json_t *
-record_key(const struct load *l, json_t *rec)
+/* The record's key for result lines and --changed-only: its external id(s). A new reference. */
+json_t *
+results_key(const struct load *l, json_t *rec)
 {
 	struct jsonbuf b = {0};
 	json_t *v, *key;
@@ -48,7 +48,7 @@ result_line(const struct load *l, struct batch *b, size_t i, const char *status,
     json_t *reasons)
 {
 	json_t *line = json_pack("{s:s, s:I, s:o, s:s}", "file", b->file, "line",
-	    (json_int_t)b->lines[i], "key", record_key(l, json_array_get(b->recs, i)), "status",
+	    (json_int_t)b->lines[i], "key", results_key(l, json_array_get(b->recs, i)), "status",
 	    status);
 	json_t *id;
 
@@ -341,6 +341,9 @@ results_emit(struct load *l)
 				l->failed++;
 			if (json_is_true(json_object_get(line, "retryable")))
 				l->retryable++;
+			if (l->landed.path != NULL &&
+			    (strcmp(status, "created") == 0 || strcmp(status, "updated") == 0))
+				landed_confirm(l, json_array_get(b->recs, i), line);
 			if (json_object_get(line, "unlinked") != NULL)
 				l->unlinked++;
 			if (ndjson_write(stdout, line) != 0)
@@ -359,6 +362,15 @@ results_emit(struct load *l)
 		l->head = (l->head + 1) % MAX_QUEUE;
 		l->count--;
 	}
+	/* records passed over after the last batch (unchanged, --retry) are done too */
+	if (l->count == 0 && l->input_done && l->passed > 0 && !l->stopping &&
+	    l->input_status == 0) {
+		l->acked += l->passed;
+		l->passed = 0;
+		advanced = 1;
+	}
+	if (advanced)
+		landed_flush(l);
 	if (advanced && l->state_name != NULL) {
 		/* the results first, then the checkpoint that says they are out */
 		if (fflush(stdout) != 0)
@@ -381,5 +393,7 @@ results_stats(const struct load *l)
 
 	if (l->retry != NULL)
 		json_object_set_new(s, "passed_over", json_integer((json_int_t)l->passed_over));
+	if (l->landed.path != NULL)
+		landed_stats(l, s);
 	return s;
 }

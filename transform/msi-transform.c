@@ -30,6 +30,10 @@ enum skip_reason { SKIP_DELETED, SKIP_CONVERTED, SKIP_QUEUE, SKIP_UNLINKED, SKIP
 static const char *const skip_words[SKIP_REASONS] = {
     "deleted", "converted Lead", "queue owner", "Lead without account"};
 
+/* Their names in --stats-json and in a rejects line's "skip". */
+static const char *const skip_keys[SKIP_REASONS] = {
+    "deleted", "converted", "queue_owner", "lead_without_account"};
+
 struct transform {
 	struct mapping map;
 	struct known known;
@@ -50,6 +54,7 @@ struct transform {
 	struct jsonbuf out;
 	char why[512];
 	char unlinked_why[512]; /* the first unknown reference of a record sent anyway */
+	const struct objmap *cur; /* the mapping of the record being handled, once known */
 	enum skip_reason skip;
 	unsigned long converted, repaired, omitted, defaulted;
 
@@ -435,6 +440,36 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 }
 
 /*
+ * The key a record set aside would have had in Marketo, for msi-load's
+ * --keep (a record set aside is still in Salesforce, unless deleted): its
+ * own external id, or for a role its opportunity's (the role's own key
+ * needs the fields that may be what is wrong). Empty when not an id.
+ */
+static void
+aside_key(struct transform *t, json_t *rec, json_t *extra)
+{
+	const struct objmap *o = t->cur;
+	const char *target, *s;
+	char id[SFID_LEN + 1], why[SFID_WHY_SIZE], buf[64];
+	enum sfid_status st;
+	size_t i, n;
+
+	target = o->mkto == MKTO_ROLE ? mkto_objects[MKTO_OPPORTUNITY].id_field
+	                              : mkto_objects[o->mkto].id_field;
+	for (i = 0; i < o->n; i++) {
+		if (strcmp(o->rules[i].target, target) != 0)
+			continue;
+		if (value_of(rec, &o->rules[i], &s, &n, buf) != 1)
+			return;
+		st = sfid_normalize(s, n, id, why);
+		if (st != SFID_NULL && st != SFID_INVALID)
+			json_object_set_new(
+			    extra, o->mkto == MKTO_ROLE ? "opportunity" : "key", json_string(id));
+		return;
+	}
+}
+
+/*
  * A record not written goes to the rejects file with its reason and
  * positions: this stage's input line, and the CSV row msi-extract named.
  * Without a rejects file, a rejected record stops the run; a skipped one
@@ -447,6 +482,7 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 	struct reject r = {0};
 	json_t *attrs;
 	char where[600] = "";
+	int st;
 
 	attrs = rec ? json_object_get(rec, "attributes") : NULL;
 	if (json_is_string(json_object_get(attrs, "file")) &&
@@ -475,7 +511,15 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 	r.line = t->line;
 	r.source = where[0] != '\0' ? where : NULL;
 	r.record = rec;
-	return reject_write(t->rejects, t->rejects_name, &r);
+	if (t->cur != NULL && rec != NULL && outcome != UNLINKED) {
+		r.extra = json_object();
+		if (outcome == SKIPPED)
+			json_object_set_new(r.extra, "skip", json_string(skip_keys[t->skip]));
+		aside_key(t, rec, r.extra);
+	}
+	st = reject_write(t->rejects, t->rejects_name, &r);
+	json_decref(r.extra);
+	return st;
 }
 
 /*
@@ -549,6 +593,7 @@ handle(struct transform *t, json_t *rec)
 	const struct objmap *o;
 	enum outcome res;
 
+	t->cur = NULL;
 	if (type == NULL)
 		type = json_string_value(
 		    json_object_get(json_object_get(rec, "attributes"), "type"));
@@ -572,6 +617,7 @@ handle(struct transform *t, json_t *rec)
 		return set_aside(t, rec, REJECTED);
 	}
 	t->unlinked_why[0] = '\0';
+	t->cur = o;
 	if (case_twins(t, rec, o))
 		return set_aside(t, rec, REJECTED);
 	if ((res = transform_record(t, rec, o)) != WRITTEN)
@@ -672,13 +718,11 @@ summary(const struct transform *t, FILE *fp, int stats)
 static json_t *
 stats_json(const struct transform *t)
 {
-	static const char *const keys[SKIP_REASONS] = {
-	    "deleted", "converted", "queue_owner", "lead_without_account"};
 	json_t *by = json_object();
 	int i;
 
 	for (i = 0; i < SKIP_REASONS; i++)
-		json_object_set_new(by, keys[i], json_integer((json_int_t)t->skipped_by[i]));
+		json_object_set_new(by, skip_keys[i], json_integer((json_int_t)t->skipped_by[i]));
 	return json_pack(
 	    "{s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:I}", "tool",
 	    "msi-transform", "records", (json_int_t)t->in, "written", (json_int_t)t->written,

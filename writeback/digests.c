@@ -1,33 +1,16 @@
 /* digests.c: what was last sent for each person (--state), to send only what moved. */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "digest.h"
 #include "digests.h"
 #include "exitcode.h"
 #include "fshut.h"
 #include "msg.h"
 #include "ndjson.h"
-
-/* 64-bit FNV-1a of the update's text, keys sorted: equal values, equal digests. */
-static json_int_t
-digest(json_t *update)
-{
-	char *text = json_dumps(update, JSON_COMPACT | JSON_SORT_KEYS);
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)text; *p != '\0'; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	free(text);
-	return (json_int_t)(h >> 1); /* 63 bits: a JSON integer jansson keeps exactly */
-}
 
 /*
  * Reads the state: one {"Id":..., "digest":...} a line. A state that does
@@ -79,7 +62,7 @@ digests_load(struct digests *d, const char *path)
 int
 digests_changed(struct digests *d, const char *id, json_t *update)
 {
-	json_int_t h = digest(update);
+	json_int_t h = digest_of(update);
 	json_t *old = json_object_get(d->by_id, id);
 
 	if (json_is_integer(old) && json_integer_value(old) == h)

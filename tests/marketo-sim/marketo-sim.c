@@ -181,6 +181,14 @@ send_error(struct MHD_Connection *c, long call, const char *code, const char *me
 	return send_answer(c, call, &a);
 }
 
+/* A body json_body refused: 612 for its content type, 609 for its JSON. */
+static enum MHD_Result
+send_body_error(struct MHD_Connection *c, long call, const char *code)
+{
+	return send_error(
+	    c, call, code, strcmp(code, "612") == 0 ? "Invalid Content Type" : "Invalid JSON");
+}
+
 static const char *
 arg(struct MHD_Connection *c, const char *name)
 {
@@ -423,17 +431,70 @@ static const struct {
       {"/rest/v1/leads/describe.json", OBJ_LEAD},
       {"/rest/v1/opportunities/describe.json", OBJ_OPPORTUNITY},
       {"/rest/v1/opportunities/roles/describe.json", OBJ_ROLE},
+},
+  delete_paths[] = {
+      {"/rest/v1/salespersons/delete.json", OBJ_SALESPERSON},
+      {"/rest/v1/companies/delete.json", OBJ_COMPANY},
+      {"/rest/v1/leads/delete.json", OBJ_LEAD},
+      {"/rest/v1/opportunities/delete.json", OBJ_OPPORTUNITY},
+      {"/rest/v1/opportunities/roles/delete.json", OBJ_ROLE},
 };
 #define NPATHS(a) (sizeof a / sizeof a[0])
+
+/* A POST body of Content-Type application/json, parsed into *body (a new reference). NULL, or
+ * the error code: 612 another content type, 609 not JSON. */
+static const char *
+json_body(struct MHD_Connection *c, struct request *rq, json_t **body)
+{
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	json_error_t jerr;
+
+	*body = NULL;
+	if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
+		return "612";
+	*body = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, &jerr);
+	return *body == NULL ? "609" : NULL;
+}
+
+/* The lead ids of a delete's query, id=1,2,3 or id=1&id=2 (Adobe's OpenAPI file: "can be
+ * specified if the request body is empty"), appended to an input array as {"id":N}. */
+struct lead_ids {
+	json_t *input; /* borrowed */
+	int bad;       /* a value that is not a whole number */
+};
+
+static enum MHD_Result
+add_lead_ids(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct lead_ids *ids = cls;
+	const char *p = value ? value : "";
+	char *end;
+	long long id;
+
+	(void)kind;
+	if (strcmp(key, "id") != 0)
+		return MHD_YES;
+	for (;;) {
+		errno = 0;
+		id = strtoll(p, &end, 10);
+		if (end == p || errno != 0 || (*end != ',' && *end != '\0')) {
+			ids->bad = 1;
+			return MHD_NO;
+		}
+		json_array_append_new(ids->input, json_pack("{s:I}", "id", (json_int_t)id));
+		if (*end == '\0')
+			return MHD_YES;
+		p = end + 1;
+	}
+}
 
 static enum MHD_Result
 rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *method)
 {
-	const char *code, *type;
+	const char *code;
 	struct sim_answer a;
 	size_t i, urllen = strlen(url);
 	json_t *body, *params;
-	json_error_t jerr;
 	int fault;
 	long call;
 
@@ -511,14 +572,30 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		for (i = 0; i < NPATHS(sync_paths); i++) {
 			if (strcmp(url, sync_paths[i].path) != 0)
 				continue;
-			type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-			if (type == NULL || strncasecmp(type, "application/json", 16) != 0)
-				return send_error(c, call, "612", "Invalid Content Type");
-			body = json_loadb(
-			    rq->body.data ? rq->body.data : "", rq->body.len, 0, &jerr);
-			if (body == NULL)
-				return send_error(c, call, "609", "Invalid JSON");
+			if ((code = json_body(c, rq, &body)) != NULL)
+				return send_body_error(c, call, code);
 			store_sync(sync_paths[i].object, body, &a);
+			json_decref(body);
+			return send_answer(c, call, &a);
+		}
+		for (i = 0; i < NPATHS(delete_paths); i++) {
+			if (strcmp(url, delete_paths[i].path) != 0)
+				continue;
+			if (delete_paths[i].object == OBJ_LEAD && rq->body.len == 0 &&
+			    arg(c, "id") != NULL) {
+				struct lead_ids ids = {json_array(), 0};
+
+				MHD_get_connection_values(
+				    c, MHD_GET_ARGUMENT_KIND, add_lead_ids, &ids);
+				body = json_pack("{s:o}", "input", ids.input);
+				if (ids.bad) {
+					json_decref(body);
+					return send_error(
+					    c, call, "1003", "Invalid value for id");
+				}
+			} else if ((code = json_body(c, rq, &body)) != NULL)
+				return send_body_error(c, call, code);
+			store_delete(delete_paths[i].object, body, &a);
 			json_decref(body);
 			return send_answer(c, call, &a);
 		}
@@ -545,6 +622,7 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		    (json_int_t)st.token_requests, "faults_injected", (json_int_t)st.faults);
 		pthread_mutex_unlock(&lock);
 		json_object_set_new(stats, "records", store_counts());
+		json_object_set_new(stats, "deleted", store_deleted());
 		return send_json(c, MHD_HTTP_OK, stats);
 	}
 	if (strcmp(url, "/_sim/dump") == 0 && strcmp(method, "GET") == 0) {
@@ -619,11 +697,24 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 	    c, MHD_HTTP_NOT_FOUND, json_pack("{s:s}", "error", "no such admin call"));
 }
 
+/* A call counted in flight is no longer, once answered. */
+static void
+release(struct request *rq)
+{
+	if (rq->counted_in_flight) {
+		pthread_mutex_lock(&lock);
+		st.in_flight--;
+		pthread_mutex_unlock(&lock);
+		rq->counted_in_flight = 0;
+	}
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct request *rq = *con_cls;
+	enum MHD_Result ret;
 
 	(void)cls;
 	(void)version;
@@ -643,7 +734,14 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return admin(c, rq, url, method);
 	if (strcmp(url, "/identity/oauth/token") == 0)
 		return identity(c, rq);
-	return rest(c, rq, url, method);
+	/*
+	 * The answer is queued; it goes out once this returns. The call stops
+	 * counting in flight now, as a server's work ends when it answers, not
+	 * when this thread is next scheduled after the client has read it.
+	 */
+	ret = rest(c, rq, url, method);
+	release(rq);
+	return ret;
 }
 
 static void
@@ -657,11 +755,7 @@ completed(
 	(void)toe;
 	if (rq == NULL)
 		return;
-	if (rq->counted_in_flight) {
-		pthread_mutex_lock(&lock);
-		st.in_flight--;
-		pthread_mutex_unlock(&lock);
-	}
+	release(rq); /* a call ended without its answer */
 	jsonbuf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;

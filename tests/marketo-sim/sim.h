@@ -31,6 +31,7 @@ void store_init(const struct sim_config *cfg);
 void store_reset(void);
 const char *store_object_name(enum sim_object o);
 int store_sync(enum sim_object o, json_t *body, struct sim_answer *a);
+int store_delete(enum sim_object o, json_t *body, struct sim_answer *a);
 int store_query_leads(const char *filter_type, const char *filter_values, const char *fields,
     const char *batch_size, const char *page_token, struct sim_answer *a);
 int store_query(enum sim_object o, json_t *params, struct sim_answer *a);
@@ -38,6 +39,7 @@ void store_describe(enum sim_object o, struct sim_answer *a);
 int store_set_msi(json_t *body, char *why, size_t whysize);
 int store_set(json_t *body, json_t **answer);
 json_t *store_counts(void);
+json_t *store_deleted(void);
 char *store_dump(size_t *len);
 
 #endif
