@@ -146,7 +146,7 @@ next_record(struct load *l)
 		}
 		if (l->landed.path != NULL && landed_same(l, rec)) {
 			l->passed++; /* as it landed last (--changed-only): not sent */
-			l->unchanged++;
+			l->unchanged_ahead++;
 			json_decref(rec);
 			continue;
 		}
@@ -208,7 +208,8 @@ batch_read(struct load *l)
 		size += recsize;
 		b->lines[b->n++] = l->carry_line;
 		b->span += l->passed + 1;
-		l->passed = 0;
+		b->unchanged += l->unchanged_ahead;
+		l->passed = l->unchanged_ahead = 0;
 		json_array_append_new(b->recs, rec);
 		if (size > MAX_BODY)
 			break; /* one record alone too large: it fails below */

@@ -149,7 +149,7 @@ landed_open(struct load *l, const char *instance)
 {
 	struct landed *s = &l->landed;
 	json_error_t err;
-	struct stat sb;
+	struct stat sb, now;
 	json_t *line;
 	char *buf = NULL;
 	size_t size = 0;
@@ -166,7 +166,7 @@ landed_open(struct load *l, const char *instance)
 	s->keep = s->keep ? s->keep : json_object();
 	/* one run at a time appends to it (a dry run only reads: a line cut short is dropped) */
 	fd = -1;
-	if (instance != NULL) {
+	while (instance != NULL) {
 		if ((fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0600)) < 0)
 			msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0)
@@ -174,6 +174,11 @@ landed_open(struct load *l, const char *instance)
 			    "%s: %s", s->path,
 			    errno == EWOULDBLOCK ? "another msi-load is using it; try again when it has ended"
 			                         : strerror(errno));
+		/* the file locked must be the one the name gives: a run ending renames a new one over it */
+		if (fstat(fd, &sb) == 0 && stat(s->path, &now) == 0 && sb.st_dev == now.st_dev &&
+		    sb.st_ino == now.st_ino)
+			break;
+		close(fd);
 	}
 	if ((fp = fopen(s->path, "r")) == NULL && errno != ENOENT)
 		msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
@@ -237,6 +242,18 @@ landed_same(struct load *l, json_t *rec)
 
 	if ((key = key_of(l, rec, &made)) == NULL)
 		return 0;
+	/*
+	 * A key twice in the input: both records go, as they would without a
+	 * state, and its digest becomes one no record has, so that next time
+	 * the first goes too rather than the second alone over it.
+	 */
+	if (json_object_get(s->seen, key) != NULL) {
+		json_object_set_new(s->seen, key, json_false());
+		if (json_object_get(s->digest, key) != NULL)
+			json_object_set_new(s->digest, key, json_integer(0));
+		json_decref(made);
+		return 0;
+	}
 	json_object_set_new(s->seen, key, json_true());
 	old = json_object_get(s->digest, key);
 	same = old != NULL && json_integer_value(old) == digest_of(rec);
@@ -272,7 +289,11 @@ landed_confirm(struct load *l, json_t *rec, json_t *result)
 		as_sent = json_copy(rec);
 		json_object_del(as_sent, OWNER);
 	}
-	dg = json_integer(digest_of(as_sent ? as_sent : rec));
+	/* a key twice in the input keeps the digest no record has (landed_same) */
+	if (json_is_false(json_object_get(s->seen, key)))
+		dg = json_integer(0);
+	else
+		dg = json_integer(digest_of(as_sent ? as_sent : rec));
 	json_decref(as_sent);
 	json_object_set(s->digest, key, dg);
 	if (l->obj->lead_ids) {
@@ -476,7 +497,8 @@ delete_done(struct load *l, const char *key, const char *why, const char *status
 			s->listed++;
 		else if (strcmp(status, "deleted") == 0)
 			s->deleted++;
-	} else if (strcmp(status, "would delete") != 0 && strcmp(status, "would list") != 0) {
+	} else if (strcmp(status, "would delete") != 0 && strcmp(status, "would list") != 0 &&
+	           strcmp(status, "not sent") != 0) {
 		s->not_deleted++;
 	}
 }
@@ -542,14 +564,16 @@ send_deletes(struct load *l, const char **keys, const char **whys, size_t n, int
 		}
 		if (mkclient_call(&l->mk, path, text, strlen(text), "application/json", &a) !=
 		    RETRY_DONE) {
+			/* refused, the next call may go; calls stopped, a resumed run sends them */
+			status = mkclient_status(&l->mk);
 			for (j = 0; j < m; j++)
-				delete_done(l, batch[j], bwhy[j], "failed",
+				delete_done(l, batch[j], bwhy[j], status ? "not sent" : "failed",
 				    json_pack("[{s:s, s:s}]", "code", a.code, "message", a.message));
 			json_decref(a.json);
 			free(text);
-			if ((status = mkclient_status(&l->mk)) == 0)
-				continue; /* the call was refused: the next may go */
-			for (; i < n; i++) /* calls stopped: the rest stay known */
+			if (status == 0)
+				continue;
+			for (; i < n; i++) /* the rest stay known, and go then too */
 				delete_done(l, keys[i], whys[i], "not sent",
 				    json_pack("[{s:s, s:s}]", "code", "stopped", "message",
 				        "the calls stopped before this delete was sent"));
@@ -629,6 +653,7 @@ landed_deletes(struct load *l, int dry)
 			    json_pack("[{s:s, s:s}]", "code", "max-delete", "message",
 			        "more than --max-delete of the known records would go"));
 		s->refused = 1;
+		s->needed = ceil(100.0 * (double)m / (double)s->known);
 	} else if (l->is_lead && !s->delete_leads) {
 		/* a lead's activity history goes with it: listed, left in Marketo */
 		for (i = 0; i < m; i++)
@@ -656,9 +681,9 @@ landed_close(struct load *l)
 	FILE *fp;
 
 	if (s->journal != NULL) {
-		if (fclose(s->journal) == EOF)
+		/* the lock (on the journal) is held till the new file is in place */
+		if (fflush(s->journal) == EOF)
 			msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
-		s->journal = NULL;
 		snprintf(tmp, sizeof tmp, "%s.tmp", s->path);
 		if ((fp = fopen_private(tmp, 0)) == NULL)
 			msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
@@ -672,6 +697,8 @@ landed_close(struct load *l)
 		free(keys);
 		if (fcommit(fp, tmp, s->path) != 0)
 			msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
+		fclose(s->journal); /* the old file, replaced: what it held is in the new */
+		s->journal = NULL;
 	}
 	json_decref(s->digest);
 	json_decref(s->extra);
@@ -691,4 +718,7 @@ landed_stats(const struct load *l, json_t *stats)
 	        "deleted", (json_int_t)s->deleted, "listed", (json_int_t)s->listed, "not_deleted",
 	        (json_int_t)s->not_deleted, "calls", (json_int_t)s->calls, "refused", s->refused,
 	        "held", s->held));
+	if (s->refused) /* the --max-delete that would have let them go */
+		json_object_set_new(json_object_get(stats, "deletes"), "needed",
+		    json_integer((json_int_t)s->needed));
 }

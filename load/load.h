@@ -37,7 +37,8 @@ struct batch {
 	const char *file;     /* ... in this file (a batch never spans two) */
 	size_t n;
 	unsigned long span; /* input records it answers: its own, and those passed */
-	                    /* over before it (--retry) */
+	                    /* over before it (--retry, --changed-only) */
+	unsigned long unchanged; /* of those passed over, the unchanged (--changed-only) */
 	char *body;
 	size_t len;
 	int attempts, renewals;
@@ -73,6 +74,7 @@ struct landed {
 	const char *out_name;
 	unsigned long unkeyed, planned, deleted, listed, not_deleted, calls;
 	int refused, held;
+	double needed; /* the percent that would have let refused deletes go */
 };
 
 struct load {
@@ -117,7 +119,8 @@ struct load {
 	unsigned long results_before; /* result lines of the runs before (resumed) */
 
 	struct landed landed;
-	unsigned long unchanged; /* records as they landed last: not sent (--changed-only) */
+	unsigned long unchanged; /* records as they landed last, not sent, and acknowledged */
+	unsigned long unchanged_ahead; /* ... read since the last batch was made */
 
 	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
 

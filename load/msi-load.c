@@ -221,6 +221,7 @@ dry_run(struct load *l, const char *stats)
 
 	while ((b = batch_read(l)) != NULL) {
 		records += b->n;
+		l->unchanged += b->unchanged;
 		if (b->len > MAX_BODY) {
 			/* the real run fails it without a call: say so, send nothing */
 			msg_at(b->file, b->lines[0],
@@ -234,6 +235,7 @@ dry_run(struct load *l, const char *stats)
 		batch_free(b);
 	}
 	input_close(l);
+	l->unchanged += l->unchanged_ahead;
 	if (l->landed.path != NULL && l->landed.delete_missing && l->input_status == 0) {
 		landed_deletes(l, 1);
 		if (l->landed.refused)
@@ -421,6 +423,14 @@ main(int argc, char *argv[])
 	                                 l.landed.out_name != NULL || nkeep > 0)) {
 		msg_warn("--delete-missing, --delete-leads, --deletes and --keep go with "
 		         "--changed-only, whose state says what is in Marketo");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (l.landed.delete_leads && l.is_lead && strcmp(l.lookup, "externalPersonId") != 0) {
+		/* by email, a Lead and its Contact can be one Marketo lead: deleting it for one */
+		/* would delete the other's */
+		msg_warn("--delete-leads needs -l externalPersonId: by %s, Salesforce persons may "
+		         "share one Marketo lead",
+		    l.lookup);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (l.landed.delete_missing && retry != NULL) {

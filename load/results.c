@@ -357,6 +357,7 @@ results_emit(struct load *l)
 				set_aside(l, line, json_array_get(b->recs, i), "unlinked");
 		}
 		l->acked += b->span;
+		l->unchanged += b->unchanged; /* counted once answered: a resumed run reads them again */
 		advanced = 1;
 		batch_free(b);
 		l->head = (l->head + 1) % MAX_QUEUE;
@@ -366,7 +367,8 @@ results_emit(struct load *l)
 	if (l->count == 0 && l->input_done && l->passed > 0 && !l->stopping &&
 	    l->input_status == 0) {
 		l->acked += l->passed;
-		l->passed = 0;
+		l->unchanged += l->unchanged_ahead;
+		l->passed = l->unchanged_ahead = 0;
 		advanced = 1;
 	}
 	if (advanced)
