@@ -143,10 +143,11 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/
 #     PLAIN_ONLY: the cases whose point is msi-sync's own handling
 #     (folders, names, lock, run.conf, secrets, options passed on, resume
 #     after a kill, a quota stop or a service failure, the export kinds,
-#     --verify) and msi-verify's sample, which ask nothing of the tools'
+#     --verify, the state folder, the whole sync end to end, missing
+#     files) and msi-verify's sample, which ask nothing of the tools'
 #     memory that the tools' own cases do not ask under ASan;
-#   ASan build: every other case, the whole syncs and the hostile corpus
-#     among them, each with the ASan build of the simulator (a sanitizer
+#   ASan build: every other case, the rest of the hostile corpus among
+#     them, each with the ASan build of the simulator (a sanitizer
 #     report there is its exit status, which the cases print);
 #   valgrind: the unit tests and the tools' own cases but those marked
 #     valgrind-skip, on the normal build: so every case runs on the build
@@ -164,7 +165,8 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-sync/quota-resume' 'msi-sync/service-failure-stops' \
 	'msi-sync/service-failures-retried' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
 	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample' \
-	'msi-sync/state-dir' 'msi-sync/state-dir-kill-9-607-resume'
+	'msi-sync/state-dir' 'msi-sync/state-dir-kill-9-607-resume' 'msi-sync/end-to-end' \
+	'msi-sync/missing-files-unlinked'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
