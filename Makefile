@@ -165,7 +165,7 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-sync/quota-resume' 'msi-sync/service-failure-stops' \
 	'msi-sync/service-failures-retried' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
 	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample' \
-	'msi-sync/state-dir' 'msi-sync/state-dir-kill-9-607-resume' 'msi-sync/end-to-end' \
+	'msi-sync/state-dir' 'msi-sync/state-dir-kill-9-resume' 'msi-sync/end-to-end' \
 	'msi-sync/missing-files-unlinked'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
