@@ -26,9 +26,9 @@ DEP_LIBS   = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMSI_VERSION='"$(VERSION)"' -Icommon $(WARN) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
-COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/fshut.c common/http.c common/jsonbuf.c \
+COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/fshut.c common/http.c common/jsonbuf.c common/jwt.c \
 	common/mkclient.c common/mkconf.c common/msg.c common/ndjson.c common/numarg.c \
-	common/objects.c common/ratelimit.c common/reject.c common/retry.c common/sfid.c \
+	common/objects.c common/ratelimit.c common/reject.c common/retry.c common/sfclient.c common/sfid.c \
 	common/stats.c common/textenc.c common/words.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
@@ -48,11 +48,11 @@ GEN_ORG = $(B)/pipelines/gen-org
 
 # Debian packages the build, the tests, the demo and the benchmarks need.
 DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev \
-	libmicrohttpd-dev curl jq miller mandoc valgrind shellcheck openssl
+	libmicrohttpd-dev libssl-dev curl jq miller mandoc valgrind shellcheck openssl
 
 .SECONDARY:
 
-.PHONY: all check check-build check-asan check-asan-build fuzz demo install uninstall clean bench deps lint
+.PHONY: all check check-build check-asan check-asan-build fuzz demo demo-live install uninstall clean bench deps lint
 
 # A plain make builds; only deps, check, demo, bench and lint install packages.
 all: $(BINS)
@@ -72,7 +72,7 @@ deps:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
-$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h tests/marketo-sim/*.h)
+$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h tests/marketo-sim/*.h tests/salesforce-sim/*.h tests/simlib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -80,10 +80,11 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(COMMON_OBJ)
 
-EXTRACT_OBJ = $(B)/extract/msi-extract.o $(B)/extract/rowpipe.o
+EXTRACT_OBJ = $(B)/extract/msi-extract.o $(B)/extract/rowpipe.o $(B)/extract/sfquery.o \
+	$(B)/extract/sfstate.o $(B)/transform/mapping.o
 
 $(B)/extract/msi-extract: $(EXTRACT_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(EXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lpthread
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(EXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lcrypto -lpthread
 
 TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/mapping.o \
 	$(B)/transform/known.o
@@ -107,7 +108,8 @@ $(B)/pipelines/msi-verify: $(B)/pipelines/msi-verify.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/pipelines/msi-verify.o $(LIB) $(DEP_LIBS)
 
 # The Marketo simulator the network stages are tested against.
-SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o
+SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o \
+	$(B)/tests/simlib/form.o
 SIM = $(B)/tests/marketo-sim/marketo-sim
 MHD_LIBS = $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 
@@ -123,6 +125,13 @@ $(OACHECK): $(B)/tests/marketo-sim/oacheck.o
 $(SIM): $(SIM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SIM_OBJ) $(LIB) $(DEP_LIBS) $(MHD_LIBS) -lpthread -lm
 
+# The Salesforce simulator msi-extract --salesforce is tested against.
+SFSIM_SRC = $(wildcard tests/salesforce-sim/*.c) tests/simlib/form.c
+SFSIM = $(B)/tests/salesforce-sim/salesforce-sim
+
+$(SFSIM): $(SFSIM_SRC:%.c=$(B)/%.o) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SFSIM_SRC:%.c=$(B)/%.o) $(LIB) $(DEP_LIBS) $(MHD_LIBS) -lcrypto -lpthread -lm
+
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
@@ -132,7 +141,7 @@ $(GEN_ORG): $(B)/pipelines/gen-org.o $(LIB)
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
-check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/tests/bench/maxrss
+check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/tests/bench/maxrss
 
 # The suite three times: the normal build, an ASan + UBSan build of the
 # same, and the tools' own cases under valgrind (uninitialised reads, which
@@ -144,7 +153,9 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/
 #     (folders, names, lock, run.conf, secrets, options passed on, resume
 #     after a kill, a quota stop or a service failure, the export kinds,
 #     --verify, the state folder, the whole sync end to end, missing
-#     files) and msi-verify's sample, which ask nothing of the tools'
+#     files, the sync from a live org), msi-extract's live cases of
+#     timing, a kill and credentials (msi-extract/sf-valgrind runs those
+#     paths under valgrind) and msi-verify's sample, which ask nothing of the tools'
 #     memory that the tools' own cases do not ask under ASan;
 #   ASan build: every other case, the rest of the hostile corpus among
 #     them, each with the ASan build of the simulator (a sanitizer
@@ -166,17 +177,18 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-sync/service-failures-retried' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
 	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample' \
 	'msi-sync/state-dir' 'msi-sync/state-dir-kill-9-resume' 'msi-sync/end-to-end' \
-	'msi-sync/missing-files-unlinked'
+	'msi-sync/missing-files-unlinked' 'msi-sync/from-salesforce' \
+	'msi-extract/sf-incremental' 'msi-extract/sf-auth-faults'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
-PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
+PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
 FUZZ_CHECK_SECONDS = 6
 
 check: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) check-build
 	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan $(ASAN_FLAGS) check-build
 	sh tests/run.sh $(B) $(PLAIN_CHECKS)
-	$(ASAN_ENV) sh tests/run.sh $(B)/asan $(PLAIN_ONLY:'%'='!%') '!marketo-sim/*'
+	$(ASAN_ENV) sh tests/run.sh $(B)/asan $(PLAIN_ONLY:'%'='!%') '!marketo-sim/*' '!salesforce-sim/*'
 	VALGRIND=1 sh tests/run.sh $(B) '!man/*' '!shellcheck/*'
 	sh tests/fuzz.sh $(B)/asan $(FUZZ_CHECK_SECONDS)
 
@@ -208,6 +220,13 @@ bench: deps
 demo: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM)
 	sh pipelines/demo.sh $(B)
+
+# The same sync read from a live org: msi-sync --from-salesforce with a state
+# folder, three nights, against the Salesforce and Marketo simulators:
+# pipelines/demo-live.sh.
+demo-live: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM) $(SFSIM)
+	sh pipelines/demo-live.sh $(B)
 
 lint: deps
 	mandoc -Tlint -Wwarning $(MANS)

@@ -9,7 +9,7 @@ enum msi_exit {
 	MSI_EXIT_BADINPUT = 3, /* input not in the promised format; stopped */
 	MSI_EXIT_IO = 4,       /* a file could not be opened, read or written */
 	MSI_EXIT_SERVICE = 5,  /* Marketo or the network failed; stopped */
-	MSI_EXIT_QUOTA = 6,    /* Marketo's daily quota is spent; resumable */
+	MSI_EXIT_QUOTA = 6,    /* Marketo's daily quota, or the org's API requests, spent; resumable */
 	MSI_EXIT_BUSY = 7      /* another process holds what this one needs; try later */
 };
 

@@ -1,8 +1,9 @@
-/* http.c: Marketo calls over libcurl, and the access token they carry. */
+/* http.c: calls over libcurl (Marketo's, Salesforce's), and Marketo's access token. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,6 +73,43 @@ collect(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* Keeps the answer's header lines; a redirect's or a 100's go too, the last answer's last. */
+static size_t
+collect_header(char *data, size_t size, size_t n, void *arg)
+{
+	jsonbuf_add(arg, data, size * n);
+	return size * n;
+}
+
+/*
+ * The value of the answer's header name (case-insensitive), blanks trimmed,
+ * cut to size: 1 when the last answer had it, else 0.
+ */
+int
+http_header(const struct http_call *c, const char *name, char *value, size_t size)
+{
+	const char *p = c->headers_in.data, *end = p ? p + c->headers_in.len : NULL, *eol, *v;
+	size_t nlen = strlen(name), vlen;
+	int found = 0;
+
+	for (; p != NULL && p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if ((size_t)(eol - p) > 5 && strncmp(p, "HTTP/", 5) == 0)
+			found = 0; /* a new answer's headers */
+		if ((size_t)(eol - p) <= nlen || p[nlen] != ':' || strncasecmp(p, name, nlen) != 0)
+			continue;
+		for (v = p + nlen + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
+			;
+		for (vlen = (size_t)(eol - v); vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == ' ');)
+			vlen--;
+		if (size > 0)
+			snprintf(value, size, "%.*s", (int)vlen, v);
+		found = 1;
+	}
+	return found;
+}
+
 /*
  * Prepares a call: GET without a body, POST with one. TLS peers are always
  * verified; the token goes only in the Authorization header. Nothing here
@@ -96,6 +134,8 @@ http_call_init(struct http_call *c, const char *url, const char *token, const ch
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->response);
+	curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, collect_header);
+	curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, &c->headers_in);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->error);
 	curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "msi-sync/" MSI_VERSION);
 	c->headers = curl_slist_append(c->headers, "Accept: application/json");
@@ -124,6 +164,7 @@ http_call_free(struct http_call *c)
 		curl_easy_cleanup(c->easy);
 	curl_slist_free_all(c->headers); /* holds the token: libcurl frees, we cannot wipe */
 	jsonbuf_free(&c->response);
+	jsonbuf_free(&c->headers_in);
 	free(c->body);
 	memset(c, 0, sizeof *c);
 }

@@ -1,4 +1,4 @@
-/* http.h: Marketo calls over libcurl, and the access token they carry. */
+/* http.h: calls over libcurl (Marketo's, Salesforce's), and Marketo's access token. */
 #ifndef MSI_HTTP_H
 #define MSI_HTTP_H
 
@@ -13,6 +13,7 @@ struct http_call {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct jsonbuf response;
+	struct jsonbuf headers_in; /* the answer's header lines, as they came */
 	char error[CURL_ERROR_SIZE];
 	char *body;
 	void *owner; /* the caller's */
@@ -35,6 +36,7 @@ int http_multi_step(CURLM *multi, void (*ended)(void *ctx, struct http_call *c, 
 void http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
     size_t len, const char *content_type, long timeout_ms);
 void http_call_free(struct http_call *c);
+int http_header(const struct http_call *c, const char *name, char *value, size_t size);
 enum transport http_transport(CURLcode rc);
 long http_status(const struct http_call *c);
 int token_get(const struct mkconf *conf, struct token *t, int force, long timeout_ms, char *why,

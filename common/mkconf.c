@@ -1,4 +1,8 @@
-/* mkconf.c: where Marketo is and the credentials to reach it; secrets stay in memory. */
+/*
+ * mkconf.c: where Marketo is and the credentials to reach it; secrets stay in
+ * memory. The credentials file's rules (its owner, its mode, key = value
+ * lines) and the URLs credentials may go to serve Salesforce's settings too.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,27 +19,25 @@
 #include "mkconf.h"
 #include "msg.h"
 
-static const struct {
-	const char *env, *key;
-	size_t offset;
-} settings[] = {
-    {"MARKETO_BASE_URL", "base_url", offsetof(struct mkconf, base_url)},
-    {"MARKETO_IDENTITY_URL", "identity_url", offsetof(struct mkconf, identity_url)},
-    {"MARKETO_CLIENT_ID", "client_id", offsetof(struct mkconf, client_id)},
-    {"MARKETO_CLIENT_SECRET", "client_secret", offsetof(struct mkconf, client_secret)},
+static const struct conf_key settings[] = {
+    {"MARKETO_BASE_URL", "base_url", offsetof(struct mkconf, base_url), 1},
+    {"MARKETO_IDENTITY_URL", "identity_url", offsetof(struct mkconf, identity_url), 1},
+    {"MARKETO_CLIENT_ID", "client_id", offsetof(struct mkconf, client_id), 0},
+    {"MARKETO_CLIENT_SECRET", "client_secret", offsetof(struct mkconf, client_secret), 0},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
 static char **
-slot(struct mkconf *c, size_t i)
+slot(void *c, const struct conf_key *k)
 {
-	return (char **)((char *)c + settings[i].offset);
+	return (char **)((char *)c + k->offset);
 }
 
+/* Sets a setting, wiping the value it replaces; a URL loses its trailing slashes. */
 static void
-set(struct mkconf *c, size_t i, const char *value)
+set(void *c, const struct conf_key *k, const char *value)
 {
-	char **p = slot(c, i);
+	char **p = slot(c, k);
 	size_t n;
 
 	if (*p != NULL) {
@@ -44,7 +46,7 @@ set(struct mkconf *c, size_t i, const char *value)
 	}
 	*p = estrdup(value);
 	n = strlen(*p);
-	if (i < 2)
+	if (k->url)
 		while (n > 0 && (*p)[n - 1] == '/')
 			(*p)[--n] = '\0';
 }
@@ -161,8 +163,8 @@ folder_private(const char *path, char why[MKCONF_WHY_SIZE])
  * a regular file of this user (or root) that no one else may read, in a
  * folder no one else may write, the one a symbolic link leads to included.
  */
-static FILE *
-open_private(const char *path, char why[MKCONF_WHY_SIZE])
+FILE *
+conf_open_private(const char *path, char why[MKCONF_WHY_SIZE])
 {
 	char *real;
 	struct stat st;
@@ -209,7 +211,8 @@ open_private(const char *path, char why[MKCONF_WHY_SIZE])
  * hold one. Blanks around the key and the value are not part of them.
  */
 static int
-read_file(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
+read_file(void *c, const struct conf_key *keys, size_t nkeys, const char *path,
+    char why[MKCONF_WHY_SIZE])
 {
 	char *line = NULL, *key, *value, *end;
 	unsigned long lineno = 0;
@@ -217,7 +220,7 @@ read_file(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 	FILE *fp;
 	int ok = 1;
 
-	if ((fp = open_private(path, why)) == NULL)
+	if ((fp = conf_open_private(path, why)) == NULL)
 		return 0;
 	while (ok && getline(&line, &size, fp) >= 0) {
 		lineno++;
@@ -239,18 +242,23 @@ read_file(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 		for (end = value + strlen(value);
 		     end > value && (end[-1] == ' ' || end[-1] == '\t');)
 			*--end = '\0';
-		for (i = 0; i < NSETTINGS && strcmp(key, settings[i].key) != 0; i++)
+		for (i = 0; i < nkeys && strcmp(key, keys[i].key) != 0; i++)
 			;
-		if (i == NSETTINGS) {
+		if (i == nkeys) {
 			/* the line is not shown: it may be a secret pasted in the wrong place */
-			snprintf(why, MKCONF_WHY_SIZE,
-			    "%s:%lu: unknown key (the keys are base_url, identity_url, "
-			    "client_id and client_secret)",
+			size_t len;
+
+			len = (size_t)snprintf(why, MKCONF_WHY_SIZE, "%s:%lu: unknown key (the keys are",
 			    path, lineno);
+			for (i = 0; i < nkeys && len < MKCONF_WHY_SIZE; i++)
+				len += (size_t)snprintf(why + len, MKCONF_WHY_SIZE - len, "%s %s",
+				    i == 0 ? "" : i + 1 == nkeys ? " and" : ",", keys[i].key);
+			if (len < MKCONF_WHY_SIZE)
+				snprintf(why + len, MKCONF_WHY_SIZE - len, ")");
 			ok = 0;
 			break;
 		}
-		set(c, i, value);
+		set(c, &keys[i], value);
 	}
 	if (ok && ferror(fp)) {
 		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", path, strerror(errno));
@@ -273,16 +281,11 @@ read_file(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 int
 mkconf_load(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 {
-	const char *v;
 	size_t i;
 
 	memset(c, 0, sizeof *c);
-	why[0] = '\0';
-	if (path != NULL && !read_file(c, path, why))
+	if (conf_read(c, settings, NSETTINGS, path, why) != 0)
 		return -1;
-	for (i = 0; i < NSETTINGS; i++)
-		if ((v = getenv(settings[i].env)) != NULL && *v != '\0')
-			set(c, i, v);
 	if (c->identity_url == NULL && c->base_url != NULL) {
 		size_t n = strlen(c->base_url), cut = n;
 		char *u;
@@ -295,7 +298,7 @@ mkconf_load(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 		c->identity_url = u;
 	}
 	for (i = 0; i < NSETTINGS; i++) {
-		if (*slot(c, i) == NULL) {
+		if (*slot(c, &settings[i]) == NULL) {
 			snprintf(why, MKCONF_WHY_SIZE, "%s is not set (environment%s)",
 			    settings[i].env, path ? " or config file" : "");
 			return -1;
@@ -311,11 +314,40 @@ mkconf_load(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 void
 mkconf_free(struct mkconf *c)
 {
+	conf_wipe(c, settings, NSETTINGS);
+}
+
+/*
+ * The settings keys names, of the struct c: from the config file path (if
+ * not NULL), then from the environment, which wins. Returns 0, or -1 with
+ * why (which never holds a secret). Missing settings are the caller's to
+ * find.
+ */
+int
+conf_read(void *c, const struct conf_key *keys, size_t nkeys, const char *path,
+    char why[MKCONF_WHY_SIZE])
+{
+	const char *v;
+	size_t i;
+
+	why[0] = '\0';
+	if (path != NULL && !read_file(c, keys, nkeys, path, why))
+		return -1;
+	for (i = 0; i < nkeys; i++)
+		if ((v = getenv(keys[i].env)) != NULL && *v != '\0')
+			set(c, &keys[i], v);
+	return 0;
+}
+
+/* Frees the settings keys names in c, wiping them first. */
+void
+conf_wipe(void *c, const struct conf_key *keys, size_t nkeys)
+{
 	size_t i;
 	char **p;
 
-	for (i = 0; i < NSETTINGS; i++) {
-		p = slot(c, i);
+	for (i = 0; i < nkeys; i++) {
+		p = slot(c, &keys[i]);
 		if (*p != NULL) {
 			memset(*p, 0, strlen(*p));
 			free(*p);

@@ -18,37 +18,27 @@
 #include "numarg.h"
 #include "reject.h"
 #include "rowpipe.h"
+#include "extract.h"
+#include "sfquery.h"
 #include "stats.h"
 
 /* Salesforce object names are API names: a letter, then letters, digits, '_'. */
 #define MAX_TYPE 80
 
-struct extract {
-	/* per file */
-	const char *file;      /* as named on the command line, or <stdin> */
-	struct jsonbuf prefix; /* {"attributes":{"type":...,"file":...,"line": */
-	struct jsonbuf keys;   /* ,"Name": for each column, end to end */
-	size_t *keyoff;        /* where column i's key starts in keys */
-	size_t nkeys;
-	size_t id_col; /* the column named Id, or (size_t)-1 */
-
-	/* per run */
-	struct jsonbuf out; /* the record being written */
-	FILE *rejects;
-	const char *rejects_name;
-	unsigned long rows, written, rejected;
-};
-
 static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-extract [-hsV] [-d delimiter] [-e encoding] [-m max-row-size]\n"
-	      "                   [-o object] [-r rejects] [--stats-json file] [file ...]\n",
+	      "                   [-o object] [-r rejects] [--stats-json file] [file ...]\n"
+	      "       msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"
+	      "                   [--all-rows] [--fields list | --map map | --soql query]\n"
+	      "                   [--max-records n] [--max-retries n] [--poll-max seconds]\n"
+	      "                   [--state file] [--stats-json file] [--timeout seconds]\n",
 	    fp);
 	exit(status);
 }
 
-static int
+int
 valid_type(const char *s, size_t n)
 {
 	size_t i;
@@ -120,8 +110,8 @@ parse_delimiter(const char *s)
  * asks the reader to stop. The raw text goes out as it was read; text that
  * is not UTF-8 is carried as Latin-1 (each byte one code point) and marked.
  */
-static int
-reject(struct extract *x, const struct csvin_row *row, const char *reason)
+int
+extract_reject(struct extract *x, const struct csvin_row *row, const char *reason)
 {
 	struct reject r = {0};
 	json_t *extra, *raw;
@@ -157,8 +147,8 @@ reject(struct extract *x, const struct csvin_row *row, const char *reason)
 	return status;
 }
 
-static int
-on_header(void *ctx, const struct csvin_row *row)
+int
+extract_header(void *ctx, const struct csvin_row *row)
 {
 	struct extract *x = ctx;
 	size_t i;
@@ -197,8 +187,8 @@ on_header(void *ctx, const struct csvin_row *row)
 	return 0;
 }
 
-static int
-on_row(void *ctx, const struct csvin_row *row)
+int
+extract_row(void *ctx, const struct csvin_row *row)
 {
 	struct extract *x = ctx;
 	struct jsonbuf *out = &x->out;
@@ -207,7 +197,7 @@ on_row(void *ctx, const struct csvin_row *row)
 
 	x->rows++;
 	if (row->error != NULL)
-		return reject(x, row, row->error);
+		return extract_reject(x, row, row->error);
 
 	out->len = 0;
 	jsonbuf_add(out, x->prefix.data, x->prefix.len);
@@ -224,7 +214,7 @@ on_row(void *ctx, const struct csvin_row *row)
 			    "field %.*s is not valid UTF-8 (--encoding utf8 "
 			    "was given; without it the encoding is decided from the file)",
 			    (int)(keyend - x->keyoff[i] - 2), x->keys.data + x->keyoff[i] + 1);
-			return reject(x, row, why);
+			return extract_reject(x, row, why);
 		}
 	}
 	jsonbuf_add(out, "}\n", 2);
@@ -271,8 +261,8 @@ extract_files(struct extract *x, char *const *files, char (*types)[MAX_TYPE + 1]
 				status = begin_file(x, files[item.file], types[item.file]);
 			}
 			break;
-		case ROWPIPE_HEADER: status = on_header(x, &item.row); break;
-		case ROWPIPE_ROW: status = on_row(x, &item.row); break;
+		case ROWPIPE_HEADER: status = extract_header(x, &item.row); break;
+		case ROWPIPE_ROW: status = extract_row(x, &item.row); break;
 		case ROWPIPE_END: break;
 		}
 	}
@@ -337,11 +327,85 @@ files_json(char *const *files, const struct rowpipe_file *found)
 	return a;
 }
 
+/*
+ * --salesforce: object read from the org, written as an export's rows are;
+ * --state's new mark is written once the records are out.
+ */
+static int
+extract_live(struct extract *x, struct sfquery_opts *sq, const char *object, int nfiles,
+    int file_opts, int stats, const char *stats_file)
+{
+	json_t *st;
+	int status, cst;
+
+	if (object == NULL) {
+		msg_warn("--salesforce needs --object: the object to read");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (nfiles > 0 || file_opts) {
+		msg_warn("--salesforce reads the org, not files: no file, --delimiter, --encoding "
+		         "or --max-row-size");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if ((sq->soql != NULL) + (sq->fields != NULL) + (sq->map != NULL) > 1) {
+		msg_warn("one of --fields, --map and --soql");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (sq->soql != NULL && sq->state != NULL) {
+		msg_warn("--state asks for what changed since its mark, which it adds to the "
+		         "query it makes: not with --soql");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	sq->object = object;
+	sq->stats = stats;
+	if (x->rejects_name != NULL && (x->rejects = fopen_private(x->rejects_name, 0)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", x->rejects_name);
+	st = json_object();
+	status = sfquery_run(x, sq, st);
+	if (fshut(stdout, "stdout") != 0 && status == 0)
+		status = MSI_EXIT_IO;
+	if (x->rejects != NULL && fshut(x->rejects, x->rejects_name) != 0 && status == 0)
+		status = MSI_EXIT_IO;
+	/* the records are out: now, and only now, the mark moves */
+	if ((cst = sfquery_commit(status == 0)) != 0 && status == 0)
+		status = cst;
+	if (stats)
+		msg_warn("rows: %lu read, %lu written, %lu rejected", x->rows, x->written,
+		    x->rejected);
+	if (status == 0 && x->rejected > 0) {
+		msg_warn("rows rejected: %lu, see %s", x->rejected, x->rejects_name);
+		status = MSI_EXIT_REJECTS;
+	}
+	json_object_update_new(st, json_pack("{s:s, s:I, s:I, s:I, s:i}", "tool", "msi-extract", "rows",
+	    (json_int_t)x->rows, "written", (json_int_t)x->written, "rejected",
+	    (json_int_t)x->rejected, "status", status));
+	if (stats_file == NULL)
+		json_decref(st);
+	else if (stats_write(stats_file, st) != 0 && status == 0)
+		status = MSI_EXIT_IO;
+	jsonbuf_free(&x->out);
+	jsonbuf_free(&x->prefix);
+	jsonbuf_free(&x->keys);
+	free(x->keyoff);
+	return status;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+	    {"all-rows", no_argument, NULL, 'A'},
+	    {"config", required_argument, NULL, 'C'},
 	    {"delimiter", required_argument, NULL, 'd'},
+	    {"fields", required_argument, NULL, 'F'},
+	    {"map", required_argument, NULL, 'M'},
+	    {"max-records", required_argument, NULL, 'R'},
+	    {"max-retries", required_argument, NULL, 'y'},
+	    {"poll-max", required_argument, NULL, 'P'},
+	    {"salesforce", no_argument, NULL, 'L'},
+	    {"soql", required_argument, NULL, 'Q'},
+	    {"state", required_argument, NULL, 'T'},
+	    {"timeout", required_argument, NULL, 't'},
 	    {"encoding", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"max-row-size", required_argument, NULL, 'm'},
@@ -353,22 +417,64 @@ main(int argc, char *argv[])
 	    {NULL, 0, NULL, 0},
 	};
 	struct csvin_opts opts = {',', TEXTENC_AUTO, CSVIN_MAX_ROW};
+	struct sfquery_opts sq = {0};
+	int live = 0, file_opts = 0;
 	struct rowpipe_file *found;
 	struct extract x;
 	const char *object = NULL, *stats_file = NULL;
 	char *stdin_only[] = {"-", NULL};
 	char **files, (*types)[MAX_TYPE + 1];
 	int ch, stats = 0, status, i;
-	long size;
+	long size, n;
 
 	msg_init(argv[0]);
+	sq.max_records = 50000;
+	sq.timeout_ms = 120000;
+	sq.max_retries = 5;
+	sq.poll_max = 10;
 	memset(&x, 0, sizeof x);
 	x.id_col = (size_t)-1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":d:e:hm:o:r:sV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":C:d:e:hm:o:r:sV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': opts.delim = parse_delimiter(optarg); break;
+		case 'A': sq.all_rows = 1; break;
+		case 'C': sq.config = optarg; break;
+		case 'F': sq.fields = optarg; break;
+		case 'L': live = 1; break;
+		case 'M': sq.map = optarg; break;
+		case 'P':
+			if (numarg(optarg, 1, &n) != 0 || n > 3600) {
+				msg_warn("bad --poll-max \"%s\": seconds from 1 to 3600", optarg);
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			sq.poll_max = (double)n;
+			break;
+		case 'Q': sq.soql = optarg; break;
+		case 'R':
+			if (numarg(optarg, 1, &n) != 0 || n > 100000000) {
+				msg_warn("bad --max-records \"%s\": a number of rows from 1", optarg);
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			sq.max_records = n;
+			break;
+		case 'T': sq.state = optarg; break;
+		case 't':
+			if (numarg(optarg, 1, &n) != 0 || n > 86400) {
+				msg_warn("bad --timeout \"%s\": seconds from 1", optarg);
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			sq.timeout_ms = n * 1000;
+			break;
+		case 'y':
+			if (numarg(optarg, 0, &n) != 0 || n > 100) {
+				msg_warn("bad --max-retries \"%s\": a number from 0 to 100", optarg);
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			sq.max_retries = (int)n;
+			break;
+		case 'd': opts.delim = parse_delimiter(optarg); file_opts = 1; break;
 		case 'e':
+			file_opts = 1;
 			if (textenc_parse(optarg, &opts.encoding) != 0) {
 				msg_warn("unknown encoding \"%s\": use auto, utf8, latin1, "
 				         "cp1252 or utf16",
@@ -378,6 +484,7 @@ main(int argc, char *argv[])
 			break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'm':
+			file_opts = 1;
 			if (numarg_size(optarg, 1024, &size) != 0) {
 				msg_warn("bad --max-row-size \"%s\": a size of at least 1K, "
 				         "such as 64M",
@@ -402,6 +509,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (live)
+		return extract_live(&x, &sq, object, argc, file_opts, stats, stats_file);
+	if (sq.all_rows || sq.config || sq.fields || sq.map || sq.soql || sq.state) {
+		msg_warn("--all-rows, --config, --fields, --map, --soql and --state go with "
+		         "--salesforce");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
 	files = argc > 0 ? argv : stdin_only;
 	types = emalloc((size_t)(argc + 1) * sizeof *types);
 	for (i = 0; files[i] != NULL; i++) {

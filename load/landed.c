@@ -373,9 +373,12 @@ keep_add(void *ctx, json_t *line, unsigned long n)
 	if (status != NULL && strcmp(status, "unlinked") == 0)
 		return 0; /* written all the same: in the input */
 	if (l->obj->lead_ids && json_is_string(opp)) {
-		/* a role set aside: its opportunity's roles stay, the role's own key unknown */
+		/* a role set aside: its opportunity's roles stay, the role's own key unknown; */
+		/* a role deleted in Salesforce goes, by the key msi-transform made of it */
 		if (skip == NULL || strcmp(skip, "deleted") != 0)
 			json_object_set_new(l->landed.keep, json_string_value(opp), json_true());
+		else if (json_is_string(key))
+			json_object_set_new(l->landed.keep, json_string_value(key), json_string(skip));
 		return 0;
 	}
 	if (!json_is_string(key) && json_is_string(json_object_get(line, "id")) &&
@@ -616,7 +619,7 @@ landed_deletes(struct load *l, int dry)
 	size_t n, i, m = 0;
 	int status = 0;
 
-	if (s->unkeyed > 0) {
+	if (s->unkeyed > 0 && s->delete_missing != DELETE_LISTED) {
 		msg_warn("deletes held: %lu records were set aside without a key this run, and "
 		         "could be any of the %lu known; nothing is deleted",
 		    s->unkeyed, (unsigned long)json_object_size(s->digest));
@@ -632,6 +635,9 @@ landed_deletes(struct load *l, int dry)
 			continue;
 		kept = json_object_get(s->keep, k);
 		if (json_is_true(kept))
+			continue;
+		/* an input of what changed: the others are there still, unchanged */
+		if (s->delete_missing == DELETE_LISTED && !json_is_string(kept))
 			continue;
 		if (l->obj->lead_ids && role_kept(l, json_object_get(s->extra, k)))
 			continue;

@@ -57,6 +57,14 @@ struct batch {
 };
 
 /* --changed-only (landed.c): what is known to be in Marketo, and the deletes. */
+/*
+ * Which known records are gone: those the input lacks (--delete-missing, a
+ * whole export), or only those the --keep files say Salesforce deleted or
+ * converted (--delete-listed, an input of what changed).
+ */
+#define DELETE_MISSING 1
+#define DELETE_LISTED  2
+
 struct landed {
 	const char *path;     /* NULL: every record is sent */
 	const char *instance; /* the Marketo REST URL the state is of */
@@ -68,7 +76,8 @@ struct landed {
 	FILE *journal;        /* the state, appended to as records are confirmed */
 	int has_header;
 	unsigned long known;  /* records known when the run began */
-	int delete_missing, delete_leads;
+	int delete_missing; /* DELETE_MISSING or DELETE_LISTED, or 0 */
+	int delete_leads;
 	double max_delete;    /* percent of the known */
 	FILE *out;            /* --deletes */
 	const char *out_name;

@@ -23,7 +23,8 @@ usage(FILE *fp, int status)
 	      "                [-m max-retries] [-n calls-per-window] [--own-window]\n"
 	      "                [-r rejects] [--retry results] [-s state] [--stats-json file]\n"
 	      "                [-t timeout] [-w window] [--window-dir dir]\n"
-	      "                [--changed-only landed [--delete-missing] [--delete-leads]\n"
+	      "                [--changed-only landed [--delete-missing | --delete-listed]\n"
+	      "                 [--delete-leads]\n"
 	      "                 [--deletes file] [--keep file] [--max-delete percent]]\n"
 	      "                object [file ...]\n",
 	    fp);
@@ -323,6 +324,7 @@ main(int argc, char *argv[])
 	    {"action", required_argument, NULL, 'a'},
 	    {"changed-only", required_argument, NULL, 'K'},
 	    {"delete-leads", no_argument, NULL, 'E'},
+	    {"delete-listed", no_argument, NULL, 'I'},
 	    {"delete-missing", no_argument, NULL, 'M'},
 	    {"deletes", required_argument, NULL, 'G'},
 	    {"dry-run", no_argument, NULL, 'D'},
@@ -374,7 +376,14 @@ main(int argc, char *argv[])
 		case 'E': l.landed.delete_leads = 1; break;
 		case 'G': l.landed.out_name = optarg; break;
 		case 'K': l.landed.path = optarg; break;
-		case 'M': l.landed.delete_missing = 1; break;
+		case 'I':
+		case 'M':
+			if (l.landed.delete_missing != 0) {
+				msg_warn("one of --delete-missing and --delete-listed");
+				usage(stderr, MSI_EXIT_USAGE);
+			}
+			l.landed.delete_missing = ch == 'M' ? DELETE_MISSING : DELETE_LISTED;
+			break;
 		case 'P':
 			if (nkeep == (int)(sizeof keep / sizeof keep[0])) {
 				msg_warn("--keep: at most 16 files");
@@ -421,7 +430,7 @@ main(int argc, char *argv[])
 	l.files = argc > 1 ? argv + 1 : stdin_only;
 	if (l.landed.path == NULL && (l.landed.delete_missing || l.landed.delete_leads ||
 	                                 l.landed.out_name != NULL || nkeep > 0)) {
-		msg_warn("--delete-missing, --delete-leads, --deletes and --keep go with "
+		msg_warn("--delete-missing, --delete-listed, --delete-leads, --deletes and --keep go with "
 		         "--changed-only, whose state says what is in Marketo");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
@@ -434,7 +443,8 @@ main(int argc, char *argv[])
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (l.landed.delete_missing && retry != NULL) {
-		msg_warn("--delete-missing needs the whole input, not a --retry of some of it");
+		msg_warn("--delete-missing and --delete-listed need the whole input, not a --retry "
+		         "of some of it");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (l.landed.path != NULL && l.state_name != NULL &&

@@ -78,7 +78,7 @@ stop_checks() {
 trap 'stop_checks 130' INT
 trap 'stop_checks 143' TERM
 
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/tests/marketo-sim:$B/pipelines:$top/pipelines:$PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/tests/marketo-sim:$B/tests/salesforce-sim:$B/pipelines:$top/pipelines:$PATH
 MSI_TESTS=$top/tests
 # the window files the tools share (msi-load(1)) stay in this run's folder
 MSI_WINDOW_DIR=$tmp/windows

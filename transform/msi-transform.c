@@ -440,6 +440,50 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 }
 
 /*
+ * A role deleted in Salesforce: its key as msi-load keeps it,
+ * "opportunity/person/role", so that an input of what changed can say
+ * which role went. None when a part is missing or not an id.
+ */
+static void
+role_key(struct transform *t, json_t *rec, json_t *extra)
+{
+	static const char *const parts[3] = {"externalOpportunityId", "externalPersonId", "role"};
+	const struct objmap *o = t->cur;
+	struct jsonbuf b = {0};
+	char id[SFID_LEN + 1], why[SFID_WHY_SIZE], buf[64];
+	const char *s;
+	size_t i, j, n;
+	int found;
+
+	for (j = 0; j < 3; j++) {
+		found = 0;
+		for (i = 0; i < o->n && !found; i++) {
+			if (strcmp(o->rules[i].target, parts[j]) != 0 ||
+			    value_of(rec, &o->rules[i], &s, &n, buf) != 1 || n == 0)
+				continue;
+			if (j < 2) {
+				enum sfid_status st = sfid_normalize(s, n, id, why);
+
+				if (st == SFID_NULL || st == SFID_INVALID)
+					break;
+				s = id;
+				n = strlen(id);
+			}
+			if (j > 0)
+				jsonbuf_add(&b, "/", 1);
+			jsonbuf_add(&b, s, n);
+			found = 1;
+		}
+		if (!found) {
+			jsonbuf_free(&b);
+			return;
+		}
+	}
+	json_object_set_new(extra, "key", json_stringn(b.data, b.len));
+	jsonbuf_free(&b);
+}
+
+/*
  * The key a record set aside would have had in Marketo, for msi-load's
  * --keep (a record set aside is still in Salesforce, unless deleted): its
  * own external id, or for a role its opportunity's (the role's own key
@@ -465,7 +509,7 @@ aside_key(struct transform *t, json_t *rec, json_t *extra)
 		if (st != SFID_NULL && st != SFID_INVALID)
 			json_object_set_new(
 			    extra, o->mkto == MKTO_ROLE ? "opportunity" : "key", json_string(id));
-		return;
+		break;
 	}
 }
 
@@ -489,6 +533,14 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 	    json_is_integer(json_object_get(attrs, "line")))
 		snprintf(where, sizeof where, "%s:%" JSON_INTEGER_FORMAT,
 		    json_string_value(json_object_get(attrs, "file")),
+		    json_integer_value(json_object_get(attrs, "line")));
+	else if (json_is_string(json_object_get(attrs, "job")) &&
+	         json_is_integer(json_object_get(attrs, "page")) &&
+	         json_is_integer(json_object_get(attrs, "line")))
+		/* read from the org (msi-extract --salesforce): the query job's page */
+		snprintf(where, sizeof where, "job %s page %" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT,
+		    json_string_value(json_object_get(attrs, "job")),
+		    json_integer_value(json_object_get(attrs, "page")),
 		    json_integer_value(json_object_get(attrs, "line")));
 	if (outcome == REJECTED) {
 		t->rejected++;
@@ -516,6 +568,8 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 		if (outcome == SKIPPED)
 			json_object_set_new(r.extra, "skip", json_string(skip_keys[t->skip]));
 		aside_key(t, rec, r.extra);
+		if (outcome == SKIPPED && t->skip == SKIP_DELETED && t->cur->mkto == MKTO_ROLE)
+			role_key(t, rec, r.extra);
 	}
 	st = reject_write(t->rejects, t->rejects_name, &r);
 	json_decref(r.extra);

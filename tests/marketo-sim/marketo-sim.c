@@ -19,6 +19,7 @@
 
 #include "jsonbuf.h"
 #include "numarg.h"
+#include "../simlib/form.h"
 #include "sim.h"
 
 #define MAX_BODY   (1024 * 1024)
@@ -206,32 +207,9 @@ add_arg_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *
 
 /* Parameters of a form body (application/x-www-form-urlencoded), decoded. */
 static json_t *
-form_params(struct request *rq)
+body_params(struct request *rq)
 {
-	json_t *params = json_object();
-	char *copy, *pair, *save = NULL, *eq, *p, *q;
-
-	copy = strndup(rq->body.data ? rq->body.data : "", rq->body.len);
-	for (pair = strtok_r(copy, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
-		if ((eq = strchr(pair, '=')) == NULL)
-			continue;
-		*eq++ = '\0';
-		for (p = q = eq; *p; p++, q++) {
-			if (*p == '+')
-				*q = ' ';
-			else if (*p == '%' && p[1] && p[2]) {
-				char hex[3] = {p[1], p[2], 0};
-
-				*q = (char)strtol(hex, NULL, 16);
-				p += 2;
-			} else
-				*q = *p;
-		}
-		*q = '\0';
-		json_object_set_new(params, pair, json_string(eq));
-	}
-	free(copy);
-	return params;
+	return form_params(rq->body.data ? rq->body.data : "", rq->body.len);
 }
 
 /* A query's parameters (a new reference): those of the URL, then for POST ?_method=GET those
@@ -260,7 +238,7 @@ query_params(struct MHD_Connection *c, struct request *rq, const char *method)
 			return NULL;
 		}
 	} else
-		body = form_params(rq);
+		body = body_params(rq);
 	json_object_update_missing(params, body);
 	json_decref(body);
 	return params;
@@ -271,7 +249,7 @@ identity(struct MHD_Connection *c, struct request *rq)
 {
 	const char *grant = arg(c, "grant_type"), *id = arg(c, "client_id"),
 	           *secret = arg(c, "client_secret");
-	json_t *form = form_params(rq), *answer;
+	json_t *form = body_params(rq), *answer;
 	double now = clock_now();
 	long remaining;
 	FILE *fp;

@@ -1,0 +1,396 @@
+/*
+ * sfclient.c: one run's Salesforce calls: the credentials (environment or
+ * a file only its owner may read, as Marketo's), the OAuth 2.0 token of the
+ * client credentials or the JWT bearer flow, a token renewed once on 401,
+ * 5xx and network faults resent with backoff, REQUEST_LIMIT_EXCEEDED a
+ * stop, and the API usage Salesforce reports.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ealloc.h"
+#include "exitcode.h"
+#include "jwt.h"
+#include "msg.h"
+#include "retry.h"
+#include "sfclient.h"
+
+static const struct conf_key settings[] = {
+    {"SALESFORCE_LOGIN_URL", "login_url", offsetof(struct sfconf, login_url), 1},
+    {"SALESFORCE_CLIENT_ID", "client_id", offsetof(struct sfconf, client_id), 0},
+    {"SALESFORCE_CLIENT_SECRET", "client_secret", offsetof(struct sfconf, client_secret), 0},
+    {"SALESFORCE_USERNAME", "username", offsetof(struct sfconf, username), 0},
+    {"SALESFORCE_PRIVATE_KEY_FILE", "private_key_file",
+        offsetof(struct sfconf, private_key_file), 0},
+    {"SALESFORCE_API_VERSION", "api_version", offsetof(struct sfconf, api_version), 0},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* A JWT assertion is good this long: Salesforce takes at most 3 minutes. */
+#define JWT_LIFETIME 170L
+
+/* Above this share of the org's API allocation, the usage is a warning. */
+#define USAGE_WARN 0.9
+
+/*
+ * Reads the settings (the config file, if any, then the environment) and
+ * checks them: a login URL fit for the credentials, a client id, and the
+ * credentials of one flow. Returns 0, or -1 with why (never a secret).
+ */
+int
+sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_retries,
+    char why[MKCONF_WHY_SIZE])
+{
+	const char *v;
+
+	memset(c, 0, sizeof *c);
+	if (config == NULL && (v = getenv("SALESFORCE_CONFIG")) != NULL && *v != '\0')
+		config = v;
+	if (conf_read(&c->conf, settings, NSETTINGS, config, why) != 0)
+		return -1;
+	if (c->conf.login_url == NULL || c->conf.client_id == NULL) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s is not set (environment%s)",
+		    c->conf.login_url == NULL ? "SALESFORCE_LOGIN_URL" : "SALESFORCE_CLIENT_ID",
+		    config ? " or config file" : "");
+		return -1;
+	}
+	if (!mkconf_url_allowed("SALESFORCE_LOGIN_URL", c->conf.login_url, why))
+		return -1;
+	c->jwt = c->conf.username != NULL || c->conf.private_key_file != NULL;
+	if (c->jwt && (c->conf.username == NULL || c->conf.private_key_file == NULL)) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "the JWT bearer flow needs both SALESFORCE_USERNAME and "
+		    "SALESFORCE_PRIVATE_KEY_FILE; %s is not set",
+		    c->conf.username == NULL ? "SALESFORCE_USERNAME" : "SALESFORCE_PRIVATE_KEY_FILE");
+		return -1;
+	}
+	if (!c->jwt && c->conf.client_secret == NULL) {
+		snprintf(why, MKCONF_WHY_SIZE,
+		    "SALESFORCE_CLIENT_SECRET is not set (client credentials flow), nor "
+		    "SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY_FILE (JWT bearer flow)");
+		return -1;
+	}
+	if (c->conf.api_version != NULL) {
+		v = c->conf.api_version + (c->conf.api_version[0] == 'v');
+		if (strspn(v, "0123456789") == 0 || v[strspn(v, "0123456789")] != '.' ||
+		    strspn(v + strspn(v, "0123456789") + 1, "0123456789") !=
+		        strlen(v + strspn(v, "0123456789") + 1)) {
+			snprintf(why, MKCONF_WHY_SIZE,
+			    "SALESFORCE_API_VERSION \"%.40s\" is not a version such as 62.0",
+			    c->conf.api_version);
+			return -1;
+		}
+	}
+	http_init();
+	c->timeout_ms = timeout_ms;
+	c->max_retries = max_retries;
+	c->rng = 0x9e3779b97f4a7c15UL ^ (unsigned long)getpid();
+	return 0;
+}
+
+void
+sfclient_free(struct sfclient *c)
+{
+	conf_wipe(&c->conf, settings, NSETTINGS);
+	memset(c->token, 0, sizeof c->token);
+	free(c->instance);
+	c->instance = NULL;
+	curl_global_cleanup();
+}
+
+/* Salesforce's error array [{"errorCode","message"}] (or an OAuth error object) into e. */
+static void
+read_error(const struct http_call *call, struct sferror *e)
+{
+	json_t *j, *first;
+	const char *code = NULL, *message = NULL;
+
+	e->http = http_status(call);
+	j = json_loadb(call->response.data ? call->response.data : "", call->response.len, 0, NULL);
+	first = json_is_array(j) ? json_array_get(j, 0) : j;
+	if (json_is_object(first)) {
+		code = json_string_value(json_object_get(first, "errorCode"));
+		message = json_string_value(json_object_get(first, "message"));
+		if (code == NULL)
+			code = json_string_value(json_object_get(first, "error"));
+		if (message == NULL)
+			message = json_string_value(json_object_get(first, "error_description"));
+	}
+	snprintf(e->code, sizeof e->code, "%s", code ? code : "");
+	snprintf(e->message, sizeof e->message, "%s", message ? message : "");
+	json_decref(j);
+}
+
+/* The usage Salesforce reports, kept; past USAGE_WARN of the allocation, said once. */
+static void
+note_usage(struct sfclient *c, const struct http_call *call)
+{
+	char v[64];
+	unsigned long used, max;
+
+	if (!http_header(call, "Sforce-Limit-Info", v, sizeof v))
+		return;
+	snprintf(c->usage, sizeof c->usage, "%s", v);
+	if (!c->usage_warned && sscanf(v, "api-usage=%lu/%lu", &used, &max) == 2 && max > 0 &&
+	    (double)used >= USAGE_WARN * (double)max) {
+		msg_warn("Salesforce API usage %lu of %lu in the last 24 hours: the org's "
+		         "allocation is nearly spent",
+		    used, max);
+		c->usage_warned = 1;
+	}
+}
+
+/* What to do about a call that ended with rc and status: RETRY_DONE, _AGAIN or _FATAL. */
+static enum retry_action
+classify(CURLcode rc, long status)
+{
+	switch (http_transport(rc)) {
+	case TRANSPORT_CONNECT:
+	case TRANSPORT_TIMEOUT: return RETRY_AGAIN;
+	case TRANSPORT_OTHER: return RETRY_FATAL;
+	case TRANSPORT_OK: break;
+	}
+	if (status >= 500)
+		return RETRY_AGAIN;
+	return RETRY_DONE;
+}
+
+/* Waits before the attempt-th resend; 0, or -1 when the retries are spent. */
+static int
+backoff(struct sfclient *c, int attempt)
+{
+	if (attempt > c->max_retries)
+		return -1;
+	c->retries++;
+	http_pause(retry_backoff(attempt - 1, 0.5, 30.0, &c->rng));
+	return 0;
+}
+
+/* Takes the org's id from the identity URL .../id/00D.../005... */
+static void
+take_org(struct sfclient *c, const char *id_url)
+{
+	const char *p = id_url ? strstr(id_url, "/id/") : NULL;
+	size_t n;
+
+	c->org[0] = '\0';
+	if (p == NULL)
+		return;
+	p += 4;
+	n = strcspn(p, "/");
+	if (n == 15 || n == 18)
+		snprintf(c->org, sizeof c->org, "%.*s", (int)n, p);
+}
+
+/* The token call's form body: the secret or the signed assertion, URL-escaped. */
+static char *
+token_body(struct sfclient *c, size_t *len, struct sferror *e)
+{
+	CURL *esc = curl_easy_init();
+	char *a, *b, *body, *assertion;
+	size_t n;
+
+	if (esc == NULL)
+		msg_fatal(MSI_EXIT_IO, "cannot initialise libcurl");
+	if (c->jwt) {
+		char why[JWT_WHY_SIZE];
+
+		if ((assertion = jwt_rs256(c->conf.private_key_file, c->conf.client_id,
+		         c->conf.username, c->conf.login_url, JWT_LIFETIME, why)) == NULL) {
+			snprintf(e->message, sizeof e->message, "%s", why);
+			curl_easy_cleanup(esc);
+			return NULL;
+		}
+		a = curl_easy_escape(esc, assertion, 0);
+		n = strlen(a) + 80;
+		body = emalloc(n);
+		*len = (size_t)snprintf(body, n,
+		    "grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer&assertion=%s",
+		    a);
+		memset(assertion, 0, strlen(assertion));
+		free(assertion);
+		memset(a, 0, strlen(a));
+		curl_free(a);
+	} else {
+		a = curl_easy_escape(esc, c->conf.client_id, 0);
+		b = curl_easy_escape(esc, c->conf.client_secret, 0);
+		n = strlen(a) + strlen(b) + 80;
+		body = emalloc(n);
+		*len = (size_t)snprintf(body, n,
+		    "grant_type=client_credentials&client_id=%s&client_secret=%s", a, b);
+		memset(b, 0, strlen(b));
+		curl_free(a);
+		curl_free(b);
+	}
+	curl_easy_cleanup(esc);
+	return body;
+}
+
+/*
+ * Asks the login URL's token endpoint for an access token. Returns 0, or
+ * an exit status with e->message (never a secret): MSI_EXIT_SERVICE when
+ * the credentials are refused or the endpoint cannot be reached.
+ */
+int
+sfclient_token(struct sfclient *c, struct sferror *e)
+{
+	struct http_call call;
+	char url[1024], why[MKCONF_WHY_SIZE];
+	const char *tok, *inst;
+	json_t *j;
+	size_t len = 0;
+	char *body;
+	int attempt = 0;
+	CURLcode rc;
+
+	memset(e, 0, sizeof *e);
+	snprintf(url, sizeof url, "%s/services/oauth2/token", c->conf.login_url);
+	for (;;) {
+		if ((body = token_body(c, &len, e)) == NULL)
+			return MSI_EXIT_USAGE;
+		http_call_init(&call, url, NULL, body, len, "application/x-www-form-urlencoded",
+		    c->timeout_ms);
+		memset(body, 0, len);
+		free(body);
+		rc = curl_easy_perform(call.easy);
+		memset(call.body, 0, len);
+		if (classify(rc, http_status(&call)) != RETRY_AGAIN)
+			break;
+		http_call_free(&call);
+		if (backoff(c, ++attempt) != 0) {
+			snprintf(e->message, sizeof e->message,
+			    "%.200s: no answer after %d retries", url, c->max_retries);
+			return MSI_EXIT_SERVICE;
+		}
+	}
+	if (rc != CURLE_OK) {
+		snprintf(e->message, sizeof e->message, "%.150s: %.140s", url,
+		    call.error[0] ? call.error : curl_easy_strerror(rc));
+		http_call_free(&call);
+		return MSI_EXIT_SERVICE;
+	}
+	if (http_status(&call) != 200) {
+		read_error(&call, e);
+		snprintf(why, sizeof why, "%s", e->message);
+		snprintf(e->message, sizeof e->message, "%.120s: HTTP %ld: %.40s%s%.100s (%s flow)", url,
+		    e->http, e->code[0] ? e->code : "refused", why[0] ? ": " : "", why,
+		    c->jwt ? "JWT bearer" : "client credentials");
+		http_call_free(&call);
+		return MSI_EXIT_SERVICE;
+	}
+	j = json_loadb(call.response.data ? call.response.data : "", call.response.len, 0, NULL);
+	http_call_free(&call);
+	tok = json_string_value(json_object_get(j, "access_token"));
+	inst = json_string_value(json_object_get(j, "instance_url"));
+	if (tok == NULL || strlen(tok) >= sizeof c->token || inst == NULL) {
+		snprintf(e->message, sizeof e->message,
+		    "%.200s: no access_token and instance_url in the answer", url);
+		json_decref(j);
+		return MSI_EXIT_SERVICE;
+	}
+	if (!mkconf_url_allowed("instance_url", inst, why)) {
+		snprintf(e->message, sizeof e->message, "the token's answer: %.250s", why);
+		json_decref(j);
+		return MSI_EXIT_SERVICE;
+	}
+	snprintf(c->token, sizeof c->token, "%s", tok);
+	free(c->instance);
+	c->instance = estrdup(inst);
+	while (strlen(c->instance) > 0 && c->instance[strlen(c->instance) - 1] == '/')
+		c->instance[strlen(c->instance) - 1] = '\0';
+	take_org(c, json_string_value(json_object_get(j, "id")));
+	c->tokens++;
+	json_decref(j);
+	return 0;
+}
+
+/*
+ * One REST call: path below /services/data/vXX.X/ (or from /services/ on,
+ * as Salesforce's own locators are), a body for POST or PATCH. A 401 gets
+ * a new token and the call again, once; 5xx, a dropped connection and a
+ * time-out are resent after a backoff, max_retries times. Returns 0 with
+ * the 2xx answer in answer (the caller frees it); SF_REFUSED with e when
+ * Salesforce refused the call (4xx); MSI_EXIT_QUOTA on
+ * REQUEST_LIMIT_EXCEEDED; MSI_EXIT_SERVICE with e->message otherwise.
+ */
+int
+sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
+    const char *content_type, struct http_call *answer, struct sferror *e)
+{
+	char url[4096];
+	int attempt = 0, renewed = 0, st;
+	long status;
+	CURLcode rc;
+
+	memset(e, 0, sizeof *e);
+	if (c->token[0] == '\0' && (st = sfclient_token(c, e)) != 0)
+		return st;
+	for (;;) {
+		if (path[0] == '/')
+			snprintf(url, sizeof url, "%s%s", c->instance, path);
+		else
+			snprintf(url, sizeof url, "%s/services/data/v%s/%s", c->instance,
+			    c->conf.api_version
+			        ? c->conf.api_version + (c->conf.api_version[0] == 'v')
+			        : SF_API_VERSION,
+			    path);
+		http_call_init(answer, url, c->token, body, body ? strlen(body) : 0,
+		    content_type ? content_type : "application/json", c->timeout_ms);
+		if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+			curl_easy_setopt(answer->easy, CURLOPT_CUSTOMREQUEST, method);
+		rc = curl_easy_perform(answer->easy);
+		c->calls++;
+		status = http_status(answer);
+		if (rc == CURLE_OK)
+			note_usage(c, answer);
+		switch (classify(rc, status)) {
+		case RETRY_AGAIN:
+			if (backoff(c, ++attempt) == 0) {
+				http_call_free(answer);
+				continue;
+			}
+			if (rc != CURLE_OK)
+				snprintf(e->message, sizeof e->message, "%s %s: %s (after %d retries)",
+				    method, path, answer->error[0] ? answer->error : curl_easy_strerror(rc),
+				    c->max_retries);
+			else
+				snprintf(e->message, sizeof e->message, "%s %s: HTTP %ld (after %d retries)",
+				    method, path, status, c->max_retries);
+			http_call_free(answer);
+			return MSI_EXIT_SERVICE;
+		case RETRY_FATAL:
+			snprintf(e->message, sizeof e->message, "%s %s: %s", method, path,
+			    answer->error[0] ? answer->error : curl_easy_strerror(rc));
+			http_call_free(answer);
+			return MSI_EXIT_SERVICE;
+		default: break;
+		}
+		if (status >= 200 && status < 300)
+			return 0;
+		read_error(answer, e);
+		http_call_free(answer);
+		if (status == 401 && !renewed) {
+			renewed = 1;
+			if ((st = sfclient_token(c, e)) != 0)
+				return st;
+			continue;
+		}
+		if (status == 403 && strcmp(e->code, "REQUEST_LIMIT_EXCEEDED") == 0)
+			return MSI_EXIT_QUOTA;
+		if (status == 401) {
+			char m[MKCONF_WHY_SIZE];
+
+			snprintf(m, sizeof m, "%s", e->message);
+			snprintf(e->message, sizeof e->message,
+			    "%s %.80s: HTTP 401 %.40s with a new token too: %.100s", method, path,
+			    e->code[0] ? e->code : "", m);
+			return MSI_EXIT_SERVICE;
+		}
+		return SF_REFUSED;
+	}
+}

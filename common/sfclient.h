@@ -1,0 +1,53 @@
+/* sfclient.h: one run's Salesforce calls: credentials, OAuth token, retries, API usage. */
+#ifndef MSI_SFCLIENT_H
+#define MSI_SFCLIENT_H
+
+#include <stddef.h>
+
+#include "http.h"
+#include "mkconf.h"
+
+/* Where the org is and the credentials to reach it; never printed, logged or written. */
+struct sfconf {
+	char *login_url; /* https://MyDomain.my.salesforce.com, login or test.salesforce.com */
+	char *client_id; /* the connected app's consumer key */
+	char *client_secret;    /* client credentials flow */
+	char *username;         /* JWT bearer flow: the integration user ... */
+	char *private_key_file; /* ... and the key whose certificate the app holds */
+	char *api_version;      /* "62.0" unless set */
+};
+
+#define SF_API_VERSION "62.0"
+
+struct sfclient {
+	struct sfconf conf;
+	int jwt;              /* the JWT bearer flow, else client credentials */
+	char token[512];      /* the access token: only ever in an Authorization header */
+	char *instance;       /* instance_url of the token's answer */
+	char org[19];         /* the org's id (00D...), from the token's identity URL */
+	long timeout_ms;
+	int max_retries;
+	unsigned long rng;
+	unsigned long calls, tokens, retries;
+	char usage[64]; /* the last Sforce-Limit-Info: "api-usage=USED/MAX" */
+	int usage_warned;
+};
+
+/* What Salesforce answered when it refused a call: its errorCode and message. */
+struct sferror {
+	long http;
+	char code[64];
+	char message[MKCONF_WHY_SIZE];
+};
+
+/* sfclient_call's result when Salesforce refused the call itself (4xx): see the sferror. */
+#define SF_REFUSED (-1)
+
+int sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_retries,
+    char why[MKCONF_WHY_SIZE]);
+int sfclient_token(struct sfclient *c, struct sferror *e);
+int sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
+    const char *content_type, struct http_call *answer, struct sferror *e);
+void sfclient_free(struct sfclient *c);
+
+#endif

@@ -1,0 +1,31 @@
+/* extract.h: CSV rows written as NDJSON records, from files or from Salesforce's pages. */
+#ifndef MSI_EXTRACT_H
+#define MSI_EXTRACT_H
+
+#include <stdio.h>
+
+#include "csvin.h"
+#include "jsonbuf.h"
+
+struct extract {
+	/* per file or page */
+	const char *file;      /* as named on the command line, <stdin>, or a job's page */
+	struct jsonbuf prefix; /* {"attributes":{"type":...,"file":...,"line": */
+	struct jsonbuf keys;   /* ,"Name": for each column, end to end */
+	size_t *keyoff;        /* where column i's key starts in keys */
+	size_t nkeys;
+	size_t id_col; /* the column named Id, or (size_t)-1 */
+
+	/* per run */
+	struct jsonbuf out; /* the record being written */
+	FILE *rejects;
+	const char *rejects_name;
+	unsigned long rows, written, rejected;
+};
+
+int valid_type(const char *s, size_t n);
+int extract_header(void *ctx, const struct csvin_row *row);
+int extract_row(void *ctx, const struct csvin_row *row);
+int extract_reject(struct extract *x, const struct csvin_row *row, const char *reason);
+
+#endif

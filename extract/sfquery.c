@@ -1,0 +1,520 @@
+/*
+ * sfquery.c: msi-extract --salesforce: one object read from a live org by
+ * a Bulk API 2.0 query job: the fields chosen (msi-transform's, or the
+ * user's) and checked against the object's describe, the job created and
+ * polled with a growing pause, its CSV pages fetched by locator and fed to
+ * the same CSV reader and record writer as an export's file. With --state,
+ * only the records modified since the last whole extract (sfstate.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "../transform/mapping.h"
+#include "csvin.h"
+#include "ealloc.h"
+#include "exitcode.h"
+#include "http.h"
+#include "jsonbuf.h"
+#include "msg.h"
+#include "sfclient.h"
+#include "sfquery.h"
+#include "sfstate.h"
+
+/* The first pause between two polls of a job, in seconds; it doubles to --poll-max. */
+#define POLL_FIRST 0.2
+
+/* A field to query, as the describe spells it, and who asked for it. */
+struct field {
+	char *name;
+	int user; /* 1: named by --fields or a map file: missing from the org is an error; */
+	          /* 0: msi-transform's: missing, left out with a note; -1: left out silently */
+};
+
+/* The run, kept from sfquery_run to sfquery_commit. */
+static struct run {
+	struct sfclient sf;
+	struct sfstate state;
+	int have_state, committable;
+	char job[40];
+	unsigned long page, pages, page_rows, seen_before;
+	size_t id_col, stamp_col;
+	char max[40];   /* the highest SystemModstamp read */
+	json_t *at_max; /* the ids of the records read at max */
+	unsigned long out_rows;
+	struct extract *x;
+	char where[80]; /* "job 750...: page 3", what messages name a row by */
+} R;
+
+static void
+add_field(struct field **f, size_t *n, const char *name, int user)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcasecmp((*f)[i].name, name) == 0) {
+			if (user > (*f)[i].user)
+				(*f)[i].user = user;
+			return;
+		}
+	}
+	*f = erealloc(*f, (*n + 1) * sizeof **f);
+	(*f)[*n].name = estrdup(name);
+	(*f)[*n].user = user;
+	(*n)++;
+}
+
+/* Says why the call failed and gives the exit status for it. */
+static int
+failed(const char *what, int st, const struct sferror *e)
+{
+	if (st == MSI_EXIT_QUOTA) {
+		msg_warn("%s: Salesforce says REQUEST_LIMIT_EXCEEDED: the org's API requests "
+		         "of the last 24 hours are spent (%s); run again when they are not",
+		    what, R.sf.usage[0] ? R.sf.usage : "usage not reported");
+		return MSI_EXIT_QUOTA;
+	}
+	if (st == SF_REFUSED) {
+		msg_warn("%s: Salesforce refused it: HTTP %ld %s%s%s", what, e->http, e->code,
+		    e->code[0] && e->message[0] ? ": " : "", e->message);
+		return MSI_EXIT_SERVICE;
+	}
+	msg_warn("%s: %s", what, e->message);
+	return st;
+}
+
+/* A JSON answer of a 2xx call, or NULL (said). */
+static json_t *
+answer_json(struct http_call *call, const char *what)
+{
+	json_t *j = json_loadb(call->response.data ? call->response.data : "",
+	    call->response.len, 0, NULL);
+
+	if (j == NULL)
+		msg_warn("%s: the answer is not JSON", what);
+	http_call_free(call);
+	return j;
+}
+
+/*
+ * The fields to query: the user's (--fields), or those msi-transform's
+ * mapping reads (a map file's included), and always Id, the skip checks
+ * (IsDeleted, IsConverted) and SystemModstamp when the org has them;
+ * checked against the describe, spelled as it spells them. A field the
+ * user named that the org lacks (or does not show the integration user)
+ * is an error; one of the defaults is left out, with a note.
+ */
+static int
+choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *soql)
+{
+	struct field *want = NULL;
+	struct mapping defaults, map;
+	struct objmap *om, *dm;
+	struct jsonbuf missing = {0}, dropped = {0};
+	json_t *fields = json_object_get(describe, "fields"), *f;
+	const char *name, *type, *spelled;
+	size_t n = 0, i, j, k;
+	int status = 0, user;
+	char *list, *tok, *save;
+
+	add_field(&want, &n, "Id", 1);
+	if (o->fields != NULL) {
+		list = estrdup(o->fields);
+		for (tok = strtok_r(list, ", \t", &save); tok != NULL; tok = strtok_r(NULL, ", \t", &save))
+			add_field(&want, &n, tok, 1);
+		free(list);
+	} else {
+		mapping_defaults(&defaults);
+		mapping_defaults(&map);
+		if (o->map != NULL && (status = mapping_load(&map, o->map)) != 0) {
+			mapping_free(&defaults);
+			mapping_free(&map);
+			goto out;
+		}
+		dm = mapping_find(&defaults, o->object);
+		if ((om = mapping_find(&map, o->object)) != NULL) {
+			for (i = 0; i < om->n; i++) {
+				if (om->rules[i].source == NULL)
+					continue;
+				user = 1;
+				for (k = 0; dm != NULL && k < dm->n; k++)
+					if (dm->rules[k].source != NULL &&
+					    strcasecmp(dm->rules[k].source, om->rules[i].source) == 0)
+						user = 0;
+				add_field(&want, &n, om->rules[i].source, user);
+			}
+		}
+		mapping_free(&defaults);
+		mapping_free(&map);
+	}
+	/* the skip checks, where the object has them (a User has no IsDeleted) */
+	add_field(&want, &n, "IsDeleted", -1);
+	if (strcasecmp(o->object, "Lead") == 0)
+		add_field(&want, &n, "IsConverted", -1);
+	add_field(&want, &n, "SystemModstamp", o->state != NULL ? 1 : -1);
+
+	jsonbuf_addstr(soql, "SELECT ");
+	for (i = 0, j = 0; i < n; i++) {
+		spelled = NULL;
+		type = NULL;
+		for (k = 0; k < json_array_size(fields); k++) {
+			f = json_array_get(fields, k);
+			name = json_string_value(json_object_get(f, "name"));
+			if (name != NULL && strcasecmp(name, want[i].name) == 0) {
+				spelled = name;
+				type = json_string_value(json_object_get(f, "type"));
+			}
+		}
+		if (spelled != NULL && type != NULL &&
+		    (strcmp(type, "address") == 0 || strcmp(type, "location") == 0)) {
+			msg_warn("%s.%s is a compound field, which Bulk API queries cannot read: "
+			         "name its parts (%sStreet, %sCity, ...)",
+			    o->object, spelled, want[i].name, want[i].name);
+			status = MSI_EXIT_USAGE;
+			continue;
+		}
+		if (spelled == NULL) {
+			struct jsonbuf *b = want[i].user > 0 ? &missing : &dropped;
+
+			if (want[i].user < 0)
+				continue;
+			jsonbuf_addstr(b, b->len ? ", " : "");
+			jsonbuf_addstr(b, want[i].name);
+			continue;
+		}
+		if (j++ > 0)
+			jsonbuf_addstr(soql, ", ");
+		jsonbuf_addstr(soql, spelled);
+	}
+	jsonbuf_add(&missing, "", 1);
+	jsonbuf_add(&dropped, "", 1);
+	if (missing.len > 1) {
+		msg_warn("%s has no field %s, or does not show it to the integration user "
+		         "(field-level security); %s",
+		    o->object, missing.data,
+		    o->fields ? "check --fields"
+		    : o->state ? "SystemModstamp is needed by --state; check the map file"
+		               : "check the map file (--map), which names it");
+		status = MSI_EXIT_USAGE;
+	}
+	if (dropped.len > 1 && status == 0)
+		msg_warn("%s: not in the org, or not shown to the integration user, so not "
+		         "queried: %s",
+		    o->object, dropped.data);
+	jsonbuf_addstr(soql, " FROM ");
+	jsonbuf_addstr(soql, o->object);
+	jsonbuf_add(soql, "", 1);
+	soql->len--;
+out:
+	for (i = 0; i < n; i++)
+		free(want[i].name);
+	free(want);
+	jsonbuf_free(&missing);
+	jsonbuf_free(&dropped);
+	return status;
+}
+
+/* The page's header: where Id and SystemModstamp are, then the record writer's keys. */
+static int
+page_header(void *ctx, const struct csvin_row *row)
+{
+	size_t i;
+
+	(void)ctx;
+	R.id_col = R.stamp_col = (size_t)-1;
+	for (i = 0; i < row->nfields; i++) {
+		if (row->len[i] == 2 && strncasecmp(row->field[i], "Id", 2) == 0)
+			R.id_col = i;
+		if (row->len[i] == 14 && strncasecmp(row->field[i], "SystemModstamp", 14) == 0)
+			R.stamp_col = i;
+	}
+	return extract_header(R.x, row);
+}
+
+/*
+ * A row: left out when --state saw it at the mark before; the highest
+ * SystemModstamp and the ids at it kept for the next mark; then written
+ * as an export's row would be.
+ */
+static int
+page_row(void *ctx, const struct csvin_row *row)
+{
+	char stamp[40], id[40];
+	size_t sl = 0, il = 0;
+	int c;
+
+	(void)ctx;
+	R.page_rows++;
+	if (row->error == NULL && R.stamp_col != (size_t)-1 && R.id_col != (size_t)-1 &&
+	    row->nfields > R.stamp_col && row->nfields > R.id_col &&
+	    (sl = row->len[R.stamp_col]) < sizeof stamp && (il = row->len[R.id_col]) < sizeof id &&
+	    sl > 0 && il > 0) {
+		memcpy(stamp, row->field[R.stamp_col], sl);
+		stamp[sl] = '\0';
+		memcpy(id, row->field[R.id_col], il);
+		id[il] = '\0';
+		if (R.have_state && strcmp(stamp, R.state.mark) == 0 &&
+		    json_object_get(R.state.at_mark, id) != NULL) {
+			R.seen_before++;
+			return 0;
+		}
+		c = strcmp(stamp, R.max);
+		if (c > 0) {
+			snprintf(R.max, sizeof R.max, "%s", stamp);
+			json_object_clear(R.at_max);
+		}
+		if (c >= 0)
+			json_object_set_new(R.at_max, id, json_true());
+	}
+	return extract_row(R.x, row);
+}
+
+/* Starts page n: the records' attributes name the job and the page. */
+static void
+begin_page(const char *object, unsigned long n)
+{
+	struct extract *x = R.x;
+
+	snprintf(R.where, sizeof R.where, "job %s page %lu", R.job, n);
+	x->file = R.where;
+	x->prefix.len = 0;
+	jsonbuf_addstr(&x->prefix, "{\"attributes\":{\"type\":");
+	jsonbuf_addjsonstr(&x->prefix, object, strlen(object));
+	jsonbuf_addstr(&x->prefix, ",\"job\":");
+	jsonbuf_addjsonstr(&x->prefix, R.job, strlen(R.job));
+	jsonbuf_addstr(&x->prefix, ",\"page\":");
+	jsonbuf_addulong(&x->prefix, n);
+	jsonbuf_addstr(&x->prefix, ",\"line\":");
+}
+
+/* Polls the job until it is done: 0 when JobComplete, else an exit status (said). */
+static int
+wait_job(const struct sfquery_opts *o)
+{
+	struct http_call call;
+	struct sferror e;
+	char path[128], what[160];
+	const char *state;
+	double pause = POLL_FIRST;
+	json_t *j;
+	int st;
+
+	snprintf(path, sizeof path, "jobs/query/%s", R.job);
+	snprintf(what, sizeof what, "%s: query job %s", o->object, R.job);
+	for (;;) {
+		if ((st = sfclient_call(&R.sf, "GET", path, NULL, NULL, &call, &e)) != 0)
+			return failed(what, st, &e);
+		if ((j = answer_json(&call, what)) == NULL)
+			return MSI_EXIT_SERVICE;
+		state = json_string_value(json_object_get(j, "state"));
+		if (state != NULL && strcmp(state, "JobComplete") == 0) {
+			json_decref(j);
+			return 0;
+		}
+		if (state == NULL || strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0) {
+			const char *why = json_string_value(json_object_get(j, "errorMessage"));
+
+			msg_warn("%s: %s: %s", what, state ? state : "no state in the answer",
+			    why ? why : "Salesforce gave no errorMessage");
+			json_decref(j);
+			return MSI_EXIT_SERVICE;
+		}
+		json_decref(j);
+		http_pause(pause);
+		pause = pause * 2 > o->poll_max ? o->poll_max : pause * 2;
+	}
+}
+
+/* Every page of the job's results, in order, through the record writer. */
+static int
+read_pages(const struct sfquery_opts *o)
+{
+	struct csvin_opts copts = {',', TEXTENC_UTF8, CSVIN_MAX_ROW};
+	struct http_call call;
+	struct sferror e;
+	struct csvin *csv;
+	char locator[256] = "", count[32], path[512], what[200];
+	unsigned long want;
+	int st;
+
+	for (R.page = 1;; R.page++) {
+		char *esc = NULL;
+
+		if (locator[0] != '\0') {
+			CURL *h = curl_easy_init();
+
+			esc = curl_easy_escape(h, locator, 0);
+			curl_easy_cleanup(h);
+		}
+		snprintf(path, sizeof path, "jobs/query/%s/results?maxRecords=%ld%s%s", R.job,
+		    o->max_records, esc ? "&locator=" : "", esc ? esc : "");
+		curl_free(esc);
+		snprintf(what, sizeof what, "%s: query job %s, page %lu", o->object, R.job, R.page);
+		if ((st = sfclient_call(&R.sf, "GET", path, NULL, NULL, &call, &e)) != 0)
+			return failed(what, st, &e);
+		if (!http_header(&call, "Sforce-Locator", locator, sizeof locator))
+			snprintf(locator, sizeof locator, "null");
+		want = http_header(&call, "Sforce-NumberOfRecords", count, sizeof count)
+		           ? strtoul(count, NULL, 10)
+		           : (unsigned long)-1;
+		begin_page(o->object, R.page);
+		R.page_rows = 0;
+		csv = csvin_new(&copts, page_header, page_row, NULL);
+		st = csvin_feed(csv, call.response.data ? call.response.data : "", call.response.len);
+		if (st == 0)
+			st = csvin_finish(csv);
+		csvin_free(csv);
+		http_call_free(&call);
+		R.pages++;
+		if (st != 0)
+			return st;
+		if (want != (unsigned long)-1 && want != R.page_rows) {
+			msg_warn("%s: Salesforce said %lu records, the page held %lu", what, want,
+			    R.page_rows);
+			return MSI_EXIT_SERVICE;
+		}
+		if (locator[0] == '\0' || strcmp(locator, "null") == 0)
+			return 0;
+	}
+}
+
+/*
+ * Reads o->object from the org into x's output. Returns 0 (or 1 when rows
+ * were rejected: the caller's count says) or an exit status; stats gets
+ * the job, the pages and the calls.
+ */
+int
+sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
+{
+	struct jsonbuf soql = {0}, path = {0};
+	struct http_call call;
+	struct sferror e;
+	char why[MKCONF_WHY_SIZE], what[200];
+	json_t *j, *body;
+	char *text;
+	int st;
+
+	memset(&R, 0, sizeof R);
+	R.x = x;
+	R.at_max = json_object();
+	if (sfclient_init(&R.sf, o->config, o->timeout_ms, o->max_retries, why) != 0) {
+		msg_warn("%s", why);
+		return MSI_EXIT_USAGE;
+	}
+	if ((st = sfclient_token(&R.sf, &e)) != 0) {
+		msg_warn("Salesforce token: %s", e.message);
+		goto out;
+	}
+	if (o->state != NULL) {
+		R.have_state = 1; /* closed by sfquery_commit, opened or not */
+		if ((st = sfstate_open(&R.state, o->state, o->object, R.sf.org)) != 0)
+			goto out;
+		snprintf(R.max, sizeof R.max, "%s", R.state.mark);
+		json_object_update(R.at_max, R.state.at_mark);
+	}
+	if (o->soql != NULL) {
+		jsonbuf_addstr(&soql, o->soql);
+	} else {
+		snprintf(what, sizeof what, "%s: describe", o->object);
+		jsonbuf_addstr(&path, "sobjects/");
+		jsonbuf_addstr(&path, o->object);
+		jsonbuf_addstr(&path, "/describe");
+		jsonbuf_add(&path, "", 1);
+		st = sfclient_call(&R.sf, "GET", path.data, NULL, NULL, &call, &e);
+		if (st == SF_REFUSED && e.http == 404) {
+			msg_warn("the org has no object %s (or does not show it to the integration "
+			         "user)",
+			    o->object);
+			st = MSI_EXIT_USAGE;
+			goto out;
+		}
+		if (st != 0) {
+			st = failed(what, st, &e);
+			goto out;
+		}
+		if ((j = answer_json(&call, what)) == NULL) {
+			st = MSI_EXIT_SERVICE;
+			goto out;
+		}
+		st = choose_fields(o, j, &soql);
+		json_decref(j);
+		if (st != 0)
+			goto out;
+		if (R.state.mark[0] != '\0') {
+			/* SOQL's datetime literal: no quotes; >=: records modified at the mark, */
+			/* but not yet seen, come too */
+			jsonbuf_addstr(&soql, " WHERE SystemModstamp >= ");
+			jsonbuf_addstr(&soql, R.state.mark);
+		}
+	}
+	jsonbuf_add(&soql, "", 1);
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "operation", o->all_rows ? "queryAll" : "query",
+	    "query", soql.data, "contentType", "CSV", "columnDelimiter", "COMMA", "lineEnding", "LF");
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	snprintf(what, sizeof what, "%s: query job", o->object);
+	st = sfclient_call(&R.sf, "POST", "jobs/query", text, "application/json", &call, &e);
+	free(text);
+	if (st == SF_REFUSED) {
+		msg_warn("%s: Salesforce refused the query: %s: %s (the query: %s)", o->object,
+		    e.code[0] ? e.code : "HTTP error", e.message, soql.data);
+		st = o->soql != NULL || o->fields != NULL || o->map != NULL ? MSI_EXIT_USAGE
+		                                                             : MSI_EXIT_SERVICE;
+		goto out;
+	}
+	if (st != 0) {
+		st = failed(what, st, &e);
+		goto out;
+	}
+	if ((j = answer_json(&call, what)) == NULL) {
+		st = MSI_EXIT_SERVICE;
+		goto out;
+	}
+	snprintf(R.job, sizeof R.job, "%s",
+	    json_string_value(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id"))
+	                                                : "");
+	json_decref(j);
+	if (R.job[0] == '\0' || strspn(R.job, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(R.job)) {
+		msg_warn("%s: the answer names no job id", what);
+		st = MSI_EXIT_SERVICE;
+		goto out;
+	}
+	if ((st = wait_job(o)) != 0 || (st = read_pages(o)) != 0)
+		goto out;
+	R.committable = R.have_state;
+out:
+	json_object_set_new(stats, "salesforce",
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s?, s:s?}", "object", o->object,
+	        "operation", o->all_rows ? "queryAll" : "query", "job", R.job, "pages",
+	        (json_int_t)R.pages, "calls", (json_int_t)R.sf.calls, "retries",
+	        (json_int_t)R.sf.retries, "seen_before", (json_int_t)R.seen_before, "api_usage",
+	        R.sf.usage, "since", R.state.mark[0] ? R.state.mark : NULL, "mark",
+	        R.max[0] ? R.max : NULL));
+	if (o->stats && R.sf.usage[0] != '\0')
+		msg_warn("Salesforce %s after %lu calls", R.sf.usage, R.sf.calls);
+	jsonbuf_free(&soql);
+	jsonbuf_free(&path);
+	return st;
+}
+
+/*
+ * Once the records are written out (written): the new mark into --state.
+ * Then the run's Salesforce side is freed. Returns 0 or an exit status.
+ */
+int
+sfquery_commit(int written)
+{
+	int st = 0;
+
+	if (written && R.committable && R.max[0] != '\0')
+		st = sfstate_commit(&R.state, R.max, R.at_max, R.x->written);
+	if (R.have_state)
+		sfstate_close(&R.state);
+	json_decref(R.at_max);
+	sfclient_free(&R.sf);
+	memset(&R, 0, sizeof R);
+	return st;
+}

@@ -1,0 +1,27 @@
+/* sfquery.h: msi-extract --salesforce: an object read from a live org by a Bulk API 2.0 query. */
+#ifndef MSI_SFQUERY_H
+#define MSI_SFQUERY_H
+
+#include <jansson.h>
+
+#include "extract.h"
+
+struct sfquery_opts {
+	const char *object;
+	const char *fields; /* --fields: comma-separated, or NULL: msi-transform's */
+	const char *map;    /* --map: msi-transform's map file, or NULL */
+	const char *soql;   /* --soql: the user's own query, or NULL */
+	const char *state;  /* --state FILE, or NULL */
+	const char *config; /* --config FILE, or NULL: $SALESFORCE_CONFIG, the environment */
+	int all_rows;       /* --all-rows: queryAll, deleted and archived rows too */
+	long max_records;   /* rows a results page, at most */
+	long timeout_ms;
+	int max_retries;
+	double poll_max; /* seconds between polls of a job, at most */
+	int stats;       /* --stats: the API usage said */
+};
+
+int sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats);
+int sfquery_commit(int written);
+
+#endif

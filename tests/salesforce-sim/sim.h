@@ -1,0 +1,162 @@
+/* sim.h: what the parts of the Salesforce simulator share. */
+#ifndef MSI_SFSIM_H
+#define MSI_SFSIM_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "jsonbuf.h"
+
+/*
+ * One lock guards the store, the jobs, the tokens and the counters. The
+ * functions of store.c, soql.c and jobs.c run with it held: their callers,
+ * the HTTP handlers of salesforce-sim.c and auth.c, take it.
+ */
+extern pthread_mutex_t sim_lock;
+
+/* An answer to an HTTP call, built without libmicrohttpd. */
+struct answer {
+	unsigned status;
+	json_t *json;        /* the body, a new reference; or NULL for text */
+	struct jsonbuf text; /* the body when json is NULL */
+	const char *type;    /* Content-Type of text; NULL: text/csv */
+	int paged;           /* a results page: the two headers below go out */
+	char locator[32];    /* Sforce-Locator: the next page's, or "null" */
+	size_t nrecords;     /* Sforce-NumberOfRecords */
+};
+
+void answer_error(struct answer *a, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* stamp.c: datetimes as milliseconds since 1970 (UTC). */
+#define STAMP_SIZE 48
+long long stamp_now(void);
+int stamp_parse(const char *s, size_t len, int soql, long long *ms);
+int date_parse(const char *s, size_t len);
+void stamp_format(long long ms, char out[STAMP_SIZE]);
+void stamp_format_job(long long ms, char out[STAMP_SIZE]);
+
+/* base64.c */
+size_t b64_encode(const unsigned char *in, size_t n, int url, int pad, char *out);
+int b64_decode(const char *in, size_t n, unsigned char *out, size_t *outlen);
+
+/* store.c: the org's records. */
+enum ftype {
+	T_ID,
+	T_REFERENCE,
+	T_STRING,
+	T_BOOLEAN,
+	T_DATETIME,
+	T_DATE,
+	T_DOUBLE,
+	T_CURRENCY,
+	T_INT,
+	T_EMAIL,
+	T_PHONE,
+	T_PICKLIST,
+	T_TEXTAREA,
+	T_URL,
+	T_PERCENT
+};
+
+struct field {
+	char *name, *label;
+	enum ftype type;
+	int length;
+	int nillable, updateable, custom;
+};
+
+#define NO_VALUE UINT32_MAX
+
+/* A record: its values end to end in blob, each NUL-terminated; off[i] is field i's, or
+ * NO_VALUE for null (fields past n, added after the record, are null too). */
+struct record {
+	char id[19];
+	long long stamp; /* SystemModstamp */
+	unsigned long seq;
+	size_t n;
+	uint32_t *off;
+	char *blob;
+};
+
+struct sobject {
+	const char *name, *prefix;
+	struct field *fields;
+	size_t nfields, fcap;
+	struct record *records; /* in Id order */
+	size_t nrecords, rcap;
+	long deleted_field; /* IsDeleted, or -1 (User) */
+	long stamp_field;   /* SystemModstamp */
+};
+
+#define OBJECTS 6
+
+void store_init(void);
+int store_load(const char *dir);
+void store_free(void);
+struct sobject *store_object(const char *name);
+struct sobject *store_object_at(size_t i);
+long store_field(const struct sobject *o, const char *name);
+const char *store_value(
+    const struct sobject *o, const struct record *r, size_t field, char buf[STAMP_SIZE]);
+const char *store_render(const struct sobject *o, const struct record *r, size_t field, int api,
+    char buf[STAMP_SIZE]);
+int store_value_true(const char *v);
+int store_is_deleted(const struct sobject *o, const struct record *r);
+void store_describe(const struct sobject *o, struct answer *a);
+json_t *store_touch(json_t *body, int delete, unsigned *status);
+json_t *store_insert(json_t *body, unsigned *status);
+void store_dump(struct jsonbuf *out);
+long long store_last_stamp(void);
+
+/* soql.c: the subset of SOQL that query jobs take. */
+struct soql;
+struct soql *soql_parse(const char *text, struct answer *a);
+void soql_free(struct soql *q);
+struct sobject *soql_object(const struct soql *q);
+size_t soql_columns(const struct soql *q, const long **fields, const char *const **names);
+typedef void (*soql_row_fn)(void *ctx, const struct sobject *o, const struct record *r);
+size_t soql_run(const struct soql *q, int all, soql_row_fn fn, void *ctx);
+
+/* jobs.c: Bulk API 2.0 query jobs. */
+struct jobs_config {
+	long job_ms;
+	long max_records;
+	int api_values;
+	const char *user_id;
+};
+void jobs_init(const struct jobs_config *cfg);
+void jobs_free(void);
+void jobs_settle(long long now);
+long jobs_finish_all(long long now);
+void jobs_create(json_t *body, const char *version, struct answer *a);
+void jobs_list(struct answer *a);
+void jobs_info(const char *id, struct answer *a);
+void jobs_abort(const char *id, json_t *body, struct answer *a);
+void jobs_delete(const char *id, struct answer *a);
+void jobs_results(const char *id, const char *locator, const char *max, struct answer *a);
+int jobs_fail_next(json_t *body);
+long jobs_created(void);
+long jobs_pages(void);
+long jobs_rows(void);
+
+/* auth.c: tokens, the OAuth 2.0 token endpoint. */
+struct auth_config {
+	const char *client_id, *client_secret;
+	const char *jwt_key_file; /* NULL: no JWT flow */
+	const char *jwt_username;
+	long token_ttl;
+	const char *org_id, *user_id;
+};
+int auth_init(const struct auth_config *cfg);
+void auth_free(void);
+void auth_token(
+    const char *form, size_t len, const char *host, const char *own_base, struct answer *a);
+int auth_check(const char *authorization);
+long auth_expire_all(void);
+long auth_issued(void);
+
+#endif
