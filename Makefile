@@ -35,7 +35,9 @@ LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
 	writeback/msi-writeback pipelines/msi-verify
-BINS       = $(TOOLS:%=$(B)/%)
+# Programs a tool runs, installed beside it, without a page of their own.
+HELPERS    = extract/msi-extract-salesforce
+BINS       = $(TOOLS:%=$(B)/%) $(HELPERS:%=$(B)/%)
 MANS       = $(TOOLS:%=%.1) pipelines/msi-sync.1 common/msi-formats.5
 
 UNIT_SRC   = $(wildcard tests/unit/test-*.c)
@@ -80,11 +82,18 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(COMMON_OBJ)
 
-EXTRACT_OBJ = $(B)/extract/msi-extract.o $(B)/extract/rowpipe.o $(B)/extract/sfquery.o \
-	$(B)/extract/sfstate.o $(B)/transform/mapping.o
+EXTRACT_OBJ = $(B)/extract/msi-extract.o $(B)/extract/rowpipe.o $(B)/extract/records.o
 
 $(B)/extract/msi-extract: $(EXTRACT_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(EXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lcrypto -lpthread
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(EXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lpthread
+
+# What msi-extract --salesforce runs: the only part of it that links libcurl
+# and libcrypto.
+SFEXTRACT_OBJ = $(B)/extract/msi-extract-salesforce.o $(B)/extract/records.o \
+	$(B)/extract/sfquery.o $(B)/extract/sfstate.o $(B)/transform/mapping.o
+
+$(B)/extract/msi-extract-salesforce: $(SFEXTRACT_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SFEXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
 
 TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/mapping.o \
 	$(B)/transform/known.o
@@ -237,13 +246,16 @@ install: all
 	    cp $(B)/$$t $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$${t##*/}; \
 	    cp $$t.1 $(DESTDIR)$(MANDIR)/man1/ && chmod 644 $(DESTDIR)$(MANDIR)/man1/$${t##*/}.1; \
 	done
+	for t in $(HELPERS); do \
+	    cp $(B)/$$t $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$${t##*/}; \
+	done
 	cp pipelines/msi-sync $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/msi-sync
 	cp pipelines/msi-sync.1 $(DESTDIR)$(MANDIR)/man1/ && chmod 644 $(DESTDIR)$(MANDIR)/man1/msi-sync.1
 	mkdir -p $(DESTDIR)$(MANDIR)/man5
 	cp common/msi-formats.5 $(DESTDIR)$(MANDIR)/man5/ && chmod 644 $(DESTDIR)$(MANDIR)/man5/msi-formats.5
 
 uninstall:
-	for t in $(TOOLS) pipelines/msi-sync; do \
+	for t in $(TOOLS) $(HELPERS) pipelines/msi-sync; do \
 	    rm -f $(DESTDIR)$(BINDIR)/$${t##*/} $(DESTDIR)$(MANDIR)/man1/$${t##*/}.1; \
 	done
 	rm -f $(DESTDIR)$(MANDIR)/man5/msi-formats.5

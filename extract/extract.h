@@ -23,6 +23,12 @@ struct extract {
 	unsigned long rows, written, rejected;
 };
 
+/* The longest object name: Salesforce's API names are at most 80 characters. */
+#define EXTRACT_MAX_TYPE 80
+
+/* What --salesforce runs, found on PATH, else beside msi-extract. */
+#define EXTRACT_SALESFORCE "msi-extract-salesforce"
+
 int valid_type(const char *s, size_t n);
 int extract_header(void *ctx, const struct csvin_row *row);
 int extract_row(void *ctx, const struct csvin_row *row);
