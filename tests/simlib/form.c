@@ -1,13 +1,13 @@
 /*
  * form.c: a form body's parameters (application/x-www-form-urlencoded),
- * decoded by libcurl's curl_easy_unescape, '+' as a space: a new object,
+ * decoded by libmicrohttpd's MHD_http_unescape, '+' as a space: a new object,
  * the last of a name repeated winning. Shared by both simulators.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
+#include <microhttpd.h>
 
 #include "ealloc.h"
 #include "form.h"
@@ -16,9 +16,8 @@ json_t *
 form_params(const char *form, size_t len)
 {
 	json_t *params = json_object();
-	char *copy = emalloc(len + 1), *pair, *save = NULL, *eq, *p, *value;
-	CURL *h = curl_easy_init();
-	int n;
+	char *copy = emalloc(len + 1), *pair, *save = NULL, *eq, *p;
+	size_t n;
 
 	memcpy(copy, form, len);
 	copy[len] = '\0';
@@ -29,12 +28,9 @@ form_params(const char *form, size_t len)
 		for (p = eq; *p; p++)
 			if (*p == '+')
 				*p = ' ';
-		if ((value = curl_easy_unescape(h, eq, 0, &n)) == NULL)
-			continue;
-		json_object_set_new(params, pair, json_stringn(value, (size_t)n));
-		curl_free(value);
+		n = MHD_http_unescape(eq);
+		json_object_set_new(params, pair, json_stringn(eq, n));
 	}
-	curl_easy_cleanup(h);
 	free(copy);
 	return params;
 }
