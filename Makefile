@@ -174,7 +174,7 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_O
 #     users run, once, and under a sanitizer, once.
 # Packages first, then every build, NPROC compiles at a time. The passes
 # compute more than they wait, so they run one after the other, each with
-# its checks side by side (tests/run.sh: MSI_TEST_JOBS, three a processor
+# its checks side by side (tests/run.sh: MSI_TEST_JOBS, two a processor
 # by default).
 NPROC = $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 ASAN_FLAGS = CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -215,14 +215,15 @@ fuzz: check-asan-build
 # Each script prints its figures and exits non-zero when a target is missed;
 # both run either way.
 bench: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM) $(GEN_ORG)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM) $(SFSIM) $(GEN_ORG)
 	@st=0; sh tests/bench/extract.sh $(B) || st=1; \
 	sh tests/bench/transform.sh $(B) || st=1; \
 	sh tests/bench/sim.sh $(B) || st=1; \
 	sh tests/bench/load.sh $(B) || st=1; \
 	sh tests/bench/writeback.sh $(B) || st=1; \
 	sh tests/bench/sync.sh $(B) || st=1; \
-	sh tests/bench/incremental.sh $(B) || st=1; exit $$st
+	sh tests/bench/incremental.sh $(B) || st=1; \
+	sh tests/bench/sf-extract.sh $(B) || st=1; exit $$st
 
 # The whole sync (pipelines/msi-sync) on the bundled sample export against
 # the local simulator: pipelines/demo.sh.
