@@ -36,7 +36,6 @@ while [ ! -s "$tmp/port" ] && [ $n -lt 500 ]; do sleep 0.02; n=$((n + 1)); done
 base=http://127.0.0.1:$(cat "$tmp/port")
 SALESFORCE_LOGIN_URL=$base SALESFORCE_CLIENT_ID=sf-sim-client SALESFORCE_CLIENT_SECRET=sf-sim-secret
 export SALESFORCE_LOGIN_URL SALESFORCE_CLIENT_ID SALESFORCE_CLIENT_SECRET
-rows=$(($(wc -l < "$tmp/org/Contact.csv") - 1))
 
 # The peer: the same calls by curl, the same pause between polls as
 # msi-extract's (0.2 s, doubling), each page through Miller to JSON lines.
@@ -50,7 +49,7 @@ peer() {
 	pause=0.2
 	until [ "$(curl -s -H "Authorization: Bearer $tok" "$api/jobs/query/$job" | jq -r .state)" = JobComplete ]; do
 		sleep "$pause"
-		pause=$(awk -v p="$pause" 'BEGIN { p *= 2; print p > 10 ? 10 : p }')
+		pause=$(awk -v p="$pause" 'BEGIN { p *= 2; print (p > 10 ? 10 : p) }')
 	done
 	loc=
 	while :; do
@@ -62,11 +61,14 @@ peer() {
 	done
 }
 
-# Both must write every record, or the timing means nothing.
-a=$("$EXTRACT" --salesforce -o Contact --fields "$FIELDS" --max-records $PAGE | wc -l)
-b=$(peer | wc -l)
-[ "$a" -eq "$rows" ] && [ "$b" -eq "$rows" ] ||
-	{ echo "sf-extract.sh: records: msi-extract $a, curl + mlr $b, the org $rows" >&2; exit 1; }
+# Both must write every record the org has (gen-org's export has a short row
+# and a deleted Contact, which a query does not return), the same ids, or
+# the timing means nothing.
+"$EXTRACT" --salesforce -o Contact --fields "$FIELDS" --max-records $PAGE | jq -r .Id | sort > "$tmp/a"
+peer | jq -r .Id | sort > "$tmp/b"
+rows=$(wc -l < "$tmp/a")
+[ "$rows" -gt $((PERSONS / 2)) ] && cmp -s "$tmp/a" "$tmp/b" ||
+	{ echo "sf-extract.sh: records differ: msi-extract $rows, curl + mlr $(wc -l < "$tmp/b")" >&2; exit 1; }
 echo "input: $rows Contacts, $FIELDS"
 
 i=0
