@@ -164,7 +164,8 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_O
 #     --verify, the state folder, the whole sync end to end, missing
 #     files, the sync from a live org), msi-extract's live cases of
 #     timing, a kill and credentials (msi-extract/sf-valgrind runs those
-#     paths under valgrind) and msi-verify's sample, which ask nothing of the tools'
+#     paths under valgrind), msi-load's resumes after kill -9 (its other
+#     cases run the same code under ASan) and msi-verify's sample, which ask nothing of the tools'
 #     memory that the tools' own cases do not ask under ASan;
 #   ASan build: every other case, the rest of the hostile corpus among
 #     them, each with the ASan build of the simulator (a sanitizer
@@ -187,7 +188,9 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample' \
 	'msi-sync/state-dir' 'msi-sync/state-dir-kill-9-resume' 'msi-sync/end-to-end' \
 	'msi-sync/missing-files-unlinked' 'msi-sync/from-salesforce' \
-	'msi-extract/sf-incremental' 'msi-extract/sf-auth-faults'
+	'msi-extract/sf-incremental' 'msi-extract/sf-auth-faults' \
+	'msi-load/changed-only-kill-9-607-resume' 'msi-load/unlinked-kill-9-resume' \
+	'msi-load/state-kill-9-resume'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
