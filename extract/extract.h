@@ -30,6 +30,7 @@ struct extract {
 #define EXTRACT_SALESFORCE "msi-extract-salesforce"
 
 int valid_type(const char *s, size_t n);
+const char *object_arg(const char *arg);
 int extract_header(void *ctx, const struct csvin_row *row);
 int extract_row(void *ctx, const struct csvin_row *row);
 int extract_reject(struct extract *x, const struct csvin_row *row, const char *reason);

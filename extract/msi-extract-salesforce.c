@@ -160,11 +160,8 @@ main(int argc, char *argv[])
 		case 'L': break;
 		case 'M': sq.map = optarg; break;
 		case 'o':
-			if (!valid_type(optarg, strlen(optarg))) {
-				msg_warn("\"%s\" is not a Salesforce object name", optarg);
+			if ((object = object_arg(optarg)) == NULL)
 				usage(stderr, MSI_EXIT_USAGE);
-			}
-			object = optarg;
 			break;
 		case 'P':
 			sq.poll_max = (double)number(optarg, "--poll-max", 1, 3600, "seconds from 1 to 3600");

@@ -276,11 +276,8 @@ main(int argc, char *argv[])
 			opts.max_row = (size_t)size;
 			break;
 		case 'o':
-			if (!valid_type(optarg, strlen(optarg))) {
-				msg_warn("\"%s\" is not a Salesforce object name", optarg);
+			if ((object = object_arg(optarg)) == NULL)
 				usage(stderr, MSI_EXIT_USAGE);
-			}
-			object = optarg;
 			break;
 		case 'r': x.rejects_name = optarg; break;
 		case 's': stats = 1; break;

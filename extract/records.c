@@ -156,3 +156,13 @@ extract_row(void *ctx, const struct csvin_row *row)
 	return 0;
 }
 
+
+/* --object's argument, checked: the name, or a message and NULL. */
+const char *
+object_arg(const char *arg)
+{
+	if (valid_type(arg, strlen(arg)))
+		return arg;
+	msg_warn("\"%s\" is not a Salesforce object name", arg);
+	return NULL;
+}

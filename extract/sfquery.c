@@ -100,6 +100,28 @@ answer_json(struct http_call *call, const char *what)
 }
 
 /*
+ * One call whose answer is JSON: 0 with *out (the caller's), SF_REFUSED
+ * with e for the caller to judge, or an exit status, said.
+ */
+static int
+call_json(const char *method, const char *path, const char *body, const char *what,
+    json_t **out, struct sferror *e)
+{
+	struct http_call call;
+	int st;
+
+	*out = NULL;
+	st = sfclient_call(&R.sf, method, path, body, body ? "application/json" : NULL, &call, e);
+	if (st == SF_REFUSED)
+		return st;
+	if (st != 0)
+		return failed(what, st, e);
+	if ((*out = answer_json(&call, what)) == NULL)
+		return MSI_EXIT_SERVICE;
+	return 0;
+}
+
+/*
  * The fields to query: the user's (--fields), or those msi-transform's
  * mapping reads (a map file's included), and always Id, the skip checks
  * (IsDeleted, IsConverted) and SystemModstamp when the org has them;
@@ -294,7 +316,6 @@ begin_page(const char *object, unsigned long n)
 static int
 wait_job(const struct sfquery_opts *o)
 {
-	struct http_call call;
 	struct sferror e;
 	char path[128], what[160];
 	const char *state;
@@ -305,10 +326,8 @@ wait_job(const struct sfquery_opts *o)
 	snprintf(path, sizeof path, "jobs/query/%s", R.job);
 	snprintf(what, sizeof what, "%s: query job %s", o->object, R.job);
 	for (;;) {
-		if ((st = sfclient_call(&R.sf, "GET", path, NULL, NULL, &call, &e)) != 0)
-			return failed(what, st, &e);
-		if ((j = answer_json(&call, what)) == NULL)
-			return MSI_EXIT_SERVICE;
+		if ((st = call_json("GET", path, NULL, what, &j, &e)) != 0)
+			return st == SF_REFUSED ? failed(what, st, &e) : st;
 		state = json_string_value(json_object_get(j, "state"));
 		if (state != NULL && strcmp(state, "JobComplete") == 0) {
 			json_decref(j);
@@ -390,7 +409,6 @@ int
 sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 {
 	struct jsonbuf soql = {0}, path = {0};
-	struct http_call call;
 	struct sferror e;
 	char why[MKCONF_WHY_SIZE], what[200];
 	json_t *j, *body;
@@ -423,7 +441,7 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 		jsonbuf_addstr(&path, o->object);
 		jsonbuf_addstr(&path, "/describe");
 		jsonbuf_add(&path, "", 1);
-		st = sfclient_call(&R.sf, "GET", path.data, NULL, NULL, &call, &e);
+		st = call_json("GET", path.data, NULL, what, &j, &e);
 		if (st == SF_REFUSED && e.http == 404) {
 			msg_warn("the org has no object %s (or does not show it to the integration "
 			         "user)",
@@ -431,14 +449,10 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 			st = MSI_EXIT_USAGE;
 			goto out;
 		}
-		if (st != 0) {
+		if (st == SF_REFUSED)
 			st = failed(what, st, &e);
+		if (st != 0)
 			goto out;
-		}
-		if ((j = answer_json(&call, what)) == NULL) {
-			st = MSI_EXIT_SERVICE;
-			goto out;
-		}
 		st = choose_fields(o, j, &soql);
 		json_decref(j);
 		if (st != 0)
@@ -456,28 +470,22 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	snprintf(what, sizeof what, "%s: query job", o->object);
-	st = sfclient_call(&R.sf, "POST", "jobs/query", text, "application/json", &call, &e);
+	st = call_json("POST", "jobs/query", text, what, &j, &e);
 	free(text);
 	if (st == SF_REFUSED) {
 		msg_warn("%s: Salesforce refused the query: %s: %s (the query: %s)", o->object,
 		    e.code[0] ? e.code : "HTTP error", e.message, soql.data);
 		st = o->soql != NULL || o->fields != NULL || o->map != NULL ? MSI_EXIT_USAGE
 		                                                             : MSI_EXIT_SERVICE;
-		goto out;
 	}
-	if (st != 0) {
-		st = failed(what, st, &e);
+	if (st != 0)
 		goto out;
-	}
-	if ((j = answer_json(&call, what)) == NULL) {
-		st = MSI_EXIT_SERVICE;
-		goto out;
-	}
 	snprintf(R.job, sizeof R.job, "%s",
 	    json_string_value(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id"))
 	                                                : "");
 	json_decref(j);
-	if (R.job[0] == '\0' || strspn(R.job, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != strlen(R.job)) {
+	if (R.job[0] == '\0' || strspn(R.job, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                        "abcdefghijklmnopqrstuvwxyz") != strlen(R.job)) {
 		msg_warn("%s: the answer names no job id", what);
 		st = MSI_EXIT_SERVICE;
 		goto out;
