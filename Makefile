@@ -34,7 +34,7 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
-	writeback/msi-writeback pipelines/msi-verify
+	writeback/msi-writeback writeback/msi-apply pipelines/msi-verify
 # Programs a tool runs, installed beside it, without a page of their own.
 HELPERS    = extract/msi-extract-salesforce
 BINS       = $(TOOLS:%=$(B)/%) $(HELPERS:%=$(B)/%)
@@ -113,6 +113,12 @@ WRITEBACK_OBJ = $(B)/writeback/msi-writeback.o $(B)/writeback/fields.o \
 $(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
+APPLY_OBJ = $(B)/writeback/msi-apply.o $(B)/writeback/applystate.o \
+	$(B)/writeback/collections.o $(B)/writeback/ingest.o $(B)/writeback/sfout.o
+
+$(B)/writeback/msi-apply: $(APPLY_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APPLY_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
+
 $(B)/pipelines/msi-verify: $(B)/pipelines/msi-verify.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/pipelines/msi-verify.o $(LIB) $(DEP_LIBS)
 
@@ -190,7 +196,7 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-sync/missing-files-unlinked' 'msi-sync/from-salesforce' \
 	'msi-extract/sf-incremental' 'msi-extract/sf-auth-faults' \
 	'msi-load/changed-only-kill-9-607-resume' 'msi-load/unlinked-kill-9-resume' \
-	'msi-load/state-kill-9-resume'
+	'msi-load/state-kill-9-resume' 'msi-apply/resume' 'msi-sync/apply-loop'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)

@@ -160,14 +160,17 @@ classify(CURLcode rc, long status)
 	return RETRY_DONE;
 }
 
-/* Waits before the attempt-th resend; 0, or -1 when the retries are spent. */
+/*
+ * When the attempt-th resend may go (now + a full-jitter backoff); 0, or -1
+ * when the retries are spent.
+ */
 static int
-backoff(struct sfclient *c, int attempt)
+backoff(struct sfclient *c, int attempt, double *when)
 {
 	if (attempt > c->max_retries)
 		return -1;
 	c->retries++;
-	http_pause(retry_backoff(attempt - 1, 0.5, 30.0, &c->rng));
+	*when = http_now() + retry_backoff(attempt - 1, 0.5, 30.0, &c->rng);
 	return 0;
 }
 
@@ -246,6 +249,7 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 	size_t len = 0;
 	char *body;
 	int attempt = 0;
+	double when;
 	CURLcode rc;
 
 	memset(e, 0, sizeof *e);
@@ -262,11 +266,13 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 		if (classify(rc, http_status(&call)) != RETRY_AGAIN)
 			break;
 		http_call_free(&call);
-		if (backoff(c, ++attempt) != 0) {
+		if (backoff(c, ++attempt, &when) != 0) {
 			snprintf(e->message, sizeof e->message,
 			    "%.200s: no answer after %d retries", url, c->max_retries);
 			return MSI_EXIT_SERVICE;
 		}
+		if (when > http_now())
+			http_pause(when - http_now());
 	}
 	if (rc != CURLE_OK) {
 		snprintf(e->message, sizeof e->message, "%.150s: %.140s", url,
@@ -310,87 +316,130 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 }
 
 /*
- * One REST call: path below /services/data/vXX.X/ (or from /services/ on,
- * as Salesforce's own locators are), a body for POST or PATCH. A 401 gets
- * a new token and the call again, once; 5xx, a dropped connection and a
- * time-out are resent after a backoff, max_retries times. Returns 0 with
- * the 2xx answer in answer (the caller frees it); SF_REFUSED with e when
- * Salesforce refused the call (4xx); MSI_EXIT_QUOTA on
- * REQUEST_LIMIT_EXCEEDED; MSI_EXIT_SERVICE with e->message otherwise.
+ * Makes k's HTTP call ready with the token of now: path below
+ * /services/data/vXX.X/ (or from /services/ on, as Salesforce's own
+ * locators are), a body for POST, PATCH or PUT. The caller performs it
+ * (curl_easy_perform, or a multi handle) and gives the outcome to
+ * sfclient_judge. Returns 0, or an exit status with e when no token could
+ * be had.
  */
 int
-sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
-    const char *content_type, struct http_call *answer, struct sferror *e)
+sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e)
 {
 	char url[4096];
-	int attempt = 0, renewed = 0, st;
-	long status;
-	CURLcode rc;
+	int st;
 
 	memset(e, 0, sizeof *e);
 	if (c->token[0] == '\0' && (st = sfclient_token(c, e)) != 0)
 		return st;
-	for (;;) {
-		if (path[0] == '/')
-			snprintf(url, sizeof url, "%s%s", c->instance, path);
-		else
-			snprintf(url, sizeof url, "%s/services/data/v%s/%s", c->instance,
-			    c->conf.api_version
-			        ? c->conf.api_version + (c->conf.api_version[0] == 'v')
-			        : SF_API_VERSION,
-			    path);
-		http_call_init(answer, url, c->token, body, body ? strlen(body) : 0,
-		    content_type ? content_type : "application/json", c->timeout_ms);
-		if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
-			curl_easy_setopt(answer->easy, CURLOPT_CUSTOMREQUEST, method);
-		rc = curl_easy_perform(answer->easy);
-		c->calls++;
-		status = http_status(answer);
-		if (rc == CURLE_OK)
-			note_usage(c, answer);
-		switch (classify(rc, status)) {
-		case RETRY_AGAIN:
-			if (backoff(c, ++attempt) == 0) {
-				http_call_free(answer);
-				continue;
-			}
-			if (rc != CURLE_OK)
-				snprintf(e->message, sizeof e->message, "%s %s: %s (after %d retries)",
-				    method, path, answer->error[0] ? answer->error : curl_easy_strerror(rc),
-				    c->max_retries);
-			else
-				snprintf(e->message, sizeof e->message, "%s %s: HTTP %ld (after %d retries)",
-				    method, path, status, c->max_retries);
-			http_call_free(answer);
-			return MSI_EXIT_SERVICE;
-		case RETRY_FATAL:
-			snprintf(e->message, sizeof e->message, "%s %s: %s", method, path,
-			    answer->error[0] ? answer->error : curl_easy_strerror(rc));
-			http_call_free(answer);
-			return MSI_EXIT_SERVICE;
-		default: break;
-		}
-		if (status >= 200 && status < 300)
-			return 0;
-		read_error(answer, e);
-		http_call_free(answer);
-		if (status == 401 && !renewed) {
-			renewed = 1;
-			if ((st = sfclient_token(c, e)) != 0)
-				return st;
-			continue;
-		}
-		if (status == 403 && strcmp(e->code, "REQUEST_LIMIT_EXCEEDED") == 0)
-			return MSI_EXIT_QUOTA;
-		if (status == 401) {
-			char m[MKCONF_WHY_SIZE];
+	if (k->path[0] == '/')
+		snprintf(url, sizeof url, "%s%s", c->instance, k->path);
+	else
+		snprintf(url, sizeof url, "%s/services/data/v%s/%s", c->instance,
+		    c->conf.api_version ? c->conf.api_version + (c->conf.api_version[0] == 'v')
+		                        : SF_API_VERSION,
+		    k->path);
+	http_call_init(k->http, url, c->token, k->body, k->body ? k->len : 0,
+	    k->content_type ? k->content_type : "application/json", c->timeout_ms);
+	if (strcmp(k->method, "GET") != 0 && strcmp(k->method, "POST") != 0)
+		curl_easy_setopt(k->http->easy, CURLOPT_CUSTOMREQUEST, k->method);
+	k->token_gen = c->tokens;
+	return 0;
+}
 
-			snprintf(m, sizeof m, "%s", e->message);
-			snprintf(e->message, sizeof e->message,
-			    "%s %.80s: HTTP 401 %.40s with a new token too: %.100s", method, path,
-			    e->code[0] ? e->code : "", m);
-			return MSI_EXIT_SERVICE;
+/*
+ * What k's call came to, libcurl's rc: 0 with the 2xx answer in k->http
+ * (the caller frees it); SF_AGAIN when it must be sent again (by
+ * sfclient_start) once http_now() reaches k->not_before: 5xx, a dropped
+ * connection and a time-out, max_retries times after a backoff, and a 401
+ * once with a new token (at once, or with the token another call got
+ * meanwhile); SF_REFUSED with e when Salesforce refused the call (4xx);
+ * MSI_EXIT_QUOTA on REQUEST_LIMIT_EXCEEDED; MSI_EXIT_SERVICE with
+ * e->message otherwise. k->http is freed but when 0 is returned.
+ */
+int
+sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror *e)
+{
+	long status = http_status(k->http);
+	int st;
+
+	memset(e, 0, sizeof *e);
+	c->calls++;
+	if (rc == CURLE_OK)
+		note_usage(c, k->http);
+	switch (classify(rc, status)) {
+	case RETRY_AGAIN:
+		if (backoff(c, ++k->attempt, &k->not_before) == 0) {
+			http_call_free(k->http);
+			return SF_AGAIN;
 		}
-		return SF_REFUSED;
+		if (rc != CURLE_OK)
+			snprintf(e->message, sizeof e->message, "%s %s: %s (after %d retries)", k->method,
+			    k->path, k->http->error[0] ? k->http->error : curl_easy_strerror(rc),
+			    c->max_retries);
+		else
+			snprintf(e->message, sizeof e->message, "%s %s: HTTP %ld (after %d retries)",
+			    k->method, k->path, status, c->max_retries);
+		http_call_free(k->http);
+		return MSI_EXIT_SERVICE;
+	case RETRY_FATAL:
+		snprintf(e->message, sizeof e->message, "%s %s: %s", k->method, k->path,
+		    k->http->error[0] ? k->http->error : curl_easy_strerror(rc));
+		http_call_free(k->http);
+		return MSI_EXIT_SERVICE;
+	default: break;
+	}
+	if (status >= 200 && status < 300)
+		return 0;
+	read_error(k->http, e);
+	http_call_free(k->http);
+	if (status == 401 && k->token_gen != c->tokens) {
+		k->not_before = 0; /* another call renewed the token since this one went */
+		return SF_AGAIN;
+	}
+	if (status == 401 && !k->renewed) {
+		k->renewed = 1;
+		if ((st = sfclient_token(c, e)) != 0)
+			return st;
+		k->not_before = 0;
+		return SF_AGAIN;
+	}
+	if (status == 403 && strcmp(e->code, "REQUEST_LIMIT_EXCEEDED") == 0)
+		return MSI_EXIT_QUOTA;
+	if (status == 401) {
+		char m[MKCONF_WHY_SIZE];
+
+		snprintf(m, sizeof m, "%s", e->message);
+		snprintf(e->message, sizeof e->message,
+		    "%s %.80s: HTTP 401 %.40s with a new token too: %.100s", k->method, k->path,
+		    e->code[0] ? e->code : "", m);
+		return MSI_EXIT_SERVICE;
+	}
+	return SF_REFUSED;
+}
+
+/* One call, made and judged until it is done: sfclient_judge's results but SF_AGAIN. */
+int
+sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
+    const char *content_type, struct http_call *answer, struct sferror *e)
+{
+	struct sfcall k;
+	int st;
+
+	memset(&k, 0, sizeof k);
+	k.method = method;
+	k.path = path;
+	k.body = body;
+	k.len = body ? strlen(body) : 0;
+	k.content_type = content_type;
+	k.http = answer;
+	for (;;) {
+		if ((st = sfclient_start(c, &k, e)) != 0)
+			return st;
+		st = sfclient_judge(c, &k, curl_easy_perform(answer->easy), e);
+		if (st != SF_AGAIN)
+			return st;
+		if (k.not_before > http_now())
+			http_pause(k.not_before - http_now());
 	}
 }

@@ -42,12 +42,28 @@ struct sferror {
 
 /* sfclient_call's result when Salesforce refused the call itself (4xx): see the sferror. */
 #define SF_REFUSED (-1)
+/* sfclient_judge's: send the call again (sfclient_start) once not_before has come. */
+#define SF_AGAIN (-2)
+
+/* One call of several in flight: what to send, and how it has fared. */
+struct sfcall {
+	const char *method, *path; /* borrowed */
+	const char *body;          /* borrowed; len bytes */
+	size_t len;
+	const char *content_type; /* NULL: application/json */
+	struct http_call *http;   /* the caller's */
+	int attempt, renewed;
+	unsigned long token_gen; /* the token it went with */
+	double not_before;       /* http_now() seconds: when it may go again */
+};
 
 int sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_retries,
     char why[MKCONF_WHY_SIZE]);
 int sfclient_token(struct sfclient *c, struct sferror *e);
 int sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
     const char *content_type, struct http_call *answer, struct sferror *e);
+int sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e);
+int sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror *e);
 void sfclient_free(struct sfclient *c);
 
 #endif

@@ -66,6 +66,28 @@ csv_field(FILE *fp, const char *s, size_t n)
 		fwrite(s, 1, n, fp);
 }
 
+/*
+ * One value of an update as a Bulk API 2.0 CSV field: a string (quoted when
+ * it must be), a number or a boolean as JSON writes it, and #N/A for null
+ * or the empty string, which Salesforce reads as "set to null" (an empty
+ * field would leave the value as it is).
+ */
+void
+sfout_csv_value(FILE *fp, const json_t *v)
+{
+	char *text;
+
+	if (v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0)) {
+		fputs("#N/A", fp);
+	} else if (json_is_string(v)) {
+		csv_field(fp, json_string_value(v), json_string_length(v));
+	} else {
+		text = json_dumps(v, JSON_ENCODE_ANY | DUMP_FLAGS);
+		fputs(text, fp);
+		free(text);
+	}
+}
+
 /* Writes one update (fields_update's record). Returns 0, or -1 on a write error. */
 int
 sfout_write(struct sfout *o, json_t *rec)
@@ -73,8 +95,6 @@ sfout_write(struct sfout *o, json_t *rec)
 	const char *type =
 	    json_string_value(json_object_get(json_object_get(rec, "attributes"), "type"));
 	struct sfout_file *f = NULL;
-	json_t *v;
-	char *text;
 	size_t i;
 	int k;
 
@@ -88,16 +108,7 @@ sfout_write(struct sfout *o, json_t *rec)
 	fputs(json_string_value(json_object_get(rec, "Id")), f->fp);
 	for (i = 0; i < o->fs->n; i++) {
 		putc(',', f->fp);
-		v = json_object_get(rec, o->fs->f[i].sf);
-		if (json_is_string(v)) {
-			csv_field(f->fp, json_string_value(v), json_string_length(v));
-		} else if (v == NULL || json_is_null(v)) {
-			fputs("#N/A", f->fp); /* Bulk API 2.0: set the field to null */
-		} else {
-			text = json_dumps(v, JSON_ENCODE_ANY | DUMP_FLAGS);
-			fputs(text, f->fp);
-			free(text);
-		}
+		sfout_csv_value(f->fp, json_object_get(rec, o->fs->f[i].sf));
 	}
 	fputs("\n", f->fp);
 	return ferror(f->fp) ? -1 : 0;

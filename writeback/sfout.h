@@ -26,5 +26,6 @@ struct sfout {
 void sfout_open(struct sfout *o, const char *dir, const struct fields *fs);
 int sfout_write(struct sfout *o, json_t *rec);
 int sfout_close(struct sfout *o);
+void sfout_csv_value(FILE *fp, const json_t *v);
 
 #endif

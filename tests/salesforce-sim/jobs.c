@@ -45,17 +45,20 @@ struct job {
 static struct job **jobs;
 static size_t njobs, jobs_cap;
 static long created_count, pages_served, rows_served;
+static unsigned long id_count; /* query and ingest jobs: their ids share it */
 static struct jobs_config config;
 static struct {
 	int armed;
 	enum job_state state;
 	char *message;
+	long after; /* an ingest job's rows processed before it fails */
 } fail_next;
 
 void
 jobs_init(const struct jobs_config *cfg)
 {
 	config = *cfg;
+	ingest_init(cfg);
 }
 
 static void
@@ -81,6 +84,7 @@ jobs_free(void)
 	njobs = jobs_cap = 0;
 	free(fail_next.message);
 	fail_next.message = NULL;
+	ingest_free();
 }
 
 long
@@ -172,6 +176,7 @@ jobs_settle(long long now)
 	for (i = 0; i < njobs; i++)
 		if (jobs[i]->state == J_PENDING && now >= jobs[i]->due)
 			finish(jobs[i]);
+	ingest_settle(now);
 }
 
 /* /_sim/finish-jobs: every pending job completes (or fails) now. Returns how many. */
@@ -188,7 +193,7 @@ jobs_finish_all(long long now)
 			n++;
 		}
 	}
-	return n;
+	return n + ingest_finish_all(now);
 }
 
 static struct job *
@@ -258,7 +263,6 @@ jobs_create(json_t *body, const char *version, struct answer *a)
 	const char *type = member(body, "contentType");
 	struct soql *q;
 	struct job *j;
-	char id15[16];
 	size_t d = 0;
 	long long now = stamp_now();
 
@@ -291,10 +295,7 @@ jobs_create(json_t *body, const char *version, struct answer *a)
 		return;
 	j = ecalloc(1, sizeof *j);
 	created_count++;
-	snprintf(id15, sizeof id15, "750SIM%09lu", (unsigned long)created_count % 1000000000UL);
-	memcpy(j->id, id15, 15);
-	sfid_suffix(id15, j->id + 15);
-	j->id[18] = '\0';
+	jobs_new_id(j->id);
 	j->all = strcmp(op, "queryAll") == 0;
 	snprintf(j->object, sizeof j->object, "%s", soql_object(q)->name);
 	snprintf(j->version, sizeof j->version, "%s", version);
@@ -302,11 +303,10 @@ jobs_create(json_t *body, const char *version, struct answer *a)
 	j->due = now + config.job_ms;
 	j->state = J_PENDING;
 	j->ends = J_COMPLETE;
-	if (fail_next.armed) {
-		j->ends = fail_next.state;
-		j->error_message = fail_next.message;
-		fail_next.message = NULL;
-		fail_next.armed = 0;
+	switch (jobs_take_failure(&j->error_message, NULL)) {
+	case 1: j->ends = J_FAILED; break;
+	case 2: j->ends = J_ABORTED; break;
+	default: break;
 	}
 	j->q = q;
 	j->delim = d;
@@ -483,17 +483,51 @@ jobs_results(const char *id, const char *locator, const char *max, struct answer
 	rows_served += (long)n;
 }
 
-/* /_sim/fail-job {"state":"Failed"|"Aborted","errorMessage":"..."}: the next job ends so. */
+/*
+ * /_sim/fail-job {"state":"Failed"|"Aborted","errorMessage":"...","after":K}: the next job
+ * (query or ingest) ends so; an ingest job processes its first K rows (0 unless given).
+ */
 int
 jobs_fail_next(json_t *body)
 {
 	const char *state = member(body, "state"), *message = member(body, "errorMessage");
+	json_t *after = json_object_get(body, "after");
 
-	if (state == NULL || (strcmp(state, "Failed") != 0 && strcmp(state, "Aborted") != 0))
+	if (state == NULL || (strcmp(state, "Failed") != 0 && strcmp(state, "Aborted") != 0) ||
+	    (after != NULL && (!json_is_integer(after) || json_integer_value(after) < 0)))
 		return -1;
 	free(fail_next.message);
 	fail_next.armed = 1;
 	fail_next.state = strcmp(state, "Failed") == 0 ? J_FAILED : J_ABORTED;
 	fail_next.message = message ? estrdup(message) : NULL;
+	fail_next.after = after ? (long)json_integer_value(after) : 0;
 	return 0;
+}
+
+/* The failure armed for the next job, taken (disarmed): 0 when none, 1 Failed, 2 Aborted;
+ * *message (the caller's to free, or NULL) and *after (if asked) set. */
+int
+jobs_take_failure(char **message, long *after)
+{
+	if (!fail_next.armed)
+		return 0;
+	*message = fail_next.message;
+	fail_next.message = NULL;
+	fail_next.armed = 0;
+	if (after != NULL)
+		*after = fail_next.after;
+	return fail_next.state == J_FAILED ? 1 : 2;
+}
+
+/* A new job's id: 750SIM and a number counted from 1, shared by query and ingest jobs. */
+void
+jobs_new_id(char id[SFID_LEN + 1])
+{
+	char id15[16];
+
+	id_count++;
+	snprintf(id15, sizeof id15, "750SIM%09lu", id_count % 1000000000UL);
+	memcpy(id, id15, 15);
+	sfid_suffix(id15, id + 15);
+	id[SFID_LEN] = '\0';
 }

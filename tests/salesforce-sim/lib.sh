@@ -117,6 +117,48 @@ sf_wait_job() {
 	return 1
 }
 
+# sf_collections BODY: an sObject Collections update (PATCH .../composite/sobjects); prints
+# the answer, status and headers in sf.headers as sf_call.
+sf_collections() {
+	sf_call PATCH /services/data/v62.0/composite/sobjects "$1"
+}
+
+# sf_ingest OBJECT [MEMBERS]: creates an update ingest job (MEMBERS: more JSON members, as
+# "lineEnding":"CRLF"), prints its id; the answer stays in sf.job.
+sf_ingest() {
+	sf_call POST /services/data/v62.0/jobs/ingest \
+		"{\"object\":\"$1\",\"operation\":\"update\",\"contentType\":\"CSV\"${2:+,$2}}" > sf.job
+	sed -n 's/.*"id":"\([^"]*\)".*/\1/p' sf.job
+}
+
+# sf_upload ID FILE: PUTs FILE as the job's CSV (text/csv); prints the HTTP status.
+sf_upload() {
+	curl -s -o /dev/null -D sf.headers -X PUT -H "Authorization: Bearer ${SF_TOKEN:-}" \
+		-H "Content-Type: text/csv" --data-binary "@$2" \
+		"$SF_BASE/services/data/v62.0/jobs/ingest/$1/batches"
+	sf_status
+}
+
+# sf_close ID [STATE]: PATCHes the ingest job to UploadComplete (or STATE); prints the answer.
+sf_close() {
+	sf_call PATCH "/services/data/v62.0/jobs/ingest/$1" "{\"state\":\"${2:-UploadComplete}\"}"
+}
+
+# sf_wait_ingest ID: as sf_wait_job, for an ingest job.
+sf_wait_ingest() {
+	_last='' _n=0
+	while [ $_n -lt 500 ]; do
+		_state=$(sf_call GET "/services/data/v62.0/jobs/ingest/$1" | jq -r .state)
+		[ "$_state" = "$_last" ] || echo "$_state"
+		_last=$_state
+		case $_state in JobComplete | Failed | Aborted) return 0 ;; esac
+		sleep 0.02
+		_n=$((_n + 1))
+	done
+	echo "job $1 did not end"
+	return 1
+}
+
 # The environment the client tools read.
 sf_env() {
 	SALESFORCE_LOGIN_URL=$SF_BASE

@@ -1,5 +1,5 @@
-/* salesforce-sim.c: a local Salesforce REST API (OAuth, describe, Bulk API 2.0 query) for
- * tests. */
+/* salesforce-sim.c: a local Salesforce REST API (OAuth, describe, Bulk API 2.0 query and
+ * ingest, sObject Collections update) for tests. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -49,11 +49,12 @@ static struct {
 	long latency_ms;
 	long max_records;
 	long slow_ms;
+	const char *ns;
 	unsigned seed;
 	struct fault faults[MAX_FAULTS];
 	int nfaults;
 	struct auth_config auth;
-} opt = {"127.0.0.1", 0, NULL, NULL, 15000, 0, 200, 0, 50000, 65000, 1, {{0, 0, 0}}, 0,
+} opt = {"127.0.0.1", 0, NULL, NULL, 15000, 0, 200, 0, 50000, 65000, "", 1, {{0, 0, 0}}, 0,
     {"sf-sim-client", "sf-sim-secret", NULL, "integration@example.com", 7200, NULL, NULL}};
 
 pthread_mutex_t sim_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -268,6 +269,61 @@ route(struct MHD_Connection *c, struct request *rq, const char *version, const c
 		jobs_results(id, arg(c, "locator"), arg(c, "maxRecords"), a);
 		return;
 	}
+	if (strcmp(rest, "/composite/sobjects") == 0 ||
+	    strcmp(rest, "/composite/sobjects/") == 0) {
+		if (strcmp(method, "PATCH") != 0)
+			goto not_allowed;
+		update_collections(rq->body.data, rq->body.len, a);
+		return;
+	}
+	if (strcmp(rest, "/jobs/ingest") == 0 || strcmp(rest, "/jobs/ingest/") == 0) {
+		if (strcmp(method, "POST") == 0) {
+			body = json_body(rq);
+			ingest_create(body, version, a);
+			json_decref(body);
+		} else if (strcmp(method, get) == 0)
+			ingest_list(a);
+		else
+			goto not_allowed;
+		return;
+	}
+	n = 0;
+	if (sscanf(rest, "/jobs/ingest/%31[^/]%n", id, &n) == 1 &&
+	    (rest[n] == '\0' || strcmp(rest + n, "/") == 0)) {
+		if (strcmp(method, get) == 0)
+			ingest_info(id, a);
+		else if (strcmp(method, "DELETE") == 0)
+			ingest_delete(id, a);
+		else if (strcmp(method, "PATCH") == 0) {
+			body = json_body(rq);
+			ingest_patch(id, body, a);
+			json_decref(body);
+		} else
+			goto not_allowed;
+		return;
+	}
+	n = 0;
+	if (sscanf(rest, "/jobs/ingest/%31[^/]/%63[^/]%n", id, name, &n) == 2 &&
+	    (rest[n] == '\0' || strcmp(rest + n, "/") == 0)) {
+		if (strcmp(name, "batches") == 0) {
+			if (strcmp(method, "PUT") != 0)
+				goto not_allowed;
+			ingest_upload(id, rq->body.data, rq->body.len, a);
+			return;
+		}
+		if (strcmp(name, "successfulResults") == 0 ||
+		    strcmp(name, "failedResults") == 0 ||
+		    strcmp(name, "unprocessedrecords") == 0) {
+			if (strcmp(method, get) != 0)
+				goto not_allowed;
+			ingest_results(id,
+			    name[0] == 's'   ? INGEST_SUCCESSFUL
+			    : name[0] == 'f' ? INGEST_FAILED
+			                     : INGEST_UNPROCESSED,
+			    a);
+			return;
+		}
+	}
 not_found:
 	answer_error(a, 404, "NOT_FOUND", "The requested resource does not exist");
 	return;
@@ -362,6 +418,7 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/_sim/stats") == 0) {
 		pthread_mutex_lock(&sim_lock);
+		jobs_settle(stamp_now());
 		records = json_object();
 		for (i = 0; i < OBJECTS; i++)
 			json_object_set_new(records, store_object_at(i)->name,
@@ -372,6 +429,14 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		    "jobs", (json_int_t)jobs_created(), "pages", (json_int_t)jobs_pages(),
 		    "rows", (json_int_t)jobs_rows(), "faults", (json_int_t)st.faults,
 		    "unauthorized", (json_int_t)st.unauthorized, "records", records);
+		json_object_set_new(answer, "updated", json_integer(update_counts.updated));
+		json_object_set_new(
+		    answer, "update_failures", json_integer(update_counts.failures));
+		json_object_set_new(
+		    answer, "collections", json_integer(update_counts.collections));
+		json_object_set_new(answer, "ingest_jobs", json_integer(ingest_created()));
+		json_object_set_new(
+		    answer, "ingest_uploads", json_integer(update_counts.uploads));
 		pthread_mutex_unlock(&sim_lock);
 		return admin_json(c, 200, answer);
 	}
@@ -380,6 +445,7 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		a.status = 200;
 		a.type = "application/x-ndjson";
 		pthread_mutex_lock(&sim_lock);
+		jobs_settle(stamp_now());
 		store_dump(&a.text);
 		pthread_mutex_unlock(&sim_lock);
 		return send_answer(c, &a, 0, 0);
@@ -422,6 +488,8 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 			    "expected {\"state\":\"Failed\"|\"Aborted\",\"errorMessage\":\"...\"}");
 		} else
 			answer = json_pack("{s:O}", "next_job", json_object_get(body, "state"));
+	} else if (strcmp(url, "/_sim/fail-records") == 0) {
+		answer = update_fail_records(body, &status);
 	} else if (strcmp(url, "/_sim/finish-jobs") == 0) {
 		answer =
 		    json_pack("{s:I}", "finished", (json_int_t)jobs_finish_all(stamp_now()));
@@ -532,8 +600,9 @@ usage(FILE *fp, int status)
 	    "usage: salesforce-sim [-h] [--api-limit n] [--api-values] [--bind addr]\n"
 	    "                      [--fault spec] [--job-ms ms] [--jwt-public-key file]\n"
 	    "                      [--jwt-username name] [--latency-ms ms] [--max-records n]\n"
-	    "                      [--org dir] [--port port] [--port-file file] [--seed n]\n"
-	    "                      [--slow-ms ms] [--token-ttl seconds]\n",
+	    "                      [--namespace ns] [--org dir] [--port port]\n"
+	    "                      [--port-file file] [--seed n] [--slow-ms ms]\n"
+	    "                      [--token-ttl seconds]\n",
 	    fp);
 	exit(status);
 }
@@ -608,6 +677,7 @@ main(int argc, char *argv[])
 	    {"jwt-username", required_argument, NULL, 'u'},
 	    {"latency-ms", required_argument, NULL, 'l'},
 	    {"max-records", required_argument, NULL, 'm'},
+	    {"namespace", required_argument, NULL, 'N'},
 	    {"org", required_argument, NULL, 'O'},
 	    {"port", required_argument, NULL, 'p'},
 	    {"port-file", required_argument, NULL, 'o'},
@@ -651,6 +721,18 @@ main(int argc, char *argv[])
 		case 'm':
 			opt.max_records = numarg_or_usage(optarg, "--max-records", 1, usage);
 			break;
+		case 'N':
+			if (strspn(optarg,
+			        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			        "0123456789_") != strlen(optarg) ||
+			    strlen(optarg) > 40) {
+				msg_warn("bad --namespace \"%s\": letters, digits and _ (as "
+				         "mkto_si__)",
+				    optarg);
+				usage(stderr, 2);
+			}
+			opt.ns = optarg;
+			break;
 		case 'o': opt.port_file = optarg; break;
 		case 'O': opt.org = optarg; break;
 		case 'p': opt.port = (unsigned)number(optarg, "--port"); break;
@@ -691,7 +773,7 @@ main(int argc, char *argv[])
 	if (auth_init(&opt.auth) != 0)
 		return 2;
 	st.rng = 88172645463325252UL ^ opt.seed;
-	store_init();
+	store_init(opt.ns);
 	if (opt.org != NULL && store_load(opt.org) != 0)
 		return 1;
 	jobs.job_ms = opt.job_ms;
@@ -734,6 +816,7 @@ main(int argc, char *argv[])
 	atomic_store(&stopping, 1);
 	MHD_stop_daemon(d);
 	jobs_free();
+	update_free();
 	store_free();
 	auth_free();
 	return 0;

@@ -94,7 +94,11 @@ struct sobject {
 
 #define OBJECTS 6
 
-void store_init(void);
+void store_init(const char *ns);
+const char *store_type_name(enum ftype t);
+struct record *store_find(struct sobject *o, const char *id18);
+void store_update(
+    struct sobject *o, struct record *r, size_t n, const size_t *fields, char *const *texts);
 int store_load(const char *dir);
 void store_free(void);
 struct sobject *store_object(const char *name);
@@ -139,9 +143,54 @@ void jobs_abort(const char *id, json_t *body, struct answer *a);
 void jobs_delete(const char *id, struct answer *a);
 void jobs_results(const char *id, const char *locator, const char *max, struct answer *a);
 int jobs_fail_next(json_t *body);
+void jobs_new_id(char id[19]);
+int jobs_take_failure(char **message, long *after);
 long jobs_created(void);
 long jobs_pages(void);
 long jobs_rows(void);
+
+/* update.c: record updates through the API, by sObject Collections and ingest jobs. */
+struct upd_error {
+	char code[64];
+	char message[600];
+	json_t *fields; /* the fields the error names: an array, a new reference */
+};
+
+/* Counted under sim_lock, for /_sim/stats. */
+struct update_counts {
+	long updated;     /* records updated, by either path */
+	long failures;    /* records not updated: failed, rolled back */
+	long collections; /* sObject Collections calls */
+	long uploads;     /* ingest data uploads accepted */
+};
+extern struct update_counts update_counts;
+
+void upd_error_set(struct upd_error *e, const char *code, const char *field, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+void upd_error_clear(struct upd_error *e);
+struct record *update_target(struct sobject *o, const char *id, struct upd_error *e);
+int update_settable(const struct sobject *o, long field, const char *name, struct upd_error *e);
+int update_convert(const struct sobject *o, size_t field, const char *text, char **out);
+int update_check(const struct sobject *o, size_t field, const char *text, struct upd_error *e);
+int update_failing(const struct record *r, struct upd_error *e);
+void update_collections(const char *body, size_t len, struct answer *a);
+json_t *update_fail_records(json_t *body, unsigned *status);
+void update_free(void);
+
+/* ingest.c: Bulk API 2.0 ingest jobs (update). */
+enum ingest_results { INGEST_SUCCESSFUL, INGEST_FAILED, INGEST_UNPROCESSED };
+void ingest_init(const struct jobs_config *cfg);
+void ingest_free(void);
+void ingest_settle(long long now);
+long ingest_finish_all(long long now);
+void ingest_create(json_t *body, const char *version, struct answer *a);
+void ingest_list(struct answer *a);
+void ingest_info(const char *id, struct answer *a);
+void ingest_patch(const char *id, json_t *body, struct answer *a);
+void ingest_delete(const char *id, struct answer *a);
+void ingest_upload(const char *id, const char *data, size_t len, struct answer *a);
+void ingest_results(const char *id, enum ingest_results which, struct answer *a);
+long ingest_created(void);
 
 /* auth.c: tokens, the OAuth 2.0 token endpoint. */
 struct auth_config {

@@ -167,6 +167,23 @@ static const struct {
         role_fields, 1},
 };
 
+/* The fields of Marketo Sales Insight's managed package on Lead and Contact, after the
+ * object's own; their names take --namespace before them (mkto_si__Priority__c). */
+static const struct std_field msi_fields[] = {
+    {"Last_Interesting_Moment_Type__c", T_STRING, 100, NIL | UPD,
+        "Last Interesting Moment Type"},
+    {"Last_Interesting_Moment_Date__c", T_DATETIME, 0, NIL | UPD,
+        "Last Interesting Moment Date"},
+    {"Last_Interesting_Moment_Desc__c", T_TEXTAREA, 255, NIL | UPD,
+        "Last Interesting Moment Desc"},
+    {"Last_Interesting_Moment_Source__c", T_STRING, 100, NIL | UPD,
+        "Last Interesting Moment Source"},
+    {"Priority__c", T_DOUBLE, 0, NIL | UPD, "Engagement"},
+    {"Urgency_Value__c", T_DOUBLE, 0, NIL | UPD, "Urgency Value"},
+    {"Relative_Score_Value__c", T_DOUBLE, 0, NIL | UPD, "Relative Score Value"},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static struct sobject objects[OBJECTS];
 static long long last_stamp;   /* the highest SystemModstamp held */
 static unsigned long next_seq; /* records in the order they came */
@@ -235,10 +252,17 @@ add_column(struct sobject *o, const char *name)
 	return add_field(o, name, T_STRING, 255, NIL | UPD, NULL);
 }
 
-void
-store_init(void)
+const char *
+store_type_name(enum ftype t)
 {
-	char label[64];
+	return type_names[t];
+}
+
+/* The objects and their fields; ns: the MSI fields' namespace ("" or NULL: none). */
+void
+store_init(const char *ns)
+{
+	char label[64], name[160];
 	size_t i, j;
 
 	for (i = 0; i < OBJECTS; i++) {
@@ -257,6 +281,14 @@ store_init(void)
 			const struct std_field *s = &object_table[i].fields[j];
 
 			add_field(o, s->name, s->type, s->length, s->flags, s->label);
+		}
+		for (j = 0; (strcmp(o->name, "Lead") == 0 || strcmp(o->name, "Contact") == 0) &&
+		            msi_fields[j].name != NULL;
+		     j++) {
+			const struct std_field *s = &msi_fields[j];
+
+			snprintf(name, sizeof name, "%s%s", ns ? ns : "", s->name);
+			add_field(o, name, s->type, s->length, s->flags, s->label);
 		}
 		add_field(o, "CreatedDate", T_DATETIME, 0, 0, "Created Date");
 		add_field(o, "LastModifiedDate", T_DATETIME, 0, 0, "Last Modified Date");
@@ -443,6 +475,12 @@ by_id(const void *a, const void *b)
 static struct record *
 find(struct sobject *o, const char *id)
 {
+	return store_find(o, id);
+}
+
+struct record *
+store_find(struct sobject *o, const char *id)
+{
 	size_t lo = 0, hi = o->nrecords, mid;
 	int c;
 
@@ -481,6 +519,25 @@ new_stamp(void)
 
 	last_stamp = now > last_stamp ? now : last_stamp + 1;
 	return last_stamp;
+}
+
+/*
+ * An update through the API: the n fields given set to their texts (NULL:
+ * null), then a new SystemModstamp as /_sim/touch gives, and the same
+ * LastModifiedDate.
+ */
+void
+store_update(
+    struct sobject *o, struct record *r, size_t n, const size_t *fields, char *const *texts)
+{
+	char stamp[STAMP_SIZE];
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		record_set(o, r, fields[k], texts[k]);
+	r->stamp = new_stamp();
+	stamp_format(r->stamp, stamp);
+	record_set(o, r, (size_t)store_field(o, "LastModifiedDate"), stamp);
 }
 
 /* Reading one export file. */

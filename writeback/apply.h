@@ -1,0 +1,95 @@
+/* apply.h: what the parts of msi-apply share. */
+#ifndef MSI_APPLY_H
+#define MSI_APPLY_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "sfclient.h"
+
+/* sObject Collections takes at most this many records a call. */
+#define APPLY_BATCH 200
+/* A Bulk API 2.0 ingest job's upload: Salesforce takes 150 MB; a margin for the encoding. */
+#define APPLY_JOB_BYTES ((size_t)100 << 20)
+/* The objects one run may update (Lead and Contact from msi-writeback). */
+#define APPLY_OBJECTS 16
+
+enum upd_status {
+	U_PENDING,  /* not answered yet */
+	U_UPDATED,  /* Salesforce applied it */
+	U_FAILED,   /* Salesforce refused it, or the service failed it (retryable) */
+	U_REJECTED, /* not sent: the input line is not an update */
+	U_UNSENT    /* not sent for a stop: failed, retryable */
+};
+
+/* One input line: an update, or a line that is not one. */
+struct upd {
+	char id[19];          /* the 18-character Id */
+	unsigned char obj;    /* index in apply.obj */
+	unsigned char status; /* enum upd_status */
+	unsigned char retryable;
+	unsigned short file;  /* index in apply.files */
+	unsigned long line;
+	char *text; /* the record as compact JSON: a new string; NULL for a line that is none */
+	json_t *reasons; /* [{"code","message","fields"}] of a failure: a new reference */
+};
+
+/* An object updated: its fields met in the input, in the order met. */
+struct aobj {
+	char name[64];
+	json_t *fields; /* field -> true, in order: a new reference */
+	size_t pending; /* its updates to send */
+};
+
+struct apply {
+	struct sfclient sf;
+	char *const *files; /* the inputs as named; "-" standard input */
+	int nfiles;
+	struct upd *u; /* every input line from the checkpoint on */
+	size_t n, cap;
+	unsigned long skip; /* lines answered by the runs before (--state) */
+	struct aobj obj[APPLY_OBJECTS];
+	int nobj;
+
+	/* options */
+	int bulk;              /* 1 --bulk, 0 --no-bulk, -1 by the threshold */
+	unsigned long threshold; /* --bulk-threshold */
+	int concurrency;
+	double poll_max;
+	const char *rejects_name;
+	FILE *rejects;
+	const char *state_name;
+
+	/* the state (applystate.c) */
+	int state_fd;
+	json_t *jobs; /* the ingest jobs of the run: [{"object","id","first","count","state"}] */
+
+	/* output */
+	size_t written; /* u[0..written) have their result lines out */
+	size_t unsent;  /* the first update a stopped run did not send: the checkpoint stays before it */
+	unsigned long updated, failed, rejected, unsent_n, calls_coll, jobs_made;
+	int stopped;    /* an exit status that ended sending early, or 0 */
+	int job_failed; /* an ingest job ended Failed or Aborted: its rest unprocessed */
+	char stop_why[512];
+};
+
+/* msi-apply.c */
+void apply_fail(struct apply *a, size_t i, const char *code, const char *message,
+    json_t *fields, int retryable);
+void apply_fail_all(struct apply *a, size_t *idx, size_t n, const char *code,
+    const char *message, int retryable);
+int apply_flush(struct apply *a);
+void apply_stop(struct apply *a, int status, const struct sferror *e, const char *what);
+
+/* collections.c: sObject Collections PATCH, calls in parallel. */
+void collections_run(struct apply *a);
+
+/* ingest.c: Bulk API 2.0 ingest jobs, one an object. */
+void ingest_run(struct apply *a);
+
+/* applystate.c: --state, the checkpoint and the ingest jobs of a stopped run. */
+int state_open(struct apply *a);
+void state_write(struct apply *a);
+
+#endif

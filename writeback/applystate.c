@@ -1,0 +1,154 @@
+/*
+ * applystate.c: msi-apply's --state: how many input lines at the start are
+ * answered, and the ingest jobs a stopped run left with Salesforce, so
+ * that the next run sends the rest and follows those jobs instead of
+ * sending their records again. One JSON object, rewritten whole (a new
+ * file, synced, renamed over the old) and locked for the run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "exitcode.h"
+#include "msg.h"
+
+/* The inputs as named, which a resumed run must name again. A new reference. */
+static json_t *
+input_names(const struct apply *a)
+{
+	json_t *names = json_array();
+	int i;
+
+	for (i = 0; i < a->nfiles; i++)
+		json_array_append_new(names, json_string(a->files[i]));
+	return names;
+}
+
+/*
+ * Opens and locks the state; its lines answered become a->skip and its
+ * jobs a->jobs. A state of other inputs is refused (status 2); one another
+ * msi-apply holds, status 7. Returns 0 or the exit status after a message.
+ */
+int
+state_open(struct apply *a)
+{
+	json_error_t err;
+	struct stat fst, pst;
+	json_t *doc, *names, *jobs;
+	int fd, ours;
+
+	for (;;) {
+		if ((fd = open(a->state_name, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+			msg_syswarn("%s", a->state_name);
+			return MSI_EXIT_IO;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			msg_warn("%s: another msi-apply is using this state file; try again when it "
+			         "has ended",
+			    a->state_name);
+			close(fd);
+			return MSI_EXIT_BUSY;
+		}
+		/* the holder before may have renamed a new state over the one opened */
+		if (fstat(fd, &fst) != 0 || stat(a->state_name, &pst) != 0) {
+			msg_syswarn("%s", a->state_name);
+			close(fd);
+			return MSI_EXIT_IO;
+		}
+		if (fst.st_ino == pst.st_ino && fst.st_dev == pst.st_dev)
+			break;
+		close(fd);
+	}
+	if (!S_ISREG(fst.st_mode)) {
+		msg_warn("%s: not a regular file", a->state_name);
+		close(fd);
+		return MSI_EXIT_USAGE;
+	}
+	a->state_fd = fd;
+	if (fst.st_size == 0) {
+		a->jobs = json_array();
+		return 0;
+	}
+	if ((doc = json_loadfd(fd, 0, &err)) == NULL) {
+		msg_at(a->state_name, (unsigned long)err.line, "not a state file of msi-apply: %s",
+		    err.text);
+		return MSI_EXIT_BADINPUT;
+	}
+	names = input_names(a);
+	jobs = json_object_get(doc, "jobs");
+	ours = json_object_get(doc, "msi-apply") != NULL &&
+	       json_is_integer(json_object_get(doc, "acknowledged")) && json_is_array(jobs);
+	if (!ours) {
+		msg_at(a->state_name, 1, "not a state file of msi-apply");
+		json_decref(names);
+		json_decref(doc);
+		return MSI_EXIT_BADINPUT;
+	}
+	if (!json_equal(json_object_get(doc, "input"), names)) {
+		msg_warn("%s: the state of another input; give the same files, or remove it to "
+		         "start afresh",
+		    a->state_name);
+		json_decref(names);
+		json_decref(doc);
+		return MSI_EXIT_USAGE;
+	}
+	a->skip = (unsigned long)json_integer_value(json_object_get(doc, "acknowledged"));
+	a->jobs = json_incref(jobs);
+	json_decref(names);
+	json_decref(doc);
+	if (a->skip > 0 || json_array_size(a->jobs) > 0)
+		msg_warn("%s: resuming after %lu lines answered before%s", a->state_name, a->skip,
+		    json_array_size(a->jobs) > 0 ? "; following the ingest jobs sent before" : "");
+	return 0;
+}
+
+/*
+ * Writes the state: the lines answered (the result lines written, up to
+ * the first record a stopped run did not send) and the jobs still to
+ * follow. The new file is locked before it takes the old one's name, so
+ * that the lock holds across the rename. Stops the run on failure: a
+ * state that cannot be kept must not let records go unrecorded.
+ */
+void
+state_write(struct apply *a)
+{
+	char tmp[4096], *text;
+	size_t acked = a->written, len, off;
+	ssize_t w;
+	json_t *doc;
+	int fd;
+
+	if (a->state_name == NULL)
+		return;
+	if (a->unsent < acked)
+		acked = a->unsent;
+	if (json_array_size(a->jobs) > 0)
+		acked = 0; /* the jobs' updates are counted from the checkpoint they were made at */
+	doc = json_pack("{s:i, s:o, s:I, s:O}", "msi-apply", 1, "input", input_names(a),
+	    "acknowledged", (json_int_t)(a->skip + acked), "jobs", a->jobs);
+	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	len = strlen(text);
+	text[len++] = '\n'; /* json_dumps leaves room: its NUL */
+	snprintf(tmp, sizeof tmp, "%s.tmp", a->state_name);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
+	if (flock(fd, LOCK_EX) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
+	for (off = 0; off < len; off += (size_t)w)
+		if ((w = write(fd, text + off, len - off)) < 0 && errno != EINTR)
+			msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
+		else if (w < 0)
+			w = 0;
+	free(text);
+	if (fsync(fd) != 0 || rename(tmp, a->state_name) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s", a->state_name);
+	close(a->state_fd);
+	a->state_fd = fd;
+}

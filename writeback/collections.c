@@ -1,0 +1,258 @@
+/*
+ * collections.c: updates sent by sObject Collections, PATCH
+ * composite/sobjects with allOrNone false: at most 200 records of one
+ * object a call (a call of several objects is split by Salesforce into
+ * chunks, at most 10), calls in flight at once up to --concurrency, each
+ * answered record by record in order.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "apply.h"
+#include "ealloc.h"
+#include "exitcode.h"
+#include "jsonbuf.h"
+#include "msg.h"
+
+struct batch {
+	size_t *idx; /* the updates, indexes in apply.u */
+	size_t n;
+};
+
+enum slot_state { SLOT_FREE, SLOT_FLYING, SLOT_WAITING };
+
+struct slot {
+	enum slot_state state;
+	struct batch *b;
+	struct sfcall k;
+	struct http_call http;
+	char *body;
+};
+
+struct coll {
+	struct apply *a;
+	CURLM *multi;
+	struct slot *slots;
+};
+
+/* Batches by first update, so that result lines go out as early as they can. */
+static int
+by_first(const void *x, const void *y)
+{
+	const struct batch *p = x, *q = y;
+
+	return p->idx[0] < q->idx[0] ? -1 : p->idx[0] > q->idx[0];
+}
+
+/* The pending updates in batches of at most APPLY_BATCH of one object. */
+static struct batch *
+make_batches(struct apply *a, size_t *nb)
+{
+	struct batch *bs = NULL, *open[APPLY_OBJECTS] = {0};
+	size_t i, n = 0, cap = 0, k;
+
+	/* first count them, so that the array does not move under open[] */
+	for (k = 0; k < (size_t)a->nobj; k++)
+		cap += (a->obj[k].pending + APPLY_BATCH - 1) / APPLY_BATCH;
+	bs = ecalloc(cap ? cap : 1, sizeof *bs);
+	for (i = a->written; i < a->n; i++) {
+		if (a->u[i].status != U_PENDING)
+			continue;
+		k = a->u[i].obj;
+		if (open[k] == NULL) {
+			open[k] = &bs[n++];
+			open[k]->idx = emalloc(APPLY_BATCH * sizeof(size_t));
+		}
+		open[k]->idx[open[k]->n++] = i;
+		if (open[k]->n == APPLY_BATCH)
+			open[k] = NULL;
+	}
+	qsort(bs, n, sizeof *bs, by_first);
+	*nb = n;
+	return bs;
+}
+
+/* The call's body: {"allOrNone":false,"records":[...]}, each record's Id as repaired. */
+static char *
+make_body(struct apply *a, const struct batch *b, size_t *len)
+{
+	struct jsonbuf out;
+	json_t *rec;
+	const char *key;
+	json_t *v;
+	void *tmp;
+	char *text;
+	size_t i;
+
+	memset(&out, 0, sizeof out);
+	jsonbuf_addstr(&out, "{\"allOrNone\":false,\"records\":[");
+	for (i = 0; i < b->n; i++) {
+		rec = json_loads(a->u[b->idx[i]].text, 0, NULL);
+		json_object_foreach_safe(rec, tmp, key, v) {
+			if (strcasecmp(key, "Id") == 0)
+				json_object_del(rec, key);
+		}
+		json_object_set_new(rec, "id", json_string(a->u[b->idx[i]].id));
+		text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		if (i > 0)
+			jsonbuf_addstr(&out, ",");
+		jsonbuf_addstr(&out, text);
+		free(text);
+		json_decref(rec);
+	}
+	jsonbuf_addstr(&out, "]}");
+	*len = out.len;
+	return out.data;
+}
+
+/* Sends the slot's batch (again): 0, or an exit status with e (no token). */
+static int
+send_slot(struct coll *c, struct slot *s, struct sferror *e)
+{
+	int st;
+
+	if ((st = sfclient_start(&c->a->sf, &s->k, e)) != 0)
+		return st;
+	s->http.owner = s;
+	curl_multi_add_handle(c->multi, s->http.easy);
+	s->state = SLOT_FLYING;
+	return 0;
+}
+
+static void
+start(struct coll *c, struct slot *s, struct batch *b)
+{
+	struct sferror e;
+	int st;
+
+	memset(s, 0, sizeof *s);
+	s->b = b;
+	s->body = make_body(c->a, b, &s->k.len);
+	s->k.method = "PATCH";
+	s->k.path = "composite/sobjects";
+	s->k.body = s->body;
+	s->k.http = &s->http;
+	if ((st = send_slot(c, s, &e)) != 0) {
+		apply_stop(c->a, st, &e, "the token");
+		free(s->body);
+		s->state = SLOT_FREE;
+	}
+}
+
+/* The answer: one {"id","success","errors"} a record, in the order sent. */
+static void
+read_answer(struct apply *a, struct batch *b, const struct http_call *h)
+{
+	json_t *ans, *r, *err;
+	size_t i, j;
+
+	ans = json_loadb(h->response.data ? h->response.data : "", h->response.len, 0, NULL);
+	if (!json_is_array(ans) || json_array_size(ans) != b->n) {
+		apply_fail_all(a, b->idx, b->n, "answer",
+		    "Salesforce's answer does not have a result for each record sent", 1);
+		json_decref(ans);
+		return;
+	}
+	for (i = 0; i < b->n; i++) {
+		r = json_array_get(ans, i);
+		if (json_is_true(json_object_get(r, "success"))) {
+			a->u[b->idx[i]].status = U_UPDATED;
+			continue;
+		}
+		json_array_foreach(json_object_get(r, "errors"), j, err) {
+			apply_fail(a, b->idx[i], json_string_value(json_object_get(err, "statusCode")),
+			    json_string_value(json_object_get(err, "message")),
+			    json_incref(json_object_get(err, "fields")), 0);
+		}
+		if (a->u[b->idx[i]].status == U_PENDING)
+			apply_fail(a, b->idx[i], "", "refused without an error", NULL, 0);
+	}
+	json_decref(ans);
+}
+
+static void
+ended(void *ctx, struct http_call *h, CURLcode rc)
+{
+	struct coll *c = ctx;
+	struct slot *s = h->owner;
+	struct apply *a = c->a;
+	struct sferror e;
+	int st;
+
+	curl_multi_remove_handle(c->multi, h->easy);
+	a->calls_coll++;
+	st = sfclient_judge(&a->sf, &s->k, rc, &e);
+	if (st == SF_AGAIN) {
+		s->state = SLOT_WAITING;
+		return;
+	}
+	if (st == 0) {
+		read_answer(a, s->b, h);
+		http_call_free(h);
+	} else if (st == SF_REFUSED) {
+		/* the call itself refused (a value of the wrong type, say): each of its records */
+		apply_fail_all(a, s->b->idx, s->b->n, e.code[0] ? e.code : "http", e.message, 0);
+	} else {
+		apply_stop(a, st, &e, "PATCH composite/sobjects");
+	}
+	free(s->body);
+	s->state = SLOT_FREE;
+	if (apply_flush(a) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "stdout");
+}
+
+void
+collections_run(struct apply *a)
+{
+	struct coll c = {a, NULL, NULL};
+	struct batch *bs;
+	struct sferror e;
+	size_t nb, next = 0, i;
+	int busy, st;
+	double now, wake;
+
+	bs = make_batches(a, &nb);
+	c.multi = curl_multi_init();
+	c.slots = ecalloc((size_t)a->concurrency, sizeof *c.slots);
+	for (;;) {
+		busy = 0;
+		now = http_now();
+		wake = now + 1.0;
+		for (i = 0; i < (size_t)a->concurrency; i++) {
+			struct slot *s = &c.slots[i];
+
+			if (s->state == SLOT_WAITING && a->stopped) {
+				free(s->body); /* its records stay unanswered: retryable */
+				s->state = SLOT_FREE;
+			}
+			if (s->state == SLOT_WAITING && s->k.not_before <= now) {
+				if ((st = send_slot(&c, s, &e)) != 0) {
+					apply_stop(a, st, &e, "the token");
+					free(s->body);
+					s->state = SLOT_FREE;
+				}
+			}
+			if (s->state == SLOT_FREE && !a->stopped && next < nb)
+				start(&c, s, &bs[next++]);
+			if (s->state == SLOT_WAITING && s->k.not_before < wake)
+				wake = s->k.not_before;
+			busy |= s->state != SLOT_FREE;
+		}
+		if (!busy)
+			break;
+		if (http_multi_step(c.multi, ended, &c) == 0) {
+			double wait = wake - http_now();
+
+			curl_multi_poll(c.multi, NULL, 0, wait > 0 ? (int)(wait * 1000) + 1 : 0, NULL);
+		}
+	}
+	curl_multi_cleanup(c.multi);
+	for (i = 0; i < nb; i++)
+		free(bs[i].idx);
+	free(bs);
+	free(c.slots);
+}

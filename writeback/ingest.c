@@ -1,0 +1,427 @@
+/*
+ * ingest.c: updates sent by Bulk API 2.0 ingest jobs (operation update,
+ * CSV, #N/A for null), one an object (more when an object's upload would
+ * pass APPLY_JOB_BYTES): created, uploaded, closed (UploadComplete),
+ * followed to their end, then read back record by record from
+ * successfulResults, failedResults and unprocessedrecords. Each job is in
+ * the state from its creation on, so that a run stopped at any moment is
+ * followed by one that finishes those jobs instead of sending their
+ * records again; a job found still Open (its upload perhaps cut short) is
+ * aborted, which applies nothing, and made again.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "apply.h"
+#include "csvin.h"
+#include "ealloc.h"
+#include "exitcode.h"
+#include "msg.h"
+#include "sfout.h"
+
+/* The job's updates: indexes in apply.u of object k's pending updates [first, first+count). */
+static size_t *
+job_updates(struct apply *a, int k, size_t first, size_t count, size_t *n)
+{
+	size_t *idx = emalloc((count ? count : 1) * sizeof *idx);
+	size_t i, seen = 0;
+
+	*n = 0;
+	for (i = a->written; i < a->n && *n < count; i++) {
+		if (a->u[i].obj != k || a->u[i].id[0] == '\0' || a->u[i].status == U_REJECTED)
+			continue;
+		if (seen++ >= first)
+			idx[(*n)++] = i;
+	}
+	return idx;
+}
+
+static int
+object_of(struct apply *a, const char *name)
+{
+	int k;
+
+	for (k = 0; k < a->nobj; k++)
+		if (name != NULL && strcmp(a->obj[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+/* One JSON call of the job's; 0 with the answer (a new reference), or the status after a stop. */
+static int
+call(struct apply *a, const char *method, const char *path, const char *body, json_t **out)
+{
+	struct http_call h;
+	struct sferror e;
+	int st;
+
+	*out = NULL;
+	st = sfclient_call(&a->sf, method, path, body, NULL, &h, &e);
+	if (st == SF_REFUSED) {
+		apply_stop(a, MSI_EXIT_SERVICE, &e, path);
+		return MSI_EXIT_SERVICE;
+	}
+	if (st != 0) {
+		apply_stop(a, st, &e, path);
+		return st;
+	}
+	*out = json_loadb(h.response.data ? h.response.data : "", h.response.len, 0, NULL);
+	http_call_free(&h);
+	if (*out == NULL)
+		*out = json_object(); /* 201, 204: no body */
+	return 0;
+}
+
+/* The upload: Id and the object's fields; an empty field leaves a value as it is. */
+static char *
+make_csv(struct apply *a, int k, const size_t *idx, size_t n, size_t *len)
+{
+	const char *key;
+	json_t *want, *rec;
+	char *buf = NULL;
+	size_t i;
+	FILE *fp;
+
+	if ((fp = open_memstream(&buf, len)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "open_memstream");
+	fputs("Id", fp);
+	json_object_foreach(a->obj[k].fields, key, want) fprintf(fp, ",%s", key);
+	fputc('\n', fp);
+	for (i = 0; i < n; i++) {
+		fputs(a->u[idx[i]].id, fp);
+		rec = json_loads(a->u[idx[i]].text, 0, NULL);
+		json_object_foreach(a->obj[k].fields, key, want) {
+			fputc(',', fp);
+			if (json_object_get(rec, key) != NULL)
+				sfout_csv_value(fp, json_object_get(rec, key));
+		}
+		fputc('\n', fp);
+		json_decref(rec);
+	}
+	if (fclose(fp) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "open_memstream");
+	return buf;
+}
+
+/*
+ * Creates, uploads and closes a job of object k over its pending updates
+ * [first, first+count): in the state from its creation. Returns 0 or the
+ * status of a stop.
+ */
+static int
+submit(struct apply *a, int k, size_t first, size_t count)
+{
+	char path[256], body[256];
+	json_t *ans, *job;
+	const char *id;
+	size_t *idx, n, len;
+	char *csv;
+	int st;
+
+	snprintf(body, sizeof body,
+	    "{\"object\":\"%s\",\"operation\":\"update\",\"contentType\":\"CSV\","
+	    "\"columnDelimiter\":\"COMMA\",\"lineEnding\":\"LF\"}",
+	    a->obj[k].name);
+	if ((st = call(a, "POST", "jobs/ingest", body, &ans)) != 0)
+		return st;
+	if ((id = json_string_value(json_object_get(ans, "id"))) == NULL) {
+		struct sferror e = {0, "", "the answer has no job id"};
+
+		json_decref(ans);
+		apply_stop(a, MSI_EXIT_SERVICE, &e, "POST jobs/ingest");
+		return MSI_EXIT_SERVICE;
+	}
+	job = json_pack("{s:s, s:s, s:I, s:I, s:s}", "object", a->obj[k].name, "id", id, "first",
+	    (json_int_t)first, "count", (json_int_t)count, "state", "Open");
+	json_decref(ans);
+	json_array_append_new(a->jobs, job);
+	a->jobs_made++;
+	state_write(a);
+	idx = job_updates(a, k, first, count, &n);
+	csv = make_csv(a, k, idx, n, &len);
+	free(idx);
+	snprintf(path, sizeof path, "jobs/ingest/%s/batches", json_string_value(json_object_get(job, "id")));
+	{
+		struct http_call h;
+		struct sferror e;
+
+		st = sfclient_call(&a->sf, "PUT", path, csv, "text/csv", &h, &e);
+		free(csv);
+		if (st != 0) {
+			apply_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
+			return a->stopped;
+		}
+		http_call_free(&h);
+	}
+	snprintf(path, sizeof path, "jobs/ingest/%s", json_string_value(json_object_get(job, "id")));
+	if ((st = call(a, "PATCH", path, "{\"state\":\"UploadComplete\"}", &ans)) != 0)
+		return st;
+	json_decref(ans);
+	json_object_set_new(job, "state", json_string("UploadComplete"));
+	state_write(a);
+	return 0;
+}
+
+/* A results file read: which column holds the Id, which the error. */
+struct reading {
+	struct apply *a;
+	json_t *where; /* Id -> index in apply.u: borrowed */
+	int kind;      /* 0 successful, 1 failed, 2 unprocessed */
+	long id_col, err_col;
+	const char *why; /* unprocessed: the job's errorMessage */
+	unsigned long rows;
+};
+
+static int
+results_header(void *ctx, const struct csvin_row *row)
+{
+	struct reading *r = ctx;
+	size_t i;
+
+	long sf_id = -1;
+
+	/* the Id uploaded, which every file repeats; sf__Id is empty in some failed rows */
+	r->id_col = r->err_col = -1;
+	for (i = 0; i < row->nfields; i++) {
+		if (row->len[i] == 6 && strncasecmp(row->field[i], "sf__Id", 6) == 0)
+			sf_id = (long)i;
+		else if (row->len[i] == 2 && strncasecmp(row->field[i], "Id", 2) == 0)
+			r->id_col = (long)i;
+		else if (row->len[i] == 9 && strncasecmp(row->field[i], "sf__Error", 9) == 0)
+			r->err_col = (long)i;
+	}
+	if (r->id_col < 0)
+		r->id_col = sf_id;
+	return r->id_col < 0 ? -1 : 0;
+}
+
+/*
+ * sf__Error: STATUS_CODE:message:fields --, as "REQUIRED_FIELD_MISSING:
+ * Required fields are missing: [LastName]:LastName --" (only "--" when no
+ * field is to blame).
+ */
+static void
+fail_from_error(struct apply *a, size_t i, const char *s, size_t n)
+{
+	char *text = emalloc(n + 1), *msg, *fields, *end;
+	json_t *fs = NULL;
+	char *f, *save;
+
+	memcpy(text, s, n);
+	text[n] = '\0';
+	msg = strchr(text, ':');
+	if (msg != NULL) {
+		*msg++ = '\0';
+		if ((fields = strrchr(msg, ':')) != NULL) {
+			*fields++ = '\0';
+			end = fields + strlen(fields);
+			if (end - fields >= 2 && strcmp(end - 2, "--") == 0)
+				end -= 2;
+			while (end > fields && end[-1] == ' ')
+				end--;
+			*end = '\0';
+			for (f = strtok_r(fields, ", ", &save); f; f = strtok_r(NULL, ", ", &save)) {
+				if (fs == NULL)
+					fs = json_array();
+				json_array_append_new(fs, json_string(f));
+			}
+		}
+	}
+	if (msg == NULL)
+		apply_fail(a, i, "", text, NULL, 0);
+	else
+		apply_fail(a, i, text, msg, fs, 0);
+	free(text);
+}
+
+static int
+results_row(void *ctx, const struct csvin_row *row)
+{
+	struct reading *r = ctx;
+	char id[19];
+	json_t *w;
+	size_t i;
+
+	if (row->error != NULL || (size_t)r->id_col >= row->nfields || row->len[r->id_col] > 18)
+		return 0;
+	snprintf(id, sizeof id, "%.*s", (int)row->len[r->id_col], row->field[r->id_col]);
+	if ((w = json_object_get(r->where, id)) == NULL)
+		return 0;
+	i = (size_t)json_integer_value(w);
+	if (r->a->u[i].status != U_PENDING)
+		return 0;
+	r->rows++;
+	if (r->kind == 0)
+		r->a->u[i].status = U_UPDATED;
+	else if (r->kind == 1 && r->err_col >= 0 && (size_t)r->err_col < row->nfields)
+		fail_from_error(r->a, i, row->field[r->err_col], row->len[r->err_col]);
+	else
+		apply_fail(r->a, i, "UNPROCESSED", r->why, NULL, 1);
+	return 0;
+}
+
+/* One of the job's results files read into the updates' results. 0 or the status of a stop. */
+static int
+read_results(struct apply *a, const char *id, const char *which, struct reading *r)
+{
+	struct http_call h;
+	struct sferror e;
+	struct csvin_opts o = {0};
+	struct csvin *c;
+	char path[256];
+	int st;
+
+	snprintf(path, sizeof path, "jobs/ingest/%s/%s", id, which);
+	st = sfclient_call(&a->sf, "GET", path, NULL, NULL, &h, &e);
+	if (st != 0) {
+		apply_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
+		return a->stopped;
+	}
+	o.encoding = TEXTENC_UTF8;
+	c = csvin_new(&o, results_header, results_row, r);
+	if (h.response.len > 0)
+		csvin_feed(c, h.response.data, h.response.len);
+	csvin_finish(c);
+	csvin_free(c);
+	http_call_free(&h);
+	return 0;
+}
+
+/* Follows job j to its end, then reads its results. 0, or the status of a stop. */
+static int
+follow(struct apply *a, json_t *job, double *pause)
+{
+	const char *id = json_string_value(json_object_get(job, "id"));
+	int k = object_of(a, json_string_value(json_object_get(job, "object")));
+	char path[256], why[600];
+	const char *state, *err;
+	json_t *info, *where;
+	struct reading r;
+	size_t *idx, n, i;
+	int st;
+
+	snprintf(path, sizeof path, "jobs/ingest/%s", id);
+	for (;;) {
+		if ((st = call(a, "GET", path, NULL, &info)) != 0)
+			return st;
+		state = json_string_value(json_object_get(info, "state"));
+		if (state != NULL && (strcmp(state, "JobComplete") == 0 ||
+		                         strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0))
+			break;
+		json_decref(info);
+		http_pause(*pause);
+		*pause = *pause * 2 < a->poll_max ? *pause * 2 : a->poll_max;
+	}
+	err = json_string_value(json_object_get(info, "errorMessage"));
+	snprintf(why, sizeof why, "ingest job %s %s%s%s", id, state, err ? ": " : "", err ? err : "");
+	if (strcmp(state, "JobComplete") != 0)
+		msg_warn("%s", why);
+	idx = k < 0 ? NULL
+	            : job_updates(a, k, (size_t)json_integer_value(json_object_get(job, "first")),
+	                  (size_t)json_integer_value(json_object_get(job, "count")), &n);
+	if (idx == NULL) {
+		json_decref(info);
+		msg_warn("%s: a job of %s, which the input no longer has", a->state_name,
+		    json_string_value(json_object_get(job, "object")));
+		return MSI_EXIT_USAGE;
+	}
+	where = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set_new(where, a->u[idx[i]].id, json_integer((json_int_t)idx[i]));
+	memset(&r, 0, sizeof r);
+	r.a = a;
+	r.where = where;
+	r.why = why;
+	st = read_results(a, id, "successfulResults", &r);
+	r.kind = 1;
+	if (st == 0)
+		st = read_results(a, id, "failedResults", &r);
+	r.kind = 2;
+	if (st == 0 && strcmp(state, "JobComplete") != 0)
+		st = read_results(a, id, "unprocessedrecords", &r);
+	if (st == 0) {
+		for (i = 0; i < n; i++)
+			if (a->u[idx[i]].status == U_PENDING)
+				apply_fail(a, idx[i], strcmp(state, "JobComplete") ? "UNPROCESSED" : "missing",
+				    strcmp(state, "JobComplete") ? why : "not in the job's results", NULL, 1);
+		if (strcmp(state, "JobComplete") != 0 && a->stopped == 0)
+			a->job_failed = 1;
+	}
+	json_decref(where);
+	json_decref(info);
+	free(idx);
+	return st;
+}
+
+void
+ingest_run(struct apply *a)
+{
+	size_t i, *idx, n, first, count, bytes, start, len, covered[APPLY_OBJECTS] = {0};
+	double pause = 0.2;
+	json_t *job, *info;
+	char path[256];
+	int k;
+
+	/* jobs of a run before: one still Open may have half an upload: aborted, made again */
+	for (i = 0; i < json_array_size(a->jobs); i++) {
+		job = json_array_get(a->jobs, i);
+		k = object_of(a, json_string_value(json_object_get(job, "object")));
+		if (strcmp(json_string_value(json_object_get(job, "state")), "Open") == 0) {
+			snprintf(path, sizeof path, "jobs/ingest/%s",
+			    json_string_value(json_object_get(job, "id")));
+			if (call(a, "GET", path, NULL, &info) != 0)
+				return;
+			if (json_string_value(json_object_get(info, "state")) != NULL &&
+			    strcmp(json_string_value(json_object_get(info, "state")), "Open") == 0) {
+				json_decref(info);
+				if (call(a, "PATCH", path, "{\"state\":\"Aborted\"}", &info) != 0)
+					return;
+				json_decref(info);
+				json_array_remove(a->jobs, i--);
+				state_write(a);
+				continue;
+			}
+			json_decref(info);
+		}
+		if (k >= 0) {
+			first = (size_t)json_integer_value(json_object_get(job, "first"));
+			count = (size_t)json_integer_value(json_object_get(job, "count"));
+			if (first + count > covered[k])
+				covered[k] = first + count;
+		}
+	}
+	/* the updates no job holds: new jobs, split where an upload would grow too big */
+	for (k = 0; k < a->nobj && !a->stopped; k++) {
+		idx = job_updates(a, k, covered[k], a->obj[k].pending, &n);
+		start = 0;
+		bytes = 0;
+		for (i = 0; i < n && !a->stopped; i++) {
+			len = strlen(a->u[idx[i]].text) + 20;
+			if (bytes + len > APPLY_JOB_BYTES && i > start) {
+				submit(a, k, covered[k] + start, i - start);
+				start = i;
+				bytes = 0;
+			}
+			bytes += len;
+		}
+		if (n > start && !a->stopped)
+			submit(a, k, covered[k] + start, n - start);
+		free(idx);
+	}
+	/*
+	 * Every job followed to its end and its results read. They leave the
+	 * state only when all have: until then the checkpoint does not move
+	 * (state_write), so that a resumed run finds each job's updates where
+	 * the job says.
+	 */
+	for (i = 0; i < json_array_size(a->jobs) && !a->stopped; i++)
+		if (follow(a, json_array_get(a->jobs, i), &pause) != 0)
+			return;
+	if (!a->stopped)
+		json_array_clear(a->jobs);
+}
