@@ -232,7 +232,8 @@ bench: deps
 	sh tests/bench/writeback.sh $(B) || st=1; \
 	sh tests/bench/sync.sh $(B) || st=1; \
 	sh tests/bench/incremental.sh $(B) || st=1; \
-	sh tests/bench/sf-extract.sh $(B) || st=1; exit $$st
+	sh tests/bench/sf-extract.sh $(B) || st=1; \
+	sh tests/bench/apply.sh $(B) || st=1; exit $$st
 
 # The whole sync (pipelines/msi-sync) on the bundled sample export against
 # the local simulator: pipelines/demo.sh.

@@ -29,6 +29,8 @@ struct upd {
 	unsigned char obj;    /* index in apply.obj */
 	unsigned char status; /* enum upd_status */
 	unsigned char retryable;
+	unsigned char before; /* answered by a run before, past its checkpoint (--state) */
+	unsigned char written_before; /* ... and its result line written then */
 	unsigned short file;  /* index in apply.files */
 	unsigned long line;
 	char *text; /* the record as compact JSON: a new string; NULL for a line that is none */
@@ -64,11 +66,13 @@ struct apply {
 	/* the state (applystate.c) */
 	int state_fd;
 	json_t *jobs; /* the ingest jobs of the run: [{"object","id","first","count","state"}] */
+	json_t *answered_loaded; /* as read, kept while the jobs are followed */
 
 	/* output */
 	size_t written; /* u[0..written) have their result lines out */
 	size_t unsent;  /* the first update a stopped run did not send: the checkpoint stays before it */
 	unsigned long updated, failed, rejected, unsent_n, calls_coll, jobs_made;
+	unsigned long answered_n; /* answered by the run before past its checkpoint */
 	int stopped;    /* an exit status that ended sending early, or 0 */
 	int job_failed; /* an ingest job ended Failed or Aborted: its rest unprocessed */
 	char stop_why[512];

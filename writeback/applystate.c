@@ -100,18 +100,50 @@ state_open(struct apply *a)
 	}
 	a->skip = (unsigned long)json_integer_value(json_object_get(doc, "acknowledged"));
 	a->jobs = json_incref(jobs);
+	if (json_is_object(json_object_get(doc, "answered")))
+		a->answered_loaded = json_incref(json_object_get(doc, "answered"));
 	json_decref(names);
 	json_decref(doc);
-	if (a->skip > 0 || json_array_size(a->jobs) > 0)
-		msg_warn("%s: resuming after %lu lines answered before%s", a->state_name, a->skip,
+	if (a->skip > 0 || json_array_size(a->jobs) > 0 || json_object_size(a->answered_loaded) > 0)
+		msg_warn("%s: resuming after %lu lines answered before%s%s", a->state_name, a->skip,
+		    json_object_size(a->answered_loaded) > 0 ? " and some past them" : "",
 		    json_array_size(a->jobs) > 0 ? "; following the ingest jobs sent before" : "");
 	return 0;
 }
 
 /*
+ * The updates answered past the checkpoint (later batches that ended
+ * before earlier ones; those after a stop's first unsent one): line ->
+ * {"status","reasons","retryable","written"}, so that a resumed run sends
+ * none of them again and writes the result lines not yet written. A new
+ * reference.
+ */
+static json_t *
+answered_past(const struct apply *a, size_t from)
+{
+	json_t *ans = json_object(), *one;
+	const struct upd *u;
+	char key[32];
+	size_t i;
+
+	for (i = from; i < a->n; i++) {
+		u = &a->u[i];
+		if (u->status != U_UPDATED && u->status != U_FAILED)
+			continue;
+		one = json_pack("{s:s, s:b, s:b}", "status", u->status == U_UPDATED ? "updated" : "failed",
+		    "retryable", u->retryable != 0, "written", i < a->written);
+		if (u->reasons != NULL)
+			json_object_set(one, "reasons", u->reasons);
+		snprintf(key, sizeof key, "%lu", a->skip + (unsigned long)i);
+		json_object_set_new(ans, key, one);
+	}
+	return ans;
+}
+
+/*
  * Writes the state: the lines answered (the result lines written, up to
- * the first record a stopped run did not send) and the jobs still to
- * follow. The new file is locked before it takes the old one's name, so
+ * the first record a stopped run did not send), those answered past them,
+ * and the jobs still to follow. The new file is locked before it takes the old one's name, so
  * that the lock holds across the rename. Stops the run on failure: a
  * state that cannot be kept must not let records go unrecorded.
  */
@@ -128,10 +160,16 @@ state_write(struct apply *a)
 		return;
 	if (a->unsent < acked)
 		acked = a->unsent;
-	if (json_array_size(a->jobs) > 0)
-		acked = 0; /* the jobs' updates are counted from the checkpoint they were made at */
 	doc = json_pack("{s:i, s:o, s:I, s:O}", "msi-apply", 1, "input", input_names(a),
 	    "acknowledged", (json_int_t)(a->skip + acked), "jobs", a->jobs);
+	if (json_array_size(a->jobs) > 0) {
+		/* the jobs' updates are counted from the checkpoint they were made at */
+		json_object_set_new(doc, "acknowledged", json_integer((json_int_t)a->skip));
+		if (a->answered_loaded != NULL)
+			json_object_set(doc, "answered", a->answered_loaded);
+	} else {
+		json_object_set_new(doc, "answered", answered_past(a, acked));
+	}
 	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
 	len = strlen(text);

@@ -33,7 +33,8 @@ job_updates(struct apply *a, int k, size_t first, size_t count, size_t *n)
 
 	*n = 0;
 	for (i = a->written; i < a->n && *n < count; i++) {
-		if (a->u[i].obj != k || a->u[i].id[0] == '\0' || a->u[i].status == U_REJECTED)
+		if (a->u[i].obj != k || a->u[i].id[0] == '\0' || a->u[i].status == U_REJECTED ||
+		    a->u[i].before)
 			continue;
 		if (seen++ >= first)
 			idx[(*n)++] = i;

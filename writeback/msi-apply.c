@@ -179,8 +179,9 @@ read_input(struct apply *a)
 	enum ndjson_result res;
 	unsigned long seen = 0;
 	char why[SFID_WHY_SIZE + 64];
-	const char *bad;
-	json_t *rec, *ids = json_object(), *first;
+	const char *bad, *was;
+	json_t *rec, *ids = json_object(), *first, *ans;
+	char key[32];
 	struct upd *u;
 	FILE *fp;
 	int f;
@@ -200,6 +201,8 @@ read_input(struct apply *a)
 			}
 			u = new_upd(a, f, r.line);
 			bad = res == NDJSON_BADLINE ? r.error : check_update(a, rec, u, why);
+			snprintf(key, sizeof key, "%lu", seen - 1);
+			ans = a->answered_loaded ? json_object_get(a->answered_loaded, key) : NULL;
 			if (bad == NULL && (first = json_object_get(ids, u->id)) != NULL) {
 				snprintf(why, sizeof why, "the Id %s is on line %lu too: applied there",
 				    u->id, (unsigned long)json_integer_value(first));
@@ -215,6 +218,16 @@ read_input(struct apply *a)
 					    r.line, bad);
 				apply_fail(a, a->n - 1, "value", bad, NULL, 0);
 				a->u[a->n - 1].status = U_REJECTED;
+			} else if (ans != NULL) {
+				/* answered by the run before: not sent again; its result as it was */
+				json_object_set_new(ids, u->id, json_integer((json_int_t)r.line));
+				u->before = 1;
+				u->written_before = json_is_true(json_object_get(ans, "written"));
+				was = json_string_value(json_object_get(ans, "status"));
+				u->status = was != NULL && strcmp(was, "updated") == 0 ? U_UPDATED : U_FAILED;
+				u->retryable = json_is_true(json_object_get(ans, "retryable"));
+				u->reasons = json_incref(json_object_get(ans, "reasons"));
+				a->answered_n++;
 			} else {
 				json_object_set_new(ids, u->id, json_integer((json_int_t)r.line));
 				a->obj[u->obj].pending++;
@@ -433,6 +446,10 @@ apply_flush(struct apply *a)
 
 	while (a->written < a->n && a->u[a->written].status != U_PENDING) {
 		u = &a->u[a->written];
+		if (u->written_before) { /* by the run before */
+			a->written++;
+			continue;
+		}
 		if (write_result(a, u) != 0)
 			return MSI_EXIT_IO;
 		switch (u->status) {
@@ -456,12 +473,12 @@ apply_flush(struct apply *a)
 		u->reasons = NULL;
 		a->written++;
 	}
-	if (a->written != before) {
-		/* the lines out before the checkpoint says so: at worst written twice */
-		if (fflush(stdout) != 0 || (a->rejects != NULL && fflush(a->rejects) != 0))
-			return MSI_EXIT_IO;
-		state_write(a);
-	}
+	/* the lines out before the checkpoint says so: at worst written twice */
+	if (a->written != before &&
+	    (fflush(stdout) != 0 || (a->rejects != NULL && fflush(a->rejects) != 0)))
+		return MSI_EXIT_IO;
+	/* and the updates answered past them, each time a batch ends */
+	state_write(a);
 	return 0;
 }
 
@@ -538,11 +555,12 @@ out:
 	if (stats && a->sf.usage[0] != '\0')
 		msg_warn("Salesforce API usage: %s", a->sf.usage);
 	if (stats_file != NULL) {
-		st = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I, "
-		               "s:b, s:f}",
-		    "tool", "msi-apply", "status", status, "records", (json_int_t)a->n, "updated",
+		st = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I, "
+		               "s:I, s:b, s:f}",
+		    "tool", "msi-apply", "status", status, "records", (json_int_t)a->n, "to_send",
+		    (json_int_t)pending, "updated",
 		    (json_int_t)a->updated, "failed", (json_int_t)a->failed, "rejected",
-		    (json_int_t)a->rejected, "unconfirmed", (json_int_t)a->unsent_n, "answered_before", (json_int_t)a->skip, "path", path,
+		    (json_int_t)a->rejected, "unconfirmed", (json_int_t)a->unsent_n, "answered_before", (json_int_t)(a->skip + a->answered_n), "path", path,
 		    "calls", (json_int_t)a->sf.calls, "collections_calls", (json_int_t)a->calls_coll,
 		    "ingest_jobs", (json_int_t)a->jobs_made, "retries", (json_int_t)a->sf.retries,
 		    "stopped", a->stopped != 0, "seconds", http_now() - t0);
@@ -569,6 +587,7 @@ apply_free(struct apply *a)
 	for (k = 0; k < a->nobj; k++)
 		json_decref(a->obj[k].fields);
 	json_decref(a->jobs);
+	json_decref(a->answered_loaded);
 	if (a->state_fd >= 0)
 		close(a->state_fd);
 }
