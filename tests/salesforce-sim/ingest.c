@@ -11,23 +11,6 @@
 #include "sim.h"
 #include "textenc.h"
 
-enum ingest_state { I_OPEN, I_PENDING, I_COMPLETE, I_FAILED, I_ABORTED };
-
-static const char *const state_names[] = {
-    "Open", "InProgress", "JobComplete", "Failed", "Aborted"};
-
-static const struct {
-	const char *name;
-	char c;
-} delimiters[] = {
-    {"COMMA", ','},
-    {"TAB", '\t'},
-    {"PIPE", '|'},
-    {"SEMICOLON", ';'},
-    {"CARET", '^'},
-    {"BACKQUOTE", '`'},
-};
-
 /* The uploaded rows, parsed: each row's fields NUL-terminated in one string array. */
 struct table {
 	char **cols;
@@ -39,23 +22,15 @@ struct table {
 };
 
 struct ingest {
-	char id[SFID_LEN + 1];
-	char object[48];
-	char version[16];
-	long long created, started, due, modified; /* started: UploadComplete */
-	enum ingest_state state, ends;
-	char *error_message;
-	long after; /* rows processed before a planned failure */
-	size_t delim;
-	int crlf;
+	struct job_head h;   /* first: see struct job_head */
+	long after;          /* rows processed before a planned failure */
 	struct jsonbuf data; /* the upload */
 	int uploads;
 	struct jsonbuf header, ok, failed, unprocessed; /* results: columns, then rows */
 	long processed, nfailed;
 };
 
-static struct ingest **jobs;
-static size_t njobs, jobs_cap;
+static struct job_table table;
 static long created_count;
 static struct jobs_config config;
 
@@ -66,9 +41,11 @@ ingest_init(const struct jobs_config *cfg)
 }
 
 static void
-job_free(struct ingest *j)
+job_free(void *job)
 {
-	free(j->error_message);
+	struct ingest *j = job;
+
+	free(j->h.error_message);
 	jsonbuf_free(&j->data);
 	jsonbuf_free(&j->header);
 	jsonbuf_free(&j->ok);
@@ -80,35 +57,13 @@ job_free(struct ingest *j)
 void
 ingest_free(void)
 {
-	size_t i;
-
-	for (i = 0; i < njobs; i++)
-		job_free(jobs[i]);
-	free(jobs);
-	jobs = NULL;
-	njobs = jobs_cap = 0;
+	jobs_table_free(&table, job_free);
 }
 
 long
 ingest_created(void)
 {
 	return created_count;
-}
-
-static void
-add_quoted(struct jsonbuf *b, const char *v)
-{
-	const char *q;
-
-	jsonbuf_add(b, "\"", 1);
-	while (v != NULL && (q = strchr(v, '"')) != NULL) {
-		jsonbuf_add(b, v, (size_t)(q - v) + 1);
-		jsonbuf_add(b, "\"", 1);
-		v = q + 1;
-	}
-	if (v != NULL)
-		jsonbuf_addstr(b, v);
-	jsonbuf_add(b, "\"", 1);
 }
 
 static char *
@@ -121,22 +76,33 @@ copy(const char *p, size_t n)
 	return s;
 }
 
+/* A row's fields, copied (an array of them, the caller's to free); NULL with t->error set
+ * when the row cannot be read. where: the header, or the row's line. */
+static char **
+copy_fields(struct table *t, const struct csvin_row *row, const char *where)
+{
+	char **v;
+	size_t i;
+
+	if (row->error != NULL || !textenc_valid_utf8(row->raw, row->rawlen)) {
+		snprintf(t->error, sizeof t->error, "InvalidBatch : Failed to parse CSV %s: %s",
+		    where, row->error ? row->error : "not UTF-8");
+		return NULL;
+	}
+	v = ecalloc(row->nfields ? row->nfields : 1, sizeof *v);
+	for (i = 0; i < row->nfields; i++)
+		v[i] = copy(row->field[i], row->len[i]);
+	return v;
+}
+
 static int
 table_header(void *ctx, const struct csvin_row *row)
 {
 	struct table *t = ctx;
-	size_t i;
 
-	if (row->error != NULL || !textenc_valid_utf8(row->raw, row->rawlen)) {
-		snprintf(t->error, sizeof t->error,
-		    "InvalidBatch : Failed to parse CSV header: %s",
-		    row->error ? row->error : "not UTF-8");
+	if ((t->cols = copy_fields(t, row, "header")) == NULL)
 		return 1;
-	}
 	t->ncols = row->nfields;
-	t->cols = ecalloc(row->nfields ? row->nfields : 1, sizeof *t->cols);
-	for (i = 0; i < row->nfields; i++)
-		t->cols[i] = copy(row->field[i], row->len[i]);
 	return 0;
 }
 
@@ -144,22 +110,18 @@ static int
 table_row(void *ctx, const struct csvin_row *row)
 {
 	struct table *t = ctx;
-	size_t i;
+	char where[32];
+	char **fields;
 
-	if (row->error != NULL || !textenc_valid_utf8(row->raw, row->rawlen)) {
-		snprintf(t->error, sizeof t->error,
-		    "InvalidBatch : Failed to parse CSV at line %lu: %s", row->line,
-		    row->error ? row->error : "not UTF-8");
+	snprintf(where, sizeof where, "at line %lu", row->line);
+	if ((fields = copy_fields(t, row, where)) == NULL)
 		return 1;
-	}
 	if (t->nrows == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 64;
 		t->rows = erealloc(t->rows, t->cap * sizeof *t->rows);
 		t->nfields = erealloc(t->nfields, t->cap * sizeof *t->nfields);
 	}
-	t->rows[t->nrows] = ecalloc(row->nfields ? row->nfields : 1, sizeof **t->rows);
-	for (i = 0; i < row->nfields; i++)
-		t->rows[t->nrows][i] = copy(row->field[i], row->len[i]);
+	t->rows[t->nrows] = fields;
 	t->nfields[t->nrows++] = row->nfields;
 	return 0;
 }
@@ -185,7 +147,7 @@ table_free(struct table *t)
 static void
 table_read(const struct ingest *j, struct table *t)
 {
-	struct csvin_opts opts = {(unsigned char)delimiters[j->delim].c, TEXTENC_UTF8, 0};
+	struct csvin_opts opts = {(unsigned char)jobs_delimiter(&j->h), TEXTENC_UTF8, 0};
 	struct csvin *c;
 
 	memset(t, 0, sizeof *t);
@@ -197,33 +159,21 @@ table_read(const struct ingest *j, struct table *t)
 	csvin_free(c);
 }
 
-static void
-line_end(const struct ingest *j, struct jsonbuf *b)
-{
-	jsonbuf_addstr(b, j->crlf ? "\r\n" : "\n");
-}
-
 /* A result row: the leading values, then the row's uploaded columns. */
 static void
 result_row(const struct ingest *j, struct jsonbuf *b, const char *a, const char *c,
     const struct table *t, size_t row)
 {
 	size_t k;
-	int first = 1;
 
 	if (a != NULL) {
-		add_quoted(b, a);
-		jsonbuf_add(b, &delimiters[j->delim].c, 1);
-		add_quoted(b, c);
-		first = 0;
+		jobs_csv_value(&j->h, b, 1, a);
+		jobs_csv_value(&j->h, b, 0, c);
 	}
-	for (k = 0; k < t->ncols; k++) {
-		if (!first)
-			jsonbuf_add(b, &delimiters[j->delim].c, 1);
-		add_quoted(b, k < t->nfields[row] ? t->rows[row][k] : "");
-		first = 0;
-	}
-	line_end(j, b);
+	for (k = 0; k < t->ncols; k++)
+		jobs_csv_value(
+		    &j->h, b, a == NULL && k == 0, k < t->nfields[row] ? t->rows[row][k] : "");
+	jobs_csv_end(&j->h, b);
 }
 
 /* sf__Error as Bulk API results write it: STATUS_CODE:message:fields --. */
@@ -308,9 +258,10 @@ out:
  * fail, none when aborted), each recorded as successful, failed or unprocessed.
  */
 static void
-finish(struct ingest *j, long long now)
+finish(void *job, long long when)
 {
-	struct sobject *o = store_object(j->object);
+	struct ingest *j = job;
+	struct sobject *o = store_object(j->h.object);
 	struct upd_error e = {{0}, {0}, NULL};
 	struct table t;
 	long *map = NULL, idcol = -1;
@@ -318,13 +269,13 @@ finish(struct ingest *j, long long now)
 	char id[SFID_LEN + 1], error[1000];
 	int bad_header = 0;
 
-	j->state = j->ends;
-	j->due = j->modified = now;
+	j->h.state = j->h.ends;
+	j->h.due = j->h.modified = when;
 	table_read(j, &t);
 	if (t.error[0] != '\0') {
-		j->state = I_FAILED;
-		free(j->error_message);
-		j->error_message = estrdup(t.error);
+		j->h.state = JOB_FAILED;
+		free(j->h.error_message);
+		j->h.error_message = estrdup(t.error);
 		table_free(&t);
 		return;
 	}
@@ -334,21 +285,18 @@ finish(struct ingest *j, long long now)
 		map[k] = store_field(o, t.cols[k]);
 		if (map[k] == 0 && idcol < 0)
 			idcol = (long)k;
-		else if (map[k] < 0 && !bad_header && j->ends != I_ABORTED) {
+		else if (map[k] < 0 && !bad_header && j->h.ends != JOB_ABORTED) {
 			bad_header = 1;
-			j->state = I_FAILED;
-			free(j->error_message);
+			j->h.state = JOB_FAILED;
+			free(j->h.error_message);
 			snprintf(error, sizeof error,
 			    "InvalidBatch : Field name not found : %s", t.cols[k]);
-			j->error_message = estrdup(error);
+			j->h.error_message = estrdup(error);
 		}
 	}
-	for (k = 0; k < t.ncols; k++) {
-		if (k > 0)
-			jsonbuf_add(&j->header, &delimiters[j->delim].c, 1);
-		add_quoted(&j->header, t.cols[k]);
-	}
-	limit = bad_header ? 0 : j->ends == I_COMPLETE ? t.nrows : (size_t)j->after;
+	for (k = 0; k < t.ncols; k++)
+		jobs_csv_value(&j->h, &j->header, k == 0, t.cols[k]);
+	limit = bad_header ? 0 : j->h.ends == JOB_COMPLETE ? t.nrows : (size_t)j->after;
 	for (i = 0; i < t.nrows; i++) {
 		if (i >= limit) {
 			result_row(j, &j->unprocessed, NULL, NULL, &t, i);
@@ -370,113 +318,29 @@ finish(struct ingest *j, long long now)
 	table_free(&t);
 }
 
-void
-ingest_settle(long long now)
-{
-	size_t i;
-
-	for (i = 0; i < njobs; i++)
-		if (jobs[i]->state == I_PENDING && now >= jobs[i]->due)
-			finish(jobs[i], jobs[i]->due);
-}
-
+/* Ends the jobs due by now, or all pending ones (/_sim/finish-jobs): jobs_table_settle. */
 long
-ingest_finish_all(long long now)
+ingest_settle(long long now, int all)
 {
-	size_t i;
-	long n = 0;
-
-	for (i = 0; i < njobs; i++) {
-		if (jobs[i]->state == I_PENDING) {
-			finish(jobs[i], now);
-			n++;
-		}
-	}
-	return n;
+	return jobs_table_settle(&table, now, all, finish);
 }
 
-static struct ingest *
-find(const char *id)
-{
-	size_t i, n = strlen(id);
-
-	for (i = 0; i < njobs; i++)
-		if ((n == 18 && strcmp(jobs[i]->id, id) == 0) ||
-		    (n == 15 && strncmp(jobs[i]->id, id, 15) == 0))
-			return jobs[i];
-	return NULL;
-}
-
+/* The job of the id, found once the jobs due have ended; NULL with the 404 answered. */
 static struct ingest *
 job_or_404(const char *id, struct answer *a)
 {
-	struct ingest *j;
-
 	jobs_settle(stamp_now());
-	if ((j = find(id)) == NULL)
-		answer_error(a, 404, "NOT_FOUND", "The requested resource does not exist");
-	return j;
-}
-
-/* The state a job shows: after UploadComplete, that for the first quarter of its time (100
- * ms at most), then InProgress, as query jobs. upper: as errors name it. */
-static const char *
-shown_state(const struct ingest *j, long long now, int upper)
-{
-	static const char *const upper_names[] = {
-	    "OPEN", "IN_PROGRESS", "JOB_COMPLETE", "FAILED", "ABORTED"};
-
-	if (j->state == I_PENDING &&
-	    now - j->started < (config.job_ms < 400 ? config.job_ms / 4 : 100))
-		return upper ? "UPLOAD_COMPLETE" : "UploadComplete";
-	return upper ? upper_names[j->state] : state_names[j->state];
-}
-
-static int
-ended(const struct ingest *j)
-{
-	return j->state == I_COMPLETE || j->state == I_FAILED || j->state == I_ABORTED;
+	return jobs_table_find(&table, id, a);
 }
 
 static json_t *
-info(const struct ingest *j, long long now, int brief)
+info(const void *job, long long now)
 {
-	char created[STAMP_SIZE], modified[STAMP_SIZE], url[96];
-	json_t *o;
+	const struct ingest *j = job;
+	struct job_counts c = {"V2Ingest", (json_int_t)j->processed, "numberRecordsFailed",
+	    (json_int_t)j->nfailed, 0};
 
-	stamp_format_job(j->created, created);
-	stamp_format_job(j->modified, modified);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f}", "id", j->id,
-	    "operation", "update", "object", j->object, "createdById", config.user_id,
-	    "createdDate", created, "systemModstamp", modified, "state", shown_state(j, now, 0),
-	    "concurrencyMode", "Parallel", "contentType", "CSV", "apiVersion",
-	    atof(j->version));
-	if (j->state == I_OPEN) {
-		snprintf(url, sizeof url, "services/data/v%s/jobs/ingest/%s/batches",
-		    j->version, j->id);
-		json_object_set_new(o, "contentUrl", json_string(url));
-	}
-	if (!brief)
-		json_object_set_new(o, "jobType", json_string("V2Ingest"));
-	json_object_set_new(o, "lineEnding", json_string(j->crlf ? "CRLF" : "LF"));
-	json_object_set_new(o, "columnDelimiter", json_string(delimiters[j->delim].name));
-	if (brief)
-		return o;
-	json_object_set_new(
-	    o, "numberRecordsProcessed", json_integer((json_int_t)j->processed));
-	json_object_set_new(o, "numberRecordsFailed", json_integer((json_int_t)j->nfailed));
-	json_object_set_new(o, "retries", json_integer(0));
-	json_object_set_new(o, "totalProcessingTime",
-	    json_integer(ended(j) && j->started ? (json_int_t)(j->due - j->started) : 0));
-	if ((j->state == I_FAILED || j->state == I_ABORTED) && j->error_message != NULL)
-		json_object_set_new(o, "errorMessage", json_string(j->error_message));
-	return o;
-}
-
-static const char *
-member(json_t *body, const char *name)
-{
-	return json_string_value(json_object_get(body, name));
+	return jobs_info_json(&j->h, NULL, now, &c);
 }
 
 /* POST /jobs/ingest {"object","operation":"update","contentType","lineEnding",
@@ -484,18 +348,15 @@ member(json_t *body, const char *name)
 void
 ingest_create(json_t *body, const char *version, struct answer *a)
 {
-	const char *op = member(body, "operation"), *object = member(body, "object");
-	const char *delim = member(body, "columnDelimiter"), *eol = member(body, "lineEnding");
-	const char *type = member(body, "contentType");
+	const char *op = jobs_member(body, "operation"), *object = jobs_member(body, "object");
 	struct sobject *o;
 	struct ingest *j;
-	size_t d = 0;
+	size_t d;
+	int crlf;
 	long long now = stamp_now();
 
-	if (!json_is_object(body)) {
-		answer_error(a, 400, "JSON_PARSER_ERROR", "the body is not a JSON object");
+	if (jobs_check_body(body, a) != 0)
 		return;
-	}
 	if (op == NULL || strcmp(op, "update") != 0) {
 		answer_error(a, 400, "INVALIDJOB",
 		    "InvalidJob : Invalid operation: %s (the simulator takes update only)",
@@ -507,56 +368,23 @@ ingest_create(json_t *body, const char *version, struct answer *a)
 		    object ? object : "none given");
 		return;
 	}
-	if (delim != NULL)
-		for (d = 0; d < sizeof delimiters / sizeof delimiters[0] &&
-		            strcmp(delimiters[d].name, delim) != 0;
-		     d++)
-			;
-	if (d == sizeof delimiters / sizeof delimiters[0] ||
-	    (eol != NULL && strcmp(eol, "LF") != 0 && strcmp(eol, "CRLF") != 0) ||
-	    (type != NULL && strcmp(type, "CSV") != 0)) {
-		answer_error(a, 400, "INVALIDJOB",
-		    "InvalidJob : columnDelimiter, lineEnding or contentType not supported");
+	if (jobs_format(body, &d, &crlf, a) != 0)
 		return;
-	}
 	jobs_settle(now);
 	j = ecalloc(1, sizeof *j);
 	created_count++;
-	jobs_new_id(j->id);
-	snprintf(j->object, sizeof j->object, "%s", o->name);
-	snprintf(j->version, sizeof j->version, "%s", version);
-	j->created = j->modified = now;
-	j->state = I_OPEN;
-	j->ends = I_COMPLETE;
-	switch (jobs_take_failure(&j->error_message, &j->after)) {
-	case 1: j->ends = I_FAILED; break;
-	case 2: j->ends = I_ABORTED; break;
-	default: break;
-	}
-	j->delim = d;
-	j->crlf = eol != NULL && strcmp(eol, "CRLF") == 0;
-	if (njobs == jobs_cap) {
-		jobs_cap = jobs_cap ? 2 * jobs_cap : 16;
-		jobs = erealloc(jobs, jobs_cap * sizeof *jobs);
-	}
-	jobs[njobs++] = j;
+	jobs_head_init(&j->h, "update", o->name, version, d, crlf, now, &j->after);
+	j->h.state = JOB_OPEN;
+	jobs_table_add(&table, j);
 	a->status = 200;
-	a->json = info(j, now, 1);
+	a->json = jobs_info_json(&j->h, NULL, now, NULL);
 }
 
 /* GET /jobs/ingest: every ingest job, in one set. */
 void
 ingest_list(struct answer *a)
 {
-	long long now = stamp_now();
-	json_t *records = json_array();
-	size_t i;
-
-	jobs_settle(now);
-	for (i = 0; i < njobs; i++)
-		json_array_append_new(records, info(jobs[i], now, 0));
-	a->status = 200;
-	a->json = json_pack("{s:b, s:o, s:n}", "done", 1, "records", records, "nextRecordsUrl");
+	jobs_table_list(&table, info, a);
 }
 
 void
@@ -567,7 +395,7 @@ ingest_info(const char *id, struct answer *a)
 	if ((j = job_or_404(id, a)) == NULL)
 		return;
 	a->status = 200;
-	a->json = info(j, stamp_now(), 0);
+	a->json = info(j, stamp_now());
 }
 
 /* PUT /jobs/ingest/ID/batches: the CSV, while the job is Open; 201, no body. */
@@ -578,15 +406,15 @@ ingest_upload(const char *id, const char *data, size_t len, struct answer *a)
 
 	if ((j = job_or_404(id, a)) == NULL)
 		return;
-	if (j->state != I_OPEN) {
+	if (j->h.state != JOB_OPEN) {
 		answer_error(a, 400, "INVALIDJOBSTATE",
 		    "Job's state must be Open to upload data, current state: %s",
-		    shown_state(j, stamp_now(), 0));
+		    jobs_shown_state(&j->h, stamp_now(), 0));
 		return;
 	}
 	jsonbuf_add(&j->data, data ? data : "", len);
 	j->uploads++;
-	j->modified = stamp_now();
+	j->h.modified = stamp_now();
 	update_counts.uploads++;
 	a->status = 201;
 	a->type = "text/plain";
@@ -596,7 +424,7 @@ ingest_upload(const char *id, const char *data, size_t len, struct answer *a)
 void
 ingest_patch(const char *id, json_t *body, struct answer *a)
 {
-	const char *state = member(body, "state");
+	const char *state = jobs_member(body, "state");
 	long long now = stamp_now();
 	struct ingest *j;
 	char id15[16];
@@ -610,26 +438,23 @@ ingest_patch(const char *id, json_t *body, struct answer *a)
 		return;
 	}
 	if (strcmp(state, "Aborted") == 0) {
-		if (ended(j)) {
-			answer_error(a, 400, "INVALIDJOBSTATE", "Job is already %s",
-			    state_names[j->state]);
+		if (jobs_check_abort(&j->h, a) != 0)
 			return;
-		}
-		if (j->started == 0)
-			j->started = now;
-		j->ends = I_ABORTED;
-		free(j->error_message);
-		j->error_message = NULL;
+		if (j->h.started == 0)
+			j->h.started = now;
+		j->h.ends = JOB_ABORTED;
+		free(j->h.error_message);
+		j->h.error_message = NULL;
 		j->after = 0;
 		finish(j, now);
 	} else {
-		if (j->state != I_OPEN) {
+		if (j->h.state != JOB_OPEN) {
 			answer_error(a, 400, "INVALIDJOBSTATE", "Job is already %s",
-			    shown_state(j, now, 0));
+			    jobs_shown_state(&j->h, now, 0));
 			return;
 		}
 		if (j->uploads > 1) {
-			snprintf(id15, sizeof id15, "%.15s", j->id);
+			snprintf(id15, sizeof id15, "%.15s", j->h.id);
 			answer_error(a, 400, "INVALIDJOB",
 			    "Found multipe contents for job: <%s>, please 'Close' / 'Abort' / "
 			    "'Delete' the current Job then create a new Job and make sure you only "
@@ -637,34 +462,19 @@ ingest_patch(const char *id, json_t *body, struct answer *a)
 			    id15);
 			return;
 		}
-		j->state = I_PENDING;
-		j->started = j->modified = now;
-		j->due = now + config.job_ms;
+		j->h.state = JOB_PENDING;
+		j->h.started = j->h.modified = now;
+		j->h.due = now + config.job_ms;
 	}
 	a->status = 200;
-	a->json = info(j, now, 1);
-	json_object_set_new(a->json, "state", json_string(state));
+	a->json = jobs_info_json(&j->h, state, now, NULL);
 }
 
 /* DELETE /jobs/ingest/ID: 204 for a job that has ended. */
 void
 ingest_delete(const char *id, struct answer *a)
 {
-	struct ingest *j;
-	size_t i;
-
-	if ((j = job_or_404(id, a)) == NULL)
-		return;
-	if (!ended(j)) {
-		answer_error(a, 400, "INVALIDJOBSTATE", "Job is not in a final state");
-		return;
-	}
-	for (i = 0; jobs[i] != j; i++)
-		;
-	memmove(&jobs[i], &jobs[i + 1], (njobs - i - 1) * sizeof *jobs);
-	njobs--;
-	job_free(j);
-	a->status = 204;
+	jobs_table_delete(&table, id, job_free, a);
 }
 
 /* GET .../successfulResults, .../failedResults, .../unprocessedrecords: text/csv. */
@@ -679,26 +489,26 @@ ingest_results(const char *id, enum ingest_results which, struct answer *a)
 
 	if ((j = job_or_404(id, a)) == NULL)
 		return;
-	if (!ended(j)) {
+	if (!jobs_ended(&j->h)) {
 		answer_error(a, 412, "JOB_NOT_COMPLETE",
 		    "can only download the results of a bulk job that has ended. Current status: "
 		    "%s",
-		    shown_state(j, stamp_now(), 1));
+		    jobs_shown_state(&j->h, stamp_now(), 1));
 		return;
 	}
-	d = delimiters[j->delim].c;
 	rows = which == INGEST_SUCCESSFUL ? &j->ok
 	       : which == INGEST_FAILED   ? &j->failed
 	                                  : &j->unprocessed;
 	a->status = 200;
 	if (lead[which][0] != NULL) {
-		add_quoted(&a->text, lead[which][0]);
-		jsonbuf_add(&a->text, &d, 1);
-		add_quoted(&a->text, lead[which][1]);
-		if (j->header.len > 0)
+		jobs_csv_value(&j->h, &a->text, 1, lead[which][0]);
+		jobs_csv_value(&j->h, &a->text, 0, lead[which][1]);
+		if (j->header.len > 0) {
+			d = jobs_delimiter(&j->h);
 			jsonbuf_add(&a->text, &d, 1);
+		}
 	}
 	jsonbuf_add(&a->text, j->header.data ? j->header.data : "", j->header.len);
-	line_end(j, &a->text);
+	jobs_csv_end(&j->h, &a->text);
 	jsonbuf_add(&a->text, rows->data ? rows->data : "", rows->len);
 }

@@ -102,11 +102,12 @@ sf_query() {
 	sed -n 's/.*"id":"\([^"]*\)".*/\1/p' sf.job
 }
 
-# sf_wait_job ID: polls the job until it ends; prints each state seen once, in order.
+# sf_wait_job ID [KIND]: polls the job (KIND query, the default, or ingest) until it ends;
+# prints each state seen once, in order.
 sf_wait_job() {
 	_last='' _n=0
 	while [ $_n -lt 500 ]; do
-		_state=$(sf_call GET "/services/data/v62.0/jobs/query/$1" | jq -r .state)
+		_state=$(sf_call GET "/services/data/v62.0/jobs/${2:-query}/$1" | jq -r .state)
 		[ "$_state" = "$_last" ] || echo "$_state"
 		_last=$_state
 		case $_state in JobComplete | Failed | Aborted) return 0 ;; esac
@@ -146,17 +147,7 @@ sf_close() {
 
 # sf_wait_ingest ID: as sf_wait_job, for an ingest job.
 sf_wait_ingest() {
-	_last='' _n=0
-	while [ $_n -lt 500 ]; do
-		_state=$(sf_call GET "/services/data/v62.0/jobs/ingest/$1" | jq -r .state)
-		[ "$_state" = "$_last" ] || echo "$_state"
-		_last=$_state
-		case $_state in JobComplete | Failed | Aborted) return 0 ;; esac
-		sleep 0.02
-		_n=$((_n + 1))
-	done
-	echo "job $1 did not end"
-	return 1
+	sf_wait_job "$1" ingest
 }
 
 # The environment the client tools read.

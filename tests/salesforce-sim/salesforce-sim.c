@@ -198,6 +198,66 @@ json_body(struct request *rq)
 	return json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
 }
 
+/* The calls that both kinds of Bulk API 2.0 jobs take: POST (create) and GET (list) at
+ * /jobs/KIND, GET, DELETE and PATCH at /jobs/KIND/ID. */
+static const struct {
+	const char *path; /* /jobs/KIND */
+	int slash;        /* /jobs/KIND/ID/ taken as /jobs/KIND/ID (ingest jobs) */
+	void (*create)(json_t *body, const char *version, struct answer *a);
+	void (*list)(struct answer *a);
+	void (*info)(const char *id, struct answer *a);
+	void (*delete)(const char *id, struct answer *a);
+	void (*patch)(const char *id, json_t *body, struct answer *a);
+} job_kinds[] = {
+    {"/jobs/query", 0, jobs_create, jobs_list, jobs_info, jobs_delete, jobs_abort},
+    {"/jobs/ingest", 1, ingest_create, ingest_list, ingest_info, ingest_delete, ingest_patch},
+};
+
+/* A call to /jobs/KIND or /jobs/KIND/ID (rest: the path after the version): 1 answered, 0
+ * not one of them, -1 one whose method is not allowed. */
+static int
+job_route(struct request *rq, const char *version, const char *rest, const char *method,
+    struct answer *a)
+{
+	const char *tail;
+	char id[32];
+	json_t *body;
+	size_t k;
+	int n = 0;
+
+	for (k = 0; k < sizeof job_kinds / sizeof job_kinds[0]; k++)
+		if (strncmp(rest, job_kinds[k].path, strlen(job_kinds[k].path)) == 0)
+			break;
+	if (k == sizeof job_kinds / sizeof job_kinds[0])
+		return 0;
+	tail = rest + strlen(job_kinds[k].path);
+	if (strcmp(tail, "") == 0 || strcmp(tail, "/") == 0) {
+		if (strcmp(method, "POST") == 0) {
+			body = json_body(rq);
+			job_kinds[k].create(body, version, a);
+			json_decref(body);
+		} else if (strcmp(method, "GET") == 0)
+			job_kinds[k].list(a);
+		else
+			return -1;
+		return 1;
+	}
+	if (sscanf(tail, "/%31[^/]%n", id, &n) != 1 ||
+	    (tail[n] != '\0' && !(job_kinds[k].slash && strcmp(tail + n, "/") == 0)))
+		return 0;
+	if (strcmp(method, "GET") == 0)
+		job_kinds[k].info(id, a);
+	else if (strcmp(method, "DELETE") == 0)
+		job_kinds[k].delete(id, a);
+	else if (strcmp(method, "PATCH") == 0) {
+		body = json_body(rq);
+		job_kinds[k].patch(id, body, a);
+		json_decref(body);
+	} else
+		return -1;
+	return 1;
+}
+
 /* The answer to an API call that passed the token and the limit: rest is the path after
  * the version. */
 static void
@@ -207,7 +267,6 @@ route(struct MHD_Connection *c, struct request *rq, const char *version, const c
 	const char *get = "GET";
 	char name[64], id[32];
 	struct sobject *o;
-	json_t *body;
 	int n = 0;
 
 	if (strcmp(rest, "") == 0 || strcmp(rest, "/") == 0) {
@@ -237,30 +296,10 @@ route(struct MHD_Connection *c, struct request *rq, const char *version, const c
 		store_describe(o, a);
 		return;
 	}
-	if (strcmp(rest, "/jobs/query") == 0 || strcmp(rest, "/jobs/query/") == 0) {
-		if (strcmp(method, "POST") == 0) {
-			body = json_body(rq);
-			jobs_create(body, version, a);
-			json_decref(body);
-		} else if (strcmp(method, get) == 0)
-			jobs_list(a);
-		else
-			goto not_allowed;
-		return;
-	}
-	n = 0;
-	if (sscanf(rest, "/jobs/query/%31[^/]%n", id, &n) == 1 && rest[n] == '\0') {
-		if (strcmp(method, get) == 0)
-			jobs_info(id, a);
-		else if (strcmp(method, "DELETE") == 0)
-			jobs_delete(id, a);
-		else if (strcmp(method, "PATCH") == 0) {
-			body = json_body(rq);
-			jobs_abort(id, body, a);
-			json_decref(body);
-		} else
-			goto not_allowed;
-		return;
+	switch (job_route(rq, version, rest, method, a)) {
+	case 1: return;
+	case -1: goto not_allowed;
+	default: break;
 	}
 	n = 0;
 	if (sscanf(rest, "/jobs/query/%31[^/]/results%n", id, &n) == 1 && rest[n] == '\0') {
@@ -274,32 +313,6 @@ route(struct MHD_Connection *c, struct request *rq, const char *version, const c
 		if (strcmp(method, "PATCH") != 0)
 			goto not_allowed;
 		update_collections(rq->body.data, rq->body.len, a);
-		return;
-	}
-	if (strcmp(rest, "/jobs/ingest") == 0 || strcmp(rest, "/jobs/ingest/") == 0) {
-		if (strcmp(method, "POST") == 0) {
-			body = json_body(rq);
-			ingest_create(body, version, a);
-			json_decref(body);
-		} else if (strcmp(method, get) == 0)
-			ingest_list(a);
-		else
-			goto not_allowed;
-		return;
-	}
-	n = 0;
-	if (sscanf(rest, "/jobs/ingest/%31[^/]%n", id, &n) == 1 &&
-	    (rest[n] == '\0' || strcmp(rest + n, "/") == 0)) {
-		if (strcmp(method, get) == 0)
-			ingest_info(id, a);
-		else if (strcmp(method, "DELETE") == 0)
-			ingest_delete(id, a);
-		else if (strcmp(method, "PATCH") == 0) {
-			body = json_body(rq);
-			ingest_patch(id, body, a);
-			json_decref(body);
-		} else
-			goto not_allowed;
 		return;
 	}
 	n = 0;

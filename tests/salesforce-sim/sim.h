@@ -125,7 +125,7 @@ size_t soql_columns(const struct soql *q, const long **fields, const char *const
 typedef void (*soql_row_fn)(void *ctx, const struct sobject *o, const struct record *r);
 size_t soql_run(const struct soql *q, int all, soql_row_fn fn, void *ctx);
 
-/* jobs.c: Bulk API 2.0 query jobs. */
+/* jobs.c: Bulk API 2.0 query jobs, and what ingest jobs (ingest.c) share with them. */
 struct jobs_config {
 	long job_ms;
 	long max_records;
@@ -143,11 +143,68 @@ void jobs_abort(const char *id, json_t *body, struct answer *a);
 void jobs_delete(const char *id, struct answer *a);
 void jobs_results(const char *id, const char *locator, const char *max, struct answer *a);
 int jobs_fail_next(json_t *body);
-void jobs_new_id(char id[19]);
-int jobs_take_failure(char **message, long *after);
 long jobs_created(void);
 long jobs_pages(void);
 long jobs_rows(void);
+
+/* A job's states, both kinds': only an ingest job is ever Open (awaiting its upload). */
+enum job_state { JOB_OPEN, JOB_PENDING, JOB_COMPLETE, JOB_FAILED, JOB_ABORTED };
+
+/*
+ * What a query job and an ingest job both are. It is the first member of either kind's
+ * struct, so that a pointer to the job is one to its head: a struct job_table holds either
+ * kind, and the jobs_ functions below serve both.
+ */
+struct job_head {
+	char id[19];
+	const char *operation; /* query, queryAll, update: a string literal */
+	char object[48];
+	char version[16]; /* the API version the job was created with */
+	long long created, started, due, modified; /* started: UploadComplete; due: it ends */
+	enum job_state state, ends;
+	char *error_message; /* owned, or NULL; shown when it ends Failed or Aborted */
+	size_t delim;        /* columnDelimiter: jobs.c's table of them */
+	int crlf;            /* lineEnding CRLF, not LF */
+};
+
+/* A kind's jobs, in the order they were created: each a struct whose head comes first. */
+struct job_table {
+	void **jobs;
+	size_t n, cap;
+};
+
+/* What a job's full information says besides its head (jobs_info_json). */
+struct job_counts {
+	const char *job_type;   /* V2Query, V2Ingest */
+	json_int_t processed;   /* numberRecordsProcessed */
+	const char *count_name; /* then numberRecords (query) or numberRecordsFailed (ingest) */
+	json_int_t count;
+	int pk_chunking; /* isPkChunkingSupported, which query jobs give */
+};
+
+const char *jobs_member(json_t *body, const char *name);
+int jobs_check_body(json_t *body, struct answer *a);
+int jobs_format(json_t *body, size_t *delim, int *crlf, struct answer *a);
+void jobs_head_init(struct job_head *h, const char *operation, const char *object,
+    const char *version, size_t delim, int crlf, long long now, long *after);
+int jobs_ended(const struct job_head *h);
+const char *jobs_shown_state(const struct job_head *h, long long now, int upper);
+json_t *jobs_info_json(
+    const struct job_head *h, const char *state, long long now, const struct job_counts *c);
+int jobs_check_abort(const struct job_head *h, struct answer *a);
+char jobs_delimiter(const struct job_head *h);
+void jobs_csv_value(const struct job_head *h, struct jsonbuf *b, int first, const char *v);
+void jobs_csv_end(const struct job_head *h, struct jsonbuf *b);
+typedef void (*job_free_fn)(void *job);
+typedef void (*job_finish_fn)(void *job, long long when);
+typedef json_t *(*job_info_fn)(const void *job, long long now);
+void jobs_table_add(struct job_table *t, void *job);
+void *jobs_table_find(const struct job_table *t, const char *id, struct answer *a);
+long jobs_table_settle(struct job_table *t, long long now, int all, job_finish_fn finish);
+void jobs_table_list(const struct job_table *t, job_info_fn info, struct answer *a);
+void jobs_table_delete(
+    struct job_table *t, const char *id, job_free_fn job_free, struct answer *a);
+void jobs_table_free(struct job_table *t, job_free_fn job_free);
 
 /* update.c: record updates through the API, by sObject Collections and ingest jobs. */
 struct upd_error {
@@ -181,8 +238,7 @@ void update_free(void);
 enum ingest_results { INGEST_SUCCESSFUL, INGEST_FAILED, INGEST_UNPROCESSED };
 void ingest_init(const struct jobs_config *cfg);
 void ingest_free(void);
-void ingest_settle(long long now);
-long ingest_finish_all(long long now);
+long ingest_settle(long long now, int all);
 void ingest_create(json_t *body, const char *version, struct answer *a);
 void ingest_list(struct answer *a);
 void ingest_info(const char *id, struct answer *a);
