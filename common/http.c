@@ -157,6 +157,26 @@ http_call_init(struct http_call *c, const char *url, const char *token, const ch
 	curl_easy_setopt(c->easy, CURLOPT_PRIVATE, c);
 }
 
+/*
+ * The answer wanted as type (Accept), instead of JSON: Bulk API 2.0's
+ * results are CSV. The header list is made anew with the others as they
+ * were.
+ */
+void
+http_call_accept(struct http_call *c, const char *type)
+{
+	struct curl_slist *old = c->headers, *h;
+	char header[200];
+
+	snprintf(header, sizeof header, "Accept: %s", type);
+	c->headers = NULL;
+	for (h = old; h != NULL; h = h->next)
+		c->headers = curl_slist_append(
+		    c->headers, strncasecmp(h->data, "Accept:", 7) == 0 ? header : h->data);
+	curl_slist_free_all(old); /* holds the token: libcurl frees, we cannot wipe */
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
+}
+
 void
 http_call_free(struct http_call *c)
 {

@@ -35,6 +35,7 @@ int http_multi_step(CURLM *multi, void (*ended)(void *ctx, struct http_call *c, 
     void *ctx);
 void http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
     size_t len, const char *content_type, long timeout_ms);
+void http_call_accept(struct http_call *c, const char *type);
 void http_call_free(struct http_call *c);
 int http_header(const struct http_call *c, const char *name, char *value, size_t size);
 enum transport http_transport(CURLcode rc);

@@ -343,6 +343,8 @@ sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e)
 	    k->content_type ? k->content_type : "application/json", c->timeout_ms);
 	if (strcmp(k->method, "GET") != 0 && strcmp(k->method, "POST") != 0)
 		curl_easy_setopt(k->http->easy, CURLOPT_CUSTOMREQUEST, k->method);
+	if (k->accept != NULL)
+		http_call_accept(k->http, k->accept);
 	k->token_gen = c->tokens;
 	return 0;
 }
@@ -418,13 +420,29 @@ sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror
 	return SF_REFUSED;
 }
 
+/* k made and judged until it is done: sfclient_judge's results but SF_AGAIN. */
+static int
+call_until_done(struct sfclient *c, struct sfcall *k, struct http_call *answer, struct sferror *e)
+{
+	int st;
+
+	for (;;) {
+		if ((st = sfclient_start(c, k, e)) != 0)
+			return st;
+		st = sfclient_judge(c, k, curl_easy_perform(answer->easy), e);
+		if (st != SF_AGAIN)
+			return st;
+		if (k->not_before > http_now())
+			http_pause(k->not_before - http_now());
+	}
+}
+
 /* One call, made and judged until it is done: sfclient_judge's results but SF_AGAIN. */
 int
 sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
     const char *content_type, struct http_call *answer, struct sferror *e)
 {
 	struct sfcall k;
-	int st;
 
 	memset(&k, 0, sizeof k);
 	k.method = method;
@@ -433,13 +451,19 @@ sfclient_call(struct sfclient *c, const char *method, const char *path, const ch
 	k.len = body ? strlen(body) : 0;
 	k.content_type = content_type;
 	k.http = answer;
-	for (;;) {
-		if ((st = sfclient_start(c, &k, e)) != 0)
-			return st;
-		st = sfclient_judge(c, &k, curl_easy_perform(answer->easy), e);
-		if (st != SF_AGAIN)
-			return st;
-		if (k.not_before > http_now())
-			http_pause(k.not_before - http_now());
-	}
+	return call_until_done(c, &k, answer, e);
+}
+
+/* A GET whose answer is CSV (Bulk API 2.0 results), as sfclient_call. */
+int
+sfclient_get_csv(struct sfclient *c, const char *path, struct http_call *answer, struct sferror *e)
+{
+	struct sfcall k;
+
+	memset(&k, 0, sizeof k);
+	k.method = "GET";
+	k.path = path;
+	k.accept = "text/csv";
+	k.http = answer;
+	return call_until_done(c, &k, answer, e);
 }

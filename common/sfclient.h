@@ -51,6 +51,7 @@ struct sfcall {
 	const char *body;          /* borrowed; len bytes */
 	size_t len;
 	const char *content_type; /* NULL: application/json */
+	const char *accept;       /* the answer's type wanted; NULL: application/json */
 	struct http_call *http;   /* the caller's */
 	int attempt, renewed;
 	unsigned long token_gen; /* the token it went with */
@@ -62,6 +63,8 @@ int sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int m
 int sfclient_token(struct sfclient *c, struct sferror *e);
 int sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
     const char *content_type, struct http_call *answer, struct sferror *e);
+int sfclient_get_csv(struct sfclient *c, const char *path, struct http_call *answer,
+    struct sferror *e);
 int sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e);
 int sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror *e);
 void sfclient_free(struct sfclient *c);

@@ -372,7 +372,7 @@ read_pages(const struct sfquery_opts *o)
 		    o->max_records, esc ? "&locator=" : "", esc ? esc : "");
 		curl_free(esc);
 		snprintf(what, sizeof what, "%s: query job %s, page %lu", o->object, R.job, R.page);
-		if ((st = sfclient_call(&R.sf, "GET", path, NULL, NULL, &call, &e)) != 0)
+		if ((st = sfclient_get_csv(&R.sf, path, &call, &e)) != 0)
 			return failed(what, st, &e);
 		if (!http_header(&call, "Sforce-Locator", locator, sizeof locator))
 			snprintf(locator, sizeof locator, "null");

@@ -278,7 +278,7 @@ read_results(struct apply *a, const char *id, const char *which, struct reading 
 	int st;
 
 	snprintf(path, sizeof path, "jobs/ingest/%s/%s", id, which);
-	st = sfclient_call(&a->sf, "GET", path, NULL, NULL, &h, &e);
+	st = sfclient_get_csv(&a->sf, path, &h, &e);
 	if (st != 0) {
 		apply_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
 		return a->stopped;
