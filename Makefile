@@ -171,8 +171,10 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_O
 #     files, the sync from a live org, --apply), msi-extract's live cases of
 #     timing, a kill and credentials and its live-equals-export comparison
 #     (msi-extract/sf-valgrind runs those paths under ASan and valgrind),
-#     msi-apply's resumes after kills and limits (msi-apply/valgrind runs
-#     the state under both), msi-load's resumes after kill -9 (its other
+#     msi-apply's resumes after kills and limits and its 450-update
+#     comparison of both ways (msi-apply/valgrind and failures-replayable
+#     run those paths under the sanitizers), msi-load's resumes after
+#     kill -9 (its other
 #     cases run the same code under ASan) and msi-verify's sample, which ask nothing of the tools'
 #     memory that the tools' own cases do not ask under ASan;
 #   ASan build: every other case, the rest of the hostile corpus among
@@ -199,7 +201,7 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-extract/sf-incremental' 'msi-extract/sf-auth-faults' \
 	'msi-load/changed-only-kill-9-607-resume' 'msi-load/unlinked-kill-9-resume' \
 	'msi-load/state-kill-9-resume' 'msi-apply/resume' 'msi-sync/apply-loop' \
-	'msi-extract/sf-equals-export'
+	'msi-extract/sf-equals-export' 'msi-apply/both-paths'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
