@@ -27,10 +27,25 @@ numarg(const char *s, long min, long *v)
 long
 numarg_or_usage(const char *s, const char *what, long min, void (*usage)(FILE *, int))
 {
+	return numarg_range_or_usage(s, what, min, LONG_MAX, NULL, usage);
+}
+
+/*
+ * The option name's argument s, a whole number from min to max; else a
+ * message (with range, what the option takes, when given) and the usage,
+ * which exits.
+ */
+long
+numarg_range_or_usage(const char *s, const char *name, long min, long max, const char *range,
+    void (*usage)(FILE *, int))
+{
 	long v;
 
-	if (numarg(s, min, &v) != 0) {
-		msg_warn("bad %s \"%s\"", what, s);
+	if (numarg(s, min, &v) != 0 || v > max) {
+		if (range != NULL)
+			msg_warn("bad %s \"%s\": %s", name, s, range);
+		else
+			msg_warn("bad %s \"%s\"", name, s);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	return v;

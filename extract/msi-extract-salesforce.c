@@ -32,19 +32,6 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-/* A number option from min to max, or a message and the usage. */
-static long
-number(const char *arg, const char *name, long min, long max, const char *what)
-{
-	long n;
-
-	if (numarg(arg, min, &n) != 0 || n > max) {
-		msg_warn("bad %s \"%s\": %s", name, arg, what);
-		usage(stderr, MSI_EXIT_USAGE);
-	}
-	return n;
-}
-
 /*
  * --salesforce: object read from the org, written as an export's rows are;
  * --state's new mark is written once the records are out.
@@ -61,8 +48,9 @@ extract_live(struct extract *x, struct sfquery_opts *sq, const char *object, int
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (nfiles > 0 || file_opts) {
-		msg_warn("--salesforce reads the org, not files: no file, --delimiter, --encoding "
-		         "or --max-row-size");
+		msg_warn(
+		    "--salesforce reads the org, not files: no file, --delimiter, --encoding "
+		    "or --max-row-size");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if ((sq->soql != NULL) + (sq->fields != NULL) + (sq->map != NULL) > 1) {
@@ -94,9 +82,10 @@ extract_live(struct extract *x, struct sfquery_opts *sq, const char *object, int
 		msg_warn("rows rejected: %lu, see %s", x->rejected, x->rejects_name);
 		status = MSI_EXIT_REJECTS;
 	}
-	json_object_update_new(st, json_pack("{s:s, s:I, s:I, s:I, s:i}", "tool", "msi-extract", "rows",
-	    (json_int_t)x->rows, "written", (json_int_t)x->written, "rejected",
-	    (json_int_t)x->rejected, "status", status));
+	json_object_update_new(
+	    st, json_pack("{s:s, s:I, s:I, s:I, s:i}", "tool", "msi-extract", "rows",
+	            (json_int_t)x->rows, "written", (json_int_t)x->written, "rejected",
+	            (json_int_t)x->rejected, "status", status));
 	if (stats_file == NULL)
 		json_decref(st);
 	else if (stats_write(stats_file, st) != 0 && status == 0)
@@ -164,22 +153,26 @@ main(int argc, char *argv[])
 				usage(stderr, MSI_EXIT_USAGE);
 			break;
 		case 'P':
-			sq.poll_max = (double)number(optarg, "--poll-max", 1, 3600, "seconds from 1 to 3600");
+			sq.poll_max = (double)numarg_range_or_usage(
+			    optarg, "--poll-max", 1, 3600, "seconds from 1 to 3600", usage);
 			break;
 		case 'Q': sq.soql = optarg; break;
 		case 'R':
-			sq.max_records =
-			    number(optarg, "--max-records", 1, 100000000, "a number of rows from 1");
+			sq.max_records = numarg_range_or_usage(optarg, "--max-records", 1,
+			    100000000, "a number of rows from 1", usage);
 			break;
 		case 'r': x.rejects_name = optarg; break;
 		case 's': stats = 1; break;
 		case 'S': stats_file = optarg; break;
 		case 'T': sq.state = optarg; break;
-		case 't': sq.timeout_ms = 1000 * number(optarg, "--timeout", 1, 86400, "seconds from 1"); break;
+		case 't':
+			sq.timeout_ms = 1000 * numarg_range_or_usage(optarg, "--timeout", 1,
+			                           86400, "seconds from 1", usage);
+			break;
 		case 'V': printf("msi-extract %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		case 'y':
-			sq.max_retries =
-			    (int)number(optarg, "--max-retries", 0, 100, "a number from 0 to 100");
+			sq.max_retries = (int)numarg_range_or_usage(
+			    optarg, "--max-retries", 0, 100, "a number from 0 to 100", usage);
 			break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}

@@ -47,19 +47,6 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-/* A number option from min to max, or a message and the usage. */
-static long
-number(const char *arg, const char *name, long min, long max, const char *what)
-{
-	long n;
-
-	if (numarg(arg, min, &n) != 0 || n > max) {
-		msg_warn("bad %s \"%s\": %s", name, arg, what);
-		usage(stderr, MSI_EXIT_USAGE);
-	}
-	return n;
-}
-
 static const char *
 file_name(const struct apply *a, const struct upd *u)
 {
@@ -110,7 +97,8 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 		return "no attributes.type: not an update of msi-writeback's";
 	if (!api_name(type))
 		return "attributes.type is not an object's name";
-	json_object_foreach(rec, key, v) {
+	json_object_foreach(rec, key, v)
+	{
 		if (strcmp(key, "attributes") == 0)
 			continue;
 		if (strcasecmp(key, "Id") == 0) {
@@ -121,11 +109,13 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 			continue;
 		}
 		if (!api_name(key)) {
-			snprintf(why, SFID_WHY_SIZE + 64, "\"%.40s\" is not a field's name", key);
+			snprintf(
+			    why, SFID_WHY_SIZE + 64, "\"%.40s\" is not a field's name", key);
 			return why;
 		}
 		if (json_is_object(v) || json_is_array(v)) {
-			snprintf(why, SFID_WHY_SIZE + 64, "%s is an object or an array, not a value", key);
+			snprintf(why, SFID_WHY_SIZE + 64,
+			    "%s is an object or an array, not a value", key);
 			return why;
 		}
 	}
@@ -136,14 +126,13 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 	case SFID_CONVERTED:
 	case SFID_REPAIRED: break;
 	case SFID_NULL: return "the Id is the null id";
-	case SFID_INVALID:
-		snprintf(why, SFID_WHY_SIZE + 64, "bad Id: %s", idwhy);
-		return why;
+	case SFID_INVALID: snprintf(why, SFID_WHY_SIZE + 64, "bad Id: %s", idwhy); return why;
 	}
 	if ((k = object_index(a, type)) < 0)
 		return "more objects than msi-apply takes in one run (16)";
 	u->obj = (unsigned char)k;
-	json_object_foreach(rec, key, v) {
+	json_object_foreach(rec, key, v)
+	{
 		if (strcmp(key, "attributes") != 0 && strcasecmp(key, "Id") != 0)
 			json_object_set_new(a->obj[k].fields, key, json_true());
 	}
@@ -202,34 +191,44 @@ read_input(struct apply *a)
 			u = new_upd(a, f, r.line);
 			bad = res == NDJSON_BADLINE ? r.error : check_update(a, rec, u, why);
 			snprintf(key, sizeof key, "%lu", seen - 1);
-			ans = a->answered_loaded ? json_object_get(a->answered_loaded, key) : NULL;
+			ans = a->answered_loaded ? json_object_get(a->answered_loaded, key)
+			                         : NULL;
 			if (bad == NULL && (first = json_object_get(ids, u->id)) != NULL) {
-				snprintf(why, sizeof why, "the Id %s is on line %lu too: applied there",
-				    u->id, (unsigned long)json_integer_value(first));
+				snprintf(why, sizeof why,
+				    "the Id %s is on line %lu too: applied there", u->id,
+				    (unsigned long)json_integer_value(first));
 				bad = why;
 			}
 			if (res == NDJSON_OBJECT)
 				u->text = json_dumps(rec, DUMP_FLAGS);
 			if (bad != NULL) {
 				if (bad != why || strncmp(why, "the Id ", 7) != 0)
-					u->id[0] = '\0'; /* only a repeated Id is known for sure */
+					u->id[0] =
+					    '\0'; /* only a repeated Id is known for sure */
 				if (a->rejects == NULL)
-					msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s (nothing was sent)", r.name,
-					    r.line, bad);
+					msg_fatal(MSI_EXIT_BADINPUT,
+					    "%s:%lu: %s (nothing was sent)", r.name, r.line,
+					    bad);
 				apply_fail(a, a->n - 1, "value", bad, NULL, 0);
 				a->u[a->n - 1].status = U_REJECTED;
 			} else if (ans != NULL) {
-				/* answered by the run before: not sent again; its result as it was */
-				json_object_set_new(ids, u->id, json_integer((json_int_t)r.line));
+				/* answered by the run before: not sent again; its result as it
+				 * was */
+				json_object_set_new(
+				    ids, u->id, json_integer((json_int_t)r.line));
 				u->before = 1;
-				u->written_before = json_is_true(json_object_get(ans, "written"));
+				u->written_before =
+				    json_is_true(json_object_get(ans, "written"));
 				was = json_string_value(json_object_get(ans, "status"));
-				u->status = was != NULL && strcmp(was, "updated") == 0 ? U_UPDATED : U_FAILED;
+				u->status = was != NULL && strcmp(was, "updated") == 0
+				                ? U_UPDATED
+				                : U_FAILED;
 				u->retryable = json_is_true(json_object_get(ans, "retryable"));
 				u->reasons = json_incref(json_object_get(ans, "reasons"));
 				a->answered_n++;
 			} else {
-				json_object_set_new(ids, u->id, json_integer((json_int_t)r.line));
+				json_object_set_new(
+				    ids, u->id, json_integer((json_int_t)r.line));
 				a->obj[u->obj].pending++;
 			}
 			json_decref(rec);
@@ -240,6 +239,18 @@ read_input(struct apply *a)
 	}
 	json_decref(ids);
 	return 0;
+}
+
+/* A field's name in lower case (Salesforce's names ignore case), in out. */
+static const char *
+lowered(const char *name, char out[64])
+{
+	size_t j;
+
+	for (j = 0; name[j] != '\0' && j < 63; j++)
+		out[j] = (char)tolower((unsigned char)name[j]);
+	out[j] = '\0';
+	return out;
 }
 
 /*
@@ -255,7 +266,7 @@ check_fields(struct apply *a)
 	json_t *d, *f, *byname, *want;
 	const char *key, *name;
 	char path[128], lower[64], missing[1024], fixed[1024];
-	size_t i, j;
+	size_t i;
 	int k, st, bad = 0;
 
 	for (k = 0; k < a->nobj; k++) {
@@ -263,8 +274,9 @@ check_fields(struct apply *a)
 			continue;
 		snprintf(path, sizeof path, "sobjects/%s/describe", a->obj[k].name);
 		if ((st = sfclient_call(&a->sf, "GET", path, NULL, NULL, &call, &e)) != 0) {
-			if (st == SF_REFUSED && (e.http == 404 || strcmp(e.code, "NOT_FOUND") == 0 ||
-			                            strcmp(e.code, "INVALID_TYPE") == 0)) {
+			if (st == SF_REFUSED &&
+			    (e.http == 404 || strcmp(e.code, "NOT_FOUND") == 0 ||
+			        strcmp(e.code, "INVALID_TYPE") == 0)) {
 				msg_warn("the org has no object %s (%s: %s); nothing was sent",
 				    a->obj[k].name, e.code, e.message);
 				return MSI_EXIT_USAGE;
@@ -272,8 +284,8 @@ check_fields(struct apply *a)
 			msg_warn("%s: %s%s%s", path, e.code, e.code[0] ? ": " : "", e.message);
 			return st == SF_REFUSED ? MSI_EXIT_SERVICE : st;
 		}
-		d = json_loadb(call.response.data ? call.response.data : "", call.response.len, 0,
-		    NULL);
+		d = json_loadb(
+		    call.response.data ? call.response.data : "", call.response.len, 0, NULL);
 		http_call_free(&call);
 		if (!json_is_array(json_object_get(d, "fields"))) {
 			msg_warn("%s: the answer has no fields", path);
@@ -281,35 +293,33 @@ check_fields(struct apply *a)
 			return MSI_EXIT_SERVICE;
 		}
 		byname = json_object();
-		json_array_foreach(json_object_get(d, "fields"), i, f) {
+		json_array_foreach(json_object_get(d, "fields"), i, f)
+		{
 			if ((name = json_string_value(json_object_get(f, "name"))) == NULL)
 				continue;
-			for (j = 0; name[j] != '\0' && j < sizeof lower - 1; j++)
-				lower[j] = (char)tolower((unsigned char)name[j]);
-			lower[j] = '\0';
-			json_object_set(byname, lower, f);
+			json_object_set(byname, lowered(name, lower), f);
 		}
 		missing[0] = fixed[0] = '\0';
-		json_object_foreach(a->obj[k].fields, key, want) {
-			for (j = 0; key[j] != '\0' && j < sizeof lower - 1; j++)
-				lower[j] = (char)tolower((unsigned char)key[j]);
-			lower[j] = '\0';
-			f = json_object_get(byname, lower);
+		json_object_foreach(a->obj[k].fields, key, want)
+		{
+			f = json_object_get(byname, lowered(key, lower));
 			if (f == NULL)
-				snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+				snprintf(missing + strlen(missing),
+				    sizeof missing - strlen(missing), "%s%s",
 				    missing[0] ? ", " : "", key);
 			else if (!json_is_true(json_object_get(f, "updateable")))
-				snprintf(fixed + strlen(fixed), sizeof fixed - strlen(fixed), "%s%s",
-				    fixed[0] ? ", " : "", key);
+				snprintf(fixed + strlen(fixed), sizeof fixed - strlen(fixed),
+				    "%s%s", fixed[0] ? ", " : "", key);
 		}
 		if (missing[0] != '\0') {
 			msg_warn("%s has no field %s", a->obj[k].name, missing);
 			bad = 1;
 		}
 		if (fixed[0] != '\0') {
-			msg_warn("%s's field %s cannot be updated by the integration user (not "
-			         "updateable in the describe: read-only, a formula, or field-level "
-			         "security)",
+			msg_warn(
+			    "%s's field %s cannot be updated by the integration user (not "
+			    "updateable in the describe: read-only, a formula, or field-level "
+			    "security)",
 			    a->obj[k].name, fixed);
 			bad = 1;
 		}
@@ -317,9 +327,10 @@ check_fields(struct apply *a)
 		json_decref(d);
 	}
 	if (bad) {
-		msg_warn("nothing was sent: is MSI's managed package installed, and do msi-writeback's "
-		         "-N namespace (mkto_si__ for the package's fields) or its -M map file name the "
-		         "fields as this org has them?");
+		msg_warn(
+		    "nothing was sent: is MSI's managed package installed, and do msi-writeback's "
+		    "-N namespace (mkto_si__ for the package's fields) or its -M map file name the "
+		    "fields as this org has them?");
 		return MSI_EXIT_USAGE;
 	}
 	return 0;
@@ -335,7 +346,8 @@ apply_fail(struct apply *a, size_t i, const char *code, const char *message, jso
     int retryable)
 {
 	struct upd *u = &a->u[i];
-	json_t *r = json_pack("{s:s, s:s}", "code", code ? code : "", "message", message ? message : "");
+	json_t *r = json_pack(
+	    "{s:s, s:s}", "code", code ? code : "", "message", message ? message : "");
 
 	if (fields != NULL && json_array_size(fields) > 0)
 		json_object_set(r, "fields", fields);
@@ -383,7 +395,8 @@ apply_stop(struct apply *a, int status, const struct sferror *e, const char *wha
 static int
 write_result(struct apply *a, struct upd *u)
 {
-	static const char *const names[] = {"pending", "updated", "failed", "rejected", "failed"};
+	static const char *const names[] = {
+	    "pending", "updated", "failed", "rejected", "failed"};
 	json_t *o = json_object();
 
 	json_object_set_new(o, "file", json_string(file_name(a, u)));
@@ -459,8 +472,9 @@ apply_flush(struct apply *a)
 		case U_FAILED:
 			if (a->failed++ < FAIL_MESSAGES) {
 				first = json_array_get(u->reasons, 0);
-				msg_at(file_name(a, u), u->line, "%s %s: %s: %s", a->obj[u->obj].name,
-				    u->id, json_string_value(json_object_get(first, "code")),
+				msg_at(file_name(a, u), u->line, "%s %s: %s: %s",
+				    a->obj[u->obj].name, u->id,
+				    json_string_value(json_object_get(first, "code")),
 				    json_string_value(json_object_get(first, "message")));
 			}
 			break;
@@ -526,7 +540,8 @@ run(struct apply *a, const char *config, long timeout_ms, int max_retries, int s
 			continue;
 		if (a->unsent == SIZE_MAX)
 			a->unsent = i;
-		apply_fail(a, i, a->stopped == MSI_EXIT_QUOTA ? "REQUEST_LIMIT_EXCEEDED" : "stopped",
+		apply_fail(a, i,
+		    a->stopped == MSI_EXIT_QUOTA ? "REQUEST_LIMIT_EXCEEDED" : "stopped",
 		    a->stop_why[0] ? a->stop_why : "not sent", NULL, 1);
 		a->u[i].status = U_UNSENT;
 	}
@@ -547,26 +562,32 @@ out:
 		    a->rejects_name ? ": see the rejects" : "");
 	if (a->unsent_n > 0)
 		msg_warn("%lu updates not confirmed for the stop: retryable%s", a->unsent_n,
-		    a->state_name ? "; run again with the same state to send or follow them" : "");
-	msg_warn("updates: %lu; updated: %lu; failed: %lu; rejected: %lu; unconfirmed: %lu; path: %s; "
-	         "calls: %lu (Collections %lu, ingest jobs %lu); retries: %lu; %.1f s",
+		    a->state_name ? "; run again with the same state to send or follow them"
+		                  : "");
+	msg_warn(
+	    "updates: %lu; updated: %lu; failed: %lu; rejected: %lu; unconfirmed: %lu; path: %s; "
+	    "calls: %lu (Collections %lu, ingest jobs %lu); retries: %lu; %.1f s",
 	    (unsigned long)a->n, a->updated, a->failed, a->rejected, a->unsent_n, path,
 	    a->sf.calls, a->calls_coll, a->jobs_made, a->sf.retries, http_now() - t0);
 	if (stats && a->sf.usage[0] != '\0')
 		msg_warn("Salesforce API usage: %s", a->sf.usage);
 	if (stats_file != NULL) {
-		st = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I, "
-		               "s:I, s:b, s:f}",
-		    "tool", "msi-apply", "status", status, "records", (json_int_t)a->n, "to_send",
-		    (json_int_t)pending, "updated",
-		    (json_int_t)a->updated, "failed", (json_int_t)a->failed, "rejected",
-		    (json_int_t)a->rejected, "unconfirmed", (json_int_t)a->unsent_n, "answered_before", (json_int_t)(a->skip + a->answered_n), "path", path,
-		    "calls", (json_int_t)a->sf.calls, "collections_calls", (json_int_t)a->calls_coll,
-		    "ingest_jobs", (json_int_t)a->jobs_made, "retries", (json_int_t)a->sf.retries,
-		    "stopped", a->stopped != 0, "seconds", http_now() - t0);
+		st = json_pack(
+		    "{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I, "
+		    "s:I, s:b, s:f}",
+		    "tool", "msi-apply", "status", status, "records", (json_int_t)a->n,
+		    "to_send", (json_int_t)pending, "updated", (json_int_t)a->updated, "failed",
+		    (json_int_t)a->failed, "rejected", (json_int_t)a->rejected, "unconfirmed",
+		    (json_int_t)a->unsent_n, "answered_before",
+		    (json_int_t)(a->skip + a->answered_n), "path", path, "calls",
+		    (json_int_t)a->sf.calls, "collections_calls", (json_int_t)a->calls_coll,
+		    "ingest_jobs", (json_int_t)a->jobs_made, "retries",
+		    (json_int_t)a->sf.retries, "stopped", a->stopped != 0, "seconds",
+		    http_now() - t0);
 		if (a->sf.usage[0] != '\0')
 			json_object_set_new(st, "salesforce",
-			    json_pack("{s:s}", "api_usage", a->sf.usage + strcspn(a->sf.usage, "=") + 1));
+			    json_pack("{s:s}", "api_usage",
+			        a->sf.usage + strcspn(a->sf.usage, "=") + 1));
 		if (stats_write(stats_file, st) != 0 && status == 0)
 			status = MSI_EXIT_IO;
 	}
@@ -631,27 +652,32 @@ main(int argc, char *argv[])
 		case 'B': a.bulk = 1; break;
 		case 'C': config = optarg; break;
 		case 'c':
-			a.concurrency = (int)number(optarg, "--concurrency", 1, 25, "calls from 1 to 25");
+			a.concurrency = (int)numarg_range_or_usage(
+			    optarg, "--concurrency", 1, 25, "calls from 1 to 25", usage);
 			break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'J': stats_file = optarg; break;
 		case 'N': a.bulk = 0; break;
 		case 'P':
-			a.poll_max = (double)number(optarg, "--poll-max", 1, 3600, "seconds from 1 to 3600");
+			a.poll_max = (double)numarg_range_or_usage(
+			    optarg, "--poll-max", 1, 3600, "seconds from 1 to 3600", usage);
 			break;
 		case 'r': a.rejects_name = optarg; break;
 		case 's': a.state_name = optarg; break;
 		case 'S': stats = 1; break;
 		case 'T':
-			a.threshold = (unsigned long)number(optarg, "--bulk-threshold", 1, 100000000,
-			    "a number of updates from 1");
+			a.threshold =
+			    (unsigned long)numarg_range_or_usage(optarg, "--bulk-threshold", 1,
+			        100000000, "a number of updates from 1", usage);
 			break;
 		case 't':
-			timeout_ms = 1000 * number(optarg, "--timeout", 1, 86400, "seconds from 1");
+			timeout_ms = 1000 * numarg_range_or_usage(optarg, "--timeout", 1, 86400,
+			                        "seconds from 1", usage);
 			break;
 		case 'V': printf("msi-apply %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		case 'y':
-			max_retries = (int)number(optarg, "--max-retries", 0, 100, "a number from 0 to 100");
+			max_retries = (int)numarg_range_or_usage(
+			    optarg, "--max-retries", 0, 100, "a number from 0 to 100", usage);
 			break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
@@ -663,8 +689,9 @@ main(int argc, char *argv[])
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (a.state_name != NULL && optind == argc) {
-		msg_warn("--state names the input files a resumed run reads again: give files, not "
-		         "standard input");
+		msg_warn(
+		    "--state names the input files a resumed run reads again: give files, not "
+		    "standard input");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	status = run(&a, config, timeout_ms, max_retries, stats, stats_file);
