@@ -83,6 +83,29 @@ fopen_private(const char *path, int append)
 }
 
 /*
+ * Makes tmp, the file a state or a stats file is written as before it is
+ * renamed over its name: a stale one (a run killed while writing) is
+ * removed first, and the new one is made with O_EXCL and O_NOFOLLOW, so
+ * that a symbolic link or a file another user placed there is never
+ * written through. Only its user may read it. Returns NULL with errno set.
+ */
+FILE *
+fopen_tmp(const char *tmp)
+{
+	FILE *fp;
+	int fd;
+
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		return NULL;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	if ((fp = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return fp;
+}
+
+/*
  * Finishes a file written as tmp beside its final name path: flushes it,
  * syncs it to disk, closes it and renames it over path, so that path is
  * always the old file or the whole new one. fp is closed in any case.

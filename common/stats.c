@@ -38,7 +38,7 @@ stats_write(const char *path, json_t *stats)
 				msg_syswarn("%s", path);
 			status = MSI_EXIT_IO;
 		}
-	} else if ((fp = fopen_private(tmp, 0)) == NULL) {
+	} else if ((fp = fopen_tmp(tmp)) == NULL) {
 		msg_syswarn("%s", tmp);
 		status = MSI_EXIT_IO;
 	} else if ((ndjson_write(fp, stats) | fcommit(fp, tmp, path)) != 0) {

@@ -22,6 +22,7 @@
 
 #include "ealloc.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
 #include "sfstate.h"
 
@@ -129,7 +130,6 @@ sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned lo
 	const char **keys = emalloc((json_object_size(at_mark) + 1) * sizeof *keys);
 	size_t i, m = 0;
 	FILE *fp;
-	int fd;
 
 	json_object_foreach (at_mark, k, v)
 		keys[m++] = k;
@@ -143,8 +143,7 @@ sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned lo
 	        (json_int_t)rows, "extracted", when));
 	tmp = emalloc(n);
 	snprintf(tmp, n, "%s.tmp", s->path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    (fp = fdopen(fd, "w")) == NULL) {
+	if ((fp = fopen_tmp(tmp)) == NULL) {
 		msg_syswarn("%s", tmp);
 		free(tmp);
 		return MSI_EXIT_IO;

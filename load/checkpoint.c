@@ -39,7 +39,7 @@ checkpoint_write(struct load *l)
 	st = json_pack("{s:s, s:o, s:I, s:I}", "object", l->obj->name, "input", input_names(l),
 	    "acknowledged", (json_int_t)l->acked, "results",
 	    (json_int_t)(l->results_before + l->records));
-	if ((fp = fopen_private(tmp, 0)) == NULL ||
+	if ((fp = fopen_tmp(tmp)) == NULL ||
 	    (ndjson_write(fp, st) | fcommit(fp, tmp, l->state_name)) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", l->state_name);
 	json_decref(st);

@@ -691,7 +691,7 @@ landed_close(struct load *l)
 		if (fflush(s->journal) == EOF)
 			msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
 		snprintf(tmp, sizeof tmp, "%s.tmp", s->path);
-		if ((fp = fopen_private(tmp, 0)) == NULL)
+		if ((fp = fopen_tmp(tmp)) == NULL)
 			msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
 		if (ndjson_emit(fp, tmp, header(l)) != 0)
 			exit(MSI_EXIT_IO);

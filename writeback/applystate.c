@@ -16,6 +16,7 @@
 
 #include "apply.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
 
 /* The inputs as named, which a resumed run must name again. A new reference. */
@@ -154,6 +155,7 @@ state_write(struct apply *a)
 	size_t acked = a->written, len, off;
 	ssize_t w;
 	json_t *doc;
+	FILE *fp;
 	int fd;
 
 	if (a->state_name == NULL)
@@ -175,8 +177,9 @@ state_write(struct apply *a)
 	len = strlen(text);
 	text[len++] = '\n'; /* json_dumps leaves room: its NUL */
 	snprintf(tmp, sizeof tmp, "%s.tmp", a->state_name);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+	if ((fp = fopen_tmp(tmp)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
+	fd = fileno(fp);
 	if (flock(fd, LOCK_EX) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
 	for (off = 0; off < len; off += (size_t)w)
@@ -187,6 +190,9 @@ state_write(struct apply *a)
 	free(text);
 	if (fsync(fd) != 0 || rename(tmp, a->state_name) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", a->state_name);
+	/* the new file's descriptor holds the lock now: the stream goes, the descriptor stays */
 	close(a->state_fd);
-	a->state_fd = fd;
+	if ((a->state_fd = dup(fd)) < 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s", a->state_name);
+	fclose(fp);
 }

@@ -84,7 +84,7 @@ digests_save(struct digests *d)
 	FILE *fp;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
-	if ((fp = fopen_private(tmp, 0)) == NULL)
+	if ((fp = fopen_tmp(tmp)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
 	json_object_foreach(d->by_id, id, v)
 	{

@@ -47,7 +47,7 @@ sfout_open(struct sfout *o, const char *dir, const struct fields *fs)
 		f->tmp = emalloc(len);
 		snprintf(f->path, len, "%s/%s.csv", dir, f->type);
 		snprintf(f->tmp, len, "%s/.%s.csv.tmp", dir, f->type);
-		if ((f->fp = fopen_private(f->tmp, 0)) == NULL)
+		if ((f->fp = fopen_tmp(f->tmp)) == NULL)
 			msg_sysfatal(MSI_EXIT_IO, "%s", f->tmp);
 		fputs("Id", f->fp);
 		for (i = 0; i < fs->n; i++)
