@@ -192,7 +192,7 @@ ASAN_FLAGS = CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 	LDFLAGS="-fsanitize=address,undefined"
 ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostile/11-*' \
-	'hostile/12-*' 'hostile/held-secrets-nowhere' 'msi-sync/kill-9-resume' \
+	'hostile/12-*' 'hostile/21-*' 'hostile/held-secrets-nowhere' 'msi-sync/kill-9-resume' \
 	'msi-sync/quota-resume' 'msi-sync/service-failure-stops' \
 	'msi-sync/service-failures-retried' 'msi-sync/export-kinds' 'msi-sync/export-defects' \
 	'msi-sync/encoding-date-order-role' 'msi-sync/verify' 'msi-verify/sample' \

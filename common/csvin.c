@@ -40,6 +40,9 @@ struct csvin {
 	int skip_to_eol; /* the row is bad; ignore the rest of the line */
 	unsigned long row_line;
 	const char *row_error;
+	int row_quoting; /* the row's error is a quoting error */
+	int at_end;      /* csvin_finish is ending the input: a row now ends without its line end */
+	int row_cut;     /* the input ends inside the row */
 	char errbuf[160];
 
 	struct jsonbuf raw; /* the current row's text, once it spans pieces */
@@ -140,6 +143,8 @@ row_reset(struct csvin *c)
 {
 	c->row_open = 0;
 	c->row_error = NULL;
+	c->row_quoting = 0;
+	c->row_cut = 0;
 	c->nfields = 0;
 	c->fields.len = 0;
 	c->raw.len = 0;
@@ -207,6 +212,8 @@ row_done(struct csvin *c)
 	struct csvin_row row;
 	size_t i;
 	int is_header = !c->have_header;
+	/* a last row short of fields and of its line end, nothing else wrong: cut between fields */
+	int short_at_end = c->at_end && !is_header && c->nfields < c->nheader && c->row_error == NULL;
 
 	for (i = 0; i < c->nfields; i++)
 		c->ptr[i] = c->fields.data + c->off[i];
@@ -230,6 +237,9 @@ row_done(struct csvin *c)
 		row.rawlen = c->raw.len;
 	}
 	row.error = c->row_error;
+	row.last_line = c->lineno;
+	row.quoting = c->row_quoting;
+	row.cut = c->row_cut || short_at_end;
 	c->stop = (is_header ? c->header_fn : c->row_fn)(c->ctx, &row);
 	row_reset(c);
 }
@@ -325,6 +335,8 @@ feed_piece(struct csvin *c, const char *s, size_t n, int ends_line)
 	}
 	if (csv_error(&c->parser) != CSV_EPARSE)
 		msg_fatal(MSI_EXIT_IO, "CSV parser: %s", csv_strerror(csv_error(&c->parser)));
+	if (c->row_error == NULL)
+		c->row_quoting = 1;
 	set_error(c,
 	    "malformed quoting on line %lu (a quote inside an unquoted "
 	    "field, or text after a closing quote)",
@@ -463,9 +475,14 @@ csvin_finish(struct csvin *c)
 		if (c->bom_len > 0 && csvin_feed(c, bom, c->bom_len) != 0)
 			return c->stop;
 	}
+	c->at_end = 1;
 	if (c->skip_to_eol) {
 		bad_row_done(c);
 	} else if (csv_fini(&c->parser, on_field, on_row, c) != 0) {
+		/* Salesforce quotes every field: the signature of a download cut short */
+		if (c->row_error == NULL)
+			c->row_quoting = 1;
+		c->row_cut = 1;
 		set_error(c, "quoted field still open at the end of the file");
 		csv_free(&c->parser);
 		parser_init(c);

@@ -26,6 +26,11 @@ struct csvin_row {
 	const char *raw; /* the row's text as read, line ends included */
 	size_t rawlen;
 	const char *error; /* NULL, or why the row is unusable */
+	unsigned long last_line; /* physical line the row ends on */
+	int quoting;             /* error is a quoting error: the row may hold other rows' lines */
+	int cut;                 /* the input ends inside this row (a quoted field left open, */
+	                         /* or fewer fields than the header and no line end): */
+	                         /* probably cut short, rows after it lost */
 };
 
 /* Returns 0 to go on; anything else stops the reader, which returns it. */

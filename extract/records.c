@@ -38,6 +38,66 @@ valid_type(const char *s, size_t n)
 }
 
 /*
+ * The Ids at the start of the row's physical lines, for a reject that may
+ * hold other rows' lines (a quoting error, or text over several lines): a
+ * stray quote can make one row of several records, and msi-load --keep
+ * must know each of them is still in Salesforce. Only when Id is the
+ * first column: then every record's line starts with its Id. A new
+ * reference, or NULL when the row's lines were not looked at.
+ */
+static json_t *
+line_ids(const struct extract *x, const struct csvin_row *row)
+{
+	const char *p = row->raw, *end = row->raw + row->rawlen, *id;
+	json_t *ids;
+	size_t n;
+
+	if (x->id_col != 0 || (!row->quoting && row->last_line == row->line))
+		return NULL;
+	ids = json_array();
+	while (p < end) {
+		if (*p == '"')
+			p++;
+		for (id = p, n = 0; p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+		                                   (*p >= 'a' && *p <= 'z'));
+		     p++)
+			n++;
+		if ((n == 15 || n == 18) && (p == end || *p == '"' || *p == ',' || *p == ';' ||
+		                                *p == '\t' || *p == '|' || *p == '^' || *p == '`'))
+			json_array_append_new(ids, json_stringn(id, n));
+		while (p < end && *p != '\n' && *p != '\r')
+			p++;
+		while (p < end && (*p == '\n' || *p == '\r'))
+			p++;
+	}
+	return ids;
+}
+
+/*
+ * Why a bad row holds its object's deletes, or NULL: msi-load --keep
+ * deletes nothing of the object while a reject says so, as records the
+ * export may hold cannot be told. A new string in why.
+ */
+static const char *
+holds_deletes(const struct extract *x, const struct csvin_row *row, char *why, size_t size)
+{
+	if (row->cut)
+		snprintf(why, size,
+		    "%s:%lu: the file ends inside this row: it is probably cut short (a broken "
+		    "download), the records after the cut are not in it",
+		    x->file, row->line);
+	else if (x->id_col != 0 && (row->quoting || row->last_line != row->line))
+		snprintf(why, size,
+		    "%s:%lu: a row set aside over lines %lu-%lu%s may hold other records, and their "
+		    "Ids cannot be found (Id is not the first column)",
+		    x->file, row->line, row->line, row->last_line,
+		    row->quoting ? " for its quoting" : "");
+	else
+		return NULL;
+	return why;
+}
+
+/*
  * Writes a bad row to the rejects file, or, without one, reports it and
  * asks the reader to stop. The raw text goes out as it was read; text that
  * is not UTF-8 is carried as Latin-1 (each byte one code point) and marked.
@@ -46,7 +106,8 @@ int
 extract_reject(struct extract *x, const struct csvin_row *row, const char *reason)
 {
 	struct reject r = {0};
-	json_t *extra, *raw;
+	json_t *extra, *raw, *ids;
+	char hold[512];
 	int status;
 
 	x->rejected++;
@@ -68,6 +129,15 @@ extract_reject(struct extract *x, const struct csvin_row *row, const char *reaso
 	if (x->id_col != (size_t)-1 && row->nfields > x->id_col && row->len[x->id_col] > 0 &&
 	    (raw = json_stringn(row->field[x->id_col], row->len[x->id_col])) != NULL)
 		json_object_set_new(extra, "id", raw);
+	/* those besides the row's own Id */
+	if ((ids = line_ids(x, row)) != NULL && json_array_size(ids) > 0 &&
+	    !(json_array_size(ids) == 1 && json_equal(json_array_get(ids, 0), json_object_get(extra, "id"))))
+		json_object_set(extra, "ids", ids);
+	json_decref(ids);
+	if (holds_deletes(x, row, hold, sizeof hold) != NULL) {
+		json_object_set_new(extra, "holds_deletes", json_string(hold));
+		msg_warn("%s; its object's deletes are held", hold);
+	}
 	r.stage = "extract";
 	r.status = "rejected";
 	r.reason = reason;

@@ -25,7 +25,8 @@ struct entry {
 	enum rowpipe_kind kind;
 	size_t file;
 	int errnum;
-	unsigned long line;
+	unsigned long line, last_line;
+	int quoting, cut;
 	size_t nfields, field0; /* its fields are off/len[field0 ...] */
 	size_t raw, rawlen;     /* offsets into bytes */
 	size_t error;           /* offset of a NUL-terminated reason, or NONE */
@@ -140,6 +141,9 @@ copy_row(struct rowpipe *p, const struct csvin_row *row, enum rowpipe_kind kind)
 		return 1;
 	b = p->cur;
 	e->line = row->line;
+	e->last_line = row->last_line;
+	e->quoting = row->quoting;
+	e->cut = row->cut;
 	e->nfields = row->nfields;
 	e->field0 = b->nf;
 	if (b->nf + row->nfields > b->fcap) {
@@ -278,6 +282,9 @@ rowpipe_next(struct rowpipe *p, struct rowpipe_item *item)
 		for (i = 0; i < e->nfields; i++)
 			b->ptr[i] = b->bytes.data + b->off[e->field0 + i];
 		item->row.line = e->line;
+		item->row.last_line = e->last_line;
+		item->row.quoting = e->quoting;
+		item->row.cut = e->cut;
 		item->row.nfields = e->nfields;
 		item->row.field = b->ptr;
 		item->row.len = b->len + e->field0;

@@ -357,6 +357,35 @@ landed_flush(struct load *l)
 		msg_sysfatal(MSI_EXIT_IO, "%s", l->landed.path);
 }
 
+/*
+ * Deletes are held, for why (--hold-deletes, or a record set aside that
+ * says the export may lack records): they are listed, none is made. The
+ * first reason is the one told, with how many more there were.
+ */
+void
+landed_hold(struct load *l, const char *why, int listed_too)
+{
+	struct landed *s = &l->landed;
+
+	/* IsDeleted and IsConverted say positively what went: a damaged row holds none of them */
+	if (!listed_too && s->delete_missing == DELETE_LISTED)
+		return;
+	s->hold_listed |= listed_too;
+	if (s->holds++ == 0)
+		snprintf(s->hold, sizeof s->hold, "%s", why);
+}
+
+/* Keeps the Id id (any case, 15 or 18 characters) of a record still in Salesforce. */
+static void
+keep_id(struct load *l, const char *v)
+{
+	char id[SFID_LEN + 1], why[SFID_WHY_SIZE];
+	enum sfid_status st = sfid_normalize(v, strlen(v), id, why);
+
+	if (st != SFID_NULL && st != SFID_INVALID)
+		json_object_set_new(l->landed.keep, id, json_true());
+}
+
 /* --keep: a record set aside this run but still in Salesforce is not deleted. */
 static int
 keep_add(void *ctx, json_t *line, unsigned long n)
@@ -365,13 +394,17 @@ keep_add(void *ctx, json_t *line, unsigned long n)
 	const char *skip = json_string_value(json_object_get(line, "skip"));
 	const char *status = json_string_value(json_object_get(line, "status"));
 	json_t *key = json_object_get(line, "key"), *opp = json_object_get(line, "opportunity");
-	char id[SFID_LEN + 1], why[SFID_WHY_SIZE];
-	enum sfid_status st;
-	const char *v;
+	json_t *ids = json_object_get(line, "ids"), *v;
+	size_t i;
 
 	(void)n;
 	if (status != NULL && strcmp(status, "unlinked") == 0)
 		return 0; /* written all the same: in the input */
+	/* msi-extract: a row that may hold other rows (a stray quote) or a file cut short */
+	if (json_is_string(json_object_get(line, "holds_deletes")))
+		landed_hold(l, json_string_value(json_object_get(line, "holds_deletes")), 0);
+	if (!l->obj->lead_ids)
+		json_array_foreach(ids, i, v) if (json_is_string(v)) keep_id(l, json_string_value(v));
 	if (l->obj->lead_ids && json_is_string(opp)) {
 		/* a role set aside: its opportunity's roles stay, the role's own key unknown; */
 		/* a role deleted in Salesforce goes, by the key msi-transform made of it */
@@ -384,10 +417,12 @@ keep_add(void *ctx, json_t *line, unsigned long n)
 	if (!json_is_string(key) && json_is_string(json_object_get(line, "id")) &&
 	    !l->obj->lead_ids) {
 		/* a row msi-extract could not read, but whose Id it could */
-		v = json_string_value(json_object_get(line, "id"));
-		st = sfid_normalize(v, strlen(v), id, why);
+		const char *id = json_string_value(json_object_get(line, "id"));
+		char norm[SFID_LEN + 1], why[SFID_WHY_SIZE];
+		enum sfid_status st = sfid_normalize(id, strlen(id), norm, why);
+
 		if (st != SFID_NULL && st != SFID_INVALID) {
-			json_object_set_new(l->landed.keep, id, json_true());
+			json_object_set_new(l->landed.keep, norm, json_true());
 			return 0;
 		}
 	}
@@ -501,7 +536,7 @@ delete_done(struct load *l, const char *key, const char *why, const char *status
 		else if (strcmp(status, "deleted") == 0)
 			s->deleted++;
 	} else if (strcmp(status, "would delete") != 0 && strcmp(status, "would list") != 0 &&
-	           strcmp(status, "not sent") != 0) {
+	           strcmp(status, "not sent") != 0 && strcmp(status, "held") != 0) {
 		s->not_deleted++;
 	}
 }
@@ -619,12 +654,14 @@ landed_deletes(struct load *l, int dry)
 	size_t n, i, m = 0;
 	int status = 0;
 
-	if (s->unkeyed > 0 && s->delete_missing != DELETE_LISTED) {
-		msg_warn("deletes held: %lu records were set aside without a key this run, and "
-		         "could be any of the %lu known; nothing is deleted",
+	char why[256];
+
+	if (s->unkeyed > 0) {
+		snprintf(why, sizeof why,
+		    "%lu records were set aside without a key this run, and could be any of the %lu "
+		    "known; a run without them lets the deletes go",
 		    s->unkeyed, (unsigned long)json_object_size(s->digest));
-		s->held = 1;
-		return 0;
+		landed_hold(l, why, 0);
 	}
 	keys = sorted_keys(s->digest, &n);
 	gone = emalloc((n + 1) * sizeof *gone);
@@ -648,7 +685,17 @@ landed_deletes(struct load *l, int dry)
 		gone[m++] = k;
 	}
 	s->planned = m;
-	if (m > 0 && (double)m * 100.0 > s->max_delete * (double)s->known) {
+	if (s->holds > 0 && m > 0) {
+		/* the tool cannot be sure they left Salesforce: listed, kept in Marketo */
+		s->held = 1;
+		msg_warn("deletes held: %zu %s record%s not in the input stay%s in Marketo, listed "
+		         "in the deletes file: %s%s",
+		    m, l->obj->label, m == 1 ? "" : "s", m == 1 ? "s" : "", s->hold,
+		    s->holds > 1 ? " (and other reasons: see the records set aside)" : "");
+		for (i = 0; i < m; i++)
+			delete_done(l, gone[i], whys[i], "held",
+			    json_pack("[{s:s, s:s}]", "code", "held", "message", s->hold));
+	} else if (m > 0 && (double)m * 100.0 > s->max_delete * (double)s->known) {
 		msg_warn("%zu of the %lu %s records known to be in Marketo (%.1f%%) are gone from "
 		         "the input, over --max-delete %g%%: none deleted; if the export is whole, "
 		         "run again with --max-delete %.0f",
@@ -724,6 +771,9 @@ landed_stats(const struct load *l, json_t *stats)
 	        "deleted", (json_int_t)s->deleted, "listed", (json_int_t)s->listed, "not_deleted",
 	        (json_int_t)s->not_deleted, "calls", (json_int_t)s->calls, "refused", s->refused,
 	        "held", s->held));
+	if (s->held) /* what held them, and what lets them go */
+		json_object_set_new(json_object_get(stats, "deletes"), "held_why",
+		    json_string(s->hold));
 	if (s->refused) /* the --max-delete that would have let them go */
 		json_object_set_new(json_object_get(stats, "deletes"), "needed",
 		    json_integer((json_int_t)s->needed));

@@ -83,6 +83,9 @@ struct landed {
 	const char *out_name;
 	unsigned long unkeyed, planned, deleted, listed, not_deleted, calls;
 	int refused, held;
+	char hold[512];      /* why deletes are held (--hold-deletes, a reject's holds_deletes), or "" */
+	unsigned long holds; /* the reasons met: the first is told */
+	int hold_listed;     /* --hold-deletes: IsDeleted/IsConverted deletes held too */
 	double needed; /* the percent that would have let refused deletes go */
 };
 
@@ -167,6 +170,7 @@ void landed_confirm(struct load *l, json_t *rec, json_t *result);
 void landed_flush(struct load *l);
 void landed_report(struct load *l, int append);
 int landed_keep(struct load *l, const char *path);
+void landed_hold(struct load *l, const char *why, int listed_too);
 int landed_deletes(struct load *l, int dry);
 void landed_close(struct load *l);
 void landed_stats(const struct load *l, json_t *stats);

@@ -24,8 +24,8 @@ usage(FILE *fp, int status)
 	      "                [-r rejects] [--retry results] [-s state] [--stats-json file]\n"
 	      "                [-t timeout] [-w window] [--window-dir dir]\n"
 	      "                [--changed-only landed [--delete-missing | --delete-listed]\n"
-	      "                 [--delete-leads]\n"
-	      "                 [--deletes file] [--keep file] [--max-delete percent]]\n"
+	      "                 [--delete-leads] [--deletes file] [--hold-deletes reason]\n"
+	      "                 [--keep file] [--max-delete percent]]\n"
 	      "                object [file ...]\n",
 	    fp);
 	exit(status);
@@ -255,7 +255,7 @@ dry_run(struct load *l, const char *stats)
 	else
 		msg_warn("dry run: records: %lu, calls: %lu (to %s)", records, calls, l->obj->path);
 	status = l->input_status ? l->input_status
-	         : too_large > 0 || l->landed.refused ? MSI_EXIT_REJECTS
+	         : too_large > 0 || l->landed.refused || l->landed.held ? MSI_EXIT_REJECTS
 	                                             : MSI_EXIT_OK;
 	if (fshut(stdout, "stdout") != 0)
 		status = MSI_EXIT_IO;
@@ -332,6 +332,7 @@ main(int argc, char *argv[])
 	    {"max-delete", required_argument, NULL, 'X'},
 	    {"fail-fast", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"hold-deletes", required_argument, NULL, 'H'},
 	    {"lookup-field", required_argument, NULL, 'l'},
 	    {"no-unlink", no_argument, NULL, 'U'},
 	    {"rejects", required_argument, NULL, 'r'},
@@ -344,7 +345,7 @@ main(int argc, char *argv[])
 	};
 	static struct load l;
 	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE];
-	const char *retry = NULL, *stats = NULL, *keep[16];
+	const char *retry = NULL, *stats = NULL, *keep[16], *hold = NULL;
 	char *end;
 	int nkeep = 0, i;
 	struct mkopts mo;
@@ -401,6 +402,7 @@ main(int argc, char *argv[])
 			break;
 		case 'F': l.fail_fast = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'H': hold = optarg; break;
 		case 'l': l.lookup = optarg; break;
 		case 'r': l.rejects_name = optarg; break;
 		case 'R': retry = optarg; break;
@@ -429,9 +431,9 @@ main(int argc, char *argv[])
 		l.unlink = 0;
 	l.files = argc > 1 ? argv + 1 : stdin_only;
 	if (l.landed.path == NULL && (l.landed.delete_missing || l.landed.delete_leads ||
-	                                 l.landed.out_name != NULL || nkeep > 0)) {
-		msg_warn("--delete-missing, --delete-listed, --delete-leads, --deletes and --keep go with "
-		         "--changed-only, whose state says what is in Marketo");
+	                                 l.landed.out_name != NULL || nkeep > 0 || hold != NULL)) {
+		msg_warn("--delete-missing, --delete-listed, --delete-leads, --deletes, --hold-deletes "
+		         "and --keep go with --changed-only, whose state says what is in Marketo");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (l.landed.delete_leads && l.is_lead && strcmp(l.lookup, "externalPersonId") != 0) {
@@ -452,6 +454,8 @@ main(int argc, char *argv[])
 		msg_warn("--changed-only and --state are two files: the same name is given to both");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (hold != NULL)
+		landed_hold(&l, hold, 1);
 	for (i = 0; i < nkeep; i++)
 		if ((status = landed_keep(&l, keep[i])) != 0)
 			return status;
@@ -508,6 +512,8 @@ main(int argc, char *argv[])
 			;
 		else if (l.landed.refused)
 			fprintf(stderr, "deletes refused: %lu; ", l.landed.planned);
+		else if (l.landed.held)
+			fprintf(stderr, "deletes held: %lu; ", l.landed.planned);
 		else if (l.landed.listed > 0 || (l.is_lead && !l.landed.delete_leads))
 			fprintf(stderr, "gone, listed: %lu; ", l.landed.listed);
 		else
@@ -523,7 +529,7 @@ main(int argc, char *argv[])
 		    l.retryable);
 		status = MSI_EXIT_SERVICE;
 	}
-	if (status == 0 && (l.skipped > 0 || l.failed > 0 || l.landed.refused ||
+	if (status == 0 && (l.skipped > 0 || l.failed > 0 || l.landed.refused || l.landed.held ||
 	                       l.landed.not_deleted > 0))
 		status = MSI_EXIT_REJECTS;
 	if (stats != NULL) {
