@@ -21,13 +21,30 @@
 #include "sfquery.h"
 #include "stats.h"
 
+/*
+ * --lookback's default, in seconds: five minutes asked again before the
+ * mark. A record's SystemModstamp is its transaction's time, so one a long
+ * transaction writes shows up after later ones, below a mark already
+ * taken; Salesforce's own replication calls allow for it (getUpdated()'s
+ * latestDateCovered holds at the start of a long-running transaction until
+ * it completes,
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getupdated_getupdatedresult.htm)
+ * and are polled no more often than every five minutes, their seconds
+ * truncated
+ * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/polling_for_changes.htm).
+ * Re-reading five minutes of changes costs little: msi-load
+ * --changed-only passes over what did not change.
+ */
+#define LOOKBACK 300
+
 static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"
 	      "                   [--all-rows] [--fields list | --map map | --soql query]\n"
-	      "                   [--max-records n] [--max-retries n] [--poll-max seconds]\n"
-	      "                   [--state file] [--stats-json file] [--timeout seconds]\n",
+	      "                   [--lookback seconds] [--max-records n] [--max-retries n]\n"
+	      "                   [--poll-max seconds] [--state file] [--stats-json file]\n"
+	      "                   [--timeout seconds]\n",
 	    fp);
 	exit(status);
 }
@@ -57,11 +74,18 @@ extract_live(struct extract *x, struct sfquery_opts *sq, const char *object, int
 		msg_warn("one of --fields, --map and --soql");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (sq->lookback >= 0 && sq->state == NULL) {
+		msg_warn("--lookback is how far before --state's mark to ask again: only with "
+		         "--state");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
 	if (sq->soql != NULL && sq->state != NULL) {
 		msg_warn("--state asks for what changed since its mark, which it adds to the "
 		         "query it makes: not with --soql");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (sq->lookback < 0)
+		sq->lookback = LOOKBACK;
 	sq->object = object;
 	sq->stats = stats;
 	if (x->rejects_name != NULL && (x->rejects = fopen_private(x->rejects_name, 0)) == NULL)
@@ -107,6 +131,7 @@ main(int argc, char *argv[])
 	    {"encoding", required_argument, NULL, 'e'},
 	    {"fields", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"lookback", required_argument, NULL, 'B'},
 	    {"map", required_argument, NULL, 'M'},
 	    {"max-records", required_argument, NULL, 'R'},
 	    {"max-retries", required_argument, NULL, 'y'},
@@ -136,10 +161,15 @@ main(int argc, char *argv[])
 	sq.timeout_ms = 120000;
 	sq.max_retries = 5;
 	sq.poll_max = 10;
+	sq.lookback = -1; /* not given: LOOKBACK with --state */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":C:d:e:hm:o:r:sV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'A': sq.all_rows = 1; break;
+		case 'B':
+			sq.lookback = numarg_range_or_usage(
+			    optarg, "--lookback", 0, 86400, "seconds from 0 to 86400", usage);
+			break;
 		case 'C': sq.config = optarg; break;
 		case 'd':
 		case 'e':

@@ -37,8 +37,9 @@ usage(FILE *fp, int status)
 	      "                   [-o object] [-r rejects] [--stats-json file] [file ...]\n"
 	      "       msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"
 	      "                   [--all-rows] [--fields list | --map map | --soql query]\n"
-	      "                   [--max-records n] [--max-retries n] [--poll-max seconds]\n"
-	      "                   [--state file] [--stats-json file] [--timeout seconds]\n",
+	      "                   [--lookback seconds] [--max-records n] [--max-retries n]\n"
+	      "                   [--poll-max seconds] [--state file] [--stats-json file]\n"
+	      "                   [--timeout seconds]\n",
 	    fp);
 	exit(status);
 }

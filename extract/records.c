@@ -84,12 +84,12 @@ holds_deletes(const struct extract *x, const struct csvin_row *row, char *why, s
 	if (row->cut)
 		snprintf(why, size,
 		    "%s:%lu: the file ends inside this row: it is probably cut short (a broken "
-		    "download), the records after the cut are not in it",
+		    "download) and lacks the records after the cut; a whole export lets them go",
 		    x->file, row->line);
 	else if (x->id_col != 0 && (row->quoting || row->last_line != row->line))
 		snprintf(why, size,
-		    "%s:%lu: a row set aside over lines %lu-%lu%s may hold other records, and their "
-		    "Ids cannot be found (Id is not the first column)",
+		    "%s:%lu: a row set aside over lines %lu-%lu%s may hold other records, whose Ids "
+		    "cannot be found (Id is not the first column); an export without it lets them go",
 		    x->file, row->line, row->line, row->last_line,
 		    row->quoting ? " for its quoting" : "");
 	else
@@ -136,7 +136,7 @@ extract_reject(struct extract *x, const struct csvin_row *row, const char *reaso
 	json_decref(ids);
 	if (holds_deletes(x, row, hold, sizeof hold) != NULL) {
 		json_object_set_new(extra, "holds_deletes", json_string(hold));
-		msg_warn("%s; its object's deletes are held", hold);
+		msg_warn("%s (msi-load --keep holds its object's deletes)", hold);
 	}
 	r.stage = "extract";
 	r.status = "rejected";

@@ -4,7 +4,11 @@
  * user's) and checked against the object's describe, the job created and
  * polled with a growing pause, its CSV pages fetched by locator and fed to
  * the same CSV reader and record writer as an export's file. With --state,
- * only the records modified since the last whole extract (sfstate.c).
+ * only the records modified since the last whole extract (sfstate.c), less
+ * --lookback. A run that cannot show it read every row the job found (a
+ * page without its locator, fewer rows than the job counted) fails, and
+ * its mark is not committed: msi-sync deletes from Marketo what a whole
+ * extract lacks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +43,13 @@ static struct run {
 	struct sfclient sf;
 	struct sfstate state;
 	int have_state, committable;
+	int skip_at_mark; /* --lookback 0: the ids seen at the mark are left out */
 	char job[40];
-	unsigned long page, pages, page_rows, seen_before;
+	json_int_t processed; /* the job's numberRecordsProcessed, once JobComplete */
+	unsigned long page, pages, page_rows, rows_read, seen_before;
 	size_t id_col, stamp_col;
-	char max[40];   /* the highest SystemModstamp read */
-	json_t *at_max; /* the ids of the records read at max */
+	char max[SFSTATE_MARK_SIZE]; /* the highest SystemModstamp read, never below the mark */
+	json_t *at_max;              /* the ids of the records read at max */
 	unsigned long out_rows;
 	struct extract *x;
 	char where[80]; /* "job 750...: page 3", what messages name a row by */
@@ -257,9 +263,11 @@ page_header(void *ctx, const struct csvin_row *row)
 }
 
 /*
- * A row: left out when --state saw it at the mark before; the highest
- * SystemModstamp and the ids at it kept for the next mark; then written
- * as an export's row would be.
+ * A row: left out when --state saw it at the mark before (--lookback 0
+ * only); the highest SystemModstamp and the ids at it kept for the next
+ * mark, when they have the shapes sfstate_open will take back (anything
+ * else would make the next run refuse the state); then written as an
+ * export's row would be.
  */
 static int
 page_row(void *ctx, const struct csvin_row *row)
@@ -278,18 +286,20 @@ page_row(void *ctx, const struct csvin_row *row)
 		stamp[sl] = '\0';
 		memcpy(id, row->field[R.id_col], il);
 		id[il] = '\0';
-		if (R.have_state && strcmp(stamp, R.state.mark) == 0 &&
+		if (R.skip_at_mark && strcmp(stamp, R.state.mark) == 0 &&
 		    json_object_get(R.state.at_mark, id) != NULL) {
 			R.seen_before++;
 			return 0;
 		}
+		/* fixed-width UTC stamps: the order of the strings is that of the times */
 		c = strcmp(stamp, R.max);
-		if (c > 0) {
-			snprintf(R.max, sizeof R.max, "%s", stamp);
-			json_object_clear(R.at_max);
-		}
-		if (c >= 0)
+		if (c >= 0 && sfstate_valid_mark(stamp) && sfstate_valid_id(id, il)) {
+			if (c > 0) {
+				snprintf(R.max, sizeof R.max, "%s", stamp);
+				json_object_clear(R.at_max);
+			}
 			json_object_set_new(R.at_max, id, json_true());
+		}
 	}
 	return extract_row(R.x, row);
 }
@@ -312,7 +322,10 @@ begin_page(const char *object, unsigned long n)
 	jsonbuf_addstr(&x->prefix, ",\"line\":");
 }
 
-/* Polls the job until it is done: 0 when JobComplete, else an exit status (said). */
+/*
+ * Polls the job until it is done: 0 when JobComplete, with R.processed its
+ * numberRecordsProcessed, else an exit status (said).
+ */
 static int
 wait_job(const struct sfquery_opts *o)
 {
@@ -330,6 +343,25 @@ wait_job(const struct sfquery_opts *o)
 			return st == SF_REFUSED ? failed(what, st, &e) : st;
 		state = json_string_value(json_object_get(j, "state"));
 		if (state != NULL && strcmp(state, "JobComplete") == 0) {
+			/*
+			 * What the pages must hold, together: "Get Information About
+			 * a Query Job"
+			 * (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_one_job.htm)
+			 * gives a query job's numberRecordsProcessed, the records it
+			 * processed, which for a query are the rows it found (the
+			 * page's JobComplete example: 500).
+			 */
+			json_t *n = json_object_get(j, "numberRecordsProcessed");
+
+			if (!json_is_integer(n) || json_integer_value(n) < 0) {
+				msg_warn(
+				    "%s: JobComplete, but the answer gives no numberRecordsProcessed: "
+				    "the rows read could not be checked",
+				    what);
+				json_decref(j);
+				return MSI_EXIT_SERVICE;
+			}
+			R.processed = json_integer_value(n);
 			json_decref(j);
 			return 0;
 		}
@@ -347,7 +379,17 @@ wait_job(const struct sfquery_opts *o)
 	}
 }
 
-/* Every page of the job's results, in order, through the record writer. */
+/*
+ * Every page of the job's results, in order, through the record writer;
+ * then the rows read, all pages' (those left out as seen at the mark
+ * too), against the job's numberRecordsProcessed. A page without its
+ * Sforce-Locator is an error, not the last page: Salesforce's response
+ * headers give the next page's locator, the string "null" when there are
+ * no more results ("Get Results for a Query Job",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/query_get_job_results.htm),
+ * so a missing one is a proxy or a server that dropped it, and the pages
+ * after it would go unread.
+ */
 static int
 read_pages(const struct sfquery_opts *o)
 {
@@ -357,7 +399,7 @@ read_pages(const struct sfquery_opts *o)
 	struct csvin *csv;
 	char locator[256] = "", count[32], path[512], what[200];
 	unsigned long want;
-	int st;
+	int st, have;
 
 	for (R.page = 1;; R.page++) {
 		char *esc = NULL;
@@ -374,8 +416,20 @@ read_pages(const struct sfquery_opts *o)
 		snprintf(what, sizeof what, "%s: query job %s, page %lu", o->object, R.job, R.page);
 		if ((st = sfclient_get_csv(&R.sf, path, &call, &e)) != 0)
 			return failed(what, st, &e);
-		if (!http_header(&call, "Sforce-Locator", locator, sizeof locator))
-			snprintf(locator, sizeof locator, "null");
+		have = http_header(&call, "Sforce-Locator", locator, sizeof locator);
+		if (!have || locator[0] == '\0' || strlen(locator) == sizeof locator - 1) {
+			msg_warn(
+			    "%s: %s Sforce-Locator header in the answer, which Salesforce sends "
+			    "with every results page (null after the last): whether more pages "
+			    "follow cannot be told; the extract is not whole%s",
+			    what,
+			    !have                ? "no"
+			    : locator[0] == '\0' ? "an empty"
+			                         : "an overlong",
+			    R.have_state ? ", its mark not moved" : "");
+			http_call_free(&call);
+			return MSI_EXIT_SERVICE;
+		}
 		want = http_header(&call, "Sforce-NumberOfRecords", count, sizeof count)
 		           ? strtoul(count, NULL, 10)
 		           : (unsigned long)-1;
@@ -388,6 +442,7 @@ read_pages(const struct sfquery_opts *o)
 		csvin_free(csv);
 		http_call_free(&call);
 		R.pages++;
+		R.rows_read += R.page_rows;
 		if (st != 0)
 			return st;
 		if (want != (unsigned long)-1 && want != R.page_rows) {
@@ -395,9 +450,18 @@ read_pages(const struct sfquery_opts *o)
 			    R.page_rows);
 			return MSI_EXIT_SERVICE;
 		}
-		if (locator[0] == '\0' || strcmp(locator, "null") == 0)
-			return 0;
+		if (strcmp(locator, "null") == 0)
+			break;
 	}
+	if ((json_int_t)R.rows_read != R.processed) {
+		msg_warn("%s: query job %s: Salesforce processed %lld records "
+		         "(numberRecordsProcessed), the %lu pages held %lu: the extract is not "
+		         "whole%s",
+		    o->object, R.job, (long long)R.processed, R.pages, R.rows_read,
+		    R.have_state ? ", its mark not moved" : "");
+		return MSI_EXIT_SERVICE;
+	}
+	return 0;
 }
 
 /*
@@ -430,8 +494,10 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 		R.have_state = 1; /* closed by sfquery_commit, opened or not */
 		if ((st = sfstate_open(&R.state, o->state, o->object, R.sf.org)) != 0)
 			goto out;
+		/* the new mark is the highest of the old and what is read: never earlier */
 		snprintf(R.max, sizeof R.max, "%s", R.state.mark);
 		json_object_update(R.at_max, R.state.at_mark);
+		R.skip_at_mark = o->lookback == 0;
 	}
 	if (o->soql != NULL) {
 		jsonbuf_addstr(&soql, o->soql);
@@ -458,10 +524,25 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 		if (st != 0)
 			goto out;
 		if (R.state.mark[0] != '\0') {
-			/* SOQL's datetime literal: no quotes; >=: records modified at the mark, */
-			/* but not yet seen, come too */
+			/*
+			 * >=: records modified at the mark, but not yet seen, come
+			 * too. Less the lookback: a record's SystemModstamp is its
+			 * transaction's time, and a long transaction commits after
+			 * later ones: getUpdated()'s latestDateCovered stays at the
+			 * start of such a transaction until it completes
+			 * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getupdated_getupdatedresult.htm).
+			 * A mark taken meanwhile is past a record not yet visible;
+			 * asking from a while before it reads that record, and those
+			 * of the while again (msi-load --changed-only passes over
+			 * the unchanged). The ids at the mark are then read again
+			 * too: leaving them out would miss a record changed twice in
+			 * the mark's millisecond.
+			 */
+			char since[SFSTATE_MARK_SIZE];
+
+			sfstate_before(R.state.mark, o->lookback, since);
 			jsonbuf_addstr(&soql, " WHERE SystemModstamp >= ");
-			jsonbuf_addstr(&soql, R.state.mark);
+			jsonbuf_addstr(&soql, since);
 		}
 	}
 	jsonbuf_add(&soql, "", 1);

@@ -12,6 +12,7 @@ struct sfquery_opts {
 	const char *map;    /* --map: msi-transform's map file, or NULL */
 	const char *soql;   /* --soql: the user's own query, or NULL */
 	const char *state;  /* --state FILE, or NULL */
+	long lookback;      /* --lookback: seconds before the mark asked again */
 	const char *config; /* --config FILE, or NULL: $SALESFORCE_CONFIG, the environment */
 	int all_rows;       /* --all-rows: queryAll, deleted and archived rows too */
 	long max_records;   /* rows a results page, at most */

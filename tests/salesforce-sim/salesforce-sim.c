@@ -29,8 +29,14 @@
 #define MAX_FAULTS 64
 #define API_PREFIX "/services/data/v"
 
-enum fault_kind { F500, F503, FDROP, FSLOW, F401, FAULT_KINDS };
-static const char *const fault_names[FAULT_KINDS] = {"500", "503", "drop", "slow", "401"};
+/*
+ * The first five replace the call's answer; the last two change the answer
+ * of a call they suit (a results page, a query job's information) and leave
+ * any other alone: a proxy that drops a header, a server that miscounts.
+ */
+enum fault_kind { F500, F503, FDROP, FSLOW, F401, FNOLOCATOR, FMISCOUNT, FAULT_KINDS };
+static const char *const fault_names[FAULT_KINDS] = {
+    "500", "503", "drop", "slow", "401", "nolocator", "miscount"};
 
 struct fault {
 	enum fault_kind kind;
@@ -146,7 +152,8 @@ send_answer(struct MHD_Connection *c, struct answer *a, int api, long used)
 		MHD_add_response_header(r, "Sforce-Limit-Info", header);
 	}
 	if (a->paged) {
-		MHD_add_response_header(r, "Sforce-Locator", a->locator);
+		if (!a->no_locator)
+			MHD_add_response_header(r, "Sforce-Locator", a->locator);
 		snprintf(header, sizeof header, "%zu", a->nrecords);
 		MHD_add_response_header(r, "Sforce-NumberOfRecords", header);
 	}
@@ -161,7 +168,8 @@ arg(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* The fault planned for this call, or -1; under sim_lock. */
+/* The fault planned for this call, or -1; under sim_lock. Counted as injected, but for the
+ * kinds that change an answer only when it suits them: see faulted. */
 static int
 fault_for(long call)
 {
@@ -174,9 +182,36 @@ fault_for(long call)
 		         (double)(next_random() % 1000000) / 1e6 < opt.faults[i].rate)
 			kind = (int)opt.faults[i].kind;
 	}
-	if (kind >= 0)
+	if (kind >= 0 && kind != FNOLOCATOR && kind != FMISCOUNT)
 		st.faults++;
 	return kind;
+}
+
+/*
+ * The faults that change an answer, under sim_lock: nolocator takes the Sforce-Locator
+ * header off a results page; miscount makes a complete query job's numberRecordsProcessed
+ * one more than the rows its pages hold. Counted when they do.
+ */
+static void
+faulted(int fault, struct answer *a)
+{
+	json_t *n;
+	const char *type, *state;
+
+	if (fault == FNOLOCATOR && a->paged) {
+		a->no_locator = 1;
+		st.faults++;
+	}
+	if (fault != FMISCOUNT || !json_is_object(a->json))
+		return;
+	type = json_string_value(json_object_get(a->json, "jobType"));
+	state = json_string_value(json_object_get(a->json, "state"));
+	n = json_object_get(a->json, "numberRecordsProcessed");
+	if (type != NULL && strcmp(type, "V2Query") == 0 && state != NULL &&
+	    strcmp(state, "JobComplete") == 0 && json_is_integer(n)) {
+		json_integer_set(n, json_integer_value(n) + 1);
+		st.faults++;
+	}
 }
 
 /* The simulator as this client reached it: http:// and the Host header. */
@@ -401,6 +436,7 @@ api(struct MHD_Connection *c, struct request *rq, const char *url, const char *m
 				    &a, 413, "REQUEST_TOO_LARGE", "the body is too large");
 			else
 				route(c, rq, version, rest, method, &a);
+			faulted(fault, &a);
 		}
 	}
 	used = st.used;
@@ -722,7 +758,7 @@ main(int argc, char *argv[])
 			if (parse_fault(optarg) != 0) {
 				msg_warn(
 				    "bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
-				    "500 503 drop slow 401",
+				    "500 503 drop slow 401 nolocator miscount",
 				    optarg);
 				usage(stderr, 2);
 			}

@@ -25,6 +25,7 @@ struct answer {
 	const char *type;    /* Content-Type of text; NULL: text/csv */
 	int paged;           /* a results page: the two headers below go out */
 	char locator[32];    /* Sforce-Locator: the next page's, or "null" */
+	int no_locator;      /* the nolocator fault: that header left out */
 	size_t nrecords;     /* Sforce-NumberOfRecords */
 };
 

@@ -816,14 +816,18 @@ body_object(json_t *body, unsigned *status, json_t **answer)
  * /_sim/touch {"object","ids":[...],"fields":{...}} and /_sim/delete
  * {"object","ids":[...]}: the records found get the fields (delete:
  * IsDeleted "true") and each a new SystemModstamp, 1 ms after the last
- * one given, and the same LastModifiedDate. Returns the answer, a new
+ * one given, and the same LastModifiedDate; or, with "stamp", that
+ * SystemModstamp, earlier ones included: what a long transaction that
+ * began then leaves when it commits now. Returns the answer, a new
  * reference, and its HTTP status.
  */
 json_t *
 store_touch(json_t *body, int delete, unsigned *status)
 {
 	json_t *ids = json_object_get(body, "ids"), *fields = json_object_get(body, "fields");
+	json_t *given = json_object_get(body, "stamp");
 	json_t *answer, *missing = json_array(), *v;
+	long long at = 0;
 	struct sobject *o;
 	struct record *r;
 	const char *key;
@@ -838,6 +842,12 @@ store_touch(json_t *body, int delete, unsigned *status)
 	if (!json_is_array(ids) || (fields != NULL && !json_is_object(fields))) {
 		answer =
 		    admin_error(status, "%s", "expected \"ids\":[...] and \"fields\":{...}");
+		goto out;
+	}
+	if (given != NULL &&
+	    (!json_is_string(given) || stamp_parse(json_string_value(given),
+	                                   json_string_length(given), 0, &at) != 0)) {
+		answer = admin_error(status, "%s", "\"stamp\" is not a datetime");
 		goto out;
 	}
 	if (delete &&o->deleted_field < 0) {
@@ -888,7 +898,12 @@ store_touch(json_t *body, int delete, unsigned *status)
 		}
 		for (k = 0; k < nf; k++)
 			record_set(o, r, (size_t)which[k], texts[k]);
-		r->stamp = new_stamp();
+		if (given != NULL) {
+			r->stamp = at;
+			if (at > last_stamp)
+				last_stamp = at;
+		} else
+			r->stamp = new_stamp();
 		stamp_format(r->stamp, stamp);
 		record_set(o, r, (size_t)lmd, stamp);
 		touched++;
