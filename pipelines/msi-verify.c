@@ -1,5 +1,6 @@
 /* msi-verify.c: a run read back from Marketo: the findings that would keep MSI blank. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "digest.h"
 #include "ealloc.h"
 #include "exitcode.h"
 #include "fshut.h"
@@ -23,6 +25,14 @@
 #include "stats.h"
 
 #define MAX_IDS 300 /* filterValues a query takes */
+#define ID_MAX  255 /* an external id or a role name in a state line */
+/* A key: a role's is two ids and a role name of up to ID_MAX, and two slashes. */
+#define KEY_SIZE       1024
+#define STATE_LINE_MAX 65536 /* no line msi-load writes is longer */
+#define OWNER          "externalSalesPersonId"
+
+/* Long options without a letter. */
+enum { OPT_STATS_JSON = 0x200 };
 
 /* The checks, in the order the table shows them; their names never change. */
 enum check {
@@ -35,12 +45,14 @@ enum check {
 	CK_ROLE_MISSING,
 	CK_DUPLICATE_LEAD,
 	CK_SALESPERSON_EMAIL,
+	CK_LEAD_ID,
 	CHECKS
 };
 
 static const char *const check_names[CHECKS] = {"missing", "lead-company-link",
     "lead-salesperson-link", "company-salesperson-link", "opportunity-company-link",
-    "opportunity-salesperson-link", "role-missing", "duplicate-lead", "salesperson-email"};
+    "opportunity-salesperson-link", "role-missing", "duplicate-lead", "salesperson-email",
+    "lead-id"};
 
 /* What each query asks for besides the id it filters on. */
 static const char *const query_fields[MKTO_OBJECTS] = {
@@ -61,11 +73,20 @@ struct verify {
 	json_t *sent[MKTO_OBJECTS];
 	json_t *asked[MKTO_OBJECTS]; /* ids to ask Marketo for -> null */
 	json_t *found[MKTO_OBJECTS]; /* id -> [Marketo records]; roles by opportunity */
+	/*
+	 * --state-dir: every record the state says is in Marketo, key -> the
+	 * digest of what landed, and for leads and roles key -> Marketo's lead
+	 * id (a role's leadId) when the state has it: a key and a small value
+	 * a record, for the whole state.
+	 */
+	const char *state_dir;
+	json_t *state[MKTO_OBJECTS], *state_id[MKTO_OBJECTS];
 	unsigned long read[MKTO_OBJECTS], not_landed[MKTO_OBJECTS], calls[MKTO_OBJECTS];
+	unsigned long unchanged[MKTO_OBJECTS]; /* checked as the state says they landed */
 	unsigned long findings[CHECKS], total;
 	long sample, seed;
-	unsigned long persons_sent;
-	int stop; /* MSI_EXIT_IO once stdout fails */
+	unsigned long persons; /* to draw the sample from */
+	int stop;              /* MSI_EXIT_IO once stdout fails */
 };
 
 static void
@@ -73,14 +94,25 @@ usage(FILE *fp, int status)
 {
 	fputs("usage: msi-verify [-hV] [--own-window] [--progress] [-c concurrency]\n"
 	      "                  [-C config] [-m max-retries] [-n calls-per-window]\n"
-	      "                  [--sample n] [--seed n] [--stats-json file] [-t timeout]\n"
-	      "                  [-w window] [--window-dir dir] run-dir\n"
+	      "                  [--sample n] [--seed n] [-S state-dir] [--stats-json file]\n"
+	      "                  [-t timeout] [-w window] [--window-dir dir] run-dir\n"
 	      "       msi-verify [options] --files file ...\n",
 	    fp);
 	exit(status);
 }
 
-/* The key of a sent record: its external id, or a role's opportunity/person/role. */
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s", path);
+	return S_ISDIR(st.st_mode);
+}
+
+/* The key of a sent record or a state line: its external id, or a role's
+ * opportunity/person/role. */
 static int
 record_key(enum mkto_object o, json_t *rec, char *key, size_t size)
 {
@@ -101,6 +133,283 @@ record_key(enum mkto_object o, json_t *rec, char *key, size_t size)
 		return -1;
 	snprintf(key, size, "%s/%s/%s", a, b, c ? c : "");
 	return 0;
+}
+
+/*
+ * The parts of a role's key, opportunity/person/role, into buf: the two ids
+ * hold no slash (read_state refuses them), the role name may.
+ */
+static void
+role_parts(
+    const char *key, char buf[KEY_SIZE], const char **opp, const char **pid, const char **name)
+{
+	char *p;
+
+	snprintf(buf, KEY_SIZE, "%s", key);
+	*opp = buf;
+	*pid = *name = "";
+	if ((p = strchr(buf, '/')) == NULL)
+		return;
+	*p++ = '\0';
+	*pid = p;
+	if ((p = strchr(p, '/')) == NULL)
+		return;
+	*p++ = '\0';
+	*name = p;
+}
+
+/* What read_state's lines go through. */
+struct state_file {
+	struct verify *v;
+	const char *path;
+	enum mkto_object o;
+	unsigned long line;
+	int header; /* its header line was read */
+};
+
+/*
+ * An external id as msi-transform sends it: 1 to ID_MAX bytes, none a
+ * control character, nor a comma (a query's filterValues would split it)
+ * nor a slash (a role's key would).
+ */
+static int
+good_id(json_t *v)
+{
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v), i;
+
+	if (s == NULL || n == 0 || n > ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == ',' || s[i] == '/')
+			return 0;
+	return 1;
+}
+
+/* The first line: the state must be msi-load's of this object and of this instance. */
+static int
+state_header(struct state_file *f, json_t *line)
+{
+	const char *what = json_string_value(json_object_get(line, "msi-load"));
+	const char *obj = json_string_value(json_object_get(line, "object"));
+	const char *inst = json_string_value(json_object_get(line, "instance"));
+	const char *want = mkto_objects[f->o].name, *here = f->v->mk.conf.base_url;
+
+	if (what == NULL || strcmp(what, "changed-only") != 0) {
+		msg_at(f->path, f->line, "not the header of an msi-load --changed-only state");
+		return MSI_EXIT_BADINPUT;
+	}
+	if (obj == NULL || strcmp(obj, want) != 0) {
+		msg_at(f->path, f->line,
+		    "the state of %s, not of %s: each OBJECT.landed file is msi-load's state "
+		    "of that object",
+		    obj ? obj : "no object", want);
+		return MSI_EXIT_USAGE;
+	}
+	if (inst == NULL || strcmp(inst, here) != 0) {
+		msg_at(f->path, f->line,
+		    "the state of the Marketo instance %s, not of %s, which msi-verify asks: "
+		    "give the state folder of this instance",
+		    inst ? inst : "(none)", here);
+		return MSI_EXIT_USAGE;
+	}
+	f->header = 1;
+	return 0;
+}
+
+/*
+ * One line of a state file, as landed.c in msi-load writes it, read as
+ * hostile: after the header, a record known to be in Marketo (its key, a
+ * lead's id or a role's leadId, the digest of what landed) or a key gone.
+ * A later line of a key replaces an earlier one. Returns 0, or an exit
+ * status after a message naming the line.
+ */
+static int
+state_take(struct state_file *f, json_t *line)
+{
+	const struct mkto_def *d = &mkto_objects[f->o];
+	struct verify *v = f->v;
+	json_t *gone = json_object_get(line, "gone"), *digest = json_object_get(line, "digest");
+	json_t *role = json_object_get(line, "role"), *id;
+	const char *id_name = f->o == MKTO_ROLE ? "leadId" : "id", *bad = NULL;
+	char key[KEY_SIZE];
+
+	if (json_object_get(line, "msi-load") != NULL)
+		return state_header(f, line);
+	if (!f->header) {
+		msg_at(f->path, f->line,
+		    "no header line first: not a state msi-load --changed-only wrote");
+		return MSI_EXIT_BADINPUT;
+	}
+	id = f->o == MKTO_LEAD || f->o == MKTO_ROLE ? json_object_get(line, id_name) : NULL;
+	if (d->id_field != NULL && !good_id(json_object_get(line, d->id_field)))
+		bad = d->id_field;
+	else if (d->id_field == NULL &&
+	         !good_id(json_object_get(line, "externalOpportunityId")))
+		bad = "externalOpportunityId";
+	else if (d->id_field == NULL && !good_id(json_object_get(line, "externalPersonId")))
+		bad = "externalPersonId";
+	if (bad != NULL) {
+		msg_at(f->path, f->line,
+		    "no %s of 1 to %d bytes, none a comma, a slash or a control character", bad,
+		    ID_MAX);
+		return MSI_EXIT_BADINPUT;
+	}
+	if (d->id_field == NULL && !json_is_null(role) && role != NULL &&
+	    (!json_is_string(role) || json_string_length(role) > ID_MAX)) {
+		msg_at(f->path, f->line, "role is not a string of at most %d bytes", ID_MAX);
+		return MSI_EXIT_BADINPUT;
+	}
+	if (gone != NULL && !json_is_boolean(gone)) {
+		msg_at(f->path, f->line, "gone is not true or false");
+		return MSI_EXIT_BADINPUT;
+	}
+	record_key(f->o, line, key, sizeof key);
+	if (json_is_true(gone)) {
+		json_object_del(v->state[f->o], key);
+		json_object_del(v->state_id[f->o], key);
+		return 0;
+	}
+	if (!json_is_integer(digest) || json_integer_value(digest) < 0) {
+		msg_at(f->path, f->line, "no digest (a whole number, 0 or more)");
+		return MSI_EXIT_BADINPUT;
+	}
+	if (id != NULL && !json_is_null(id) &&
+	    (!json_is_integer(id) || json_integer_value(id) <= 0)) {
+		msg_at(f->path, f->line, "%s is not a Marketo lead id (a whole number above 0)",
+		    id_name);
+		return MSI_EXIT_BADINPUT;
+	}
+	json_object_set(v->state[f->o], key, digest);
+	if (json_is_integer(id))
+		json_object_set(v->state_id[f->o], key, id);
+	else
+		json_object_del(v->state_id[f->o], key);
+	return 0;
+}
+
+/*
+ * Reads one line into buf (size bytes, the line end dropped): 1, or 0 at
+ * the end, -1 for a line longer than buf, -2 for a last line without its
+ * line end. Memory stays bounded whatever the file holds.
+ */
+static int
+state_getline(FILE *fp, char *buf, size_t size, size_t *len)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc_unlocked(fp)) != EOF) {
+		if (ch == '\n') {
+			*len = n;
+			return 1;
+		}
+		if (n + 1 >= size)
+			return -1;
+		buf[n++] = (char)ch;
+	}
+	*len = n;
+	return n == 0 ? 0 : -2;
+}
+
+/* Reads path, one object's state, if there is one (else returns 0); a bad one ends the run. */
+static int
+read_state_file(struct verify *v, const char *path, enum mkto_object o)
+{
+	static char buf[STATE_LINE_MAX];
+	struct state_file f = {v, path, o, 0, 0};
+	json_error_t err;
+	struct stat sb;
+	json_t *line;
+	size_t len;
+	int fd, got, status = 0;
+	FILE *fp;
+
+	/* the state's own file, as msi-load opens it: a symbolic link is not followed */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		msg_sysfatal(MSI_EXIT_IO, "%s", path);
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		msg_fatal(MSI_EXIT_IO, "%s: not a regular file", path);
+	if ((fp = fdopen(fd, "r")) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", path);
+	while (status == 0 && (got = state_getline(fp, buf, sizeof buf, &len)) != 0) {
+		f.line++;
+		if (got == -2) {
+			/* msi-load killed while appending: it sends that record again */
+			msg_warn("%s:%lu: a line cut short (a run killed while writing it) is "
+			         "dropped",
+			    path, f.line);
+			break;
+		}
+		if (got == -1) {
+			msg_at(path, f.line, "a line over %zu bytes: not one msi-load writes",
+			    sizeof buf - 1);
+			status = MSI_EXIT_BADINPUT;
+			break;
+		}
+		line = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+		if (line == NULL)
+			msg_at(path, f.line, "invalid JSON at column %d: %s", err.column,
+			    err.text);
+		else if (!json_is_object(line))
+			msg_at(path, f.line, "expected a JSON object");
+		status = json_is_object(line) ? state_take(&f, line) : MSI_EXIT_BADINPUT;
+		json_decref(line);
+	}
+	if (status == 0 && ferror(fp))
+		msg_sysfatal(MSI_EXIT_IO, "%s", path);
+	fclose(fp);
+	if (status != 0)
+		exit(status);
+	return 1;
+}
+
+/* --state-dir: what the state folder of msi-sync -S says is in Marketo. */
+static void
+read_state(struct verify *v, const char *dir)
+{
+	char path[4096];
+	int i, any = 0;
+
+	if (!is_dir(dir))
+		msg_fatal(
+		    MSI_EXIT_USAGE, "%s: not a folder (the state folder of msi-sync -S)", dir);
+	for (i = 0; i < SF_OBJECTS; i++) {
+		snprintf(path, sizeof path, "%s/%s.landed", dir, sf_objects[i].name);
+		any |= read_state_file(v, path, sf_objects[i].mkto);
+	}
+	if (!any)
+		msg_fatal(MSI_EXIT_BADINPUT,
+		    "%s: no OBJECT.landed file: not a state folder of msi-sync -S", dir);
+}
+
+/*
+ * Whether the state says rec landed as it is: its digest is that of rec,
+ * or of rec without its sales person (it landed unlinked, and is checked
+ * as such a record with a result line is).
+ */
+static int
+state_same(struct verify *v, enum mkto_object o, const char *key, json_t *rec)
+{
+	json_t *d = json_object_get(v->state[o], key), *bare;
+	json_int_t want;
+	int same;
+
+	if (d == NULL)
+		return 0;
+	want = json_integer_value(d);
+	if (digest_of(rec) == want)
+		return 1;
+	if (json_object_get(rec, OWNER) == NULL)
+		return 0;
+	bare = json_copy(rec);
+	json_object_del(bare, OWNER);
+	same = digest_of(bare) == want;
+	json_decref(bare);
+	return same;
 }
 
 static int
@@ -151,7 +460,7 @@ add_sent(void *ctx, json_t *rec, unsigned long lineno)
 {
 	struct sent_file *f = ctx;
 	struct verify *v = f->v;
-	char line[32], key[256];
+	char line[32], key[KEY_SIZE];
 
 	if (record_key(f->o, rec, key, sizeof key) != 0) {
 		msg_at(f->path, lineno, "no %s",
@@ -162,11 +471,13 @@ add_sent(void *ctx, json_t *rec, unsigned long lineno)
 	v->read[f->o]++;
 	snprintf(line, sizeof line, "%lu", lineno);
 	if (f->landed != NULL && json_object_get(f->landed, line) == NULL) {
-		v->not_landed[f->o]++; /* msi-load did not land it: not a finding */
-		return 0;
+		/* not sent (--changed-only), or did not land: the state may know it */
+		if (!state_same(v, f->o, key, rec)) {
+			v->not_landed[f->o]++; /* msi-load did not land it: not a finding */
+			return 0;
+		}
+		v->unchanged[f->o]++;
 	}
-	if (f->o == MKTO_LEAD && json_object_get(v->sent[f->o], key) == NULL)
-		v->persons_sent++;
 	json_object_set(v->sent[f->o], key, rec);
 	return 0;
 }
@@ -243,25 +554,54 @@ mark(json_t *set, const char *id)
 		json_object_set_new(set, id, json_null());
 }
 
+/* Whether key of object o is checked from the state alone: the run did not send it as it
+ * landed. */
+static int
+state_only(struct verify *v, enum mkto_object o, const char *key)
+{
+	return json_object_get(v->sent[o], key) == NULL;
+}
+
+/* How many records of o are checked from the state alone. */
+static size_t
+state_only_count(struct verify *v, enum mkto_object o)
+{
+	const char *key;
+	json_t *val;
+	size_t n = 0;
+
+	json_object_foreach(v->state[o], key, val) n += state_only(v, o, key);
+	return n;
+}
+
 /*
  * --sample: N persons drawn with the seed (a partial Fisher-Yates shuffle
- * of the persons in file order), and what they link to: their companies and
- * sales persons, their roles, those roles' opportunities, and the companies
- * and sales persons of those. Everything else sent is left out of the check.
+ * of the persons in file order, then those known from the state alone in
+ * its order), and what they link to: their companies and sales persons,
+ * their roles, those roles' opportunities, and the companies and sales
+ * persons of those. Everything else sent or known is left out of the check.
  */
 static void
 draw_sample(struct verify *v)
 {
 	json_t *keep[MKTO_OBJECTS], *rec;
-	const char *key, *pid, **ids;
+	const char *key, *pid, *opp, *name, **ids;
 	uint64_t state = (uint64_t)v->seed;
-	size_t n = json_object_size(v->sent[MKTO_LEAD]), i = 0, j, want;
+	size_t n, i = 0, j, want;
+	char parts[KEY_SIZE];
 	int o;
 
 	for (o = 0; o < MKTO_OBJECTS; o++)
 		keep[o] = json_object();
+	n = json_object_size(v->sent[MKTO_LEAD]) + state_only_count(v, MKTO_LEAD);
+	v->persons = n;
 	ids = ecalloc(n + 1, sizeof *ids);
 	json_object_foreach(v->sent[MKTO_LEAD], key, rec) ids[i++] = key;
+	json_object_foreach(v->state[MKTO_LEAD], key, rec)
+	{
+		if (state_only(v, MKTO_LEAD, key))
+			ids[i++] = key;
+	}
 	want = (size_t)v->sample < n ? (size_t)v->sample : n;
 	for (i = 0; i < want; i++) {
 		j = i + (size_t)(next_random(&state) % (n - i));
@@ -278,9 +618,18 @@ draw_sample(struct verify *v)
 			mark(keep[MKTO_OPPORTUNITY], str(rec, "externalOpportunityId"));
 		}
 	}
-	keep_only(v->sent[MKTO_LEAD], keep[MKTO_LEAD]);
-	keep_only(v->sent[MKTO_ROLE], keep[MKTO_ROLE]);
-	keep_only(v->sent[MKTO_OPPORTUNITY], keep[MKTO_OPPORTUNITY]);
+	json_object_foreach(v->state[MKTO_ROLE], key, rec)
+	{
+		role_parts(key, parts, &opp, &pid, &name);
+		if (json_object_get(keep[MKTO_LEAD], pid) != NULL) {
+			mark(keep[MKTO_ROLE], key);
+			mark(keep[MKTO_OPPORTUNITY], opp);
+		}
+	}
+	for (o = MKTO_LEAD; o <= MKTO_ROLE; o++) {
+		keep_only(v->sent[o], keep[o]);
+		keep_only(v->state[o], keep[o]);
+	}
 	for (o = MKTO_LEAD; o <= MKTO_OPPORTUNITY; o += MKTO_OPPORTUNITY - MKTO_LEAD) {
 		json_object_foreach(v->sent[o], key, rec)
 		{
@@ -289,9 +638,11 @@ draw_sample(struct verify *v)
 		}
 	}
 	keep_only(v->sent[MKTO_COMPANY], keep[MKTO_COMPANY]);
+	keep_only(v->state[MKTO_COMPANY], keep[MKTO_COMPANY]);
 	json_object_foreach(v->sent[MKTO_COMPANY], key, rec)
 	    mark(keep[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
 	keep_only(v->sent[MKTO_SALESPERSON], keep[MKTO_SALESPERSON]);
+	keep_only(v->state[MKTO_SALESPERSON], keep[MKTO_SALESPERSON]);
 	for (o = 0; o < MKTO_OBJECTS; o++)
 		json_decref(keep[o]);
 	free(ids);
@@ -420,23 +771,66 @@ found_one(struct verify *v, enum mkto_object o, const char *id)
 	return id != NULL ? json_array_get(json_object_get(v->found[o], id), 0) : NULL;
 }
 
+/* The state file a key of o is kept in, as a hint names it: a lead's by its id's prefix. */
+static void
+state_file(enum mkto_object o, const char *key, char *buf, size_t size)
+{
+	const struct sf_def *sf = o == MKTO_LEAD ? sf_by_prefix(key) : NULL;
+	int i;
+
+	if (o == MKTO_LEAD && (sf == NULL || sf->mkto != MKTO_LEAD)) {
+		snprintf(buf, size, "Lead.landed or Contact.landed");
+		return;
+	}
+	for (i = 0; sf == NULL && i < SF_OBJECTS; i++)
+		if (sf_objects[i].mkto == o)
+			sf = &sf_objects[i];
+	snprintf(buf, size, "%s.landed", sf->name);
+}
+
+/*
+ * What sends a record to Marketo again, for a hint: plain without a state;
+ * with one, msi-sync sends only what changed since the record landed, so
+ * its line must leave the state first (and an incremental extract must
+ * read it again).
+ */
+static const char *
+resend(struct verify *v, enum mkto_object o, const char *key, const char *plain, char *buf,
+    size_t size)
+{
+	char file[64];
+
+	if (v->state_dir == NULL)
+		return plain;
+	state_file(o, key, file, sizeof file);
+	snprintf(buf, size,
+	    "msi-sync sends it again only once its line is gone from %s in the state folder: "
+	    "remove that line, then run msi-sync (with --full-extract when it reads from "
+	    "Salesforce)",
+	    file);
+	return buf;
+}
+
 /*
  * A link of a record found in Marketo: the id it was sent with must be the
- * id Marketo holds, and that id must name a record Marketo has.
+ * id Marketo holds, and that id must name a record Marketo has. Of a record
+ * known from the state alone (sent NULL) only the second can be checked.
  */
 static void
 check_link(struct verify *v, enum mkto_object o, const char *key, json_t *sent, json_t *got,
     const char *field, enum mkto_object target, enum check ck)
 {
-	const char *want = str(sent, field), *have = str(got, field);
-	char hint[512];
+	const char *want = str(sent ? sent : got, field), *have = str(got, field);
+	char hint[1024], again[512];
 
 	if ((want == NULL) != (have == NULL) || (want != NULL && strcmp(want, have) != 0)) {
 		snprintf(hint, sizeof hint,
-		    "Marketo's %s has %s %s, the run sent %s: run the sync again for this "
-		    "record (msi-sync resends it); if it stays, look for another integration "
-		    "writing %s",
+		    "Marketo's %s has %s %s, the run sent %s: %s; if it stays, look for another "
+		    "integration writing %s",
 		    mkto_objects[o].label, field, have ? have : "empty", want ? want : "none",
+		    resend(v, o, key,
+		        "run the sync again for this record (msi-sync resends it)", again,
+		        sizeof again),
 		    field);
 		finding(v, o, key, ck, str_or_null(want), str_or_null(have), hint);
 	} else if (have != NULL && found_one(v, target, have) == NULL) {
@@ -448,15 +842,19 @@ check_link(struct verify *v, enum mkto_object o, const char *key, json_t *sent, 
 	}
 }
 
+/* A record sent tonight (rec), or known from the state alone, that Marketo does not have. */
 static void
-check_missing(struct verify *v, enum mkto_object o, const char *key)
+check_missing(struct verify *v, enum mkto_object o, const char *key, json_t *rec)
 {
-	char hint[256];
+	char hint[1024], again[512];
 
 	snprintf(hint, sizeof hint,
-	    "the %s was sent and landed but Marketo has none with %s %s: was it deleted or "
-	    "merged in Marketo? run msi-sync again to send it",
-	    mkto_objects[o].label, mkto_objects[o].id_field, key);
+	    "the %s %s but Marketo has none with %s %s: was it deleted or merged in Marketo? %s",
+	    mkto_objects[o].label,
+	    rec != NULL ? "was sent and landed"
+	                : "landed in an earlier run, as the state says,",
+	    mkto_objects[o].id_field, key,
+	    resend(v, o, key, "run msi-sync again to send it", again, sizeof again));
 	finding(v, o, key, CK_MISSING, json_string(key), NULL, hint);
 }
 
@@ -476,149 +874,213 @@ email_norm(const char *s, char *out, size_t size)
 	out[i] = '\0';
 }
 
+/*
+ * The checks of one record of an object: rec is what the run sent, or NULL
+ * for a record known from the state alone (its key, and a lead's id or a
+ * role's leadId), which is checked as far as that allows.
+ */
+typedef void check_fn(struct verify *v, const char *key, json_t *rec);
+
 static void
-check_salespersons(struct verify *v)
+check_salesperson(struct verify *v, const char *key, json_t *rec)
 {
-	const char *key, *want, *have;
+	const char *want, *have;
 	char a[512], b[512];
-	json_t *rec, *got;
+	json_t *got;
 
-	json_object_foreach(v->sent[MKTO_SALESPERSON], key, rec)
-	{
-		if ((got = found_one(v, MKTO_SALESPERSON, key)) == NULL) {
-			check_missing(v, MKTO_SALESPERSON, key);
-			continue;
-		}
-		want = str(rec, "email");
-		have = str(got, "email");
-		email_norm(want ? want : "", a, sizeof a);
-		email_norm(have ? have : "", b, sizeof b);
-		if (strcmp(a, b) != 0)
-			finding(v, MKTO_SALESPERSON, key, CK_SALESPERSON_EMAIL,
-			    str_or_null(want), str_or_null(have),
-			    "MSI matches the Salesforce user by this email: set the sales "
-			    "person's email in Marketo to the user's (or run msi-sync again)");
+	if ((got = found_one(v, MKTO_SALESPERSON, key)) == NULL) {
+		check_missing(v, MKTO_SALESPERSON, key, rec);
+		return;
 	}
+	if (rec == NULL)
+		return; /* the state has no email */
+	want = str(rec, "email");
+	have = str(got, "email");
+	email_norm(want ? want : "", a, sizeof a);
+	email_norm(have ? have : "", b, sizeof b);
+	if (strcmp(a, b) != 0)
+		finding(v, MKTO_SALESPERSON, key, CK_SALESPERSON_EMAIL, str_or_null(want),
+		    str_or_null(have),
+		    "MSI matches the Salesforce user by this email: set the sales "
+		    "person's email in Marketo to the user's (or run msi-sync again)");
 }
 
 static void
-check_companies(struct verify *v)
+check_company(struct verify *v, const char *key, json_t *rec)
 {
-	const char *key;
-	json_t *rec, *got;
+	json_t *got;
 
-	json_object_foreach(v->sent[MKTO_COMPANY], key, rec)
-	{
-		if ((got = found_one(v, MKTO_COMPANY, key)) == NULL)
-			check_missing(v, MKTO_COMPANY, key);
-		else
-			check_link(v, MKTO_COMPANY, key, rec, got, "externalSalesPersonId",
-			    MKTO_SALESPERSON, CK_COMPANY_SALESPERSON);
-	}
+	if ((got = found_one(v, MKTO_COMPANY, key)) == NULL)
+		check_missing(v, MKTO_COMPANY, key, rec);
+	else
+		check_link(v, MKTO_COMPANY, key, rec, got, "externalSalesPersonId",
+		    MKTO_SALESPERSON, CK_COMPANY_SALESPERSON);
 }
 
+/*
+ * The Marketo id the state has for a lead, which msi-load's roles and
+ * deletes name it by, must be that of a lead Marketo has for the person.
+ */
 static void
-check_leads(struct verify *v)
+check_lead_id(struct verify *v, const char *key, json_t *list)
 {
-	const char *key;
-	json_t *rec, *list, *ids;
+	json_t *want = json_object_get(v->state_id[MKTO_LEAD], key), *lead, *ids;
+	char hint[1024], file[64];
 	size_t i;
 
-	json_object_foreach(v->sent[MKTO_LEAD], key, rec)
+	if (want == NULL)
+		return;
+	json_array_foreach(list, i, lead)
 	{
-		list = json_object_get(v->found[MKTO_LEAD], key);
-		if (json_array_size(list) == 0) {
-			check_missing(v, MKTO_LEAD, key);
-			continue;
-		}
-		if (json_array_size(list) > 1) {
-			ids = json_array();
-			for (i = 0; i < json_array_size(list); i++)
-				json_array_append(
-				    ids, json_object_get(json_array_get(list, i), "id"));
-			finding(v, MKTO_LEAD, key, CK_DUPLICATE_LEAD, json_integer(1), ids,
-			    "several Marketo leads have this externalPersonId: merge them in "
-			    "Marketo (keep the one with the activity); MSI shows one at random");
-		}
-		check_link(v, MKTO_LEAD, key, rec, json_array_get(list, 0), "externalCompanyId",
-		    MKTO_COMPANY, CK_LEAD_COMPANY);
-		check_link(v, MKTO_LEAD, key, rec, json_array_get(list, 0),
-		    "externalSalesPersonId", MKTO_SALESPERSON, CK_LEAD_SALESPERSON);
+		if (json_equal(json_object_get(lead, "id"), want))
+			return;
 	}
+	ids = json_array();
+	json_array_foreach(list, i, lead) json_array_append(ids, json_object_get(lead, "id"));
+	state_file(MKTO_LEAD, key, file, sizeof file);
+	snprintf(hint, sizeof hint,
+	    "Marketo's lead for this person is not the one that landed (id %" JSON_INTEGER_FORMAT
+	    "): it was merged, or deleted and made again, in Marketo, and the person's roles "
+	    "name the old one: remove the person's lines from %s and "
+	    "OpportunityContactRole.landed in the state folder, then run msi-sync (with "
+	    "--full-extract when it reads from Salesforce)",
+	    json_integer_value(want), file);
+	finding(v, MKTO_LEAD, key, CK_LEAD_ID, json_incref(want), ids, hint);
 }
 
 static void
-check_opportunities(struct verify *v)
+check_lead(struct verify *v, const char *key, json_t *rec)
 {
-	const char *key;
-	json_t *rec, *got;
+	json_t *list = json_object_get(v->found[MKTO_LEAD], key), *ids;
+	size_t i;
 
-	json_object_foreach(v->sent[MKTO_OPPORTUNITY], key, rec)
-	{
-		if ((got = found_one(v, MKTO_OPPORTUNITY, key)) == NULL) {
-			check_missing(v, MKTO_OPPORTUNITY, key);
-			continue;
-		}
-		check_link(v, MKTO_OPPORTUNITY, key, rec, got, "externalCompanyId",
-		    MKTO_COMPANY, CK_OPPORTUNITY_COMPANY);
-		check_link(v, MKTO_OPPORTUNITY, key, rec, got, "externalSalesPersonId",
-		    MKTO_SALESPERSON, CK_OPPORTUNITY_SALESPERSON);
+	if (json_array_size(list) == 0) {
+		check_missing(v, MKTO_LEAD, key, rec);
+		return;
 	}
+	if (json_array_size(list) > 1) {
+		ids = json_array();
+		for (i = 0; i < json_array_size(list); i++)
+			json_array_append(ids, json_object_get(json_array_get(list, i), "id"));
+		finding(v, MKTO_LEAD, key, CK_DUPLICATE_LEAD, json_integer(1), ids,
+		    "several Marketo leads have this externalPersonId: merge them in "
+		    "Marketo (keep the one with the activity); MSI shows one at random");
+	}
+	check_link(v, MKTO_LEAD, key, rec, json_array_get(list, 0), "externalCompanyId",
+	    MKTO_COMPANY, CK_LEAD_COMPANY);
+	check_link(v, MKTO_LEAD, key, rec, json_array_get(list, 0), "externalSalesPersonId",
+	    MKTO_SALESPERSON, CK_LEAD_SALESPERSON);
+	check_lead_id(v, key, list);
+}
+
+static void
+check_opportunity(struct verify *v, const char *key, json_t *rec)
+{
+	json_t *got;
+
+	if ((got = found_one(v, MKTO_OPPORTUNITY, key)) == NULL) {
+		check_missing(v, MKTO_OPPORTUNITY, key, rec);
+		return;
+	}
+	check_link(v, MKTO_OPPORTUNITY, key, rec, got, "externalCompanyId", MKTO_COMPANY,
+	    CK_OPPORTUNITY_COMPANY);
+	check_link(v, MKTO_OPPORTUNITY, key, rec, got, "externalSalesPersonId",
+	    MKTO_SALESPERSON, CK_OPPORTUNITY_SALESPERSON);
 }
 
 /*
  * A role is on its opportunity when Marketo's roles of that opportunity
  * hold one with the leadId of the person's lead (any of them, when there
  * are several) and the same role name. The finding's found is the roles
- * Marketo has on the opportunity, as leadId/role.
+ * Marketo has on the opportunity, as leadId/role; a role known from the
+ * state alone is expected as its state line says. A role still on the
+ * leadId the state has, which is not the person's lead now, went to a lead
+ * that was merged or made again.
  */
 static void
-check_roles(struct verify *v)
+check_role(struct verify *v, const char *key, json_t *rec)
 {
-	const char *key, *opp, *pid, *name, *have;
-	json_t *rec, *roles, *leads, *role, *lead, *have_list;
-	char buf[320];
+	const char *opp, *pid, *name, *have, *why;
+	json_t *roles, *leads, *role, *lead, *have_list, *expected;
+	json_t *old = json_object_get(v->state_id[MKTO_ROLE], key);
+	char parts[KEY_SIZE], buf[320], hint[1024], again[512];
 	size_t i, k;
-	int on;
+	int on = 0, on_old = 0;
 
-	json_object_foreach(v->sent[MKTO_ROLE], key, rec)
-	{
+	if (rec != NULL) {
 		opp = str(rec, "externalOpportunityId");
 		pid = str(rec, "externalPersonId");
 		name = str(rec, "role") ? str(rec, "role") : "";
-		roles = json_object_get(v->found[MKTO_ROLE], opp);
-		leads = json_object_get(v->found[MKTO_LEAD], pid);
-		on = 0;
-		json_array_foreach(roles, i, role)
-		{
-			have = str(role, "role") ? str(role, "role") : "";
-			json_array_foreach(leads, k, lead)
-			{
-				if (strcmp(have, name) == 0 &&
-				    json_equal(json_object_get(role, "leadId"),
-				        json_object_get(lead, "id")))
-					on = 1;
-			}
-		}
-		if (on)
+	} else {
+		role_parts(key, parts, &opp, &pid, &name);
+	}
+	roles = json_object_get(v->found[MKTO_ROLE], opp);
+	leads = json_object_get(v->found[MKTO_LEAD], pid);
+	json_array_foreach(roles, i, role)
+	{
+		have = str(role, "role") ? str(role, "role") : "";
+		if (strcmp(have, name) != 0)
 			continue;
-		have_list = json_array();
-		json_array_foreach(roles, i, role)
+		json_array_foreach(leads, k, lead)
 		{
-			snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT "/%s",
-			    json_integer_value(json_object_get(role, "leadId")),
-			    str(role, "role") ? str(role, "role") : "");
-			json_array_append_new(have_list, json_string(buf));
+			if (json_equal(
+			        json_object_get(role, "leadId"), json_object_get(lead, "id")))
+				on = 1;
 		}
-		finding(v, MKTO_ROLE, key, CK_ROLE_MISSING, json_copy(rec), have_list,
-		    json_array_size(leads) == 0
-		        ? "the role's person is not a lead in Marketo: sync the Contact, then the "
-		          "role (msi-sync)"
-		    : found_one(v, MKTO_OPPORTUNITY, opp) == NULL
-		        ? "the role's opportunity is not in Marketo: sync the Opportunity, then "
-		          "the role (msi-sync)"
-		        : "the opportunity has no such role for the person's lead: run msi-sync "
-		          "again to resend it");
+		if (old != NULL && json_equal(json_object_get(role, "leadId"), old))
+			on_old = 1;
+	}
+	if (on)
+		return;
+	have_list = json_array();
+	json_array_foreach(roles, i, role)
+	{
+		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT "/%s",
+		    json_integer_value(json_object_get(role, "leadId")),
+		    str(role, "role") ? str(role, "role") : "");
+		json_array_append_new(have_list, json_string(buf));
+	}
+	if (rec != NULL) {
+		expected = json_copy(rec);
+	} else {
+		expected = json_pack("{s:s, s:s, s:s}", "externalOpportunityId", opp,
+		    "externalPersonId", pid, "role", name);
+		if (old != NULL)
+			json_object_set(expected, "leadId", old);
+	}
+	if (json_array_size(leads) == 0) {
+		why =
+		    "the role's person is not a lead in Marketo: sync the Contact, then the role "
+		    "(msi-sync)";
+	} else if (found_one(v, MKTO_OPPORTUNITY, opp) == NULL) {
+		why =
+		    "the role's opportunity is not in Marketo: sync the Opportunity, then the "
+		    "role (msi-sync)";
+	} else {
+		snprintf(hint, sizeof hint, "%s: %s",
+		    on_old
+		        ? "the role is on the lead that landed, which is no longer the person's "
+		          "lead in Marketo (merged, or deleted and made again)"
+		        : "the opportunity has no such role for the person's lead",
+		    resend(v, MKTO_ROLE, key, "run msi-sync again to resend it", again,
+		        sizeof again));
+		why = hint;
+	}
+	finding(v, MKTO_ROLE, key, CK_ROLE_MISSING, expected, have_list, why);
+}
+
+/* Runs check on each record of o: those the run sent, then those known from the state alone. */
+static void
+check_each(struct verify *v, enum mkto_object o, check_fn *check)
+{
+	const char *key;
+	json_t *rec;
+
+	json_object_foreach(v->sent[o], key, rec) check(v, key, rec);
+	json_object_foreach(v->state[o], key, rec)
+	{
+		if (state_only(v, o, key))
+			check(v, key, NULL);
 	}
 }
 
@@ -646,16 +1108,17 @@ plan_links(struct verify *v, enum mkto_object from, int sent)
 }
 
 /*
- * Reads Marketo back: leads (the persons sent and those the roles name),
- * opportunities (sent and named by roles), the roles of the opportunities
- * roles were sent for, then companies and sales persons: those sent and
- * every one a sent or found record links to, so that a dangling link is
- * told from a missing record.
+ * Reads Marketo back: leads (the persons sent or known from the state, and
+ * those the roles name), opportunities (sent or known, and named by roles),
+ * the roles of the opportunities of the roles, then companies and sales
+ * persons: those sent or known and every one a sent or found record links
+ * to, so that a dangling link is told from a missing record.
  */
 static int
 read_back(struct verify *v)
 {
-	const char *key;
+	const char *key, *opp, *pid, *name;
+	char parts[KEY_SIZE];
 	json_t *rec;
 	int o;
 
@@ -663,12 +1126,20 @@ read_back(struct verify *v)
 		if (mkto_objects[o].id_field == NULL)
 			continue;
 		json_object_foreach(v->sent[o], key, rec) mark(v->asked[o], key);
+		json_object_foreach(v->state[o], key, rec) mark(v->asked[o], key);
 	}
 	json_object_foreach(v->sent[MKTO_ROLE], key, rec)
 	{
 		mark(v->asked[MKTO_LEAD], str(rec, "externalPersonId"));
 		mark(v->asked[MKTO_OPPORTUNITY], str(rec, "externalOpportunityId"));
 		mark(v->asked[MKTO_ROLE], str(rec, "externalOpportunityId"));
+	}
+	json_object_foreach(v->state[MKTO_ROLE], key, rec)
+	{
+		role_parts(key, parts, &opp, &pid, &name);
+		mark(v->asked[MKTO_LEAD], pid);
+		mark(v->asked[MKTO_OPPORTUNITY], opp);
+		mark(v->asked[MKTO_ROLE], opp);
 	}
 	if (query(v, MKTO_LEAD, "externalPersonId") != 0 ||
 	    query(v, MKTO_OPPORTUNITY, "externalOpportunityId") != 0 ||
@@ -683,16 +1154,6 @@ read_back(struct verify *v)
 		return -1;
 	plan_links(v, MKTO_COMPANY, 0);
 	return query(v, MKTO_SALESPERSON, "externalSalesPersonId");
-}
-
-static int
-is_dir(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s", path);
-	return S_ISDIR(st.st_mode);
 }
 
 static void
@@ -729,15 +1190,16 @@ table(struct verify *v, FILE *fp)
 	for (i = 0; i < CHECKS; i++)
 		fprintf(fp, "%-30s %8lu\n", check_names[i], v->findings[i]);
 	fprintf(fp, "%-30s %8lu\n", "all", v->total);
-	fprintf(fp, "%-16s %8s %8s %8s %8s %8s\n", "object", "read", "skipped", "checked",
-	    "asked", "calls");
+	fprintf(fp, "%-16s %8s %8s %9s %8s %8s %8s %8s\n", "object", "read", "skipped",
+	    "unchanged", "checked", "state", "asked", "calls");
 	for (i = 0; i < MKTO_OBJECTS; i++)
-		fprintf(fp, "%-16s %8lu %8lu %8zu %8zu %8lu\n", mkto_objects[i].name,
-		    v->read[i], v->not_landed[i], json_object_size(v->sent[i]),
-		    json_object_size(v->asked[i]), v->calls[i]);
+		fprintf(fp, "%-16s %8lu %8lu %9lu %8zu %8zu %8zu %8lu\n", mkto_objects[i].name,
+		    v->read[i], v->not_landed[i], v->unchanged[i], json_object_size(v->sent[i]),
+		    state_only_count(v, i), json_object_size(v->asked[i]), v->calls[i]);
 	if (v->sample >= 0)
 		fprintf(fp, "sample: %zu of %lu persons (seed %ld)\n",
-		    json_object_size(v->sent[MKTO_LEAD]), v->persons_sent, v->seed);
+		    json_object_size(v->sent[MKTO_LEAD]) + state_only_count(v, MKTO_LEAD),
+		    v->persons, v->seed);
 	fprintf(fp, "%s: ", msg_prog);
 	mkclient_summary(&v->mk, fp);
 	fputc('\n', fp);
@@ -753,9 +1215,11 @@ write_stats(struct verify *v, const char *path, int status)
 		json_object_set_new(
 		    checks, check_names[i], json_integer((json_int_t)v->findings[i]));
 	for (i = 0; i < MKTO_OBJECTS; i++) {
-		o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "read", (json_int_t)v->read[i],
-		    "not_landed", (json_int_t)v->not_landed[i], "checked",
-		    (json_int_t)json_object_size(v->sent[i]), "asked",
+		o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read",
+		    (json_int_t)v->read[i], "not_landed", (json_int_t)v->not_landed[i],
+		    "unchanged", (json_int_t)v->unchanged[i], "checked",
+		    (json_int_t)json_object_size(v->sent[i]), "from_state",
+		    (json_int_t)state_only_count(v, i), "asked",
 		    (json_int_t)json_object_size(v->asked[i]), "calls",
 		    (json_int_t)v->calls[i]);
 		json_object_set_new(objs, mkto_objects[i].name, o);
@@ -764,8 +1228,10 @@ write_stats(struct verify *v, const char *path, int status)
 	json_object_set_new(s, "findings", json_integer((json_int_t)v->total));
 	json_object_set_new(s, "checks", checks);
 	json_object_set_new(s, "objects", objs);
+	json_object_set_new(s, "state", json_boolean(v->state_dir != NULL));
 	json_object_set_new(s, "sample",
-	    v->sample >= 0 ? json_integer((json_int_t)json_object_size(v->sent[MKTO_LEAD]))
+	    v->sample >= 0 ? json_integer((json_int_t)(json_object_size(v->sent[MKTO_LEAD]) +
+	                                               state_only_count(v, MKTO_LEAD)))
 	                   : json_null());
 	if (v->sample >= 0) {
 		json_t *ids = json_array(), *rec;
@@ -773,6 +1239,11 @@ write_stats(struct verify *v, const char *path, int status)
 
 		json_object_foreach(v->sent[MKTO_LEAD], key, rec)
 		    json_array_append_new(ids, json_string(key));
+		json_object_foreach(v->state[MKTO_LEAD], key, rec)
+		{
+			if (state_only(v, MKTO_LEAD, key))
+				json_array_append_new(ids, json_string(key));
+		}
 		json_object_set_new(s, "sample_persons", ids);
 	}
 	mkclient_stats(&v->mk, s);
@@ -789,7 +1260,8 @@ main(int argc, char *argv[])
 	    {"help", no_argument, NULL, 'h'},
 	    {"sample", required_argument, NULL, 'P'},
 	    {"seed", required_argument, NULL, 'D'},
-	    {"stats-json", required_argument, NULL, 'S'},
+	    {"state-dir", required_argument, NULL, 'S'},
+	    {"stats-json", required_argument, NULL, OPT_STATS_JSON},
 	    {"version", no_argument, NULL, 'V'},
 	    MKOPTS_LONG,
 	    {NULL, 0, NULL, 0},
@@ -805,7 +1277,7 @@ main(int argc, char *argv[])
 	v.sample = -1;
 	v.seed = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":hV" MKOPTS_SHORT, longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":hS:V" MKOPTS_SHORT, longopts, NULL)) != -1) {
 		if (mkopts_parse(&mo, ch, optarg, usage))
 			continue;
 		switch (ch) {
@@ -813,7 +1285,8 @@ main(int argc, char *argv[])
 		case 'F': files = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'P': v.sample = numarg_or_usage(optarg, "--sample", 1, usage); break;
-		case 'S': stats = optarg; break;
+		case 'S': v.state_dir = optarg; break;
+		case OPT_STATS_JSON: stats = optarg; break;
 		case 'V': printf("msi-verify %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
@@ -832,7 +1305,13 @@ main(int argc, char *argv[])
 		v.sent[i] = json_object();
 		v.asked[i] = json_object();
 		v.found[i] = json_object();
+		v.state[i] = json_object();
+		v.state_id[i] = json_object();
 	}
+	/* first: a record the run did not send is checked when the state says it landed as it
+	 * is */
+	if (v.state_dir != NULL)
+		read_state(&v, v.state_dir);
 	if (files)
 		for (i = optind; i < argc; i++)
 			read_sent(&v, argv[i]);
@@ -842,11 +1321,11 @@ main(int argc, char *argv[])
 		draw_sample(&v);
 
 	if (read_back(&v) == 0) {
-		check_salespersons(&v);
-		check_companies(&v);
-		check_leads(&v);
-		check_opportunities(&v);
-		check_roles(&v);
+		check_each(&v, MKTO_SALESPERSON, check_salesperson);
+		check_each(&v, MKTO_COMPANY, check_company);
+		check_each(&v, MKTO_LEAD, check_lead);
+		check_each(&v, MKTO_OPPORTUNITY, check_opportunity);
+		check_each(&v, MKTO_ROLE, check_role);
 	}
 
 	mkclient_progress(&v.mk, 1, v.mk.calls, "calls", "%lu calls", v.mk.calls);
@@ -864,6 +1343,8 @@ main(int argc, char *argv[])
 		json_decref(v.sent[i]);
 		json_decref(v.asked[i]);
 		json_decref(v.found[i]);
+		json_decref(v.state[i]);
+		json_decref(v.state_id[i]);
 	}
 	return status;
 }
