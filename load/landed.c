@@ -84,6 +84,55 @@ header(struct load *l)
 	    "instance", l->landed.instance);
 }
 
+/* Whether v is an id Marketo gives a record: a positive integer. */
+static int
+marketo_id(json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) > 0;
+}
+
+/*
+ * The first member of a record's state line that is not as msi-load writes
+ * it (the file may have been edited, or be another's), or NULL: the fields
+ * that name the record non-empty strings, a record's id and a role's
+ * leadId Marketo ids, the digest an integer, gone true; no other member. A
+ * forged id would send a delete to another record.
+ */
+static const char *
+state_member_bad(struct load *l, json_t *line)
+{
+	const char *k, *why = NULL;
+	json_t *v;
+	size_t i;
+	int named;
+
+	json_object_foreach(line, k, v)
+	{
+		named = 0;
+		for (i = 0; i < 3 && l->obj->key[i] != NULL; i++)
+			named |= strcmp(k, l->obj->key[i]) == 0;
+		if (l->is_lead)
+			named |= strcmp(k, "externalPersonId") == 0;
+		if (strcmp(k, "role") == 0 && l->obj->lead_ids)
+			why = json_is_string(v) || json_is_null(v) ? NULL : k;
+		else if (named)
+			why = json_is_string(v) && json_string_length(v) > 0 ? NULL : k;
+		else if (strcmp(k, "id") == 0 && !l->obj->lead_ids)
+			why = marketo_id(v) ? NULL : k;
+		else if (strcmp(k, "leadId") == 0 && l->obj->lead_ids)
+			why = marketo_id(v) ? NULL : k;
+		else if (strcmp(k, "digest") == 0)
+			why = json_is_integer(v) ? NULL : k;
+		else if (strcmp(k, "gone") == 0)
+			why = json_is_true(v) ? NULL : k;
+		else
+			why = k;
+		if (why != NULL)
+			return why;
+	}
+	return NULL;
+}
+
 /*
  * One line of the state file: its header, a record, or a record gone.
  * Returns 0, or an exit status after a message.
@@ -113,6 +162,13 @@ state_take(struct load *l, json_t *line, unsigned long n)
 		}
 		s->has_header = 1;
 		return 0;
+	}
+	if ((v = state_member_bad(l, line)) != NULL) {
+		msg_at(s->path, n,
+		    "member \"%s\" is not as msi-load writes it (an edited or foreign state: see "
+		    "msi-load(1), CHANGED ONLY AND DELETES)",
+		    v);
+		return MSI_EXIT_BADINPUT;
 	}
 	if ((key = key_of(l, line, &made)) == NULL) {
 		msg_at(s->path, n, "a state line without the fields that name its %s", l->obj->label);
