@@ -201,7 +201,10 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-extract/sf-incremental' 'msi-extract/sf-auth-faults' \
 	'msi-load/changed-only-kill-9-607-resume' 'msi-load/unlinked-kill-9-resume' \
 	'msi-load/state-kill-9-resume' 'msi-apply/resume' 'msi-sync/apply-loop' \
-	'msi-extract/sf-equals-export' 'msi-apply/both-paths'
+	'msi-extract/sf-equals-export' 'msi-apply/both-paths' 'msi-sync/stale-resume-refused' \
+	'msi-sync/damaged-export-holds-deletes' 'msi-sync/writeback-kill-window' \
+	'msi-sync/export-folder-missing-files' 'msi-sync/source-change-holds-deletes' \
+	'msi-sync/state-folder-private' 'msi-sync/apply-unconfirmed-next-run'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
