@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "inputid.h"
 #include "jsonbuf.h"
 #include "mkclient.h"
 #include "ndjson.h"
@@ -129,6 +130,7 @@ struct load {
 	unsigned long acked;    /* records at the start of the input fully answered */
 	unsigned long skip;     /* records a resumed run does not send again */
 	unsigned long results_before; /* result lines of the runs before (resumed) */
+	struct inputs inputs;   /* the input files as identified: what the checkpoint is of */
 
 	struct landed landed;
 	unsigned long unchanged; /* records as they landed last, not sent, and acknowledged */
@@ -175,7 +177,7 @@ int landed_deletes(struct load *l, int dry);
 void landed_close(struct load *l);
 void landed_stats(const struct load *l, json_t *stats);
 
-void checkpoint_read(struct load *l);
+int checkpoint_read(struct load *l);
 void checkpoint_write(struct load *l);
 
 #endif

@@ -471,8 +471,8 @@ main(int argc, char *argv[])
 	l.concurrency = (int)mo.concurrency;
 	if (l.landed.path != NULL)
 		landed_open(&l, l.mk.conf.base_url);
-	if (l.state_name != NULL)
-		checkpoint_read(&l);
+	if (l.state_name != NULL && (status = checkpoint_read(&l)) != 0)
+		return status;
 	landed_report(&l, l.skip > 0);
 	/* a resumed run adds to the rejects of the runs before */
 	if (l.rejects_name != NULL &&
@@ -541,5 +541,6 @@ main(int argc, char *argv[])
 			status = MSI_EXIT_IO;
 	}
 	mkclient_free(&l.mk);
+	inputs_free(&l.inputs);
 	return status;
 }

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "inputid.h"
 #include "sfclient.h"
 
 /* sObject Collections takes at most this many records a call. */
@@ -65,6 +66,7 @@ struct apply {
 
 	/* the state (applystate.c) */
 	int state_fd;
+	struct inputs inputs; /* the input files as identified: what the state is of */
 	json_t *jobs; /* the ingest jobs of the run: [{"object","id","first","count","state"}] */
 	json_t *answered_loaded; /* as read, kept while the jobs are followed */
 

@@ -11,10 +11,32 @@
 #include "fshut.h"
 #include "msg.h"
 #include "ndjson.h"
+#include "sfid.h"
+
+/* Why a state line's Id and digest (borrowed) are not what digests_save writes, or NULL. */
+static const char *
+line_bad(const struct digests *d, const json_t *id, const json_t *dg)
+{
+	char norm[SFID_LEN + 1], why[SFID_WHY_SIZE];
+
+	if (!json_is_string(id) || !json_is_integer(dg))
+		return "not a state line ({\"Id\":..., \"digest\":...})";
+	if (sfid_normalize(json_string_value(id), json_string_length(id), norm, why) !=
+	    SFID_VALID)
+		return "Id: not an 18-character Salesforce id";
+	if (json_object_get(d->by_id, json_string_value(id)) != NULL)
+		return "Id: on an earlier line too";
+	if (json_integer_value(dg) < 0)
+		return "digest: negative, not one msi-writeback makes";
+	return NULL;
+}
 
 /*
- * Reads the state: one {"Id":..., "digest":...} a line. A state that does
- * not exist yet is empty; one that cannot be read stops the run.
+ * Reads the state: one {"Id":..., "digest":...} a line, each checked as if
+ * edited by hand: an 18-character Salesforce id, once, and a digest as
+ * digest_of makes them (from 0 to 2^63 - 1). A state that does not exist
+ * yet is empty; one that cannot be read, or is not what digests_save
+ * writes, stops the run (status 3, naming the line and the member).
  */
 void
 digests_load(struct digests *d, const char *path)
@@ -22,6 +44,7 @@ digests_load(struct digests *d, const char *path)
 	struct ndjson_reader r;
 	enum ndjson_result res;
 	json_t *line, *id, *dg;
+	const char *bad;
 	struct stat st;
 	FILE *fp;
 
@@ -45,9 +68,9 @@ digests_load(struct digests *d, const char *path)
 		}
 		id = json_object_get(line, "Id");
 		dg = json_object_get(line, "digest");
-		if (!json_is_string(id) || !json_is_integer(dg)) {
+		if ((bad = line_bad(d, id, dg)) != NULL) {
 			json_decref(line);
-			msg_at(path, r.line, "not a state line ({\"Id\":..., \"digest\":...})");
+			msg_at(path, r.line, "%s", bad);
 			exit(MSI_EXIT_BADINPUT);
 		}
 		json_object_set(d->by_id, json_string_value(id), dg);

@@ -609,6 +609,7 @@ apply_free(struct apply *a)
 		json_decref(a->obj[k].fields);
 	json_decref(a->jobs);
 	json_decref(a->answered_loaded);
+	inputs_free(&a->inputs);
 	if (a->state_fd >= 0)
 		close(a->state_fd);
 }
@@ -637,7 +638,7 @@ main(int argc, char *argv[])
 	struct apply a;
 	const char *config = NULL, *stats_file = NULL;
 	long timeout_ms = 120000;
-	int ch, max_retries = 5, stats = 0, status;
+	int ch, i, max_retries = 5, stats = 0, status;
 
 	msg_init(argv[0]);
 	memset(&a, 0, sizeof a);
@@ -688,12 +689,12 @@ main(int argc, char *argv[])
 		msg_warn("at most 1000 files");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (a.state_name != NULL && optind == argc) {
-		msg_warn(
-		    "--state names the input files a resumed run reads again: give files, not "
-		    "standard input");
-		usage(stderr, MSI_EXIT_USAGE);
-	}
+	for (i = 0; a.state_name != NULL && i < a.nfiles; i++)
+		if (strcmp(a.files[i], "-") == 0) {
+			msg_warn("--state is bound to the input files' size and content, read "
+			         "again by a resumed run: give files, not standard input");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
 	status = run(&a, config, timeout_ms, max_retries, stats, stats_file);
 	sfclient_free(&a.sf);
 	apply_free(&a);
