@@ -526,9 +526,14 @@ run(struct apply *a, const char *config, long timeout_ms, int max_retries, int s
 	bulk = json_array_size(a->jobs) > 0 ||
 	       (a->bulk < 0 ? pending >= a->threshold : a->bulk == 1);
 	path = bulk ? "bulk" : "collections";
-	if (pending > 0 && (status = check_fields(a)) != 0)
-		goto out;
-	if (pending > 0 || json_array_size(a->jobs) > 0) {
+	if (pending > 0 && (status = check_fields(a)) != 0) {
+		if (status != MSI_EXIT_SERVICE && status != MSI_EXIT_QUOTA)
+			goto out; /* the settings or the org's fields: nothing to send again */
+		/* the service stopped the run before its first update: each one is unsent */
+		a->stopped = status;
+		snprintf(a->stop_why, sizeof a->stop_why, "the describe failed: nothing was sent");
+		status = 0;
+	} else if (pending > 0 || json_array_size(a->jobs) > 0) {
 		if (bulk)
 			ingest_run(a);
 		else
