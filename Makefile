@@ -54,7 +54,7 @@ DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev
 
 .SECONDARY:
 
-.PHONY: all check check-build check-asan check-asan-build fuzz demo demo-live install uninstall clean bench deps lint
+.PHONY: all check check-build check-asan check-asan-build fuzz soak demo demo-live install uninstall clean bench deps lint
 
 # A plain make builds; only deps, check, demo, bench and lint install packages.
 all: $(BINS)
@@ -220,6 +220,7 @@ check: deps
 	$(ASAN_ENV) sh tests/run.sh $(B)/asan $(PLAIN_ONLY:'%'='!%') '!marketo-sim/*' '!salesforce-sim/*'
 	VALGRIND=1 sh tests/run.sh $(B) '!man/*' '!shellcheck/*'
 	sh tests/fuzz.sh $(B)/asan $(FUZZ_CHECK_SECONDS)
+	sh tests/soak.sh $(B) 4 27
 
 # The ASan + UBSan build of the tools and the test programs, in $(B)/asan.
 check-asan-build: deps
@@ -231,6 +232,13 @@ check-asan: check-asan-build
 # The mutation fuzzer on the ASan build, FUZZ_SECONDS long (default 600).
 fuzz: check-asan-build
 	sh tests/fuzz.sh $(B)/asan $${FUZZ_SECONDS:-600}
+
+# A randomised bad week of msi-sync --apply against both simulators
+# (tests/soak.sh), SOAK_NIGHTS nights (default 60) of seed SOAK_SEED
+# (default 1), on the normal build.
+soak: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM) $(SFSIM) $(GEN_ORG)
+	sh tests/soak.sh $(B) $${SOAK_NIGHTS:-60} $${SOAK_SEED:-1}
 
 # Each script prints its figures and exits non-zero when a target is missed;
 # both run either way.
