@@ -166,7 +166,9 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_O
 # ASan does not see); then a short fuzz run of the ASan build.
 #   normal build: PLAIN_CHECKS, the unit tests, man pages, scripts, the
 #     simulator's cases, the tools' own cases valgrind skips (VALGRIND_SKIPS;
-#     valgrind runs the others on this same build, outputs compared), and
+#     valgrind runs the others on this same build, outputs compared), every
+#     msi-extract and msi-transform case (valgrind runs a sample of them:
+#     VALGRIND_CHECKS), and
 #     PLAIN_ONLY: the cases whose point is msi-sync's own handling
 #     (folders, names, lock, run.conf, secrets, options passed on, resume
 #     after a kill, a quota stop or a service failure, the export kinds,
@@ -184,8 +186,9 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_O
 #     them, each with the ASan build of the simulator (a sanitizer
 #     report there is its exit status, which the cases print);
 #   valgrind: the unit tests and the tools' own cases but those marked
-#     valgrind-skip, on the normal build: so every case runs on the build
-#     users run, once, and under a sanitizer, once.
+#     valgrind-skip and but a sample of msi-extract's and msi-transform's
+#     (VALGRIND_CHECKS), on the normal build: so every case runs on the
+#     build users run, once at least, and under a sanitizer, once at least.
 # Packages first, then every build, NPROC compiles at a time. The passes
 # compute more than they wait, so they run one after the other, each with
 # its checks side by side (tests/run.sh: MSI_TEST_JOBS, two a processor
@@ -207,10 +210,31 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-extract/sf-equals-export' 'msi-apply/both-paths' 'msi-sync/stale-resume-refused' \
 	'msi-sync/damaged-export-holds-deletes' 'msi-sync/writeback-kill-window' \
 	'msi-sync/export-folder-missing-files' 'msi-sync/source-change-holds-deletes' \
-	'msi-sync/state-folder-private' 'msi-sync/apply-unconfirmed-next-run'
+	'msi-sync/state-folder-private' 'msi-sync/apply-unconfirmed-next-run' 'msi-sync/soak-short'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
-PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) $(PLAIN_ONLY)
+PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) \
+	'msi-extract/*' 'msi-transform/*' $(PLAIN_ONLY)
+# What valgrind runs: the unit tests, and the tools' own cases but
+# msi-extract's and msi-transform's, of which a sample: most of theirs are
+# one short run of one parser each (an option, a delimiter, a type's
+# format), whose modules' unit tests (csvin, textenc, convert) run under
+# valgrind; valgrind's start alone is 0.6 s a run. The plain and ASan
+# passes run them all.
+VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-verify/*' \
+	'msi-extract/weekly-export' 'msi-extract/accounting-several-files' \
+	'msi-extract/bom-multiline' 'msi-extract/encoding-auto-cp1252' \
+	'msi-extract/encoding-auto-utf16' 'msi-extract/latin1' 'msi-extract/nul-bytes-dropped' \
+	'msi-extract/invalid-utf8-rejects' 'msi-extract/malformed-quote-rejects' \
+	'msi-extract/unterminated-quote-rejects' 'msi-extract/multiline-row-rejected-crlf' \
+	'msi-extract/stdout-full' 'msi-extract/sf-valgrind' \
+	'msi-transform/types-every-format' 'msi-transform/types-excel-dates-dmy' \
+	'msi-transform/types-rejects' 'msi-transform/ids-converted-repaired-null' \
+	'msi-transform/ids-invalid-rejects' 'msi-transform/map-file' \
+	'msi-transform/known-references' 'msi-transform/skips-to-rejects-file' \
+	'msi-transform/pipe-from-extract' 'msi-transform/role-empty-sent-as-other' \
+	'msi-transform/lead-without-account-skip' 'msi-transform/stdout-full' \
+	'msi-transform/bad-lines-rejects'
 FUZZ_CHECK_SECONDS = 3
 
 check: deps
@@ -218,9 +242,8 @@ check: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan $(ASAN_FLAGS) check-build
 	sh tests/run.sh $(B) $(PLAIN_CHECKS)
 	$(ASAN_ENV) sh tests/run.sh $(B)/asan $(PLAIN_ONLY:'%'='!%') '!marketo-sim/*' '!salesforce-sim/*'
-	VALGRIND=1 sh tests/run.sh $(B) '!man/*' '!shellcheck/*'
+	VALGRIND=1 sh tests/run.sh $(B) $(VALGRIND_CHECKS)
 	sh tests/fuzz.sh $(B)/asan $(FUZZ_CHECK_SECONDS)
-	sh tests/soak.sh $(B) 4 27
 
 # The ASan + UBSan build of the tools and the test programs, in $(B)/asan.
 check-asan-build: deps
