@@ -66,11 +66,66 @@ http_init(void)
 		msg_fatal(MSI_EXIT_IO, "cannot initialise libcurl");
 }
 
+/*
+ * A temporary file of this user's, for an answer too large to hold: in
+ * TMPDIR (else /tmp), unlinked at once, so that it goes with the process
+ * however it ends. NULL with errno set.
+ */
+static FILE *
+spill_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	FILE *fp;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/msi-answer.XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(path)) < 0)
+		return NULL;
+	unlink(path);
+	if ((fp = fdopen(fd, "w+")) == NULL)
+		close(fd);
+	return fp;
+}
+
+/*
+ * The answer's bytes: into memory, or past HTTP_SPILL_AFTER, for a call
+ * that allows it, into its temporary file. Returning less than was given
+ * ends the call (CURLE_WRITE_ERROR); why says why.
+ */
 static size_t
 collect(char *data, size_t size, size_t n, void *arg)
 {
-	jsonbuf_add(arg, data, size * n);
-	return size * n;
+	struct http_call *c = arg;
+	size_t len = size * n;
+
+	if (c->spill_ok && (c->spill != NULL || c->response.len + len > HTTP_SPILL_AFTER)) {
+		if (c->spill == NULL) {
+			if ((c->spill = spill_file()) == NULL ||
+			    (c->response.len > 0 &&
+			        fwrite(c->response.data, 1, c->response.len, c->spill) != c->response.len)) {
+				snprintf(c->why, sizeof c->why,
+				    "a large answer could not be kept in a temporary file (TMPDIR): %s",
+				    strerror(errno));
+				return 0;
+			}
+			c->response.len = 0;
+		}
+		if (fwrite(data, 1, len, c->spill) != len) {
+			snprintf(c->why, sizeof c->why,
+			    "a large answer could not be kept in a temporary file (TMPDIR): %s",
+			    strerror(errno));
+			return 0;
+		}
+		return len;
+	}
+	if (c->response.len + len > HTTP_MAX_MEMORY) {
+		snprintf(c->why, sizeof c->why, "an answer over %zu MB: refused",
+		    HTTP_MAX_MEMORY >> 20);
+		return 0;
+	}
+	jsonbuf_add(&c->response, data, len);
+	return len;
 }
 
 /* Keeps the answer's header lines; a redirect's or a 100's go too, the last answer's last. */
@@ -133,7 +188,7 @@ http_call_init(struct http_call *c, const char *url, const char *token, const ch
 	    c->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
 	curl_easy_setopt(c->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->response);
+	curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, c);
 	curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, collect_header);
 	curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, &c->headers_in);
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->error);
@@ -177,11 +232,52 @@ http_call_accept(struct http_call *c, const char *type)
 	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
 }
 
+/* The call may take an answer of any size: past HTTP_SPILL_AFTER, in a temporary file. */
+void
+http_call_spill(struct http_call *c)
+{
+	c->spill_ok = 1;
+}
+
+/*
+ * Gives the answer to fn, in pieces, in order: from memory, or read back
+ * from its temporary file. Returns 0, fn's nonzero answer, or -1 with
+ * errno when the file could not be read.
+ */
+int
+http_call_body(const struct http_call *c, int (*fn)(void *ctx, const char *data, size_t len),
+    void *ctx)
+{
+	char buf[1 << 16];
+	size_t n;
+	int r;
+
+	if (c->spill == NULL)
+		return fn(ctx, c->response.data ? c->response.data : "", c->response.len);
+	if (fflush(c->spill) == EOF || fseek(c->spill, 0, SEEK_SET) != 0)
+		return -1;
+	while ((n = fread(buf, 1, sizeof buf, c->spill)) > 0)
+		if ((r = fn(ctx, buf, n)) != 0)
+			return r;
+	return ferror(c->spill) ? -1 : 0;
+}
+
+/* What went wrong with the call, libcurl's rc: ours, libcurl's words, or its code's. */
+const char *
+http_call_error(const struct http_call *c, CURLcode rc)
+{
+	if (c->why[0] != '\0')
+		return c->why;
+	return c->error[0] != '\0' ? c->error : curl_easy_strerror(rc);
+}
+
 void
 http_call_free(struct http_call *c)
 {
 	if (c->easy != NULL)
 		curl_easy_cleanup(c->easy);
+	if (c->spill != NULL)
+		fclose(c->spill);
 	curl_slist_free_all(c->headers); /* holds the token: libcurl frees, we cannot wipe */
 	jsonbuf_free(&c->response);
 	jsonbuf_free(&c->headers_in);
@@ -260,8 +356,7 @@ token_get(const struct mkconf *conf, struct token *t, int force, long timeout_ms
 		rc = curl_easy_perform(c.easy);
 		memset(c.body, 0, blen);
 		if (rc != CURLE_OK) {
-			snprintf(why, whysize, "identity service %s: %s", url,
-			    c.error[0] ? c.error : curl_easy_strerror(rc));
+			snprintf(why, whysize, "identity service %s: %s", url, http_call_error(&c, rc));
 			http_call_free(&c);
 			return -1;
 		}
@@ -284,6 +379,7 @@ token_get(const struct mkconf *conf, struct token *t, int force, long timeout_ms
 		}
 		if (expires_in > 0 || attempt == 2) {
 			snprintf(t->value, sizeof t->value, "%s", value);
+			msg_secret(t->value); /* no message shows it, whatever a server echoes */
 			t->expires = http_now() + (double)expires_in;
 			t->fetched++;
 			status = 0;

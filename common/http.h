@@ -8,11 +8,24 @@
 #include "mkconf.h"
 #include "retry.h"
 
+/*
+ * An answer is held in memory up to HTTP_MAX_MEMORY bytes; past that the
+ * call fails ("an answer over 64 MB"): a server cannot make a tool take
+ * what memory it likes. A call that may take large answers (a results
+ * page: http_call_spill) keeps its first HTTP_SPILL_AFTER bytes in memory
+ * and the whole answer, past them, in a temporary file of its own.
+ */
+#define HTTP_MAX_MEMORY  ((size_t)64 << 20)
+#define HTTP_SPILL_AFTER ((size_t)1 << 20)
+
 /* One call, ready for curl_easy_perform or a multi handle. */
 struct http_call {
 	CURL *easy;
 	struct curl_slist *headers;
-	struct jsonbuf response;
+	struct jsonbuf response; /* the answer, unless it went to spill */
+	FILE *spill;             /* the whole answer, once over HTTP_SPILL_AFTER (http_call_spill) */
+	int spill_ok;
+	char why[160];           /* why the answer was not taken, or "" */
 	struct jsonbuf headers_in; /* the answer's header lines, as they came */
 	char error[CURL_ERROR_SIZE];
 	char *body;
@@ -36,6 +49,10 @@ int http_multi_step(CURLM *multi, void (*ended)(void *ctx, struct http_call *c, 
 void http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
     size_t len, const char *content_type, long timeout_ms);
 void http_call_accept(struct http_call *c, const char *type);
+void http_call_spill(struct http_call *c);
+int http_call_body(const struct http_call *c, int (*fn)(void *ctx, const char *data, size_t len),
+    void *ctx);
+const char *http_call_error(const struct http_call *c, CURLcode rc);
 void http_call_free(struct http_call *c);
 int http_header(const struct http_call *c, const char *name, char *value, size_t size);
 enum transport http_transport(CURLcode rc);

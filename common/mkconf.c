@@ -41,10 +41,14 @@ set(void *c, const struct conf_key *k, const char *value)
 	size_t n;
 
 	if (*p != NULL) {
+		msg_forget(*p);
 		memset(*p, 0, strlen(*p));
 		free(*p);
 	}
 	*p = estrdup(value);
+	/* a client secret is never printed, whatever message a server makes of it */
+	if (strstr(k->key, "secret") != NULL)
+		msg_secret(*p);
 	n = strlen(*p);
 	if (k->url)
 		while (n > 0 && (*p)[n - 1] == '/')
@@ -349,6 +353,7 @@ conf_wipe(void *c, const struct conf_key *keys, size_t nkeys)
 	for (i = 0; i < nkeys; i++) {
 		p = slot(c, &keys[i]);
 		if (*p != NULL) {
+			msg_forget(*p);
 			memset(*p, 0, strlen(*p));
 			free(*p);
 			*p = NULL;

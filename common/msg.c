@@ -20,10 +20,87 @@ msg_init(const char *argv0)
 	msg_prog = slash ? slash + 1 : argv0;
 }
 
+/* Secrets the program holds (msg_secret): no message shows them. Borrowed. */
+static const char *secrets[8];
+
+/*
+ * s (a client secret, a token) is never printed: a message that holds it,
+ * as a server that echoes a request may make one, shows "(hidden)" in its
+ * place. s stays the caller's and must outlive the messages.
+ */
+void
+msg_secret(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) < 4)
+		return; /* too short to be told from ordinary text */
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (secrets[i] == NULL || secrets[i] == s) {
+			secrets[i] = s;
+			return;
+		}
+	secrets[0] = s; /* more than eight: the newest count */
+}
+
+/* s is about to be freed: no longer looked for. */
+void
+msg_forget(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+		if (secrets[i] == s)
+			secrets[i] = NULL;
+}
+
+/*
+ * Writes message m of len bytes as it may go to a terminal and a log: its
+ * control characters (a server's text may carry line ends or a terminal's
+ * escapes: C0, DEL, and C1 written in UTF-8) each a '?', and every secret
+ * the program holds "(hidden)".
+ */
+static void
+put_clean(const char *m, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)m, *end = p + len;
+	char *out = malloc(2 * len + 1), *o = out; /* "(hidden)" is at most twice a secret */
+	size_t i, n;
+
+	if (out == NULL) { /* no memory: the message as it is would show too much */
+		fputs("(a message that could not be written)", stderr);
+		return;
+	}
+	while (p < end) {
+		for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+			n = secrets[i] ? strlen(secrets[i]) : 0;
+			if (n > 0 && (size_t)(end - p) >= n && memcmp(p, secrets[i], n) == 0)
+				break;
+		}
+		if (i < sizeof secrets / sizeof secrets[0]) {
+			memcpy(o, "(hidden)", 8);
+			o += 8;
+			p += n;
+		} else if (*p == 0xc2 && p + 1 < end && p[1] >= 0x80 && p[1] <= 0x9f) {
+			*o++ = '?';
+			p += 2;
+		} else {
+			*o++ = (char)(*p < ' ' || *p == 0x7f ? '?' : *p);
+			p++;
+		}
+	}
+	fwrite(out, 1, (size_t)(o - out), stderr);
+	free(out);
+}
+
 /* The message, and ": " and errno's text when syserr is not 0 (errno as it was). */
 static void
 vmsg(const char *file, unsigned long line, int syserr, const char *fmt, va_list ap)
 {
+	char small[1024], *m = small;
+	va_list again;
+	int len;
+
 	fprintf(stderr, "%s: ", msg_prog);
 	if (file != NULL) {
 		if (line > 0)
@@ -31,7 +108,19 @@ vmsg(const char *file, unsigned long line, int syserr, const char *fmt, va_list 
 		else
 			fprintf(stderr, "%s: ", file);
 	}
-	vfprintf(stderr, fmt, ap);
+	va_copy(again, ap);
+	len = vsnprintf(small, sizeof small, fmt, ap);
+	if (len >= (int)sizeof small && (m = malloc((size_t)len + 1)) != NULL)
+		vsnprintf(m, (size_t)len + 1, fmt, again);
+	va_end(again);
+	if (m == NULL) { /* no memory for a long message: its first part */
+		m = small;
+		len = (int)sizeof small - 1;
+	}
+	if (len > 0)
+		put_clean(m, (size_t)len);
+	if (m != small)
+		free(m);
 	if (syserr != 0)
 		fprintf(stderr, ": %s", strerror(syserr));
 	fputc('\n', stderr);

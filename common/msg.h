@@ -8,6 +8,8 @@
 extern const char *msg_prog;
 
 void msg_init(const char *argv0);
+void msg_secret(const char *s);
+void msg_forget(const char *s);
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_at(const char *file, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

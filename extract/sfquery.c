@@ -278,6 +278,34 @@ page_row(void *ctx, const struct csvin_row *row)
 
 	(void)ctx;
 	R.page_rows++;
+	/*
+	 * Salesforce writes every SystemModstamp as 2024-01-02T03:04:05.000Z: a
+	 * row with another is not trusted, and its stamp never becomes a mark
+	 * (a mark the state could not take back would stop every later run).
+	 */
+	if (row->error == NULL && R.stamp_col != (size_t)-1 && row->nfields > R.stamp_col) {
+		sl = row->len[R.stamp_col];
+		if (sl >= sizeof stamp) {
+			R.x->rows++;
+			return extract_reject(R.x, row, "SystemModstamp is not a Salesforce datetime "
+			                                "(2024-01-02T03:04:05.000Z): too long");
+		}
+		memcpy(stamp, row->field[R.stamp_col], sl);
+		stamp[sl] = '\0';
+		if (!sfstate_valid_mark(stamp)) {
+			char why[120];
+			size_t i;
+
+			for (i = 0; i < sl; i++) /* the reason goes to a terminal too */
+				if ((unsigned char)stamp[i] < ' ' || (unsigned char)stamp[i] > '~')
+					stamp[i] = '?';
+			snprintf(why, sizeof why,
+			    "SystemModstamp \"%s\" is not a Salesforce datetime (2024-01-02T03:04:05.000Z)",
+			    stamp);
+			R.x->rows++;
+			return extract_reject(R.x, row, why);
+		}
+	}
 	if (row->error == NULL && R.stamp_col != (size_t)-1 && R.id_col != (size_t)-1 &&
 	    row->nfields > R.stamp_col && row->nfields > R.id_col &&
 	    (sl = row->len[R.stamp_col]) < sizeof stamp && (il = row->len[R.id_col]) < sizeof id &&
@@ -379,6 +407,13 @@ wait_job(const struct sfquery_opts *o)
 	}
 }
 
+/* http_call_body's reader: a piece of a page into the CSV reader. */
+static int
+feed_page(void *ctx, const char *data, size_t len)
+{
+	return csvin_feed(ctx, data, len);
+}
+
 /*
  * Every page of the job's results, in order, through the record writer;
  * then the rows read, all pages' (those left out as seen at the mark
@@ -395,14 +430,15 @@ read_pages(const struct sfquery_opts *o)
 {
 	struct csvin_opts copts = {',', TEXTENC_UTF8, CSVIN_MAX_ROW};
 	struct http_call call;
+	struct jsonbuf path = {0};
 	struct sferror e;
 	struct csvin *csv;
-	char locator[256] = "", count[32], path[512], what[200];
+	char locator[256] = "", count[32], what[200];
 	unsigned long want;
 	int st, have;
 
 	for (R.page = 1;; R.page++) {
-		char *esc = NULL;
+		char *esc = NULL, n[32];
 
 		if (locator[0] != '\0') {
 			CURL *h = curl_easy_init();
@@ -410,12 +446,24 @@ read_pages(const struct sfquery_opts *o)
 			esc = curl_easy_escape(h, locator, 0);
 			curl_easy_cleanup(h);
 		}
-		snprintf(path, sizeof path, "jobs/query/%s/results?maxRecords=%ld%s%s", R.job,
-		    o->max_records, esc ? "&locator=" : "", esc ? esc : "");
+		/* the path as long as the locator makes it: never cut */
+		path.len = 0;
+		jsonbuf_addstr(&path, "jobs/query/");
+		jsonbuf_addstr(&path, R.job);
+		snprintf(n, sizeof n, "%ld", o->max_records);
+		jsonbuf_addstr(&path, "/results?maxRecords=");
+		jsonbuf_addstr(&path, n);
+		if (esc != NULL) {
+			jsonbuf_addstr(&path, "&locator=");
+			jsonbuf_addstr(&path, esc);
+		}
+		jsonbuf_add(&path, "", 1);
 		curl_free(esc);
 		snprintf(what, sizeof what, "%s: query job %s, page %lu", o->object, R.job, R.page);
-		if ((st = sfclient_get_csv(&R.sf, path, &call, &e)) != 0)
+		if ((st = sfclient_get_csv(&R.sf, path.data, &call, &e)) != 0) {
+			jsonbuf_free(&path);
 			return failed(what, st, &e);
+		}
 		have = http_header(&call, "Sforce-Locator", locator, sizeof locator);
 		if (!have || locator[0] == '\0' || strlen(locator) == sizeof locator - 1) {
 			msg_warn(
@@ -428,31 +476,50 @@ read_pages(const struct sfquery_opts *o)
 			                         : "an overlong",
 			    R.have_state ? ", its mark not moved" : "");
 			http_call_free(&call);
+			jsonbuf_free(&path);
 			return MSI_EXIT_SERVICE;
 		}
-		want = http_header(&call, "Sforce-NumberOfRecords", count, sizeof count)
-		           ? strtoul(count, NULL, 10)
-		           : (unsigned long)-1;
+		want = (unsigned long)-1;
+		if (http_header(&call, "Sforce-NumberOfRecords", count, sizeof count)) {
+			if (count[0] == '\0' || strspn(count, "0123456789") != strlen(count) ||
+			    strlen(count) > 18) {
+				msg_warn("%s: Sforce-NumberOfRecords \"%.20s\" is not a count of records",
+				    what, count);
+				http_call_free(&call);
+				jsonbuf_free(&path);
+				return MSI_EXIT_SERVICE;
+			}
+			want = strtoul(count, NULL, 10);
+		}
 		begin_page(o->object, R.page);
 		R.page_rows = 0;
+		/* the whole page was fetched (in memory, or in a temporary file): now its rows go out */
 		csv = csvin_new(&copts, page_header, page_row, NULL);
-		st = csvin_feed(csv, call.response.data ? call.response.data : "", call.response.len);
+		st = http_call_body(&call, feed_page, csv);
+		if (st < 0) {
+			msg_syswarn("%s: its temporary file", what);
+			st = MSI_EXIT_IO;
+		}
 		if (st == 0)
 			st = csvin_finish(csv);
 		csvin_free(csv);
 		http_call_free(&call);
 		R.pages++;
 		R.rows_read += R.page_rows;
-		if (st != 0)
+		if (st != 0) {
+			jsonbuf_free(&path);
 			return st;
+		}
 		if (want != (unsigned long)-1 && want != R.page_rows) {
 			msg_warn("%s: Salesforce said %lu records, the page held %lu", what, want,
 			    R.page_rows);
+			jsonbuf_free(&path);
 			return MSI_EXIT_SERVICE;
 		}
 		if (strcmp(locator, "null") == 0)
 			break;
 	}
+	jsonbuf_free(&path);
 	if ((json_int_t)R.rows_read != R.processed) {
 		msg_warn("%s: query job %s: Salesforce processed %lld records "
 		         "(numberRecordsProcessed), the %lu pages held %lu: the extract is not "
