@@ -9,11 +9,15 @@ enum transport {
 	TRANSPORT_OTHER    /* anything else (TLS, a bad URL): not retried */
 };
 
+/* Why a call was sent again: Marketo's code, an HTTP status, the network. */
 enum retry_cause {
+	CAUSE_500,
+	CAUSE_502,
 	CAUSE_604,
 	CAUSE_606,
 	CAUSE_608,
 	CAUSE_611,
+	CAUSE_614,
 	CAUSE_615,
 	CAUSE_713,
 	CAUSE_HTTP502,
@@ -25,12 +29,12 @@ enum retry_cause {
 };
 
 enum retry_action {
-	RETRY_DONE,   /* the call was executed: look at its records */
+	RETRY_DONE,   /* the call was executed: look at its records (702: none) */
 	RETRY_AGAIN,  /* a passing fault: back off and resend */
 	RETRY_TOKEN,  /* 601/602: get a token, resend at once */
 	RETRY_QUOTA,  /* 607: stop sending; resumable tomorrow */
 	RETRY_REJECT, /* the call was refused for what it sent: set the batch aside */
-	RETRY_FATAL   /* 603 access denied, bad credentials, a bug: stop */
+	RETRY_FATAL   /* 603 access denied, bad credentials, a bug, the unknown: stop */
 };
 
 enum retry_action retry_classify(

@@ -41,17 +41,62 @@ enum fault_kind {
 	F504,
 	FDROP,
 	FSLOW,
+	FBODY, /* bodyCODE: one of body_codes */
 	FAULT_KINDS
 };
 static const char *const fault_names[FAULT_KINDS] = {"601", "602", "604", "606", "608", "611",
-    "615", "713", "1003", "502", "503", "504", "drop", "slow"};
+    "615", "713", "1003", "502", "503", "504", "drop", "slow", "body"};
 static const char *const fault_messages[] = {"Access token invalid", "Access token expired",
     "Operation timed out", "Max rate limit exceeded", "API Temporarily Unavailable",
     "System error", "Max concurrent requests exceeded", "Transient error",
     "Invalid value"};
 
+/*
+ * The response-level codes of Adobe's page "Error Codes"
+ * (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/error-codes),
+ * with its messages: the fault bodyCODE answers one of them as Marketo
+ * does, HTTP 200 with success false and the code in errors (where the
+ * fault 502 is a gateway's HTTP 502 and an HTML page).
+ */
+static const struct {
+	const char *code, *message;
+} body_codes[] = {
+    {"500", "Internal Server error"},
+    {"502", "Bad Gateway"},
+    {"601", "Access token invalid"},
+    {"602", "Access token expired"},
+    {"603", "Access denied"},
+    {"604", "Request time-out"},
+    {"605", "HTTP Method not supported"},
+    {"606", "Max rate limit '100' exceeded with in '20' secs"},
+    {"607", "Daily quota reached"},
+    {"608", "API Temporarily Unavailable"},
+    {"609", "Invalid JSON"},
+    {"610", "Requested resource not found"},
+    {"611", "System error"},
+    {"612", "Invalid Content Type"},
+    {"613", "Invalid Multipart Request"},
+    {"614", "Invalid Subscription"},
+    {"615", "Concurrent access limit reached"},
+    {"616", "Invalid subscription type"},
+    {"701", "input cannot be blank"},
+    {"702", "No data found for a given search scenario"},
+    {"703", "The feature is not enabled for the subscription"},
+    {"704", "Invalid date format"},
+    {"709", "Business Rule Violation"},
+    {"710", "Parent Folder Not Found"},
+    {"711", "Incompatible Folder Type"},
+    {"712", "Merge to person Account operation is invalid"},
+    {"713", "Transient Error"},
+    {"714", "Unable to find the default record type"},
+    {"718", "ExternalSalesPersonID not found"},
+    {"719", "Lock wait timeout exception"},
+};
+#define BODY_CODES (sizeof body_codes / sizeof body_codes[0])
+
 struct fault {
 	enum fault_kind kind;
+	size_t body; /* FBODY's code: a position in body_codes */
 	long at;     /* a call number, or 0 */
 	double rate; /* a share of calls, when at is 0 */
 };
@@ -73,7 +118,7 @@ static struct {
 	unsigned seed;
 	struct sim_config store;
 } opt = {0, NULL, "127.0.0.1", "sim-client", "sim-secret", 3600, 100, 20, 10, 50000, 20, 65000,
-    {{0, 0, 0}}, 0, 1, {"relativeScore", 1, NULL}};
+    {{0, 0, 0, 0}}, 0, 1, {"relativeScore", 1, NULL}};
 
 /* Everything counted, under one lock. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -323,19 +368,20 @@ check_token(struct MHD_Connection *c)
 	return code;
 }
 
-/* The fault planned for this call, or -1. */
+/* The fault planned for this call, or -1; for FBODY, *body is its place in body_codes. */
 static int
-fault_for(long call)
+fault_for(long call, size_t *body)
 {
 	int i, kind = -1;
 
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < opt.nfaults && kind < 0; i++) {
-		if (opt.faults[i].at == call)
+		if (opt.faults[i].at == call ||
+		    (opt.faults[i].at == 0 &&
+		        (double)(next_random() % 1000000) / 1e6 < opt.faults[i].rate)) {
 			kind = (int)opt.faults[i].kind;
-		else if (opt.faults[i].at == 0 &&
-		         (double)(next_random() % 1000000) / 1e6 < opt.faults[i].rate)
-			kind = (int)opt.faults[i].kind;
+			*body = opt.faults[i].body;
+		}
 	}
 	if (kind >= 0)
 		st.faults++;
@@ -406,7 +452,6 @@ static const struct {
       {"/rest/v1/salespersons/describe.json", OBJ_SALESPERSON},
       {"/rest/v1/companies/describe.json", OBJ_COMPANY},
       {"/rest/v1/leads/describe2.json", OBJ_LEAD},
-      {"/rest/v1/leads/describe.json", OBJ_LEAD},
       {"/rest/v1/opportunities/describe.json", OBJ_OPPORTUNITY},
       {"/rest/v1/opportunities/roles/describe.json", OBJ_ROLE},
 },
@@ -473,6 +518,7 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 	struct sim_answer a;
 	size_t i, urllen = strlen(url);
 	json_t *body, *params;
+	size_t body_code = 0;
 	int fault;
 	long call;
 
@@ -489,7 +535,7 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		return send_html(
 		    c, MHD_HTTP_CONTENT_TOO_LARGE, "<h1>413 Request Entity Too Large</h1>");
 
-	fault = fault_for(call);
+	fault = fault_for(call, &body_code);
 	if (fault == FDROP)
 		return MHD_NO; /* the connection closes without an answer */
 	if (fault == F502)
@@ -508,6 +554,9 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		                               : "Access token expired");
 	if (fault >= F601 && fault <= F1003)
 		return send_error(c, call, fault_names[fault], fault_messages[fault]);
+	if (fault == FBODY)
+		return send_error(
+		    c, call, body_codes[body_code].code, body_codes[body_code].message);
 	if ((code = check_limits(rq)) != NULL) {
 		char msg[120];
 
@@ -539,6 +588,10 @@ rest(struct MHD_Connection *c, struct request *rq, const char *url, const char *
 		}
 	}
 	if (strcmp(method, "GET") == 0) {
+		if (strcmp(url, "/rest/v1/leads/describe.json") == 0) {
+			store_describe_lead_fields(&a);
+			return send_answer(c, call, &a);
+		}
 		for (i = 0; i < NPATHS(describe_paths); i++) {
 			if (strcmp(url, describe_paths[i].path) == 0) {
 				store_describe(describe_paths[i].object, &a);
@@ -764,23 +817,39 @@ number(const char *s, const char *what)
 	return v;
 }
 
-/* Adds the fault KIND@N[,N...] (at those call numbers) or KIND%P (P percent of calls). */
+/*
+ * Adds the fault KIND@N[,N...] (at those call numbers) or KIND%P (P
+ * percent of calls); KIND bodyCODE is a code of body_codes.
+ */
 static int
 parse_fault(const char *spec)
 {
 	char kind[16], *rest;
+	size_t len = strcspn(spec, "@%"), body = 0;
 	int k;
 
-	snprintf(kind, sizeof kind, "%.*s", (int)strcspn(spec, "@%"), spec);
-	for (k = 0; k < FAULT_KINDS && strcmp(kind, fault_names[k]) != 0; k++)
-		;
-	rest = (char *)spec + strlen(kind);
+	if (len >= sizeof kind)
+		return -1;
+	snprintf(kind, sizeof kind, "%.*s", (int)len, spec);
+	if (strncmp(kind, "body", 4) == 0) {
+		for (body = 0;
+		     body < BODY_CODES && strcmp(kind + 4, body_codes[body].code) != 0; body++)
+			;
+		k = body < BODY_CODES ? FBODY : FAULT_KINDS;
+	} else {
+		for (k = 0; k < FBODY && strcmp(kind, fault_names[k]) != 0; k++)
+			;
+		if (k == FBODY)
+			k = FAULT_KINDS;
+	}
+	rest = (char *)spec + len;
 	if (k == FAULT_KINDS || (*rest != '@' && *rest != '%'))
 		return -1;
 	if (*rest == '%') {
 		if (opt.nfaults == MAX_FAULTS)
 			return -1;
 		opt.faults[opt.nfaults].kind = (enum fault_kind)k;
+		opt.faults[opt.nfaults].body = body;
 		opt.faults[opt.nfaults].at = 0;
 		opt.faults[opt.nfaults].rate = atof(rest + 1) / 100;
 		opt.nfaults++;
@@ -788,6 +857,7 @@ parse_fault(const char *spec)
 	}
 	for (rest++; *rest != '\0' && opt.nfaults < MAX_FAULTS;) {
 		opt.faults[opt.nfaults].kind = (enum fault_kind)k;
+		opt.faults[opt.nfaults].body = body;
 		opt.faults[opt.nfaults].at = strtol(rest, &rest, 10);
 		opt.nfaults++;
 		if (*rest == ',')
@@ -804,7 +874,9 @@ add_fault(const char *spec)
 	if (parse_fault(spec) != 0) {
 		fprintf(stderr,
 		    "marketo-sim: bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
-		    "601 602 604 606 608 611 615 713 1003 502 503 504 drop slow\n",
+		    "601 602 604 606 608 611 615 713 1003 502 503 504 drop slow, or bodyCODE "
+		    "(CODE a response-level code of Adobe's: 500, 502, 601-616, 701-704, 709-714, "
+		    "718, 719)\n",
 		    spec);
 		usage(stderr, 2);
 	}

@@ -36,6 +36,7 @@ int store_query_leads(const char *filter_type, const char *filter_values, const 
     const char *batch_size, const char *page_token, struct sim_answer *a);
 int store_query(enum sim_object o, json_t *params, struct sim_answer *a);
 void store_describe(enum sim_object o, struct sim_answer *a);
+void store_describe_lead_fields(struct sim_answer *a);
 int store_set_msi(json_t *body, char *why, size_t whysize);
 int store_set(json_t *body, json_t **answer);
 json_t *store_counts(void);

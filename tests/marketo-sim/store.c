@@ -1158,6 +1158,55 @@ store_describe(enum sim_object o, struct sim_answer *a)
 	a->result = json_pack("[o]", desc);
 }
 
+/* A field's SOAP name, as Adobe's example spells one (company, Company). */
+static json_t *
+soap_name(const char *rest)
+{
+	json_t *name = json_string(rest);
+	char *s = (char *)json_string_value(name);
+
+	if (s[0] >= 'a' && s[0] <= 'z')
+		s[0] = (char)(s[0] - 'a' + 'A');
+	return name;
+}
+
+/*
+ * GET /rest/v1/leads/describe.json, in its own shape (Adobe's OpenAPI file:
+ * ResponseOfLeadAttribute; Adobe's page "Leads", section Describe): one
+ * result item a field, with id, displayName, dataType, length and the
+ * field's REST and SOAP names and read-only flags. describe2.json is the
+ * one with name, searchableFields and fields.
+ */
+void
+store_describe_lead_fields(struct sim_answer *a)
+{
+	const struct field *f;
+	json_t *fj;
+	const char *key;
+	json_int_t id = 0;
+
+	memset(a, 0, sizeof *a);
+	a->result = json_array();
+	for (f = lead_fields; f->display != NULL; f++) {
+		fj = json_pack("{s:I, s:s, s:s}", "id", ++id, "displayName", f->display,
+		    "dataType", f->type);
+		if (f->length > 0)
+			json_object_set_new(fj, "length", json_integer(f->length));
+		json_object_set_new(fj, "rest",
+		    json_pack("{s:s, s:b}", "name", field_name(f), "readOnly", !f->updateable));
+		json_object_set_new(fj, "soap",
+		    json_pack("{s:o, s:b}", "name", soap_name(field_name(f)), "readOnly",
+		        !f->updateable));
+		json_array_append_new(a->result, fj);
+	}
+	json_object_foreach(config->custom_fields, key, fj)
+	{
+		json_array_append_new(a->result,
+		    json_pack("{s:I, s:s, s:s, s:{s:s, s:b}}", "id", ++id, "displayName", key,
+		        "dataType", json_string_value(fj), "rest", "name", key, "readOnly", 0));
+	}
+}
+
 /* Admin: sets MSI fields of a lead found by id or externalPersonId. */
 int
 store_set_msi(json_t *body, char *why, size_t whysize)
