@@ -113,7 +113,7 @@ WRITEBACK_OBJ = $(B)/writeback/msi-writeback.o $(B)/writeback/fields.o \
 $(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
-APPLY_OBJ = $(B)/writeback/msi-apply.o $(B)/writeback/applystate.o \
+APPLY_OBJ = $(B)/writeback/msi-apply.o $(B)/writeback/applystate.o $(B)/writeback/fields.o \
 	$(B)/writeback/collections.o $(B)/writeback/ingest.o $(B)/writeback/sfout.o
 
 $(B)/writeback/msi-apply: $(APPLY_OBJ) $(LIB)

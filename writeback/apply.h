@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "fields.h"
 #include "inputid.h"
 #include "sfclient.h"
 
@@ -13,7 +14,7 @@
 #define APPLY_BATCH 200
 /* A Bulk API 2.0 ingest job's upload: Salesforce takes 150 MB; a margin for the encoding. */
 #define APPLY_JOB_BYTES ((size_t)100 << 20)
-/* The objects one run may update (Lead and Contact from msi-writeback). */
+/* The objects one run may update (Lead and Contact; others under --any-field). */
 #define APPLY_OBJECTS 16
 
 enum upd_status {
@@ -56,6 +57,8 @@ struct apply {
 	int nobj;
 
 	/* options */
+	struct fields fs; /* the fields an update may set (-N, --map) */
+	int any_field;    /* --any-field: any object, any field */
 	int bulk;              /* 1 --bulk, 0 --no-bulk, -1 by the threshold */
 	unsigned long threshold; /* --bulk-threshold */
 	int concurrency;

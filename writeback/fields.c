@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "convert.h"
 #include "ealloc.h"
@@ -170,6 +171,57 @@ fields_load(struct fields *fs, const char *path)
 	free(line);
 	fclose(fp);
 	return status;
+}
+
+/*
+ * Takes -M (a map file more) and -N (the namespace); 1 when ch was one of
+ * them, else 0. More than FIELDS_MAPS maps is a usage error.
+ */
+int
+fields_opts_parse(struct fields_opts *o, int ch, const char *arg, void (*usage)(FILE *, int))
+{
+	switch (ch) {
+	case 'M':
+		if (o->nmaps == FIELDS_MAPS) {
+			msg_warn("at most %d map files", FIELDS_MAPS);
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		o->map[o->nmaps++] = arg;
+		return 1;
+	case 'N': o->ns = arg; return 1;
+	default: return 0;
+	}
+}
+
+/*
+ * The fields as the options name them: the seven MSI fields, each map file
+ * applied in turn, then the namespace. Returns 0, or an exit status after
+ * a message.
+ */
+int
+fields_setup(struct fields *fs, const struct fields_opts *o)
+{
+	int i, status;
+
+	fields_defaults(fs);
+	for (i = 0; i < o->nmaps; i++)
+		if ((status = fields_load(fs, o->map[i])) != 0)
+			return status;
+	if (o->ns != NULL)
+		fields_namespace(fs, o->ns);
+	return 0;
+}
+
+/* Whether sf is one of the fields, without regard to case, as Salesforce compares names. */
+int
+fields_has(const struct fields *fs, const char *sf)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		if (strcasecmp(fs->f[i].sf, sf) == 0)
+			return 1;
+	return 0;
 }
 
 /*

@@ -3,6 +3,7 @@
 #define MSI_FIELDS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -24,6 +25,28 @@ struct fields {
 };
 
 #define FIELDS_WHY_SIZE 400
+
+/*
+ * The options that name the Salesforce fields, the same in msi-writeback
+ * and msi-apply: -M/--map FILE (up to FIELDS_MAPS, applied in order) and
+ * -N/--namespace NS.
+ */
+#define FIELDS_MAPS 16
+#define FIELDS_OPTS_SHORT "M:N:"
+#define FIELDS_OPTS_LONG                                                                  \
+	{"map", required_argument, NULL, 'M'},                                            \
+	    {"namespace", required_argument, NULL, 'N'}
+
+struct fields_opts {
+	const char *map[FIELDS_MAPS];
+	int nmaps;
+	const char *ns; /* NULL: none */
+};
+
+int fields_opts_parse(
+    struct fields_opts *o, int ch, const char *arg, void (*usage)(FILE *, int));
+int fields_setup(struct fields *fs, const struct fields_opts *o);
+int fields_has(const struct fields *fs, const char *sf);
 
 void fields_defaults(struct fields *fs);
 int fields_load(struct fields *fs, const char *path);

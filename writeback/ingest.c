@@ -293,7 +293,36 @@ read_results(struct apply *a, const char *id, const char *which, struct reading 
 	return 0;
 }
 
-/* Follows job j to its end, then reads its results. 0, or the status of a stop. */
+/*
+ * Whether an ingest job in state has yet to end. A job's states are Open,
+ * UploadComplete, InProgress, JobComplete, Failed and Aborted ("Job
+ * States",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_bulk_v2/bulk_api_2_job_states.htm);
+ * -1 for an answer with no state or another: no answer about the job.
+ */
+static int
+running(const char *state)
+{
+	static const char *const waiting[] = {"Open", "UploadComplete", "InProgress"};
+	static const char *const ended[] = {"JobComplete", "Failed", "Aborted"};
+	size_t i;
+
+	for (i = 0; state != NULL && i < 3; i++) {
+		if (strcmp(state, waiting[i]) == 0)
+			return 1;
+		if (strcmp(state, ended[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Follows job j to its end, then reads its results. 0, or the status of a
+ * stop. An answer without a known state stops the run as a failed call
+ * would (as msi-extract's wait for a query job does), rather than be
+ * polled forever: the job's records end failed and retryable, and with
+ * --state the job stays there, to be followed by the run that resumes.
+ */
 static int
 follow(struct apply *a, json_t *job, double *pause)
 {
@@ -311,8 +340,20 @@ follow(struct apply *a, json_t *job, double *pause)
 		if ((st = call(a, "GET", path, NULL, &info)) != 0)
 			return st;
 		state = json_string_value(json_object_get(info, "state"));
-		if (state != NULL && (strcmp(state, "JobComplete") == 0 ||
-		                         strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0))
+		if ((st = running(state)) < 0) {
+			struct sferror e = {0, "", ""};
+
+			if (state == NULL)
+				snprintf(e.message, sizeof e.message,
+				    "the job's information has no state");
+			else
+				snprintf(e.message, sizeof e.message,
+				    "the job's information has an unknown state \"%.40s\"", state);
+			json_decref(info);
+			apply_stop(a, MSI_EXIT_SERVICE, &e, path);
+			return MSI_EXIT_SERVICE;
+		}
+		if (st == 0)
 			break;
 		json_decref(info);
 		http_pause(*pause);

@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "ndjson.h"
 #include "numarg.h"
+#include "objects.h"
 #include "reject.h"
 #include "sfid.h"
 #include "stats.h"
@@ -39,10 +40,10 @@
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-apply [-hV] [-C config] [-c concurrency] [-r rejects] [-s state]\n"
-	      "                 [--bulk | --no-bulk] [--bulk-threshold n] [--max-retries n]\n"
-	      "                 [--poll-max seconds] [--stats] [--stats-json file]\n"
-	      "                 [--timeout seconds] [file ...]\n",
+	fputs("usage: msi-apply [-hV] [-C config] [-c concurrency] [-M map] [-N namespace]\n"
+	      "                 [-r rejects] [-s state] [--any-field] [--bulk | --no-bulk]\n"
+	      "                 [--bulk-threshold n] [--max-retries n] [--poll-max seconds]\n"
+	      "                 [--stats] [--stats-json file] [--timeout seconds] [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -83,9 +84,60 @@ object_index(struct apply *a, const char *name)
 	return a->nobj++;
 }
 
+/*
+ * Why an update msi-apply will not send, or NULL: the Id's key prefix must
+ * be its object's, for the objects the pipeline knows (a Lead's Id under
+ * attributes.type Contact would be refused by Salesforce at best, or
+ * update another record than meant); and without --any-field, only a Lead
+ * or a Contact, and only the fields msi-writeback writes (its seven MSI
+ * fields under -N, or as --map names them), so that a stray or forged
+ * line cannot change an Account's Name through the integration user.
+ */
+static const char *
+check_rule(
+    struct apply *a, json_t *rec, const char *type, const char *id, char *why, size_t size)
+{
+	const struct sf_def *bytype = sf_by_name(type), *byid = sf_by_prefix(id);
+	const char *key;
+	json_t *v;
+
+	if (!a->any_field && (bytype == NULL || bytype->mkto != MKTO_LEAD)) {
+		snprintf(why, size,
+		    "%.60s is not a Lead or a Contact, what msi-apply updates (--any-field for "
+		    "any object)",
+		    type);
+		return why;
+	}
+	if (bytype != NULL && byid != bytype) {
+		snprintf(why, size, "Id %s has key prefix %.3s%s%s: not a%s %s (%s)", id, id,
+		    byid ? ", a " : "", byid ? byid->name : "",
+		    strchr("AEIOU", bytype->name[0]) ? "n" : "", bytype->name, bytype->prefix);
+		return why;
+	}
+	if (bytype == NULL && byid != NULL) {
+		snprintf(why, size, "Id %s has key prefix %.3s, a %s: not a%s %.60s", id, id,
+		    byid->name, strchr("AEIOU", type[0]) ? "n" : "", type);
+		return why;
+	}
+	if (a->any_field)
+		return NULL;
+	json_object_foreach(rec, key, v)
+	{
+		if (strcmp(key, "attributes") == 0 || strcasecmp(key, "Id") == 0 ||
+		    fields_has(&a->fs, key))
+			continue;
+		snprintf(why, size,
+		    "%.60s is not one of the MSI fields under the -N and --map given "
+		    "(msi-apply takes msi-writeback's; --any-field for any field)",
+		    key);
+		return why;
+	}
+	return NULL;
+}
+
 /* Why rec is not an update, or NULL; fills u and notes its fields. */
 static const char *
-check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE + 64])
+check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE + 200])
 {
 	const char *type, *key, *id = NULL;
 	char idwhy[SFID_WHY_SIZE];
@@ -110,11 +162,11 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 		}
 		if (!api_name(key)) {
 			snprintf(
-			    why, SFID_WHY_SIZE + 64, "\"%.40s\" is not a field's name", key);
+			    why, SFID_WHY_SIZE + 200, "\"%.40s\" is not a field's name", key);
 			return why;
 		}
 		if (json_is_object(v) || json_is_array(v)) {
-			snprintf(why, SFID_WHY_SIZE + 64,
+			snprintf(why, SFID_WHY_SIZE + 200,
 			    "%s is an object or an array, not a value", key);
 			return why;
 		}
@@ -126,8 +178,10 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 	case SFID_CONVERTED:
 	case SFID_REPAIRED: break;
 	case SFID_NULL: return "the Id is the null id";
-	case SFID_INVALID: snprintf(why, SFID_WHY_SIZE + 64, "bad Id: %s", idwhy); return why;
+	case SFID_INVALID: snprintf(why, SFID_WHY_SIZE + 200, "bad Id: %s", idwhy); return why;
 	}
+	if (check_rule(a, rec, type, u->id, why, SFID_WHY_SIZE + 200) != NULL)
+		return why;
 	if ((k = object_index(a, type)) < 0)
 		return "more objects than msi-apply takes in one run (16)";
 	u->obj = (unsigned char)k;
@@ -167,7 +221,7 @@ read_input(struct apply *a)
 	struct ndjson_reader r;
 	enum ndjson_result res;
 	unsigned long seen = 0;
-	char why[SFID_WHY_SIZE + 64];
+	char why[SFID_WHY_SIZE + 200];
 	const char *bad, *was;
 	json_t *rec, *ids = json_object(), *first, *ans;
 	char key[32];
@@ -328,9 +382,9 @@ check_fields(struct apply *a)
 	}
 	if (bad) {
 		msg_warn(
-		    "nothing was sent: is MSI's managed package installed, and do msi-writeback's "
-		    "-N namespace (mkto_si__ for the package's fields) or its -M map file name the "
-		    "fields as this org has them?");
+		    "nothing was sent: is MSI's managed package installed, and do the -N namespace "
+		    "(mkto_si__ for the package's fields) and the --map files given to "
+		    "msi-writeback and msi-apply name the fields as this org has them?");
 		return MSI_EXIT_USAGE;
 	}
 	return 0;
@@ -612,6 +666,7 @@ apply_free(struct apply *a)
 	free(a->u);
 	for (k = 0; k < a->nobj; k++)
 		json_decref(a->obj[k].fields);
+	fields_free(&a->fs);
 	json_decref(a->jobs);
 	json_decref(a->answered_loaded);
 	inputs_free(&a->inputs);
@@ -623,13 +678,14 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+	    {"any-field", no_argument, NULL, 'A'},
 	    {"bulk", no_argument, NULL, 'B'},
 	    {"bulk-threshold", required_argument, NULL, 'T'},
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"config", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"max-retries", required_argument, NULL, 'y'},
-	    {"no-bulk", no_argument, NULL, 'N'},
+	    {"no-bulk", no_argument, NULL, 'b'},
 	    {"poll-max", required_argument, NULL, 'P'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"state", required_argument, NULL, 's'},
@@ -637,9 +693,11 @@ main(int argc, char *argv[])
 	    {"stats-json", required_argument, NULL, 'J'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"version", no_argument, NULL, 'V'},
+	    FIELDS_OPTS_LONG,
 	    {NULL, 0, NULL, 0},
 	};
 	static char *const std_in[] = {"-", NULL};
+	struct fields_opts fo = {{NULL}, 0, NULL};
 	struct apply a;
 	const char *config = NULL, *stats_file = NULL;
 	long timeout_ms = 120000;
@@ -653,9 +711,14 @@ main(int argc, char *argv[])
 	a.poll_max = 10;
 	a.state_fd = -1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":C:c:hr:s:V", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":C:c:hr:s:V" FIELDS_OPTS_SHORT, longopts, NULL)) !=
+	       -1) {
+		if (fields_opts_parse(&fo, ch, optarg, usage))
+			continue;
 		switch (ch) {
+		case 'A': a.any_field = 1; break;
 		case 'B': a.bulk = 1; break;
+		case 'b': a.bulk = 0; break;
 		case 'C': config = optarg; break;
 		case 'c':
 			a.concurrency = (int)numarg_range_or_usage(
@@ -663,7 +726,6 @@ main(int argc, char *argv[])
 			break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'J': stats_file = optarg; break;
-		case 'N': a.bulk = 0; break;
 		case 'P':
 			a.poll_max = (double)numarg_range_or_usage(
 			    optarg, "--poll-max", 1, 3600, "seconds from 1 to 3600", usage);
@@ -700,6 +762,10 @@ main(int argc, char *argv[])
 			         "again by a resumed run: give files, not standard input");
 			usage(stderr, MSI_EXIT_USAGE);
 		}
+	if ((status = fields_setup(&a.fs, &fo)) != 0) {
+		fields_free(&a.fs);
+		return status;
+	}
 	status = run(&a, config, timeout_ms, max_retries, stats, stats_file);
 	sfclient_free(&a.sf);
 	apply_free(&a);

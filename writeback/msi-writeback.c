@@ -595,43 +595,33 @@ main(int argc, char *argv[])
 	    {"csv", required_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"id-field", required_argument, NULL, 'i'},
-	    {"map", required_argument, NULL, 'M'},
 	    {"missing", required_argument, NULL, 'u'},
-	    {"namespace", required_argument, NULL, 'N'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"state", required_argument, NULL, 's'},
 	    {"stats-json", required_argument, NULL, 'S'},
 	    {"version", no_argument, NULL, 'V'},
+	    FIELDS_OPTS_LONG,
 	    MKOPTS_LONG,
 	    {NULL, 0, NULL, 0},
 	};
 	static struct writeback w;
 	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE], **files;
-	const char *csv_dir = NULL, *ns = NULL, *stats = NULL;
-	const char *maps[16];
+	const char *csv_dir = NULL, *stats = NULL;
+	struct fields_opts fo = {{NULL}, 0, NULL};
 	struct mkopts mo;
-	int ch, nmaps = 0, i, status;
+	int ch, status;
 
 	msg_init(argv[0]);
-	fields_defaults(&w.fs);
 	mkopts_init(&mo);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":d:hi:M:N:r:s:u:V" MKOPTS_SHORT, longopts, NULL)) !=
-	       -1) {
-		if (mkopts_parse(&mo, ch, optarg, usage))
+	while ((ch = getopt_long(argc, argv, ":d:hi:r:s:u:V" FIELDS_OPTS_SHORT MKOPTS_SHORT,
+	            longopts, NULL)) != -1) {
+		if (mkopts_parse(&mo, ch, optarg, usage) || fields_opts_parse(&fo, ch, optarg, usage))
 			continue;
 		switch (ch) {
 		case 'd': csv_dir = optarg; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'i': w.id_field = optarg; break;
-		case 'M':
-			if (nmaps == (int)(sizeof maps / sizeof maps[0])) {
-				msg_warn("at most %d map files", nmaps);
-				usage(stderr, MSI_EXIT_USAGE);
-			}
-			maps[nmaps++] = optarg;
-			break;
-		case 'N': ns = optarg; break;
 		case 'r': w.rejects_name = optarg; break;
 		case 's': w.state_name = optarg; break;
 		case 'S': stats = optarg; break;
@@ -646,11 +636,8 @@ main(int argc, char *argv[])
 		msg_warn("--changed-only needs --state: the digests of what was sent before");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	for (i = 0; i < nmaps; i++)
-		if ((status = fields_load(&w.fs, maps[i])) != 0)
-			return status;
-	if (ns != NULL)
-		fields_namespace(&w.fs, ns);
+	if ((status = fields_setup(&w.fs, &fo)) != 0)
+		return status;
 	if (mkclient_init(&w.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
 	w.concurrency = mo.concurrency < MAX_QUERIES - 1 ? (int)mo.concurrency : MAX_QUERIES - 1;

@@ -103,11 +103,11 @@ check() {
 	[ "$1" -eq "$N" ] || { echo "apply.sh: $2 applied $1 of $N" >&2; exit 1; }
 }
 u0=$(updated)
-"$APPLY" --no-bulk "$tmp/up.ndjson" > "$tmp/res" 2> /dev/null
+"$APPLY" -N mkto_si__ --no-bulk "$tmp/up.ndjson" > "$tmp/res" 2> /dev/null
 u1=$(updated); check $((u1 - u0)) "msi-apply --no-bulk"
 peer_collections | jq -c '.[] | select(.success)' | wc -l > "$tmp/n"
 u2=$(updated); check $((u2 - u1)) "the curl loop"
-"$APPLY" --bulk "$tmp/up.ndjson" > "$tmp/res" 2> /dev/null
+"$APPLY" -N mkto_si__ --bulk "$tmp/up.ndjson" > "$tmp/res" 2> /dev/null
 u3=$(updated); check $((u3 - u2)) "msi-apply --bulk"
 peer_bulk > /dev/null
 u4=$(updated); check $((u4 - u3)) "curl as sf data update bulk"
@@ -117,7 +117,7 @@ echo "input: $N updates (Lead $((N / 2)), Contact $((N / 2))), 7 fields each"
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	c0=$(calls)
-	"$MAXRSS" "$tmp/r" "$APPLY" --no-bulk "$tmp/up.ndjson" > /dev/null 2>&1 || :
+	"$MAXRSS" "$tmp/r" "$APPLY" -N mkto_si__ --no-bulk "$tmp/up.ndjson" > /dev/null 2>&1 || :
 	c1=$(calls)
 	cut -d' ' -f1 "$tmp/r" >> "$tmp/oc"
 	kbc=$(cut -d' ' -f2 "$tmp/r")
@@ -126,7 +126,7 @@ while [ "$i" -lt "$RUNS" ]; do
 	t1=$(date +%s.%N)
 	c2=$(calls)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }' >> "$tmp/pc"
-	"$MAXRSS" "$tmp/r" "$APPLY" --bulk "$tmp/up.ndjson" > /dev/null 2>&1 || :
+	"$MAXRSS" "$tmp/r" "$APPLY" -N mkto_si__ --bulk "$tmp/up.ndjson" > /dev/null 2>&1 || :
 	c3=$(calls)
 	cut -d' ' -f1 "$tmp/r" >> "$tmp/ob"
 	kbb=$(cut -d' ' -f2 "$tmp/r")

@@ -24,6 +24,7 @@ struct table {
 struct ingest {
 	struct job_head h;   /* first: see struct job_head */
 	long after;          /* rows processed before a planned failure */
+	long nth;            /* made after nth - 1 other ingest jobs */
 	struct jsonbuf data; /* the upload */
 	int uploads;
 	struct jsonbuf header, ok, failed, unprocessed; /* results: columns, then rows */
@@ -33,11 +34,22 @@ struct ingest {
 static struct job_table table;
 static long created_count;
 static struct jobs_config config;
+/*
+ * A fault of ingest jobs only: SALESFORCE_SIM_INGEST_NOSTATE=N in the
+ * environment makes every answer of GET .../jobs/ingest/ID about the N-th
+ * ingest job made (from 1) leave out the job's state, as a broken server
+ * or proxy might; the job runs and ends as any other. msi-apply must not
+ * poll such a job forever.
+ */
+static long nostate_job;
 
 void
 ingest_init(const struct jobs_config *cfg)
 {
+	const char *n = getenv("SALESFORCE_SIM_INGEST_NOSTATE");
+
 	config = *cfg;
+	nostate_job = n != NULL ? strtol(n, NULL, 10) : 0;
 }
 
 static void
@@ -372,7 +384,7 @@ ingest_create(json_t *body, const char *version, struct answer *a)
 		return;
 	jobs_settle(now);
 	j = ecalloc(1, sizeof *j);
-	created_count++;
+	j->nth = ++created_count;
 	jobs_head_init(&j->h, "update", o->name, version, d, crlf, now, &j->after);
 	j->h.state = JOB_OPEN;
 	jobs_table_add(&table, j);
@@ -396,6 +408,8 @@ ingest_info(const char *id, struct answer *a)
 		return;
 	a->status = 200;
 	a->json = info(j, stamp_now());
+	if (j->nth == nostate_job)
+		json_object_del(a->json, "state");
 }
 
 /* PUT /jobs/ingest/ID/batches: the CSV, while the job is Open; 201, no body. */
