@@ -9,6 +9,7 @@
  * records again; a job found still Open (its upload perhaps cut short) is
  * aborted, which applies nothing, and made again.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +267,14 @@ results_row(void *ctx, const struct csvin_row *row)
 	return 0;
 }
 
+/* http_call_body's reader: a piece of a results file into the CSV reader. */
+static int
+feed_results(void *ctx, const char *data, size_t len)
+{
+	csvin_feed(ctx, data, len);
+	return 0;
+}
+
 /* One of the job's results files read into the updates' results. 0 or the status of a stop. */
 static int
 read_results(struct apply *a, const char *id, const char *which, struct reading *r)
@@ -285,8 +294,15 @@ read_results(struct apply *a, const char *id, const char *which, struct reading 
 	}
 	o.encoding = TEXTENC_UTF8;
 	c = csvin_new(&o, results_header, results_row, r);
-	if (h.response.len > 0)
-		csvin_feed(c, h.response.data, h.response.len);
+	/* a large results file comes from its temporary file (common/http.c) */
+	if (http_call_body(&h, feed_results, c) < 0) {
+		snprintf(e.message, sizeof e.message, "%s: its temporary file: %s", path,
+		    strerror(errno));
+		csvin_free(c);
+		http_call_free(&h);
+		apply_stop(a, MSI_EXIT_IO, &e, path);
+		return a->stopped;
+	}
 	csvin_finish(c);
 	csvin_free(c);
 	http_call_free(&h);
