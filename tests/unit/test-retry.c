@@ -17,7 +17,8 @@ cls(enum transport t, long status, const char *code, const char **cause)
 int
 main(void)
 {
-	static const char *again[] = {"604", "606", "608", "611", "615", "713"};
+	static const char *again[] = {"500", "502", "604", "606", "608", "611", "614", "615", "713"};
+	static const char *aside[] = {"701", "704", "718", "1003"};
 	const char *cause;
 	char label[64];
 	unsigned long s1 = 42, s2 = 42;
@@ -37,8 +38,13 @@ main(void)
 	CHECK("603 is fatal", cls(TRANSPORT_OK, 200, "603", &cause) == RETRY_FATAL);
 	CHECK("609 is fatal (our bug)", cls(TRANSPORT_OK, 200, "609", &cause) == RETRY_FATAL);
 	CHECK("612 is fatal (our bug)", cls(TRANSPORT_OK, 200, "612", &cause) == RETRY_FATAL);
-	CHECK("1003 sets the batch aside",
-	    cls(TRANSPORT_OK, 200, "1003", &cause) == RETRY_REJECT);
+	for (i = 0; i < sizeof aside / sizeof aside[0]; i++) {
+		snprintf(label, sizeof label, "%s sets the batch aside", aside[i]);
+		CHECK(label, cls(TRANSPORT_OK, 200, aside[i], &cause) == RETRY_REJECT);
+	}
+	CHECK("702 is an answer of no records", cls(TRANSPORT_OK, 200, "702", &cause) == RETRY_DONE);
+	CHECK("605 is fatal", cls(TRANSPORT_OK, 200, "605", &cause) == RETRY_FATAL);
+	CHECK("616 is fatal", cls(TRANSPORT_OK, 200, "616", &cause) == RETRY_FATAL);
 	CHECK("HTTP 502", cls(TRANSPORT_OK, 502, NULL, &cause) == RETRY_AGAIN &&
 	                      strcmp(cause, "http502") == 0);
 	CHECK("HTTP 503", cls(TRANSPORT_OK, 503, NULL, &cause) == RETRY_AGAIN &&
