@@ -311,8 +311,7 @@ mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct m
 	if (a->code[0] == '\0' && a->act != RETRY_DONE) {
 		if (rc != CURLE_OK) {
 			snprintf(a->code, sizeof a->code, "network");
-			snprintf(a->message, sizeof a->message, "%s",
-			    call->error[0] ? call->error : curl_easy_strerror(rc));
+			snprintf(a->message, sizeof a->message, "%s", http_call_error(call, rc));
 		} else {
 			snprintf(a->code, sizeof a->code, "http");
 			snprintf(a->message, sizeof a->message, "HTTP %ld", status);
