@@ -18,6 +18,11 @@ LDFLAGS   ?=
 # Build output; the sanitizer pass builds into $(B)/asan with the same rules.
 B ?= build
 
+# Where npm installs jsforce (the Salesforce client the conformance case runs): see
+# $(JSFORCE)'s rule. The sanitizer pass uses the normal build's.
+NODE_DIR ?= $(B)/node
+JSFORCE = $(NODE_DIR)/node_modules/@jsforce/jsforce-node/package.json
+
 # jansson ships a .pc file; libcsv does not.
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags jansson libcurl 2>/dev/null)
 DEP_LIBS   = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lcsv \
@@ -54,13 +59,16 @@ DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev
 
 .SECONDARY:
 
-.PHONY: all check check-build check-asan check-asan-build fuzz soak demo demo-live install uninstall clean bench deps lint
+.PHONY: all check check-build check-asan check-asan-build fuzz soak demo demo-live install uninstall clean bench deps debs lint
 
 # A plain make builds; only deps, check, demo, bench and lint install packages.
 all: $(BINS)
 
+# The packages: $(DEBS), and jsforce for the conformance case (below).
+deps: debs $(JSFORCE)
+
 # Installs whatever of $(DEBS) is missing: apt-get as root, sudo otherwise.
-deps:
+debs:
 	@command -v dpkg-query >/dev/null 2>&1 || { \
 	    echo "make deps: not a Debian system; install by hand: $(DEBS)" >&2; exit 1; }; \
 	missing=; for p in $(DEBS); do \
@@ -159,7 +167,30 @@ $(GEN_ORG): $(B)/pipelines/gen-org.o $(LIB)
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
-check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/tests/bench/maxrss
+# jsforce (npm's @jsforce/jsforce-node 3, as tests/salesforce-sim/node/package-lock.json
+# pins it), the real client that tests/cases/salesforce-sim/jsforce runs against
+# salesforce-sim, installed into $(NODE_DIR). check-build depends on it, so that npm
+# runs beside the compiles (3-5 s with an empty npm cache, 2.5-3.5 s with a warm one,
+# nothing once installed). Without node or npm, or when npm cannot reach the registry,
+# nothing is installed and $(NODE_DIR)/skipped says why: the case is then skipped, not
+# failed, and the next make tries again.
+NPM_FLAGS = --prefer-offline --no-audit --no-fund --loglevel=error --fetch-retries=1 \
+	--fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=5000 --fetch-timeout=30000
+
+$(JSFORCE): tests/salesforce-sim/node/package.json tests/salesforce-sim/node/package-lock.json
+	@mkdir -p $(NODE_DIR) && rm -f $(NODE_DIR)/skipped && \
+	cp tests/salesforce-sim/node/package.json tests/salesforce-sim/node/package-lock.json $(NODE_DIR)/ && \
+	if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	    echo "node or npm not found" > $(NODE_DIR)/skipped; \
+	elif ! (cd $(NODE_DIR) && timeout 300 npm ci $(NPM_FLAGS)) > $(NODE_DIR)/npm.log 2>&1; then \
+	    echo "npm ci failed (is the registry reachable?): $(NODE_DIR)/npm.log" > $(NODE_DIR)/skipped; \
+	fi; \
+	if [ -f $(NODE_DIR)/skipped ]; then \
+	    echo "make: jsforce not installed: $$(cat $(NODE_DIR)/skipped)" >&2; \
+	else touch $@; fi
+
+check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_ORG) $(B)/tests/bench/maxrss \
+	$(JSFORCE)
 
 # The suite three times: the normal build, an ASan + UBSan build of the
 # same, and the tools' own cases under valgrind (uninitialised reads, which
@@ -189,7 +220,8 @@ check-build: $(BINS) $(UNIT_BINS) $(SIM) $(SFSIM) $(OACHECK) $(NETCHECK) $(GEN_O
 #     valgrind-skip and but a sample of msi-extract's and msi-transform's
 #     (VALGRIND_CHECKS), on the normal build: so every case runs on the
 #     build users run, once at least, and under a sanitizer, once at least.
-# Packages first, then every build, NPROC compiles at a time. The passes
+# Debian packages first, then every build, NPROC compiles at a time (and
+# jsforce's npm install beside them). The passes
 # compute more than they wait, so they run one after the other, each with
 # its checks side by side (tests/run.sh: MSI_TEST_JOBS, two a processor
 # by default).
@@ -237,9 +269,9 @@ VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-ver
 	'msi-transform/bad-lines-rejects'
 FUZZ_CHECK_SECONDS = 3
 
-check: deps
+check: debs
 	@$(MAKE) --no-print-directory -j$(NPROC) check-build
-	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan $(ASAN_FLAGS) check-build
+	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan NODE_DIR=$(NODE_DIR) $(ASAN_FLAGS) check-build
 	sh tests/run.sh $(B) $(PLAIN_CHECKS)
 	$(ASAN_ENV) sh tests/run.sh $(B)/asan $(PLAIN_ONLY:'%'='!%') '!marketo-sim/*' '!salesforce-sim/*'
 	VALGRIND=1 sh tests/run.sh $(B) $(VALGRIND_CHECKS)

@@ -166,6 +166,35 @@ http_header(const struct http_call *c, const char *name, char *value, size_t siz
 }
 
 /*
+ * Adds "Authorization: Bearer TOKEN", the header as long as the token: a
+ * token cut short is refused by the service, again and again, however
+ * often it is renewed. libcurl sends a header's bytes as they are, so a
+ * token with a control character or a blank (a CR LF: headers of the
+ * token's making) never goes: the token's maker checks it first
+ * (sfclient.c), and a slip is a stop here, not an injection.
+ */
+static void
+add_authorization(struct http_call *c, const char *token)
+{
+	static const char prefix[] = "Authorization: Bearer ";
+	size_t n = strlen(token), i;
+	char *header;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)token[i] <= ' ' || (unsigned char)token[i] >= 0x7f)
+			msg_fatal(MSI_EXIT_SERVICE,
+			    "the access token is not usable: character %zu of %zu is a control "
+			    "character, a blank or not ASCII",
+			    i + 1, n);
+	header = emalloc(sizeof prefix + n);
+	memcpy(header, prefix, sizeof prefix - 1);
+	memcpy(header + sizeof prefix - 1, token, n + 1);
+	c->headers = curl_slist_append(c->headers, header);
+	memset(header, 0, sizeof prefix + n);
+	free(header);
+}
+
+/*
  * Prepares a call: GET without a body, POST with one. TLS peers are always
  * verified; the token goes only in the Authorization header. Nothing here
  * logs: libcurl's verbose mode, which would show headers, stays off.
@@ -194,11 +223,8 @@ http_call_init(struct http_call *c, const char *url, const char *token, const ch
 	curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->error);
 	curl_easy_setopt(c->easy, CURLOPT_USERAGENT, "msi-sync/" MSI_VERSION);
 	c->headers = curl_slist_append(c->headers, "Accept: application/json");
-	if (token != NULL) {
-		snprintf(header, sizeof header, "Authorization: Bearer %s", token);
-		c->headers = curl_slist_append(c->headers, header);
-		memset(header, 0, sizeof header);
-	}
+	if (token != NULL)
+		add_authorization(c, token);
 	if (body != NULL) {
 		c->body = emalloc(len ? len : 1);
 		memcpy(c->body, body, len);

@@ -5,10 +5,13 @@
  * here; it is never copied anywhere else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/err.h>
@@ -53,10 +56,72 @@ crypto_why(char why[JWT_WHY_SIZE], const char *path, const char *what)
 }
 
 /*
- * The assertion for client iss, user sub and audience aud (the login URL),
- * good for lifetime seconds, signed with the RSA private key in PEM file
- * key_file (which, holding a secret, follows the config file's rules: its
- * owner's only). Returns it (the caller frees it), or NULL with why.
+ * OpenSSL's passphrase callback: none is given. Without one, OpenSSL asks
+ * on the terminal, and a run started from one waits there for good (or,
+ * run by cron, fails with a prompt in its log). *asked notes that the key
+ * wanted a passphrase, for the message.
+ */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*(int *)asked = 1;
+	return -1;
+}
+
+/*
+ * The key file opened, or NULL with why: a regular file (a FIFO or a
+ * device is refused at once, never waited on: it is opened O_NONBLOCK and
+ * looked at before it is read), then by conf_open_private, with the config
+ * file's rules (its owner's only), and the same file both times.
+ */
+static FILE *
+open_key(const char *path, char why[JWT_WHY_SIZE])
+{
+	struct stat st, again;
+	char cwhy[MKCONF_WHY_SIZE];
+	FILE *fp;
+	int fd;
+
+	why[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(why, JWT_WHY_SIZE, "SALESFORCE_PRIVATE_KEY_FILE %.250s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0)
+		snprintf(why, JWT_WHY_SIZE, "SALESFORCE_PRIVATE_KEY_FILE %.250s: %s", path,
+		    strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, JWT_WHY_SIZE,
+		    "SALESFORCE_PRIVATE_KEY_FILE %.250s: not a regular file", path);
+	if (why[0] != '\0') {
+		close(fd);
+		return NULL;
+	}
+	if ((fp = conf_open_private(path, cwhy)) == NULL) {
+		snprintf(why, JWT_WHY_SIZE, "SALESFORCE_PRIVATE_KEY_FILE %.250s", cwhy);
+		close(fd);
+		return NULL;
+	}
+	if (fstat(fileno(fp), &again) != 0 || again.st_dev != st.st_dev ||
+	    again.st_ino != st.st_ino) {
+		snprintf(why, JWT_WHY_SIZE,
+		    "SALESFORCE_PRIVATE_KEY_FILE %.200s: replaced while it was opened", path);
+		fclose(fp);
+		fp = NULL;
+	}
+	close(fd);
+	return fp;
+}
+
+/*
+ * The assertion for client iss, user sub and audience aud, good for
+ * lifetime seconds, signed with the RSA private key in PEM file key_file,
+ * which must not be encrypted. Returns it (the caller frees it), or NULL
+ * with why.
  */
 char *
 jwt_rs256(const char *key_file, const char *iss, const char *sub, const char *aud,
@@ -68,15 +133,22 @@ jwt_rs256(const char *key_file, const char *iss, const char *sub, const char *au
 	EVP_PKEY *key = NULL;
 	EVP_MD_CTX *md = NULL;
 	json_t *claims;
-	char *text, cwhy[MKCONF_WHY_SIZE];
+	char *text;
 	FILE *fp;
+	int asked = 0;
 
-	if ((fp = conf_open_private(key_file, cwhy)) == NULL) {
-		snprintf(why, JWT_WHY_SIZE, "SALESFORCE_PRIVATE_KEY_FILE %.250s", cwhy);
+	if ((fp = open_key(key_file, why)) == NULL)
+		return NULL;
+	key = PEM_read_PrivateKey(fp, NULL, no_passphrase, &asked);
+	fclose(fp);
+	if (key == NULL && asked) {
+		ERR_clear_error();
+		snprintf(why, JWT_WHY_SIZE,
+		    "%.100s: the key is encrypted (it has a passphrase); it must not be: "
+		    "openssl pkey -in KEY -out PLAIN writes it without one (then chmod 600 PLAIN)",
+		    key_file);
 		return NULL;
 	}
-	key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
-	fclose(fp);
 	if (key == NULL) {
 		crypto_why(why, key_file, "not a PEM private key (without a passphrase)");
 		return NULL;

@@ -27,6 +27,7 @@ static const struct conf_key settings[] = {
     {"SALESFORCE_USERNAME", "username", offsetof(struct sfconf, username), 0},
     {"SALESFORCE_PRIVATE_KEY_FILE", "private_key_file",
         offsetof(struct sfconf, private_key_file), 0},
+    {"SALESFORCE_AUDIENCE", "audience", offsetof(struct sfconf, audience), 1},
     {"SALESFORCE_API_VERSION", "api_version", offsetof(struct sfconf, api_version), 0},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -36,6 +37,35 @@ static const struct conf_key settings[] = {
 
 /* Above this share of the org's API allocation, the usage is a warning. */
 #define USAGE_WARN 0.9
+
+/*
+ * The JWT's aud when no audience is set. Salesforce takes only
+ * https://login.salesforce.com, https://test.salesforce.com (sandboxes) or
+ * an Experience Cloud site's URL, whatever host the assertion is posted
+ * to, and answers any other "invalid_grant: audience is invalid" ("OAuth
+ * 2.0 JWT Bearer Flow for Server-to-Server Integration",
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5).
+ * A sandbox's login URL is test.salesforce.com or its My Domain,
+ * MyDomainName--SandboxName.sandbox.my.salesforce.com ("OAuth Endpoints",
+ * https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_endpoints.htm&type=5);
+ * any other (production, a My Domain, a site) gets login.salesforce.com. A
+ * site's users, or a sandbox on a domain of another shape, set the audience.
+ */
+static const char *
+default_audience(const char *login_url)
+{
+	static const char sandbox[] = ".sandbox.my.salesforce.com";
+	const char *host = strstr(login_url, "://");
+	size_t n;
+
+	host = host ? host + 3 : login_url;
+	n = strcspn(host, ":/?#");
+	if ((n == 19 && strncasecmp(host, "test.salesforce.com", n) == 0) ||
+	    (n > sizeof sandbox - 1 &&
+	        strncasecmp(host + n - (sizeof sandbox - 1), sandbox, sizeof sandbox - 1) == 0))
+		return "https://test.salesforce.com";
+	return "https://login.salesforce.com";
+}
 
 /*
  * Reads the settings (the config file, if any, then the environment) and
@@ -69,6 +99,25 @@ sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_r
 		    c->conf.username == NULL ? "SALESFORCE_USERNAME" : "SALESFORCE_PRIVATE_KEY_FILE");
 		return -1;
 	}
+	if (c->conf.audience != NULL) {
+		v = c->conf.audience;
+		if (strncmp(v, "https://", 8) != 0 || v[8] == '\0' || v[8] == '/' ||
+		    strspn(v, "!#$%&'()*+,-./0123456789:;=?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_"
+		              "abcdefghijklmnopqrstuvwxyz~") != strlen(v)) {
+			snprintf(why, MKCONF_WHY_SIZE,
+			    "SALESFORCE_AUDIENCE \"%.60s\" is not an https:// URL such as "
+			    "https://test.salesforce.com",
+			    v);
+			return -1;
+		}
+		if (!c->jwt) {
+			snprintf(why, MKCONF_WHY_SIZE,
+			    "SALESFORCE_AUDIENCE is the JWT bearer flow's: it needs "
+			    "SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY_FILE");
+			return -1;
+		}
+	}
+	c->audience = c->conf.audience ? c->conf.audience : default_audience(c->conf.login_url);
 	if (!c->jwt && c->conf.client_secret == NULL) {
 		snprintf(why, MKCONF_WHY_SIZE,
 		    "SALESFORCE_CLIENT_SECRET is not set (client credentials flow), nor "
@@ -93,11 +142,23 @@ sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_r
 	return 0;
 }
 
+/* The token, wiped and freed. */
+static void
+drop_token(struct sfclient *c)
+{
+	if (c->token != NULL) {
+		memset(c->token, 0, strlen(c->token));
+		free(c->token);
+		c->token = NULL;
+	}
+}
+
 void
 sfclient_free(struct sfclient *c)
 {
 	conf_wipe(&c->conf, settings, NSETTINGS);
-	memset(c->token, 0, sizeof c->token);
+	c->audience = NULL;
+	drop_token(c);
 	free(c->instance);
 	c->instance = NULL;
 	curl_global_cleanup();
@@ -204,7 +265,7 @@ token_body(struct sfclient *c, size_t *len, struct sferror *e)
 		char why[JWT_WHY_SIZE];
 
 		if ((assertion = jwt_rs256(c->conf.private_key_file, c->conf.client_id,
-		         c->conf.username, c->conf.login_url, JWT_LIFETIME, why)) == NULL) {
+		         c->conf.username, c->audience, JWT_LIFETIME, why)) == NULL) {
 			snprintf(e->message, sizeof e->message, "%s", why);
 			curl_easy_cleanup(esc);
 			return NULL;
@@ -232,6 +293,48 @@ token_body(struct sfclient *c, size_t *len, struct sferror *e)
 	}
 	curl_easy_cleanup(esc);
 	return body;
+}
+
+/*
+ * Whether the access token of len bytes can go in an Authorization header
+ * as it is: 0, or -1 with why (never the token). Salesforce's tokens are
+ * opaque ("00D...!AQ...") or JWT-based, three base64url parts, which carry
+ * claims and can be long; Salesforce states no maximum ("Access Tokens",
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_access_tokens.htm&type=5;
+ * "JWT-Based Access Tokens",
+ * https://help.salesforce.com/s/articleView?id=xcloud.jwt_access_tokens.htm&type=5).
+ * So a token of any length up to SF_TOKEN_MAX is taken whole, and only
+ * visible ASCII: a control character would end the header early (a CR LF:
+ * further headers, of the answer's making, on every call) and a blank
+ * would split it.
+ */
+static int
+token_usable(const char *tok, size_t len, char *why, size_t size)
+{
+	size_t i;
+
+	if (len == 0) {
+		snprintf(why, size, "it is empty");
+		return -1;
+	}
+	if (len > SF_TOKEN_MAX) {
+		snprintf(why, size, "it is %zu characters long, more than the %d taken", len,
+		    SF_TOKEN_MAX);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)tok[i];
+
+		if (ch > ' ' && ch < 0x7f)
+			continue;
+		snprintf(why, size, "character %zu of %zu is %s", i + 1, len,
+		    ch == '\r' || ch == '\n'  ? "a line break"
+		    : ch == ' ' || ch == '\t' ? "a blank"
+		    : ch < ' ' || ch == 0x7f  ? "a control character"
+		                              : "not ASCII");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -293,9 +396,17 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 	http_call_free(&call);
 	tok = json_string_value(json_object_get(j, "access_token"));
 	inst = json_string_value(json_object_get(j, "instance_url"));
-	if (tok == NULL || strlen(tok) >= sizeof c->token || inst == NULL) {
+	if (tok == NULL || inst == NULL) {
 		snprintf(e->message, sizeof e->message,
 		    "%.200s: no access_token and instance_url in the answer", url);
+		json_decref(j);
+		return MSI_EXIT_SERVICE;
+	}
+	if (token_usable(tok, json_string_length(json_object_get(j, "access_token")), why,
+	        sizeof why) != 0) {
+		snprintf(e->message, sizeof e->message,
+		    "the token Salesforce gave is not usable: %.200s (%s flow)", why,
+		    c->jwt ? "JWT bearer" : "client credentials");
 		json_decref(j);
 		return MSI_EXIT_SERVICE;
 	}
@@ -304,7 +415,8 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 		json_decref(j);
 		return MSI_EXIT_SERVICE;
 	}
-	snprintf(c->token, sizeof c->token, "%s", tok);
+	drop_token(c);
+	c->token = estrdup(tok);
 	free(c->instance);
 	c->instance = estrdup(inst);
 	while (strlen(c->instance) > 0 && c->instance[strlen(c->instance) - 1] == '/')
@@ -330,7 +442,7 @@ sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e)
 	int st;
 
 	memset(e, 0, sizeof *e);
-	if (c->token[0] == '\0' && (st = sfclient_token(c, e)) != 0)
+	if (c->token == NULL && (st = sfclient_token(c, e)) != 0)
 		return st;
 	if (k->path[0] == '/')
 		snprintf(url, sizeof url, "%s%s", c->instance, k->path);

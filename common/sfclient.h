@@ -14,15 +14,20 @@ struct sfconf {
 	char *client_secret;    /* client credentials flow */
 	char *username;         /* JWT bearer flow: the integration user ... */
 	char *private_key_file; /* ... and the key whose certificate the app holds */
+	char *audience;         /* the JWT's aud, when not the login URL's default */
 	char *api_version;      /* "62.0" unless set */
 };
 
 #define SF_API_VERSION "62.0"
 
+/* The longest access token taken: a bound on a hostile answer; Salesforce states none. */
+#define SF_TOKEN_MAX 16384
+
 struct sfclient {
 	struct sfconf conf;
 	int jwt;              /* the JWT bearer flow, else client credentials */
-	char token[512];      /* the access token: only ever in an Authorization header */
+	const char *audience; /* the JWT's aud: conf.audience or a string literal */
+	char *token;          /* the access token or NULL: only in an Authorization header */
 	char *instance;       /* instance_url of the token's answer */
 	char org[19];         /* the org's id (00D...), from the token's identity URL */
 	long timeout_ms;

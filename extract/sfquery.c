@@ -557,6 +557,19 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 		msg_warn("Salesforce token: %s", e.message);
 		goto out;
 	}
+	if (o->state != NULL && R.sf.org[0] == '\0') {
+		/*
+		 * The org is the token answer's id URL's
+		 * (https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_client_credentials_flow.htm&type=5):
+		 * without it, another org's state would pass as this one's.
+		 */
+		msg_warn("%s: Salesforce's token answer has no id URL (.../id/00D.../005...), "
+		         "so the org the credentials reach is unknown and this state cannot be "
+		         "told from another org's; nothing was read: run without --state",
+		    o->state);
+		st = MSI_EXIT_SERVICE;
+		goto out;
+	}
 	if (o->state != NULL) {
 		R.have_state = 1; /* closed by sfquery_commit, opened or not */
 		if ((st = sfstate_open(&R.state, o->state, o->object, R.sf.org)) != 0)

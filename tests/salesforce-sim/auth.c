@@ -18,12 +18,60 @@
 #include "../simlib/form.h"
 #include "sim.h"
 
-#define JWT_MAX 8192 /* an assertion longer than this is refused */
+#define JWT_MAX       8192  /* an assertion longer than this is refused */
+#define TOKEN_LEN     64    /* a token's length: 00DSIM000000001! and 48 more */
+#define TOKEN_LEN_MAX 32768 /* the most SALESFORCE_SIM_TOKEN_SHAPE's long= takes */
 
 static struct auth_config config;
 static EVP_PKEY *jwt_key; /* the connected app's certificate's key, or NULL */
 static json_t *tokens;    /* token -> its expiry, in ms */
 static long issued;
+
+/*
+ * The shape of the token answers, from SALESFORCE_SIM_TOKEN_SHAPE, for the
+ * clients' tests: a token of long_len characters (as JWT-based tokens can
+ * be), one with a CR LF and a header line in it, one with a blank, an
+ * answer without its id URL.
+ */
+static struct {
+	long long_len;
+	int crlf, blank, no_id;
+} shape;
+static const char *site_audience; /* SALESFORCE_SIM_JWT_AUDIENCE, or NULL */
+
+/* Reads SALESFORCE_SIM_TOKEN_SHAPE: words long=N, crlf, blank, noid, comma-separated. */
+static int
+read_shape(const char *v)
+{
+	const char *all = v;
+	char word[32], *end;
+	size_t n;
+
+	while (v != NULL && *v != '\0') {
+		n = strcspn(v, ",");
+		snprintf(
+		    word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), v);
+		if (strcmp(word, "crlf") == 0)
+			shape.crlf = 1;
+		else if (strcmp(word, "blank") == 0)
+			shape.blank = 1;
+		else if (strcmp(word, "noid") == 0)
+			shape.no_id = 1;
+		else if (strncmp(word, "long=", 5) == 0 &&
+		         (shape.long_len = strtol(word + 5, &end, 10)) >= TOKEN_LEN &&
+		         shape.long_len <= TOKEN_LEN_MAX && *end == '\0' && n < sizeof word)
+			;
+		else {
+			msg_warn(
+			    "bad SALESFORCE_SIM_TOKEN_SHAPE \"%s\": long=N (N from %d to %d), "
+			    "crlf, blank, noid, comma-separated",
+			    all, TOKEN_LEN, TOKEN_LEN_MAX);
+			return -1;
+		}
+		v += n + (v[n] == ',');
+	}
+	return 0;
+}
 
 /* Reads the JWT flow's public key: a PEM public key or certificate. 0, or -1. */
 int
@@ -34,6 +82,11 @@ auth_init(const struct auth_config *cfg)
 
 	config = *cfg;
 	tokens = json_object();
+	if (read_shape(getenv("SALESFORCE_SIM_TOKEN_SHAPE")) != 0)
+		return -1;
+	if ((site_audience = getenv("SALESFORCE_SIM_JWT_AUDIENCE")) != NULL &&
+	    *site_audience == '\0')
+		site_audience = NULL;
 	if (cfg->jwt_key_file == NULL)
 		return 0;
 	if ((fp = fopen(cfg->jwt_key_file, "r")) == NULL) {
@@ -127,29 +180,54 @@ jwt_json(const char *part, size_t n)
 	return v;
 }
 
-/* Whether an aud claim names this login host: the simulator itself (as the client reached
- * it, or as it listens), or Salesforce's production or sandbox login. */
+/*
+ * Whether an aud claim is one Salesforce takes: https://login.salesforce.com,
+ * https://test.salesforce.com, or the Experience Cloud site's URL
+ * (SALESFORCE_SIM_JWT_AUDIENCE), whatever host the assertion was posted to
+ * ("OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration",
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5).
+ * The simulator's own URL is not one: a client that sends its login URL is
+ * refused here as Salesforce refuses it.
+ */
 static int
-audience_ok(const char *aud, const char *const *bases)
+audience_ok(const char *aud)
 {
-	static const char *const logins[] = {
-	    "https://login.salesforce.com", "https://test.salesforce.com"};
+	const char *ok[] = {
+	    "https://login.salesforce.com", "https://test.salesforce.com", site_audience};
 	size_t n = strlen(aud), i;
 
 	if (n > 0 && aud[n - 1] == '/')
 		n--;
-	for (i = 0; i < 2; i++)
-		if (strlen(logins[i]) == n && strncmp(aud, logins[i], n) == 0)
-			return 1;
-	for (i = 0; bases[i] != NULL; i++)
-		if (strlen(bases[i]) == n && strncmp(aud, bases[i], n) == 0)
+	for (i = 0; i < 3; i++)
+		if (ok[i] != NULL && strlen(ok[i]) == n && strncmp(aud, ok[i], n) == 0)
 			return 1;
 	return 0;
 }
 
+/*
+ * The exp claim as a number: a JSON number, or a string of digits, as
+ * Salesforce's own example gives it ("exp": "1333685628", in "OAuth 2.0
+ * JWT Bearer Flow for Server-to-Server Integration", above). 0, or -1.
+ */
+static int
+jwt_exp(json_t *v, double *exp)
+{
+	const char *s = json_string_value(v);
+	char *end;
+
+	if (json_is_number(v)) {
+		*exp = json_number_value(v);
+		return 0;
+	}
+	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 15)
+		return -1;
+	*exp = (double)strtoll(s, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
 /* Checks a JWT bearer assertion; NULL when it is good, else why not. */
 static const char *
-jwt_check(const char *jwt, const char *const *bases)
+jwt_check(const char *jwt)
 {
 	const char *dot1, *dot2, *why = "invalid assertion";
 	json_t *header = NULL, *claims = NULL, *aud, *v;
@@ -185,10 +263,10 @@ jwt_check(const char *jwt, const char *const *bases)
 		goto out;
 	}
 	aud = json_object_get(claims, "aud");
-	ok = json_is_string(aud) && audience_ok(json_string_value(aud), bases);
+	ok = json_is_string(aud) && audience_ok(json_string_value(aud));
 	json_array_foreach(aud, i, v)
 	{
-		ok |= json_is_string(v) && audience_ok(json_string_value(v), bases);
+		ok |= json_is_string(v) && audience_ok(json_string_value(v));
 	}
 	if (!ok) {
 		why = "audience is invalid";
@@ -201,11 +279,10 @@ jwt_check(const char *jwt, const char *const *bases)
 		goto out;
 	}
 	v = json_object_get(claims, "exp");
-	if (!json_is_number(v)) {
+	if (jwt_exp(v, &exp) != 0) {
 		why = "invalid assertion: no exp";
 		goto out;
 	}
-	exp = json_number_value(v);
 	if (exp <= now) {
 		why = "expired authorization code";
 		goto out;
@@ -224,19 +301,27 @@ out:
 	return ok ? NULL : why;
 }
 
-/* A new token for the integration user, and its answer. */
+/* A new token for the integration user (of the shape asked), and its answer. */
 static void
 issue(const char *base, struct answer *a)
 {
 	unsigned char random[36], mac[EVP_MAX_MD_SIZE];
-	char token[128], idurl[256], stamp[24], signature[128];
+	char *token, idurl[256], stamp[24], signature[128];
 	unsigned maclen = 0;
-	size_t n;
+	size_t n, len = shape.long_len > TOKEN_LEN ? (size_t)shape.long_len : TOKEN_LEN;
 
-	if (RAND_bytes(random, sizeof random) != 1)
-		memset(random, 7, sizeof random);
-	n = (size_t)snprintf(token, sizeof token, "%.15s!", config.org_id);
-	b64_encode(random, sizeof random, 1, 0, token + n);
+	token = emalloc(len + 64);
+	n = (size_t)snprintf(token, len + 64, "%.15s!", config.org_id);
+	while (n < len) {
+		if (RAND_bytes(random, sizeof random) != 1)
+			memset(random, 7, sizeof random);
+		n += b64_encode(random, sizeof random, 1, 0, token + n);
+	}
+	token[len] = '\0';
+	if (shape.blank)
+		token[len / 2] = ' ';
+	if (shape.crlf)
+		strcat(token, "\r\nX-Injected:1");
 	snprintf(idurl, sizeof idurl, "%s/id/%s/%s", base, config.org_id, config.user_id);
 	snprintf(stamp, sizeof stamp, "%lld", stamp_now());
 	/* Salesforce signs the id URL and issued_at with the client secret */
@@ -257,23 +342,68 @@ issue(const char *base, struct answer *a)
 	a->json = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "access_token", token,
 	    "instance_url", base, "id", idurl, "token_type", "Bearer", "issued_at", stamp,
 	    "signature", signature, "scope", "api");
+	if (shape.no_id)
+		json_object_del(a->json, "id");
+	free(token);
+}
+
+/*
+ * Client credentials given as HTTP Basic authentication, base64 of
+ * "id:secret" (RFC 6749 section 2.3.1), which Salesforce takes as it takes
+ * them in the body ("OAuth 2.0 Client Credentials Flow for Server-to-Server
+ * Integration",
+ * https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_client_credentials_flow.htm&type=5).
+ * Returns the decoded "id:secret" (the caller frees it) with *colon at the
+ * colon, or NULL.
+ */
+static char *
+basic_credentials(const char *authorization, char **colon)
+{
+	const char *p;
+	unsigned char *buf;
+	size_t n, len;
+
+	if (authorization == NULL || strncasecmp(authorization, "Basic ", 6) != 0)
+		return NULL;
+	p = authorization + 6 + strspn(authorization + 6, " ");
+	n = strlen(p);
+	buf = emalloc(n + 1);
+	if (b64_decode(p, n, buf, &len) != 0 || memchr(buf, '\0', len) != NULL) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	if ((*colon = strchr((char *)buf, ':')) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	return (char *)buf;
 }
 
 /*
  * POST /services/oauth2/token with a form body. base: the simulator as the
- * client reached it (http://HOST from the Host header), own: as it listens;
- * either is a good JWT audience.
+ * client reached it (http://HOST from the Host header): the instance_url
+ * of the answer; authorization: the call's Authorization header, or NULL.
  */
 void
-auth_token(const char *form, size_t len, const char *base, const char *own, struct answer *a)
+auth_token(
+    const char *form, size_t len, const char *base, const char *authorization, struct answer *a)
 {
 	json_t *params = form_params(form, len);
 	const char *grant = json_string_value(json_object_get(params, "grant_type"));
 	const char *id = json_string_value(json_object_get(params, "client_id"));
 	const char *secret = json_string_value(json_object_get(params, "client_secret"));
 	const char *assertion = json_string_value(json_object_get(params, "assertion"));
-	const char *bases[3] = {base, own, NULL}, *why;
+	const char *why;
+	char *basic = NULL, *colon;
 
+	if (grant != NULL && strcmp(grant, "client_credentials") == 0 &&
+	    (id == NULL || secret == NULL) &&
+	    (basic = basic_credentials(authorization, &colon)) != NULL) {
+		*colon = '\0';
+		id = basic;
+		secret = colon + 1;
+	}
 	if (grant != NULL && strcmp(grant, "client_credentials") == 0) {
 		if (id == NULL || secret == NULL || strcmp(id, config.client_id) != 0 ||
 		    strcmp(secret, config.client_secret) != 0)
@@ -284,11 +414,15 @@ auth_token(const char *form, size_t len, const char *base, const char *own, stru
 	           strcmp(grant, "urn:ietf:params:oauth:grant-type:jwt-bearer") == 0) {
 		if (assertion == NULL)
 			oauth_error(a, "invalid_grant", "no assertion");
-		else if ((why = jwt_check(assertion, bases)) != NULL)
+		else if ((why = jwt_check(assertion)) != NULL)
 			oauth_error(a, "invalid_grant", why);
 		else
 			issue(base, a);
 	} else
 		oauth_error(a, "unsupported_grant_type", "grant type not supported");
+	if (basic != NULL) {
+		memset(basic, 0, strlen(basic) + strlen(basic + strlen(basic) + 1) + 1);
+		free(basic);
+	}
 	json_decref(params);
 }

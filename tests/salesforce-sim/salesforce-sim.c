@@ -22,6 +22,7 @@
 #include "jsonbuf.h"
 #include "msg.h"
 #include "numarg.h"
+#include "rest.h"
 #include "sfid.h"
 #include "sim.h"
 
@@ -299,6 +300,8 @@ static void
 route(struct MHD_Connection *c, struct request *rq, const char *version, const char *rest,
     const char *method, struct answer *a)
 {
+	static const char *const resources[] = {
+	    "sobjects", "query", "queryAll", "composite", "jobs", "limits", NULL};
 	const char *get = "GET";
 	char name[64], id[32];
 	struct sobject *o;
@@ -307,10 +310,15 @@ route(struct MHD_Connection *c, struct request *rq, const char *version, const c
 	if (strcmp(rest, "") == 0 || strcmp(rest, "/") == 0) {
 		if (strcmp(method, get) != 0)
 			goto not_allowed;
+		/* the resources simulated, named in the version asked, as Salesforce names
+		 * them in the version asked */
 		a->status = 200;
-		a->json = json_pack("{s:s, s:s, s:s}", "sobjects",
-		    "/services/data/v62.0/sobjects", "jobs", "/services/data/v62.0/jobs",
-		    "limits", "/services/data/v62.0/limits");
+		a->json = json_object();
+		for (n = 0; resources[n] != NULL; n++) {
+			snprintf(
+			    name, sizeof name, "/services/data/v%s/%s", version, resources[n]);
+			json_object_set_new(a->json, resources[n], json_string(name));
+		}
 		return;
 	}
 	if (strcmp(rest, "/limits") == 0 || strcmp(rest, "/limits/") == 0) {
@@ -322,6 +330,39 @@ route(struct MHD_Connection *c, struct request *rq, const char *version, const c
 		    (json_int_t)(opt.api_limit > st.used ? opt.api_limit - st.used : 0));
 		return;
 	}
+	if (strcmp(rest, "/sobjects") == 0 || strcmp(rest, "/sobjects/") == 0) {
+		if (strcmp(method, get) != 0)
+			goto not_allowed;
+		store_describe_global(version, a);
+		return;
+	}
+	if (sscanf(rest, "/sobjects/%63[^/]%n", name, &n) == 1 &&
+	    (rest[n] == '\0' || strcmp(rest + n, "/") == 0)) {
+		if (strcmp(method, get) != 0)
+			goto not_allowed; /* creating records is not simulated */
+		if ((o = store_object(name)) == NULL)
+			goto not_found;
+		store_basic_info(o, version, a);
+		return;
+	}
+	n = 0;
+	if (strcmp(rest, "/query") == 0 || strcmp(rest, "/query/") == 0 ||
+	    strcmp(rest, "/queryAll") == 0 || strcmp(rest, "/queryAll/") == 0) {
+		if (strcmp(method, get) != 0)
+			goto not_allowed;
+		query_run(version, arg(c, "q"), rest[6] == 'A',
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sforce-Query-Options"), a);
+		return;
+	}
+	if ((sscanf(rest, "/query/%63[^/]%n", name, &n) == 1 ||
+	        sscanf(rest, "/queryAll/%63[^/]%n", name, &n) == 1) &&
+	    rest[n] == '\0') {
+		if (strcmp(method, get) != 0)
+			goto not_allowed;
+		query_more(version, name, a);
+		return;
+	}
+	n = 0;
 	if (sscanf(rest, "/sobjects/%63[^/]/describe%n", name, &n) == 1 &&
 	    (rest[n] == '\0' || strcmp(rest + n, "/") == 0)) {
 		if (strcmp(method, get) != 0)
@@ -584,7 +625,8 @@ token(struct MHD_Connection *c, struct request *rq, const char *method)
 	}
 	client_base(c, base, sizeof base);
 	pthread_mutex_lock(&sim_lock);
-	auth_token(rq->body.data ? rq->body.data : "", rq->body.len, base, own_base, &a);
+	auth_token(rq->body.data ? rq->body.data : "", rq->body.len, base,
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"), &a);
 	pthread_mutex_unlock(&sim_lock);
 	return send_answer(c, &a, 0, 0);
 }
@@ -865,6 +907,7 @@ main(int argc, char *argv[])
 	atomic_store(&stopping, 1);
 	MHD_stop_daemon(d);
 	jobs_free();
+	query_free();
 	update_free();
 	store_free();
 	auth_free();

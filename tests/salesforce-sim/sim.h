@@ -259,8 +259,8 @@ struct auth_config {
 };
 int auth_init(const struct auth_config *cfg);
 void auth_free(void);
-void auth_token(
-    const char *form, size_t len, const char *host, const char *own_base, struct answer *a);
+void auth_token(const char *form, size_t len, const char *base, const char *authorization,
+    struct answer *a);
 int auth_check(const char *authorization);
 long auth_expire_all(void);
 long auth_issued(void);

@@ -9,6 +9,7 @@
 #include "ealloc.h"
 #include "msg.h"
 #include "sfid.h"
+#include "rest.h"
 #include "sim.h"
 #include "textenc.h"
 
@@ -733,6 +734,127 @@ store_load(const char *dir)
 	return 0;
 }
 
+/*
+ * What describe says of each type, as Salesforce's describeSObjects() documents its
+ * Field: soapType, the XML schema type of a value
+ * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm):
+ * tns:ID for ids and references, xsd:double for every decimal type, xsd:string for
+ * every text type.
+ */
+static const char *const soap_types[] = {"tns:ID", "tns:ID", "xsd:string", "xsd:boolean",
+    "xsd:dateTime", "xsd:date", "xsd:double", "xsd:double", "xsd:int", "xsd:string",
+    "xsd:string", "xsd:string", "xsd:string", "xsd:string", "xsd:double"};
+
+/* The objects a reference field may point to (referenceTo): object NULL, any object's
+ * field of that name; a Lead may be owned by a queue (Group) as well as a user. */
+static const struct {
+	const char *object, *field, *to;
+} reference_targets[] = {
+    {"Lead", "OwnerId", "Group User"},
+    {NULL, "OwnerId", "User"},
+    {"User", "ManagerId", "User"},
+    {"User", "UserRoleId", "UserRole"},
+    {"Account", "ParentId", "Account"},
+    {NULL, "AccountId", "Account"},
+    {NULL, "ConvertedAccountId", "Account"},
+    {NULL, "ConvertedContactId", "Contact"},
+    {NULL, "ConvertedOpportunityId", "Opportunity"},
+    {NULL, "OpportunityId", "Opportunity"},
+    {NULL, "ContactId", "Contact"},
+};
+
+/*
+ * The picklists' values, as a new org has them ('|' between them; the first is the
+ * default when default is set). Salesforce's standard picklists are not restricted: a
+ * value not in the list is stored as any other (restrictedPicklist false), so these are
+ * what describe lists, not a check.
+ */
+static const struct {
+	const char *object, *field;
+	int has_default;
+	const char *values;
+} picklists[] = {
+    {NULL, "Salutation", 0, "Mr.|Ms.|Mrs.|Dr.|Prof."},
+    {NULL, "LeadSource", 0, "Web|Phone Inquiry|Partner Referral|Purchased List|Other"},
+    {"Lead", "Status", 1,
+        "Open - Not Contacted|Working - Contacted|Closed - Converted|Closed - Not Converted"},
+    {NULL, "Industry", 0,
+        "Agriculture|Apparel|Banking|Biotechnology|Chemicals|Communications|Construction|"
+        "Consulting|Education|Electronics|Energy|Engineering|Entertainment|Environmental|"
+        "Finance|Food & Beverage|Government|Healthcare|Hospitality|Insurance|Machinery|"
+        "Manufacturing|Media|Not For Profit|Recreation|Retail|Shipping|Technology|"
+        "Telecommunications|Transportation|Utilities|Other"},
+    {"Account", "Type", 0,
+        "Prospect|Customer - Direct|Customer - Channel|Channel Partner / Reseller|"
+        "Installation Partner|Technology Partner|Other"},
+    {"Opportunity", "Type", 0,
+        "Existing Customer - Upgrade|Existing Customer - Replacement|"
+        "Existing Customer - Downgrade|New Customer"},
+    {"Opportunity", "StageName", 0,
+        "Prospecting|Qualification|Needs Analysis|Value Proposition|Id. Decision Makers|"
+        "Perception Analysis|Proposal/Price Quote|Negotiation/Review|Closed Won|Closed Lost"},
+    {"Opportunity", "ForecastCategoryName", 0, "Omitted|Pipeline|Best Case|Commit|Closed"},
+    {"OpportunityContactRole", "Role", 0,
+        "Business User|Decision Maker|Economic Buyer|Economic Decision Maker|Evaluator|"
+        "Executive Sponsor|Influencer|Technical Buyer|Other"},
+};
+
+/* A field's referenceTo: the objects a reference may point to, [] for other types. A new
+ * reference. */
+static json_t *
+reference_to(const struct sobject *o, const struct field *f)
+{
+	json_t *to = json_array();
+	const char *p;
+	size_t i, n;
+
+	if (f->type != T_REFERENCE)
+		return to;
+	for (i = 0; i < sizeof reference_targets / sizeof reference_targets[0]; i++) {
+		if ((reference_targets[i].object != NULL &&
+		        strcmp(reference_targets[i].object, o->name) != 0) ||
+		    strcmp(reference_targets[i].field, f->name) != 0)
+			continue;
+		for (p = reference_targets[i].to; *p != '\0'; p += n + (p[n] == ' ')) {
+			n = strcspn(p, " ");
+			json_array_append_new(to, json_stringn(p, n));
+		}
+		break;
+	}
+	return to;
+}
+
+/* A field's picklistValues: {active, defaultValue, label, validFor, value} each, [] when
+ * it is not a picklist. A new reference. */
+static json_t *
+picklist_values(const struct sobject *o, const struct field *f)
+{
+	json_t *values = json_array();
+	const char *p;
+	size_t i, n;
+
+	if (f->type != T_PICKLIST)
+		return values;
+	for (i = 0; i < sizeof picklists / sizeof picklists[0]; i++) {
+		if ((picklists[i].object != NULL &&
+		        strcmp(picklists[i].object, o->name) != 0) ||
+		    strcmp(picklists[i].field, f->name) != 0)
+			continue;
+		for (p = picklists[i].values; *p != '\0'; p += n + (p[n] == '|')) {
+			n = strcspn(p, "|");
+			json_array_append_new(
+			    values, json_pack("{s:b, s:b, s:s%, s:n, s:s%}", "active", 1,
+			                "defaultValue",
+			                picklists[i].has_default && p == picklists[i].values,
+			                "label", p, n, "validFor", "value", p, n));
+		}
+		break;
+	}
+	return values;
+}
+
+/* GET .../sobjects/OBJECT/describe: the object and its fields, each with the members
+ * clients read (Salesforce gives more: layouts, relationships, record types). */
 void
 store_describe(const struct sobject *o, struct answer *a)
 {
@@ -744,11 +866,13 @@ store_describe(const struct sobject *o, struct answer *a)
 		const struct field *f = &o->fields[i];
 
 		json_array_append_new(fields,
-		    json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b, s:b}", "name", f->name,
-		        "label", f->label, "type", type_names[f->type], "length", f->length,
-		        "nillable", f->nillable, "updateable", f->updateable, "createable",
+		    json_pack("{s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b, s:b, s:o, s:o}",
+		        "name", f->name, "label", f->label, "type", type_names[f->type],
+		        "soapType", soap_types[f->type], "length", f->length, "nillable",
+		        f->nillable, "updateable", f->updateable, "createable",
 		        f->updateable || strcmp(f->name, "OpportunityId") == 0, "custom",
-		        f->custom, "filterable", 1));
+		        f->custom, "filterable", 1, "picklistValues", picklist_values(o, f),
+		        "referenceTo", reference_to(o, f)));
 	}
 	for (t = 0; t < OBJECTS && strcmp(object_table[t].name, o->name) != 0; t++)
 		;
@@ -757,6 +881,63 @@ store_describe(const struct sobject *o, struct answer *a)
 	    o->name, "label", object_table[t].label, "labelPlural", object_table[t].plural,
 	    "keyPrefix", o->prefix, "custom", 0, "queryable", 1, "createable", 1, "updateable",
 	    1, "deletable", object_table[t].deletable, "retrieveable", 1, "fields", fields);
+}
+
+/* An object's entry in the global describe and in its basic information: what it is and
+ * the calls it takes, with the URLs of its resources in the API version asked. A new
+ * reference. */
+static json_t *
+object_summary(size_t t, const char *version)
+{
+	char sobject[96], describe[112], row[112];
+
+	snprintf(sobject, sizeof sobject, "/services/data/v%s/sobjects/%s", version,
+	    object_table[t].name);
+	snprintf(describe, sizeof describe, "%s/describe", sobject);
+	snprintf(row, sizeof row, "%s/{ID}", sobject);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:{s:s, s:s, s:s}}", "name",
+	    object_table[t].name, "label", object_table[t].label, "labelPlural",
+	    object_table[t].plural, "keyPrefix", object_table[t].prefix, "custom", 0,
+	    "queryable", 1, "createable", 1, "updateable", 1, "deletable",
+	    object_table[t].deletable, "retrieveable", 1, "urls", "sobject", sobject,
+	    "describe", describe, "rowTemplate", row);
+}
+
+/*
+ * GET .../sobjects: the global describe, every object with its summary
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_describeGlobal.htm):
+ * encoding, maxBatchSize (the records a call may carry), sobjects.
+ */
+void
+store_describe_global(const char *version, struct answer *a)
+{
+	json_t *list = json_array();
+	size_t t;
+
+	for (t = 0; t < OBJECTS; t++)
+		json_array_append_new(list, object_summary(t, version));
+	a->status = 200;
+	a->json = json_pack(
+	    "{s:s, s:i, s:o}", "encoding", "UTF-8", "maxBatchSize", 200, "sobjects", list);
+}
+
+/*
+ * GET .../sobjects/OBJECT: the object's basic information
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_basic_info_get.htm):
+ * objectDescribe, its summary, and recentItems, the records the user saw lately: none,
+ * as the simulator has no user interface.
+ */
+void
+store_basic_info(const struct sobject *o, const char *version, struct answer *a)
+{
+	size_t t;
+
+	for (t = 0; t < OBJECTS && strcmp(object_table[t].name, o->name) != 0; t++)
+		;
+	a->status = 200;
+	a->json = json_pack(
+	    "{s:o, s:[]}", "objectDescribe", object_summary(t, version), "recentItems");
 }
 
 /* A JSON value as a field's text: a new string, or NULL for null; *bad for an object or
