@@ -90,6 +90,12 @@ mkconf_url_allowed(const char *name, const char *url, char why[MKCONF_WHY_SIZE])
 			return 0;
 		}
 	}
+	/* the calls' URLs are made in buffers of 1 KB: one cut short would call another resource */
+	if (strlen(url) > MKCONF_URL_MAX) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: the URL is over %d characters", name,
+		    MKCONF_URL_MAX);
+		return 0;
+	}
 	if ((u = curl_url()) == NULL)
 		msg_fatal(MSI_EXIT_IO, "out of memory");
 	if ((rc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {

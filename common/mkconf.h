@@ -27,6 +27,9 @@ void conf_wipe(void *c, const struct conf_key *keys, size_t nkeys);
 FILE *conf_open_private(const char *path, char why[MKCONF_WHY_SIZE]);
 
 int mkconf_load(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE]);
+/* A service's URL at most: its paths go after it in 1 KB. */
+#define MKCONF_URL_MAX 900
+
 int mkconf_url_allowed(const char *name, const char *url, char why[MKCONF_WHY_SIZE]);
 void mkconf_free(struct mkconf *c);
 

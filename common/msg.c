@@ -33,8 +33,12 @@ msg_secret(const char *s)
 {
 	size_t i;
 
-	if (s == NULL || strlen(s) < 4)
-		return; /* too short to be told from ordinary text */
+	/*
+	 * Too short to be told from ordinary text ("secret" is in "client_secret"):
+	 * the services' secrets and tokens are of 20 characters and more.
+	 */
+	if (s == NULL || strlen(s) < 8)
+		return;
 	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
 		if (secrets[i] == NULL || secrets[i] == s) {
 			secrets[i] = s;
@@ -64,7 +68,7 @@ static void
 put_clean(const char *m, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)m, *end = p + len;
-	char *out = malloc(2 * len + 1), *o = out; /* "(hidden)" is at most twice a secret */
+	char *out = malloc(len + 1), *o = out; /* "(hidden)" is no longer than a secret */
 	size_t i, n;
 
 	if (out == NULL) { /* no memory: the message as it is would show too much */

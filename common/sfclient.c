@@ -147,6 +147,7 @@ static void
 drop_token(struct sfclient *c)
 {
 	if (c->token != NULL) {
+		msg_forget(c->token);
 		memset(c->token, 0, strlen(c->token));
 		free(c->token);
 		c->token = NULL;
@@ -379,7 +380,7 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 	}
 	if (rc != CURLE_OK) {
 		snprintf(e->message, sizeof e->message, "%.150s: %.140s", url,
-		    call.error[0] ? call.error : curl_easy_strerror(rc));
+		    http_call_error(&call, rc));
 		http_call_free(&call);
 		return MSI_EXIT_SERVICE;
 	}
@@ -417,6 +418,7 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 	}
 	drop_token(c);
 	c->token = estrdup(tok);
+	msg_secret(c->token); /* no message shows it, whatever a server echoes */
 	free(c->instance);
 	c->instance = estrdup(inst);
 	while (strlen(c->instance) > 0 && c->instance[strlen(c->instance) - 1] == '/')
@@ -438,25 +440,32 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 int
 sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e)
 {
-	char url[4096];
+	struct jsonbuf url = {0};
 	int st;
 
 	memset(e, 0, sizeof *e);
 	if (c->token == NULL && (st = sfclient_token(c, e)) != 0)
 		return st;
-	if (k->path[0] == '/')
-		snprintf(url, sizeof url, "%s%s", c->instance, k->path);
-	else
-		snprintf(url, sizeof url, "%s/services/data/v%s/%s", c->instance,
-		    c->conf.api_version ? c->conf.api_version + (c->conf.api_version[0] == 'v')
-		                        : SF_API_VERSION,
-		    k->path);
-	http_call_init(k->http, url, c->token, k->body, k->body ? k->len : 0,
+	/* as long as the instance and the path make it: a URL cut short would call another resource */
+	jsonbuf_addstr(&url, c->instance);
+	if (k->path[0] != '/') {
+		jsonbuf_addstr(&url, "/services/data/v");
+		jsonbuf_addstr(&url, c->conf.api_version
+		                         ? c->conf.api_version + (c->conf.api_version[0] == 'v')
+		                         : SF_API_VERSION);
+		jsonbuf_addstr(&url, "/");
+	}
+	jsonbuf_addstr(&url, k->path);
+	jsonbuf_add(&url, "", 1);
+	http_call_init(k->http, url.data, c->token, k->body, k->body ? k->len : 0,
 	    k->content_type ? k->content_type : "application/json", c->timeout_ms);
+	jsonbuf_free(&url);
 	if (strcmp(k->method, "GET") != 0 && strcmp(k->method, "POST") != 0)
 		curl_easy_setopt(k->http->easy, CURLOPT_CUSTOMREQUEST, k->method);
 	if (k->accept != NULL)
 		http_call_accept(k->http, k->accept);
+	if (k->spill)
+		http_call_spill(k->http);
 	k->token_gen = c->tokens;
 	return 0;
 }
@@ -489,8 +498,7 @@ sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror
 		}
 		if (rc != CURLE_OK)
 			snprintf(e->message, sizeof e->message, "%s %s: %s (after %d retries)", k->method,
-			    k->path, k->http->error[0] ? k->http->error : curl_easy_strerror(rc),
-			    c->max_retries);
+			    k->path, http_call_error(k->http, rc), c->max_retries);
 		else
 			snprintf(e->message, sizeof e->message, "%s %s: HTTP %ld (after %d retries)",
 			    k->method, k->path, status, c->max_retries);
@@ -498,7 +506,7 @@ sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror
 		return MSI_EXIT_SERVICE;
 	case RETRY_FATAL:
 		snprintf(e->message, sizeof e->message, "%s %s: %s", k->method, k->path,
-		    k->http->error[0] ? k->http->error : curl_easy_strerror(rc));
+		    http_call_error(k->http, rc));
 		http_call_free(k->http);
 		return MSI_EXIT_SERVICE;
 	default: break;
@@ -576,6 +584,7 @@ sfclient_get_csv(struct sfclient *c, const char *path, struct http_call *answer,
 	k.method = "GET";
 	k.path = path;
 	k.accept = "text/csv";
+	k.spill = 1; /* a results file may be of any size: read it with http_call_body */
 	k.http = answer;
 	return call_until_done(c, &k, answer, e);
 }

@@ -57,6 +57,7 @@ struct sfcall {
 	size_t len;
 	const char *content_type; /* NULL: application/json */
 	const char *accept;       /* the answer's type wanted; NULL: application/json */
+	int spill;                /* the answer may be large: past 1 MB in a temporary file */
 	struct http_call *http;   /* the caller's */
 	int attempt, renewed;
 	unsigned long token_gen; /* the token it went with */

@@ -49,8 +49,8 @@ main(void)
 	CHECK_STR("a token", warned("%s", "Bearer 00Dx!AQ4AQ.tok"), "test: Bearer (hidden)\n");
 	msg_forget(token);
 	CHECK_STR("forgotten", warned("%s", "00Dx!AQ4AQ.tok"), "test: 00Dx!AQ4AQ.tok\n");
-	msg_secret("abc"); /* too short to be told from text */
-	CHECK_STR("short", warned("%s", "abcdef"), "test: abcdef\n");
+	msg_secret("secret"); /* too short to be told from text */
+	CHECK_STR("short", warned("%s", "client_secret"), "test: client_secret\n");
 	/* a secret replaced (a config value set again) is forgotten before it is freed */
 	freed = strdup("another-secret-value");
 	msg_secret(freed);
