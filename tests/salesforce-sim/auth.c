@@ -35,11 +35,11 @@ static long issued;
  */
 static struct {
 	long long_len;
-	int crlf, blank, no_id;
+	int crlf, blank, no_id, echo;
 } shape;
 static const char *site_audience; /* SALESFORCE_SIM_JWT_AUDIENCE, or NULL */
 
-/* Reads SALESFORCE_SIM_TOKEN_SHAPE: words long=N, crlf, blank, noid, comma-separated. */
+/* Reads SALESFORCE_SIM_TOKEN_SHAPE: words long=N, crlf, blank, noid, echo, comma-separated. */
 static int
 read_shape(const char *v)
 {
@@ -57,6 +57,8 @@ read_shape(const char *v)
 			shape.blank = 1;
 		else if (strcmp(word, "noid") == 0)
 			shape.no_id = 1;
+		else if (strcmp(word, "echo") == 0)
+			shape.echo = 1;
 		else if (strncmp(word, "long=", 5) == 0 &&
 		         (shape.long_len = strtol(word + 5, &end, 10)) >= TOKEN_LEN &&
 		         shape.long_len <= TOKEN_LEN_MAX && *end == '\0' && n < sizeof word)
@@ -64,7 +66,7 @@ read_shape(const char *v)
 		else {
 			msg_warn(
 			    "bad SALESFORCE_SIM_TOKEN_SHAPE \"%s\": long=N (N from %d to %d), "
-			    "crlf, blank, noid, comma-separated",
+			    "crlf, blank, noid, echo, comma-separated",
 			    all, TOKEN_LEN, TOKEN_LEN_MAX);
 			return -1;
 		}
@@ -397,6 +399,18 @@ auth_token(
 	const char *why;
 	char *basic = NULL, *colon;
 
+	if (shape.echo) {
+		/* a server that answers with what it was sent, and a terminal's escapes */
+		struct jsonbuf echo = {0};
+
+		jsonbuf_add(&echo, form, len);
+		jsonbuf_addstr(&echo, "\x1b[2J\r\nX-Injected: 1");
+		jsonbuf_add(&echo, "", 1);
+		oauth_error(a, "invalid_request", echo.data);
+		jsonbuf_free(&echo);
+		json_decref(params);
+		return;
+	}
 	if (grant != NULL && strcmp(grant, "client_credentials") == 0 &&
 	    (id == NULL || secret == NULL) &&
 	    (basic = basic_credentials(authorization, &colon)) != NULL) {

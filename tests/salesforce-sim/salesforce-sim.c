@@ -35,9 +35,9 @@
  * of a call they suit (a results page, a query job's information) and leave
  * any other alone: a proxy that drops a header, a server that miscounts.
  */
-enum fault_kind { F500, F503, FDROP, FSLOW, F401, FNOLOCATOR, FMISCOUNT, FAULT_KINDS };
+enum fault_kind { F500, F503, FDROP, FSLOW, F401, FNOLOCATOR, FMISCOUNT, FBADSTAMP, FAULT_KINDS };
 static const char *const fault_names[FAULT_KINDS] = {
-    "500", "503", "drop", "slow", "401", "nolocator", "miscount"};
+    "500", "503", "drop", "slow", "401", "nolocator", "miscount", "badstamp"};
 
 struct fault {
 	enum fault_kind kind;
@@ -183,15 +183,73 @@ fault_for(long call)
 		         (double)(next_random() % 1000000) / 1e6 < opt.faults[i].rate)
 			kind = (int)opt.faults[i].kind;
 	}
-	if (kind >= 0 && kind != FNOLOCATOR && kind != FMISCOUNT)
+	if (kind >= 0 && kind != FNOLOCATOR && kind != FMISCOUNT && kind != FBADSTAMP)
 		st.faults++;
 	return kind;
 }
 
 /*
+ * badstamp: the first record of a results page gets a SystemModstamp that is no
+ * datetime ("yesterday"), as a broken server or proxy might write it. The page is CSV
+ * as jobs.c writes it: a field is quoted when it must be, a quote doubled inside.
+ */
+static void
+bad_stamp(struct answer *a)
+{
+	struct jsonbuf *t = &a->text;
+	size_t i, col = 0, want = (size_t)-1, start = 0, row = 0;
+	int quoted = 0;
+	const char *name = "SystemModstamp";
+
+	for (i = 0; i <= t->len; i++) {
+		char ch = i < t->len ? t->data[i] : '\n';
+
+		if (quoted) {
+			if (ch == '"')
+				quoted = 0;
+			continue;
+		}
+		if (ch == '"') {
+			quoted = 1;
+			continue;
+		}
+		if (ch != ',' && ch != '\n')
+			continue;
+		/* a field ends: [start, i), quoted or not */
+		if (row == 0) {
+			size_t b = start, e = i;
+
+			if (e - b >= 2 && t->data[b] == '"' && t->data[e - 1] == '"')
+				b++, e--;
+			if (e - b == strlen(name) && memcmp(t->data + b, name, e - b) == 0)
+				want = col;
+		}
+		if (row == 1 && col == want && i <= t->len) {
+			struct jsonbuf out = {0};
+
+			jsonbuf_add(&out, t->data, start);
+			jsonbuf_addstr(&out, "\"yesterday\"");
+			jsonbuf_add(&out, t->data + i, t->len - i);
+			jsonbuf_free(t);
+			*t = out;
+			st.faults++;
+			return;
+		}
+		col++;
+		start = i + 1;
+		if (ch == '\n') {
+			if (++row > 1)
+				return;
+			col = 0;
+		}
+	}
+}
+
+/*
  * The faults that change an answer, under sim_lock: nolocator takes the Sforce-Locator
  * header off a results page; miscount makes a complete query job's numberRecordsProcessed
- * one more than the rows its pages hold. Counted when they do.
+ * one more than the rows its pages hold; badstamp spoils a SystemModstamp of a page.
+ * Counted when they do.
  */
 static void
 faulted(int fault, struct answer *a)
@@ -203,6 +261,8 @@ faulted(int fault, struct answer *a)
 		a->no_locator = 1;
 		st.faults++;
 	}
+	if (fault == FBADSTAMP && a->paged && a->json == NULL)
+		bad_stamp(a);
 	if (fault != FMISCOUNT || !json_is_object(a->json))
 		return;
 	type = json_string_value(json_object_get(a->json, "jobType"));
@@ -800,7 +860,7 @@ main(int argc, char *argv[])
 			if (parse_fault(optarg) != 0) {
 				msg_warn(
 				    "bad --fault \"%s\": KIND@N[,N...] or KIND%%P, KIND one of "
-				    "500 503 drop slow 401 nolocator miscount",
+				    "500 503 drop slow 401 nolocator miscount badstamp",
 				    optarg);
 				usage(stderr, 2);
 			}
