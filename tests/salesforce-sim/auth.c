@@ -35,11 +35,11 @@ static long issued;
  */
 static struct {
 	long long_len;
-	int crlf, blank, no_id, echo;
+	int crlf, blank, no_id, echo, long_url;
 } shape;
 static const char *site_audience; /* SALESFORCE_SIM_JWT_AUDIENCE, or NULL */
 
-/* Reads SALESFORCE_SIM_TOKEN_SHAPE: words long=N, crlf, blank, noid, echo, comma-separated. */
+/* Reads SALESFORCE_SIM_TOKEN_SHAPE: words long=N, crlf, blank, noid, echo, longurl, comma-separated. */
 static int
 read_shape(const char *v)
 {
@@ -59,6 +59,8 @@ read_shape(const char *v)
 			shape.no_id = 1;
 		else if (strcmp(word, "echo") == 0)
 			shape.echo = 1;
+		else if (strcmp(word, "longurl") == 0)
+			shape.long_url = 1;
 		else if (strncmp(word, "long=", 5) == 0 &&
 		         (shape.long_len = strtol(word + 5, &end, 10)) >= TOKEN_LEN &&
 		         shape.long_len <= TOKEN_LEN_MAX && *end == '\0' && n < sizeof word)
@@ -66,7 +68,7 @@ read_shape(const char *v)
 		else {
 			msg_warn(
 			    "bad SALESFORCE_SIM_TOKEN_SHAPE \"%s\": long=N (N from %d to %d), "
-			    "crlf, blank, noid, echo, comma-separated",
+			    "crlf, blank, noid, echo, longurl, comma-separated",
 			    all, TOKEN_LEN, TOKEN_LEN_MAX);
 			return -1;
 		}
@@ -346,6 +348,17 @@ issue(const char *base, struct answer *a)
 	    "signature", signature, "scope", "api");
 	if (shape.no_id)
 		json_object_del(a->json, "id");
+	if (shape.long_url) { /* an instance URL of 5000 characters: its own path makes it so */
+		struct jsonbuf u = {0};
+
+		jsonbuf_addstr(&u, base);
+		jsonbuf_addstr(&u, "/");
+		while (u.len < 5000)
+			jsonbuf_addstr(&u, "instance");
+		jsonbuf_add(&u, "", 1);
+		json_object_set_new(a->json, "instance_url", json_string(u.data));
+		jsonbuf_free(&u);
+	}
 	free(token);
 }
 
