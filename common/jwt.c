@@ -4,12 +4,9 @@
  * signed with OpenSSL's libcrypto. The private key is read, used and freed
  * here; it is never copied anywhere else.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,48 +69,17 @@ no_passphrase(char *buf, int size, int rwflag, void *asked)
 }
 
 /*
- * The key file opened, or NULL with why: a regular file (a FIFO or a
- * device is refused at once, never waited on: it is opened O_NONBLOCK and
- * looked at before it is read), then by conf_open_private, with the config
- * file's rules (its owner's only), and the same file both times.
+ * The key file, by the config file's rules (its owner's only, a regular
+ * file: a FIFO is refused at once, never waited on).
  */
 static FILE *
 open_key(const char *path, char why[JWT_WHY_SIZE])
 {
-	struct stat st, again;
 	char cwhy[MKCONF_WHY_SIZE];
 	FILE *fp;
-	int fd;
 
-	why[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
-		snprintf(why, JWT_WHY_SIZE, "SALESFORCE_PRIVATE_KEY_FILE %.250s: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0)
-		snprintf(why, JWT_WHY_SIZE, "SALESFORCE_PRIVATE_KEY_FILE %.250s: %s", path,
-		    strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		snprintf(why, JWT_WHY_SIZE,
-		    "SALESFORCE_PRIVATE_KEY_FILE %.250s: not a regular file", path);
-	if (why[0] != '\0') {
-		close(fd);
-		return NULL;
-	}
-	if ((fp = conf_open_private(path, cwhy)) == NULL) {
+	if ((fp = conf_open_private(path, cwhy)) == NULL)
 		snprintf(why, JWT_WHY_SIZE, "SALESFORCE_PRIVATE_KEY_FILE %.250s", cwhy);
-		close(fd);
-		return NULL;
-	}
-	if (fstat(fileno(fp), &again) != 0 || again.st_dev != st.st_dev ||
-	    again.st_ino != st.st_ino) {
-		snprintf(why, JWT_WHY_SIZE,
-		    "SALESFORCE_PRIVATE_KEY_FILE %.200s: replaced while it was opened", path);
-		fclose(fp);
-		fp = NULL;
-	}
-	close(fd);
 	return fp;
 }
 

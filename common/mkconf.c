@@ -4,6 +4,7 @@
  * lines) and the URLs credentials may go to serve Salesforce's settings too.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,8 +182,17 @@ conf_open_private(const char *path, char why[MKCONF_WHY_SIZE])
 	FILE *fp;
 	int ok;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	int fd;
+
+	/* O_NONBLOCK: a FIFO named here must not hang the open; a regular file ignores it */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
 		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 ||
+	    (fp = fdopen(fd, "r")) == NULL) {
+		snprintf(why, MKCONF_WHY_SIZE, "%s: %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	if (fstat(fileno(fp), &st) != 0) {
