@@ -85,6 +85,8 @@ spill_file(void)
 	unlink(path);
 	if ((fp = fdopen(fd, "w+")) == NULL)
 		close(fd);
+	else
+		setvbuf(fp, NULL, _IOFBF, (size_t)1 << 18); /* large writes: an answer comes by 16 KB */
 	return fp;
 }
 

@@ -306,8 +306,9 @@ page_row(void *ctx, const struct csvin_row *row)
 			return extract_reject(R.x, row, why);
 		}
 	}
-	if (row->error == NULL && R.stamp_col != (size_t)-1 && R.id_col != (size_t)-1 &&
-	    row->nfields > R.stamp_col && row->nfields > R.id_col &&
+	/* the next mark, and the ids at it: only a run with --state keeps one */
+	if (R.have_state && row->error == NULL && R.stamp_col != (size_t)-1 &&
+	    R.id_col != (size_t)-1 && row->nfields > R.stamp_col && row->nfields > R.id_col &&
 	    (sl = row->len[R.stamp_col]) < sizeof stamp && (il = row->len[R.id_col]) < sizeof id &&
 	    sl > 0 && il > 0) {
 		memcpy(stamp, row->field[R.stamp_col], sl);

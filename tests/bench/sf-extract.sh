@@ -8,7 +8,8 @@
 # 1 s in progress; both ask for the same 19 fields, 10,000 rows a page, and
 # must write every record. Prints the walls, the ratio (target: msi-extract
 # at least as fast: >= 1.0x), the calls each made, and msi-extract's peak
-# memory for 10,000 and 50,000 rows a page.
+# memory for 10,000 and 50,000 rows a page (target: under 64 MB, whatever
+# the page's size).
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -95,6 +96,8 @@ awk -v rows="$rows" -v a="$ours" -v b="$theirs" -v runs="$RUNS" -v target="$TARG
 	printf "msi-extract --salesforce:  %8.0f records/s (median of %d: %.3f s), %d calls, peak %d KB (%d KB at 50,000 rows a page)\n", rows / a, runs, a, ca, kb, kb50
 	printf "curl + mlr, same calls:    %8.0f records/s (median of %d: %.3f s), %d calls\n", rows / b, runs, b, cb
 	printf "ratio: %.2fx (target >= %.1fx: %s)\n", b / a, target, (b / a >= target ? "met" : "NOT met")
-	exit b / a >= target ? 0 : 3
+	# a page past 1 MB is read from a temporary file: memory does not grow with the page
+	printf "peak memory at 50,000 rows a page: %d KB (target < 65,536 KB: %s)\n", kb50, (kb50 < 65536 ? "met" : "NOT met")
+	exit b / a >= target && kb50 < 65536 ? 0 : 3
 }' || status=$?
 exit "$status"
