@@ -32,14 +32,14 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMSI_VERSION='"$(VERSION)"' -Icommon $(WARN) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/fshut.c common/http.c common/inputid.c common/jsonbuf.c common/jwt.c \
-	common/mkclient.c common/mkconf.c common/msg.c common/ndjson.c common/numarg.c \
-	common/objects.c common/ratelimit.c common/reject.c common/retry.c common/sfclient.c common/sfid.c \
-	common/stats.c common/textenc.c common/words.c
+	common/mapping.c common/mkclient.c common/mkconf.c common/msg.c common/msifields.c common/ndjson.c \
+	common/numarg.c common/objects.c common/ratelimit.c common/reject.c common/retry.c \
+	common/sfclient.c common/sfid.c common/sfout.c common/stats.c common/textenc.c common/words.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
-	writeback/msi-writeback writeback/msi-apply pipelines/msi-verify
+	writeback/msi-writeback apply/msi-apply verify/msi-verify
 # Programs a tool runs, installed beside it, without a page of their own.
 HELPERS    = extract/msi-extract-salesforce
 BINS       = $(TOOLS:%=$(B)/%) $(HELPERS:%=$(B)/%)
@@ -51,7 +51,7 @@ UNIT_BINS  = $(UNIT_SRC:%.c=$(B)/%)
 BENCH_BINS = $(B)/tests/bench/gen-leads $(B)/tests/bench/maxrss
 
 # A synthetic org export at any size (the demo's sample, the end-to-end test).
-GEN_ORG = $(B)/pipelines/gen-org
+GEN_ORG = $(B)/tests/gen-org/gen-org
 
 # Debian packages the build, the tests, the demo and the benchmarks need.
 DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev \
@@ -59,7 +59,7 @@ DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev
 
 .SECONDARY:
 
-.PHONY: all check check-build check-asan check-asan-build fuzz soak demo demo-live install uninstall clean bench deps debs lint
+.PHONY: gen-org all check check-build check-asan check-asan-build fuzz soak demo demo-live install uninstall clean bench deps debs lint
 
 # A plain make builds; only deps, check, demo, bench and lint install packages.
 all: $(BINS)
@@ -82,7 +82,7 @@ debs:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
-$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h tests/marketo-sim/*.h tests/salesforce-sim/*.h tests/simlib/*.h)
+$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h apply/*.h verify/*.h tests/marketo-sim/*.h tests/salesforce-sim/*.h tests/simlib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -98,13 +98,12 @@ $(B)/extract/msi-extract: $(EXTRACT_OBJ) $(LIB)
 # What msi-extract --salesforce runs: the only part of it that links libcurl
 # and libcrypto.
 SFEXTRACT_OBJ = $(B)/extract/msi-extract-salesforce.o $(B)/extract/records.o \
-	$(B)/extract/sfquery.o $(B)/extract/sfstate.o $(B)/transform/mapping.o
+	$(B)/extract/sfquery.o $(B)/extract/sfstate.o
 
 $(B)/extract/msi-extract-salesforce: $(SFEXTRACT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SFEXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
 
-TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/mapping.o \
-	$(B)/transform/known.o
+TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o
 
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
@@ -115,20 +114,19 @@ LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/batch.o $(B)/load/checkpoint.o \
 $(B)/load/msi-load: $(LOAD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LOAD_OBJ) $(LIB) $(DEP_LIBS) -lm
 
-WRITEBACK_OBJ = $(B)/writeback/msi-writeback.o $(B)/writeback/fields.o \
-	$(B)/writeback/sfout.o $(B)/writeback/digests.o
+WRITEBACK_OBJ = $(B)/writeback/msi-writeback.o $(B)/writeback/digests.o
 
 $(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
-APPLY_OBJ = $(B)/writeback/msi-apply.o $(B)/writeback/applystate.o $(B)/writeback/fields.o \
-	$(B)/writeback/collections.o $(B)/writeback/ingest.o $(B)/writeback/sfout.o
+APPLY_OBJ = $(B)/apply/msi-apply.o $(B)/apply/applystate.o $(B)/apply/collections.o \
+	$(B)/apply/ingest.o
 
-$(B)/writeback/msi-apply: $(APPLY_OBJ) $(LIB)
+$(B)/apply/msi-apply: $(APPLY_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APPLY_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
 
-$(B)/pipelines/msi-verify: $(B)/pipelines/msi-verify.o $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/pipelines/msi-verify.o $(LIB) $(DEP_LIBS)
+$(B)/verify/msi-verify: $(B)/verify/msi-verify.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/verify/msi-verify.o $(LIB) $(DEP_LIBS)
 
 # The Marketo simulator the network stages are tested against.
 SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o \
@@ -159,9 +157,12 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 # It reads the state files through the tools' own code, which it includes.
-$(B)/tests/unit/test-statefiles.o: load/checkpoint.c writeback/applystate.c writeback/digests.c
+$(B)/tests/unit/test-statefiles.o: load/checkpoint.c apply/applystate.c writeback/digests.c
 
-$(GEN_ORG): $(B)/pipelines/gen-org.o $(LIB)
+# make gen-org: the generator alone (tests/gen-org/gen-org.c), for a test export of any size.
+gen-org: $(GEN_ORG)
+
+$(GEN_ORG): $(B)/tests/gen-org/gen-org.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
 
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)

@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "../transform/mapping.h"
+#include "mapping.h"
 #include "csvin.h"
 #include "ealloc.h"
 #include "exitcode.h"

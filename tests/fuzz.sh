@@ -39,7 +39,7 @@ SECS=$2
 SEED=${3:-1}
 T=${FUZZ_TIMEOUT:-10}
 for t in extract/msi-extract transform/msi-transform load/msi-load writeback/msi-writeback \
-    tests/marketo-sim/marketo-sim pipelines/gen-org; do
+    tests/marketo-sim/marketo-sim tests/gen-org/gen-org; do
 	[ -x "$B/$t" ] || {
 		echo "fuzz: $B/$t missing; build it first (make check-asan)" >&2
 		exit 2
@@ -797,10 +797,10 @@ prepare() {
 	cp "$top"/pipelines/sample/*.csv "$S/org0/"
 	prepare_org org0 &
 	p0=$!
-	(ASAN_OPTIONS=detect_leaks=0 "$B/pipelines/gen-org" -p 30 -s 7 "$S/org1" > /dev/null 2>&1 &&
+	(ASAN_OPTIONS=detect_leaks=0 "$B/tests/gen-org/gen-org" -p 30 -s 7 "$S/org1" > /dev/null 2>&1 &&
 	    prepare_org org1) &
 	p1=$!
-	(ASAN_OPTIONS=detect_leaks=0 "$B/pipelines/gen-org" -p 10 -s $((SEED % 100000 + 2)) \
+	(ASAN_OPTIONS=detect_leaks=0 "$B/tests/gen-org/gen-org" -p 10 -s $((SEED % 100000 + 2)) \
 	    "$S/org2" > /dev/null 2>&1 && prepare_org org2) &
 	p2=$!
 	sim_start clean $SIM_CLEAN

@@ -66,8 +66,8 @@ NIGHTS=${2:-7}
 SEED=${3:-1}
 [ "$NIGHTS" -ge 1 ] || usage
 tools="extract/msi-extract extract/msi-extract-salesforce transform/msi-transform load/msi-load
-    writeback/msi-writeback writeback/msi-apply tests/marketo-sim/marketo-sim
-    tests/salesforce-sim/salesforce-sim pipelines/gen-org"
+    writeback/msi-writeback apply/msi-apply tests/marketo-sim/marketo-sim
+    tests/salesforce-sim/salesforce-sim tests/gen-org/gen-org"
 for t in $tools; do
 	[ -x "$B/$t" ] || {
 		echo "soak: $B/$t missing; build it first (make check-build)" >&2

@@ -13,7 +13,7 @@
 #include "digests.h"
 #include "ealloc.h"
 #include "exitcode.h"
-#include "fields.h"
+#include "msifields.h"
 #include "fshut.h"
 #include "jsonbuf.h"
 #include "mkclient.h"

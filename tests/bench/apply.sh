@@ -20,7 +20,7 @@ export LC_ALL
 
 B=$(cd "${1:-build}" && pwd)
 . "$(dirname "$0")/lib.sh"
-APPLY=$B/writeback/msi-apply
+APPLY=$B/apply/msi-apply
 MAXRSS=$B/tests/bench/maxrss
 N=${BENCH_UPDATES:-30000}
 RUNS=${BENCH_RUNS:-3}
@@ -29,7 +29,7 @@ TARGET=1.0
 tmp=$(mktemp -d)
 sim=
 trap 'kill $sim 2> /dev/null; rm -rf "$tmp"' EXIT INT TERM
-"$B/pipelines/gen-org" -p $((N * 2)) "$tmp/org" > /dev/null
+"$B/tests/gen-org/gen-org" -p $((N * 2)) "$tmp/org" > /dev/null
 "$B/tests/salesforce-sim/salesforce-sim" --org "$tmp/org" --latency-ms 20 --job-ms 1000 \
 	--namespace mkto_si__ --port-file "$tmp/port" > /dev/null 2>&1 &
 sim=$!

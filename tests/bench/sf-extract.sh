@@ -28,7 +28,7 @@ command -v mlr > /dev/null || { echo "sf-extract.sh: mlr (miller) not found; run
 tmp=$(mktemp -d)
 sim=
 trap 'kill $sim 2> /dev/null; rm -rf "$tmp"' EXIT INT TERM
-"$B/pipelines/gen-org" -p "$PERSONS" "$tmp/org" > /dev/null
+"$B/tests/gen-org/gen-org" -p "$PERSONS" "$tmp/org" > /dev/null
 "$B/tests/salesforce-sim/salesforce-sim" --org "$tmp/org" --api-values --latency-ms 20 \
 	--job-ms 1000 --port-file "$tmp/port" > /dev/null 2>&1 &
 sim=$!

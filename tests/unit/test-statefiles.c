@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "../../load/checkpoint.c"
-#include "../../writeback/applystate.c"
+#include "../../apply/applystate.c"
 #include "../../writeback/digests.c"
 #include "objects.h"
 #include "unit.h"

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "fields.h"
+#include "msifields.h"
 #include "inputid.h"
 #include "sfclient.h"
 

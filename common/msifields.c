@@ -8,7 +8,7 @@
 #include "convert.h"
 #include "ealloc.h"
 #include "exitcode.h"
-#include "fields.h"
+#include "msifields.h"
 #include "jsonbuf.h"
 #include "msg.h"
 #include "words.h"
