@@ -18,6 +18,7 @@
 #include "csvin.h"
 #include "ealloc.h"
 #include "exitcode.h"
+#include "finish.h"
 #include "fshut.h"
 #include "jsonbuf.h"
 #include "msg.h"
@@ -224,6 +225,41 @@ run_salesforce(char *argv[])
 	    EXTRACT_SALESFORCE, strerror(err));
 }
 
+/* What the end of the run reports on: the counts, the files and what they were read as. */
+struct end {
+	const struct extract *x;
+	char *const *files;
+	const struct rowpipe_file *found;
+	enum textenc encoding;
+	int stats;
+};
+
+/* --stats: each file's encoding and the rows. */
+static void
+summary(void *ctx, int status)
+{
+	const struct end *e = ctx;
+
+	(void)status;
+	if (!e->stats)
+		return;
+	report_files(e->files, e->found, e->encoding);
+	msg_warn("rows: %lu read, %lu written, %lu rejected", e->x->rows, e->x->written,
+	    e->x->rejected);
+}
+
+/* --stats-json's counts. */
+static json_t *
+counts(void *ctx, int status)
+{
+	const struct end *e = ctx;
+
+	(void)status;
+	return json_pack("{s:s, s:I, s:I, s:I, s:o}", "tool", "msi-extract", "rows",
+	    (json_int_t)e->x->rows, "written", (json_int_t)e->x->written, "rejected",
+	    (json_int_t)e->x->rejected, "files", files_json(e->files, e->found));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -242,6 +278,7 @@ main(int argc, char *argv[])
 	struct csvin_opts opts = {',', TEXTENC_AUTO, CSVIN_MAX_ROW};
 	struct rowpipe_file *found;
 	struct extract x;
+	struct end end;
 	const char *object = NULL, *stats_file = NULL;
 	char *stdin_only[] = {"-", NULL};
 	char **files, (*types)[MAX_TYPE + 1];
@@ -308,26 +345,14 @@ main(int argc, char *argv[])
 	found = ecalloc((size_t)i + 1, sizeof *found);
 	status = extract_files(&x, files, types, &opts, found);
 
-	if (fshut(stdout, "stdout") != 0 && status == 0)
-		status = MSI_EXIT_IO;
-	if (x.rejects != NULL && fshut(x.rejects, x.rejects_name) != 0 && status == 0)
-		status = MSI_EXIT_IO;
-	if (stats)
-		report_files(files, found, opts.encoding);
-	if (stats)
-		msg_warn(
-		    "rows: %lu read, %lu written, %lu rejected", x.rows, x.written, x.rejected);
-	if (status == 0 && x.rejected > 0) {
-		msg_warn("rows rejected: %lu, see %s", x.rejected, x.rejects_name);
-		status = MSI_EXIT_REJECTS;
-	}
-	if (stats_file != NULL &&
-	    stats_write(stats_file,
-	        json_pack("{s:s, s:I, s:I, s:I, s:o, s:i}", "tool", "msi-extract", "rows",
-	            (json_int_t)x.rows, "written", (json_int_t)x.written, "rejected",
-	            (json_int_t)x.rejected, "files", files_json(files, found), "status", status)) != 0 &&
-	    status == 0)
-		status = MSI_EXIT_IO;
+	end.x = &x;
+	end.files = files;
+	end.found = found;
+	end.encoding = opts.encoding;
+	end.stats = stats;
+	status = finish_run(&(struct finish){x.rejects, x.rejects_name, x.rejected, "rows", stats_file,
+	                        summary, counts, &end},
+	    status);
 	free(found);
 	jsonbuf_free(&x.out);
 	jsonbuf_free(&x.prefix);
