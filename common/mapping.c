@@ -8,9 +8,9 @@
 #include "ealloc.h"
 #include "exitcode.h"
 #include "jsonbuf.h"
+#include "mapfile.h"
 #include "mapping.h"
 #include "msg.h"
-#include "words.h"
 
 /*
  * The defaults. Marketo names are those of Adobe's REST API: the standard
@@ -222,6 +222,80 @@ type_for(const struct objmap *o, const char *target)
 	return mkto_by_id_field(target) >= 0 ? CONV_ID : CONV_STRING;
 }
 
+/* "OBJECT SOURCE -": drops the rules SOURCE feeds, all of them for "*". */
+static void
+rules_drop(struct objmap *o, const char *source)
+{
+	struct rule *r;
+	size_t i, j;
+
+	for (i = j = 0; i < o->n; i++) {
+		r = &o->rules[i];
+		if (strcmp(source, "*") == 0 ||
+		    (r->source != NULL && strcasecmp(r->source, source) == 0))
+			rule_free(r);
+		else
+			o->rules[j++] = *r;
+	}
+	o->n = j;
+}
+
+/* "OBJECT SOURCE TARGET": the rule for TARGET, in the place of one there was. */
+static void
+rule_set(struct objmap *o, const char *source, const char *target, enum conv_type type,
+    int required)
+{
+	struct rule *r;
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->rules[i].target, target) == 0)
+			break;
+	if (i < o->n) {
+		r = &o->rules[i];
+		required |= r->required; /* a replaced key stays required */
+		rule_free(r);
+	} else {
+		r = rule_add(o);
+	}
+	r->required = required;
+	r->target = estrdup(target);
+	r->type = type;
+	if (source[0] == '=')
+		r->constant = estrdup(source + 1);
+	else
+		r->source = estrdup(source);
+}
+
+/* One line of a map file, its n words in w; what is wrong goes to mapfile_error. */
+static void
+mapping_line(struct mapping *m, struct mapfile *mf, char **w, int n)
+{
+	struct objmap *o;
+	enum conv_type type;
+
+	if (n < 3 || n > 5)
+		mapfile_error(mf, "expected OBJECT SOURCE TARGET [TYPE [required]]");
+	else if ((o = mapping_find(m, w[0])) == NULL)
+		mapfile_error(mf,
+		    "unknown object \"%s\" (User, Account, Lead, "
+		    "Contact, Opportunity or OpportunityContactRole)",
+		    w[0]);
+	else if (n >= 4 && conv_type_parse(w[3], &type) != 0)
+		mapfile_error(mf,
+		    "unknown type \"%s\" (string, id, integer, number, "
+		    "boolean, date or datetime)",
+		    w[3]);
+	else if (n == 5 && strcmp(w[4], "required") != 0)
+		mapfile_error(mf, "the fifth word can only be \"required\"");
+	else if (strcmp(w[2], "-") == 0)
+		rules_drop(o, w[1]);
+	else if (w[1][0] == '\0' || w[2][0] == '\0' || strcmp(w[1], "*") == 0)
+		mapfile_error(mf, "a rule needs a source field or =VALUE and a target");
+	else
+		rule_set(o, w[1], w[2], n < 4 ? type_for(o, w[2]) : type, n == 5);
+}
+
 /*
  * Applies one map file. Each line is OBJECT SOURCE TARGET [TYPE [required]]:
  * SOURCE is a Salesforce field (any case) or =VALUE for a constant; TARGET
@@ -232,89 +306,15 @@ type_for(const struct objmap *o, const char *target)
 int
 mapping_load(struct mapping *m, const char *path)
 {
-	char *line = NULL, *w[6];
-	size_t size = 0, i, j;
-	unsigned long lineno = 0;
-	struct objmap *o;
-	struct rule *r;
-	enum conv_type type;
-	int n, required, status = 0;
-	FILE *fp;
+	struct mapfile mf;
+	char *w[6];
+	int n;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		msg_syswarn("%s", path);
-		return MSI_EXIT_IO;
-	}
-	while (status == 0 && getline(&line, &size, fp) >= 0) {
-		lineno++;
-		if ((n = words_split(line, w, 6)) == 0)
-			continue;
-		if (n == -2) {
-			msg_at(path, lineno, "a quote is not closed");
-			status = MSI_EXIT_USAGE;
-		} else if (n < 3 || n > 5) {
-			msg_at(path, lineno, "expected OBJECT SOURCE TARGET [TYPE [required]]");
-			status = MSI_EXIT_USAGE;
-		} else if ((o = mapping_find(m, w[0])) == NULL) {
-			msg_at(path, lineno,
-			    "unknown object \"%s\" (User, Account, Lead, "
-			    "Contact, Opportunity or OpportunityContactRole)",
-			    w[0]);
-			status = MSI_EXIT_USAGE;
-		} else if (n >= 4 && conv_type_parse(w[3], &type) != 0) {
-			msg_at(path, lineno,
-			    "unknown type \"%s\" (string, id, integer, number, "
-			    "boolean, date or datetime)",
-			    w[3]);
-			status = MSI_EXIT_USAGE;
-		} else if (n == 5 && strcmp(w[4], "required") != 0) {
-			msg_at(path, lineno, "the fifth word can only be \"required\"");
-			status = MSI_EXIT_USAGE;
-		} else if (strcmp(w[2], "-") == 0) {
-			/* Drop the rules fed by SOURCE (all of them for "*"). */
-			for (i = j = 0; i < o->n; i++) {
-				r = &o->rules[i];
-				if (strcmp(w[1], "*") == 0 ||
-				    (r->source != NULL && strcasecmp(r->source, w[1]) == 0))
-					rule_free(r);
-				else
-					o->rules[j++] = *r;
-			}
-			o->n = j;
-		} else if (w[1][0] == '\0' || w[2][0] == '\0' || strcmp(w[1], "*") == 0) {
-			msg_at(
-			    path, lineno, "a rule needs a source field or =VALUE and a target");
-			status = MSI_EXIT_USAGE;
-		} else {
-			if (n < 4)
-				type = type_for(o, w[2]);
-			for (i = 0; i < o->n; i++)
-				if (strcmp(o->rules[i].target, w[2]) == 0)
-					break;
-			required = n == 5;
-			if (i < o->n) {
-				r = &o->rules[i];
-				required |= r->required; /* a replaced key stays required */
-				rule_free(r);
-			} else {
-				r = rule_add(o);
-			}
-			r->required = required;
-			r->target = estrdup(w[2]);
-			r->type = type;
-			if (w[1][0] == '=')
-				r->constant = estrdup(w[1] + 1);
-			else
-				r->source = estrdup(w[1]);
-		}
-	}
-	if (status == 0 && ferror(fp)) {
-		msg_syswarn("%s", path);
-		status = MSI_EXIT_IO;
-	}
-	free(line);
-	fclose(fp);
-	return status;
+	if (mapfile_open(&mf, path) != 0)
+		return mf.status;
+	while ((n = mapfile_next(&mf, w, 6)) != 0)
+		mapping_line(m, &mf, w, n);
+	return mapfile_close(&mf);
 }
 
 /* Encodes each target once, as the "target": that starts its member. */

@@ -1,4 +1,4 @@
-/* fields.c: which Marketo lead field becomes which Salesforce field, and as what. */
+/* msifields.c: which Marketo lead field becomes which Salesforce field, and as what. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +10,16 @@
 #include "exitcode.h"
 #include "msifields.h"
 #include "jsonbuf.h"
+#include "mapfile.h"
 #include "msg.h"
-#include "words.h"
 
-/* API-NOTES section 5: the MSI fields and their Salesforce names on Lead and Contact. */
+/*
+ * The MSI fields: the Marketo lead fields and the MSI package's Salesforce
+ * fields on Lead and Contact they are written to, as Adobe's page "Sales
+ * Insight for Non-Native Salesforce Integrations" on Experience League
+ * names them
+ * (https://experienceleague.adobe.com/en/docs/marketo/using/product-docs/marketo-sales-insight/sales-insight-for-non-native-salesforce-integrations).
+ */
 static const struct {
 	const char *sf, *mkto[FIELD_ALTS];
 	enum wb_type type;
@@ -80,6 +86,57 @@ field_find(struct fields *fs, const char *sf)
 	return NULL;
 }
 
+/* "FIELD -": drops FIELD; "* -" drops them all. */
+static void
+fields_drop(struct fields *fs, const char *sf)
+{
+	struct field *f;
+	size_t i;
+
+	if (strcmp(sf, "*") == 0) {
+		for (i = 0; i < fs->n; i++)
+			field_free(&fs->f[i]);
+		fs->n = 0;
+	} else if ((f = field_find(fs, sf)) != NULL) {
+		field_free(f);
+		memmove(f, f + 1, (size_t)(fs->f + fs->n - (f + 1)) * sizeof *f);
+		fs->n--;
+	}
+}
+
+/* "FIELD MARKETO_FIELD[,ALT...] [TYPE]": the rule for FIELD, in the place of one there was. */
+static void
+fields_set(struct fields *fs, struct mapfile *mf, char **w, int n)
+{
+	struct field *f = field_find(fs, w[0]);
+	enum wb_type type = f != NULL ? f->type : WB_STRING;
+	char *alt, *save;
+	int t;
+
+	if (n == 3) {
+		for (t = 0; t < 3 && strcmp(w[2], type_names[t]) != 0; t++)
+			;
+		if (t == 3) {
+			mapfile_error(mf, "unknown type \"%s\": string, number or datetime", w[2]);
+			return;
+		}
+		type = (enum wb_type)t;
+	}
+	if (f != NULL)
+		field_free(f);
+	else
+		f = field_add(fs, w[0]);
+	f->sf = f->sf ? f->sf : estrdup(w[0]);
+	f->type = type;
+	for (alt = strtok_r(w[1], ",", &save); alt != NULL; alt = strtok_r(NULL, ",", &save)) {
+		if (f->nalt == FIELD_ALTS) {
+			mapfile_error(mf, "at most %d Marketo fields a rule", FIELD_ALTS);
+			return;
+		}
+		f->mkto[f->nalt++] = estrdup(alt);
+	}
+}
+
 /*
  * Applies a map file. Each line is SALESFORCE_FIELD MARKETO_FIELD[,ALT...]
  * [TYPE]: the Salesforce field takes the first of the Marketo fields the
@@ -90,86 +147,26 @@ field_find(struct fields *fs, const char *sf)
 int
 fields_load(struct fields *fs, const char *path)
 {
-	char *line = NULL, *w[4], *alt, *save;
-	size_t size = 0, i;
-	unsigned long lineno = 0;
-	struct field *f;
-	enum wb_type type;
-	int n, status = 0, t;
-	FILE *fp;
+	struct mapfile mf;
+	char *w[3];
+	int n, status;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		msg_syswarn("%s", path);
-		return MSI_EXIT_IO;
+	if (mapfile_open(&mf, path) != 0)
+		return mf.status;
+	while ((n = mapfile_next(&mf, w, 3)) != 0) {
+		if (n < 0 || n == 1)
+			mapfile_error(&mf, "expected SALESFORCE_FIELD MARKETO_FIELD[,ALT...] [TYPE]");
+		else if (strcmp(w[1], "-") == 0)
+			fields_drop(fs, w[0]);
+		else if (strcmp(w[0], "*") == 0 || w[0][0] == '\0' || w[1][0] == '\0')
+			mapfile_error(&mf, "a rule needs a Salesforce field and a Marketo field");
+		else
+			fields_set(fs, &mf, w, n);
 	}
-	while (status == 0 && getline(&line, &size, fp) != -1) {
-		lineno++;
-		if ((n = words_split(line, w, 3)) == 0)
-			continue;
-		if (n < 0 || n == 1) {
-			msg_at(path, lineno,
-			    n == -2
-			        ? "a quote is not closed"
-			        : "expected SALESFORCE_FIELD MARKETO_FIELD[,ALT...] [TYPE]");
-			status = MSI_EXIT_USAGE;
-		} else if (strcmp(w[1], "-") == 0) {
-			if (strcmp(w[0], "*") == 0) {
-				for (i = 0; i < fs->n; i++)
-					field_free(&fs->f[i]);
-				fs->n = 0;
-			} else if ((f = field_find(fs, w[0])) != NULL) {
-				field_free(f);
-				memmove(
-				    f, f + 1, (size_t)(fs->f + fs->n - (f + 1)) * sizeof *f);
-				fs->n--;
-			}
-		} else if (strcmp(w[0], "*") == 0 || w[0][0] == '\0' || w[1][0] == '\0') {
-			msg_at(path, lineno,
-			    "a rule needs a Salesforce field and a Marketo field");
-			status = MSI_EXIT_USAGE;
-		} else {
-			f = field_find(fs, w[0]);
-			type = f != NULL ? f->type : WB_STRING;
-			if (n == 3) {
-				for (t = 0; t < 3 && strcmp(w[2], type_names[t]) != 0; t++)
-					;
-				if (t == 3) {
-					msg_at(path, lineno,
-					    "unknown type \"%s\": string, number or datetime",
-					    w[2]);
-					status = MSI_EXIT_USAGE;
-					break;
-				}
-				type = (enum wb_type)t;
-			}
-			if (f != NULL)
-				field_free(f);
-			else
-				f = field_add(fs, w[0]);
-			f->sf = f->sf ? f->sf : estrdup(w[0]);
-			f->type = type;
-			for (alt = strtok_r(w[1], ",", &save); alt != NULL;
-			     alt = strtok_r(NULL, ",", &save)) {
-				if (f->nalt == FIELD_ALTS) {
-					msg_at(path, lineno, "at most %d Marketo fields a rule",
-					    FIELD_ALTS);
-					status = MSI_EXIT_USAGE;
-					break;
-				}
-				f->mkto[f->nalt++] = estrdup(alt);
-			}
-		}
-	}
-	if (status == 0 && ferror(fp)) {
-		msg_syswarn("%s", path);
-		status = MSI_EXIT_IO;
-	}
-	if (status == 0 && fs->n == 0) {
+	if ((status = mapfile_close(&mf)) == 0 && fs->n == 0) {
 		msg_warn("%s: no Salesforce field is left to write", path);
 		status = MSI_EXIT_USAGE;
 	}
-	free(line);
-	fclose(fp);
 	return status;
 }
 

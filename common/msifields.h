@@ -1,4 +1,4 @@
-/* fields.h: which Marketo lead field becomes which Salesforce field, and as what. */
+/* msifields.h: which Marketo lead field becomes which Salesforce field, and as what. */
 #ifndef MSI_FIELDS_H
 #define MSI_FIELDS_H
 

@@ -1,7 +1,9 @@
 /* objects.c: the Salesforce objects MSI syncs, the Marketo objects they become, their external ids. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "jsonbuf.h"
 #include "objects.h"
 
 const struct mkto_def mkto_objects[MKTO_OBJECTS] = {
@@ -70,4 +72,66 @@ mkto_by_id_field(const char *field)
 		if (mkto_objects[i].id_field != NULL && strcmp(mkto_objects[i].id_field, field) == 0)
 			return i;
 	return -1;
+}
+
+/*
+ * The key of a Marketo record of object o, the one name msi-load's result
+ * lines and state, msi-verify and msi-transform's rejects give it: the
+ * fields of mkto_objects[o].key. For an object with one, its value as rec
+ * has it (an external id; a lead without a string externalPersonId falls
+ * back to rec's lookup field, when lookup is not NULL); for an
+ * opportunity role, the string "opportunity/person/role" (a string part as
+ * it is, an integer in decimal, any other part empty). Returns a new
+ * reference: JSON null when rec has no such field.
+ */
+json_t *
+mkto_record_key(enum mkto_object o, json_t *rec, const char *lookup)
+{
+	const struct mkto_def *d = &mkto_objects[o];
+	struct jsonbuf b = {0};
+	json_t *v, *key;
+	char num[32];
+	int i;
+
+	if (d->key[1] == NULL) {
+		v = json_object_get(rec, d->key[0]);
+		if (o == MKTO_LEAD && !json_is_string(v) && lookup != NULL)
+			v = json_object_get(rec, lookup);
+		return v != NULL ? json_incref(v) : json_null();
+	}
+	for (i = 0; i < 3 && d->key[i] != NULL; i++) {
+		v = json_object_get(rec, d->key[i]);
+		if (i > 0)
+			jsonbuf_add(&b, "/", 1);
+		if (json_is_string(v)) {
+			jsonbuf_addstr(&b, json_string_value(v));
+		} else if (json_is_integer(v)) {
+			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			jsonbuf_addstr(&b, num);
+		}
+	}
+	key = json_stringn(b.data != NULL ? b.data : "", b.len);
+	jsonbuf_free(&b);
+	return key != NULL ? key : json_null();
+}
+
+/*
+ * Whether rec has each external id its key is made of as a string of one
+ * character or more (a role's name may be empty or missing).
+ */
+int
+mkto_record_key_whole(enum mkto_object o, json_t *rec)
+{
+	const struct mkto_def *d = &mkto_objects[o];
+	json_t *v;
+	int i;
+
+	for (i = 0; i < 3 && d->key[i] != NULL; i++) {
+		if (mkto_by_id_field(d->key[i]) < 0)
+			continue;
+		v = json_object_get(rec, d->key[i]);
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			return 0;
+	}
+	return 1;
 }

@@ -2,6 +2,8 @@
 #ifndef MSI_OBJECTS_H
 #define MSI_OBJECTS_H
 
+#include <jansson.h>
+
 enum mkto_object { MKTO_SALESPERSON, MKTO_COMPANY, MKTO_LEAD, MKTO_OPPORTUNITY, MKTO_ROLE };
 #define MKTO_OBJECTS 5
 
@@ -32,5 +34,7 @@ const struct mkto_def *mkto_by_name(const char *name);
 const struct sf_def *sf_by_name(const char *name);
 const struct sf_def *sf_by_prefix(const char *id);
 int mkto_by_id_field(const char *field);
+json_t *mkto_record_key(enum mkto_object o, json_t *rec, const char *lookup);
+int mkto_record_key_whole(enum mkto_object o, json_t *rec);
 
 #endif

@@ -13,6 +13,7 @@
 #include "convert.h"
 #include "ealloc.h"
 #include "exitcode.h"
+#include "finish.h"
 #include "fshut.h"
 #include "jsonbuf.h"
 #include "known.h"
@@ -21,7 +22,6 @@
 #include "ndjson.h"
 #include "reject.h"
 #include "sfid.h"
-#include "stats.h"
 
 enum outcome { WRITTEN, REJECTED, SKIPPED, UNLINKED };
 
@@ -46,6 +46,8 @@ struct transform {
 	const char *default_role; /* --default-role: an empty role's value; "" rejects it */
 	FILE *rejects;
 	const char *rejects_name;
+	int stats;              /* --stats */
+	const char *stats_file; /* --stats-json */
 	const struct objmap *first; /* the run's first object: one Marketo object a run */
 
 	/* the record at hand */
@@ -440,77 +442,65 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 }
 
 /*
- * A role deleted in Salesforce: its key as msi-load keeps it,
- * "opportunity/person/role", so that an input of what changed can say
- * which role went. None when a part is missing or not an id.
+ * The fields rec gives the key of its Marketo record (mkto_objects[].key),
+ * through the rules, as the record would have them: ids normalised, a
+ * field left out when rec has no value for it or it is not an id. A new
+ * reference.
  */
-static void
-role_key(struct transform *t, json_t *rec, json_t *extra)
+static json_t *
+key_fields(struct transform *t, json_t *rec)
 {
-	static const char *const parts[3] = {"externalOpportunityId", "externalPersonId", "role"};
 	const struct objmap *o = t->cur;
-	struct jsonbuf b = {0};
+	const struct mkto_def *d = &mkto_objects[o->mkto];
+	json_t *fields = json_object();
 	char id[SFID_LEN + 1], why[SFID_WHY_SIZE], buf[64];
+	enum sfid_status st;
 	const char *s;
-	size_t i, j, n;
-	int found;
+	size_t i, n;
+	int k;
 
-	for (j = 0; j < 3; j++) {
-		found = 0;
-		for (i = 0; i < o->n && !found; i++) {
-			if (strcmp(o->rules[i].target, parts[j]) != 0 ||
-			    value_of(rec, &o->rules[i], &s, &n, buf) != 1 || n == 0)
-				continue;
-			if (j < 2) {
-				enum sfid_status st = sfid_normalize(s, n, id, why);
-
-				if (st == SFID_NULL || st == SFID_INVALID)
-					break;
-				s = id;
-				n = strlen(id);
-			}
-			if (j > 0)
-				jsonbuf_add(&b, "/", 1);
-			jsonbuf_add(&b, s, n);
-			found = 1;
+	for (k = 0; k < 3 && d->key[k] != NULL; k++) {
+		for (i = 0; i < o->n && strcmp(o->rules[i].target, d->key[k]) != 0; i++)
+			;
+		if (i == o->n || value_of(rec, &o->rules[i], &s, &n, buf) != 1)
+			continue;
+		if (mkto_by_id_field(d->key[k]) < 0) {
+			json_object_set_new(fields, d->key[k], json_stringn(s, n));
+			continue;
 		}
-		if (!found) {
-			jsonbuf_free(&b);
-			return;
-		}
+		st = sfid_normalize(s, n, id, why);
+		if (st != SFID_NULL && st != SFID_INVALID)
+			json_object_set_new(fields, d->key[k], json_string(id));
 	}
-	json_object_set_new(extra, "key", json_stringn(b.data, b.len));
-	jsonbuf_free(&b);
+	return fields;
 }
 
 /*
  * The key a record set aside would have had in Marketo, for msi-load's
  * --keep (a record set aside is still in Salesforce, unless deleted): its
  * own external id, or for a role its opportunity's (the role's own key
- * needs the fields that may be what is wrong). Empty when not an id.
+ * needs the fields that may be what is wrong). A role deleted in
+ * Salesforce has its whole key too, "opportunity/person/role", so that an
+ * input of what changed can say which role went. None when a part is
+ * missing or not an id.
  */
 static void
-aside_key(struct transform *t, json_t *rec, json_t *extra)
+aside_key(struct transform *t, json_t *rec, enum outcome outcome, json_t *extra)
 {
-	const struct objmap *o = t->cur;
-	const char *target, *s;
-	char id[SFID_LEN + 1], why[SFID_WHY_SIZE], buf[64];
-	enum sfid_status st;
-	size_t i, n;
+	enum mkto_object mkto = t->cur->mkto;
+	json_t *fields = key_fields(t, rec), *opp;
 
-	target = o->mkto == MKTO_ROLE ? mkto_objects[MKTO_OPPORTUNITY].id_field
-	                              : mkto_objects[o->mkto].id_field;
-	for (i = 0; i < o->n; i++) {
-		if (strcmp(o->rules[i].target, target) != 0)
-			continue;
-		if (value_of(rec, &o->rules[i], &s, &n, buf) != 1)
-			return;
-		st = sfid_normalize(s, n, id, why);
-		if (st != SFID_NULL && st != SFID_INVALID)
-			json_object_set_new(
-			    extra, o->mkto == MKTO_ROLE ? "opportunity" : "key", json_string(id));
-		break;
+	if (mkto != MKTO_ROLE) {
+		if (mkto_record_key_whole(mkto, fields))
+			json_object_set_new(extra, "key", mkto_record_key(mkto, fields, NULL));
+	} else {
+		opp = json_object_get(fields, mkto_objects[MKTO_OPPORTUNITY].id_field);
+		if (opp != NULL)
+			json_object_set(extra, "opportunity", opp);
+		if (outcome == SKIPPED && t->skip == SKIP_DELETED && json_object_size(fields) == 3)
+			json_object_set_new(extra, "key", mkto_record_key(mkto, fields, NULL));
 	}
+	json_decref(fields);
 }
 
 /*
@@ -567,9 +557,7 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 		r.extra = json_object();
 		if (outcome == SKIPPED)
 			json_object_set_new(r.extra, "skip", json_string(skip_keys[t->skip]));
-		aside_key(t, rec, r.extra);
-		if (outcome == SKIPPED && t->skip == SKIP_DELETED && t->cur->mkto == MKTO_ROLE)
-			role_key(t, rec, r.extra);
+		aside_key(t, rec, outcome, r.extra);
 	}
 	st = reject_write(t->rejects, t->rejects_name, &r);
 	json_decref(r.extra);
@@ -730,11 +718,15 @@ transform_file(struct transform *t, const char *path)
 	return status;
 }
 
+/* The summary on stderr: --stats's counts, and what was skipped or sent unlinked. */
 static void
-summary(const struct transform *t, FILE *fp, int stats)
+summary(void *ctx, int status)
 {
-	int i, first = 1;
+	const struct transform *t = ctx;
+	FILE *fp = stderr;
+	int i, first = 1, stats = t->stats;
 
+	(void)status;
 	if (stats) {
 		fprintf(fp,
 		    "%s: records: %lu read, %lu written, %lu rejected, %lu skipped; ids: "
@@ -770,11 +762,13 @@ summary(const struct transform *t, FILE *fp, int stats)
 
 /* The counts, for --stats-json: a new reference. */
 static json_t *
-stats_json(const struct transform *t)
+stats_json(void *ctx, int status)
 {
+	const struct transform *t = ctx;
 	json_t *by = json_object();
 	int i;
 
+	(void)status;
 	for (i = 0; i < SKIP_REASONS; i++)
 		json_object_set_new(by, skip_keys[i], json_integer((json_int_t)t->skipped_by[i]));
 	return json_pack(
@@ -813,8 +807,64 @@ parse_offset(const char *s)
 	return (sign == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
 }
 
-int
-main(int argc, char *argv[])
+/* The word options: --lead-without-account, --date-order, --known-miss and --queue-owner. */
+static void
+choice_option(struct transform *t, int ch, const char *arg)
+{
+	char why[SFID_WHY_SIZE];
+	enum sfid_status st;
+
+	switch (ch) {
+	case 'a':
+		if (strcmp(arg, "keep") != 0 && strcmp(arg, "skip") != 0) {
+			msg_warn("--lead-without-account takes keep or skip");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		t->skip_unlinked = strcmp(arg, "skip") == 0;
+		break;
+	case 'd':
+		if (strcasecmp(arg, "dmy") == 0)
+			t->conv.date_order = 'd';
+		else if (strcasecmp(arg, "mdy") == 0)
+			t->conv.date_order = 'm';
+		else {
+			msg_warn("--date-order takes dmy or mdy");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		break;
+	case 'K':
+		if (strcmp(arg, "reject") != 0 && strcmp(arg, "send") != 0) {
+			msg_warn("--known-miss takes reject or send");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		t->send_unknown = strcmp(arg, "send") == 0;
+		break;
+	case 'q':
+		if (strcmp(arg, "omit") == 0) {
+			t->queue = QUEUE_OMIT;
+			break;
+		}
+		if (strcmp(arg, "skip") == 0) {
+			t->queue = QUEUE_SKIP;
+			break;
+		}
+		st = sfid_normalize(arg, strlen(arg), t->queue_id, why);
+		if (st == SFID_INVALID || st == SFID_NULL || strncmp(t->queue_id, "005", 3) != 0) {
+			msg_warn("--queue-owner takes omit, skip or a User id (005...)%s%s",
+			    st == SFID_INVALID ? ": " : "", st == SFID_INVALID ? why : "");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		t->queue = QUEUE_ID;
+		break;
+	}
+}
+
+/*
+ * The options, in order: a map or known file that cannot be read ends the
+ * run with its status, as does --objects. Returns the files to read.
+ */
+static char **
+parse_options(struct transform *t, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"date-order", required_argument, NULL, 'd'},
@@ -834,100 +884,83 @@ main(int argc, char *argv[])
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	static struct transform t;
-	char *stdin_only[] = {"-", NULL}, **files, why[SFID_WHY_SIZE];
-	const char *stats_file = NULL;
-	int ch, stats = 0, status = 0, i;
+	static char *stdin_only[] = {"-", NULL};
+	int ch, status;
 
-	msg_init(argv[0]);
-	t.default_role = DEFAULT_ROLE;
-	mapping_defaults(&t.map);
-	known_init(&t.known);
 	opterr = 0;
 	while (
 	    (ch = getopt_long(argc, argv, ":a:d:hk:K:m:o:q:r:R:su:V", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			if (strcmp(optarg, "keep") != 0 && strcmp(optarg, "skip") != 0) {
-				msg_warn("--lead-without-account takes keep or skip");
-				usage(stderr, MSI_EXIT_USAGE);
-			}
-			t.skip_unlinked = strcmp(optarg, "skip") == 0;
-			break;
 		case 'd':
-			if (strcasecmp(optarg, "dmy") == 0)
-				t.conv.date_order = 'd';
-			else if (strcasecmp(optarg, "mdy") == 0)
-				t.conv.date_order = 'm';
-			else {
-				msg_warn("--date-order takes dmy or mdy");
-				usage(stderr, MSI_EXIT_USAGE);
-			}
-			break;
+		case 'K':
+		case 'q': choice_option(t, ch, optarg); break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'k':
-			if ((status = known_load(&t.known, optarg)) != 0)
-				return status;
-			break;
-		case 'K':
-			if (strcmp(optarg, "reject") != 0 && strcmp(optarg, "send") != 0) {
-				msg_warn("--known-miss takes reject or send");
-				usage(stderr, MSI_EXIT_USAGE);
-			}
-			t.send_unknown = strcmp(optarg, "send") == 0;
+			if ((status = known_load(&t->known, optarg)) != 0)
+				exit(status);
 			break;
 		case 'm':
-			if ((status = mapping_load(&t.map, optarg)) != 0)
-				return status;
+			if ((status = mapping_load(&t->map, optarg)) != 0)
+				exit(status);
 			break;
 		case 'o':
-			t.object = optarg;
-			if (mapping_find(&t.map, optarg) == NULL) {
+			t->object = optarg;
+			if (mapping_find(&t->map, optarg) == NULL) {
 				msg_warn("no mapping for Salesforce object \"%s\"", optarg);
 				usage(stderr, MSI_EXIT_USAGE);
 			}
 			break;
-		case 'q':
-			if (strcmp(optarg, "omit") == 0) {
-				t.queue = QUEUE_OMIT;
-			} else if (strcmp(optarg, "skip") == 0) {
-				t.queue = QUEUE_SKIP;
-			} else {
-				enum sfid_status st =
-				    sfid_normalize(optarg, strlen(optarg), t.queue_id, why);
-
-				if (st == SFID_INVALID || st == SFID_NULL ||
-				    strncmp(t.queue_id, "005", 3) != 0) {
-					msg_warn("--queue-owner takes omit, skip or a User id "
-					         "(005...)%s%s",
-					    st == SFID_INVALID ? ": " : "",
-					    st == SFID_INVALID ? why : "");
-					usage(stderr, MSI_EXIT_USAGE);
-				}
-				t.queue = QUEUE_ID;
-			}
-			break;
-		case 'O': return list_objects();
-		case 'r': t.rejects_name = optarg; break;
+		case 'O': exit(list_objects());
+		case 'r': t->rejects_name = optarg; break;
 		case 'R':
-			/* t.out holds no record yet: it tries the role as a JSON string. */
-			if (jsonbuf_addjsonstr(&t.out, optarg, strlen(optarg)) != 0) {
+			/* t->out holds no record yet: it tries the role as a JSON string. */
+			if (jsonbuf_addjsonstr(&t->out, optarg, strlen(optarg)) != 0) {
 				msg_warn("--default-role: not valid UTF-8");
 				usage(stderr, MSI_EXIT_USAGE);
 			}
-			t.out.len = 0;
-			t.default_role = optarg;
+			t->out.len = 0;
+			t->default_role = optarg;
 			break;
-		case 's': stats = 1; break;
-		case 'S': stats_file = optarg; break;
-		case 'u': t.conv.utc_offset = parse_offset(optarg); break;
-		case 'V': printf("msi-transform %s\n", MSI_VERSION); return MSI_EXIT_OK;
+		case 's': t->stats = 1; break;
+		case 'S': t->stats_file = optarg; break;
+		case 'u': t->conv.utc_offset = parse_offset(optarg); break;
+		case 'V': printf("msi-transform %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	files = argc > 0 ? argv : stdin_only;
+	return optind < argc ? argv + optind : stdin_only;
+}
+
+/* The defaults, before the options change them. */
+static void
+transform_init(struct transform *t)
+{
+	memset(t, 0, sizeof *t);
+	t->default_role = DEFAULT_ROLE;
+	mapping_defaults(&t->map);
+	known_init(&t->known);
+}
+
+static void
+transform_free(struct transform *t)
+{
+	jsonbuf_free(&t->out);
+	mapping_free(&t->map);
+	known_free(&t->known);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct transform t;
+	char **files;
+	int status = 0, i;
+
+	msg_init(argv[0]);
+	transform_init(&t);
+	files = parse_options(&t, argc, argv);
+
 	mapping_prepare(&t.map);
 	if (t.rejects_name != NULL && (t.rejects = fopen_private(t.rejects_name, 0)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", t.rejects_name);
@@ -935,24 +968,9 @@ main(int argc, char *argv[])
 	for (i = 0; files[i] != NULL && status == 0; i++)
 		status = transform_file(&t, files[i]);
 
-	if (fshut(stdout, "stdout") != 0 && status == 0)
-		status = MSI_EXIT_IO;
-	if (t.rejects != NULL && fshut(t.rejects, t.rejects_name) != 0 && status == 0)
-		status = MSI_EXIT_IO;
-	summary(&t, stderr, stats);
-	if (status == 0 && t.rejected > 0) {
-		msg_warn("records rejected: %lu, see %s", t.rejected, t.rejects_name);
-		status = MSI_EXIT_REJECTS;
-	}
-	if (stats_file != NULL) {
-		json_t *counts = stats_json(&t);
-
-		json_object_set_new(counts, "status", json_integer(status));
-		if (stats_write(stats_file, counts) != 0 && status == 0)
-			status = MSI_EXIT_IO;
-	}
-	jsonbuf_free(&t.out);
-	mapping_free(&t.map);
-	known_free(&t.known);
+	status = finish_run(&(struct finish){t.rejects, t.rejects_name, t.rejected, "records",
+	                        t.stats_file, summary, stats_json, &t},
+	    status);
+	transform_free(&t);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include "digest.h"
 #include "ealloc.h"
 #include "exitcode.h"
+#include "finish.h"
 #include "fshut.h"
 #include "jsonbuf.h"
 #include "mkclient.h"
@@ -22,7 +23,6 @@
 #include "ndjson.h"
 #include "numarg.h"
 #include "objects.h"
-#include "stats.h"
 
 #define MAX_IDS 300 /* filterValues a query takes */
 #define ID_MAX  255 /* an external id or a role name in a state line */
@@ -87,6 +87,8 @@ struct verify {
 	long sample, seed;
 	unsigned long persons; /* to draw the sample from */
 	int stop;              /* MSI_EXIT_IO once stdout fails */
+	int files;             /* --files: the operands are files, not a run folder */
+	const char *stats_file; /* --stats-json, or NULL */
 };
 
 static void
@@ -111,27 +113,21 @@ is_dir(const char *path)
 	return S_ISDIR(st.st_mode);
 }
 
-/* The key of a sent record or a state line: its external id, or a role's
- * opportunity/person/role. */
+/*
+ * The key of a sent record or a state line, into key: mkto_record_key's,
+ * its external id or a role's opportunity/person/role. -1 when an id of
+ * it is missing or empty.
+ */
 static int
 record_key(enum mkto_object o, json_t *rec, char *key, size_t size)
 {
-	const struct mkto_def *d = &mkto_objects[o];
-	const char *a, *b, *c;
+	json_t *k;
 
-	if (d->id_field != NULL) {
-		if ((a = json_string_value(json_object_get(rec, d->id_field))) == NULL ||
-		    *a == '\0')
-			return -1;
-		snprintf(key, size, "%s", a);
-		return 0;
-	}
-	a = json_string_value(json_object_get(rec, "externalOpportunityId"));
-	b = json_string_value(json_object_get(rec, "externalPersonId"));
-	c = json_string_value(json_object_get(rec, "role"));
-	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
+	if (!mkto_record_key_whole(o, rec))
 		return -1;
-	snprintf(key, size, "%s/%s/%s", a, b, c ? c : "");
+	k = mkto_record_key(o, rec, NULL);
+	snprintf(key, size, "%s", json_string_value(k));
+	json_decref(k);
 	return 0;
 }
 
@@ -1181,11 +1177,15 @@ read_run(struct verify *v, const char *dir)
 		    MSI_EXIT_BADINPUT, "%s: no OBJECT.mkto.ndjson file: not a run folder", dir);
 }
 
+/* The summary on stderr: the findings of each check, what each object read and asked. */
 static void
-table(struct verify *v, FILE *fp)
+table(void *ctx, int status)
 {
+	struct verify *v = ctx;
+	FILE *fp = stderr;
 	int i;
 
+	(void)status;
 	fprintf(fp, "%-30s %8s\n", "check", "findings");
 	for (i = 0; i < CHECKS; i++)
 		fprintf(fp, "%-30s %8lu\n", check_names[i], v->findings[i]);
@@ -1205,12 +1205,15 @@ table(struct verify *v, FILE *fp)
 	fputc('\n', fp);
 }
 
-static int
-write_stats(struct verify *v, const char *path, int status)
+/* --stats-json's counts: a new reference (finish_run adds the status). */
+static json_t *
+counts(void *ctx, int status)
 {
+	struct verify *v = ctx;
 	json_t *s = json_object(), *checks = json_object(), *objs = json_object(), *o;
 	int i;
 
+	(void)status;
 	for (i = 0; i < CHECKS; i++)
 		json_object_set_new(
 		    checks, check_names[i], json_integer((json_int_t)v->findings[i]));
@@ -1248,12 +1251,15 @@ write_stats(struct verify *v, const char *path, int status)
 	}
 	mkclient_stats(&v->mk, s);
 	json_object_set_new(s, "stopped", json_boolean(mkclient_status(&v->mk) != 0));
-	json_object_set_new(s, "status", json_integer(status));
-	return stats_write(path, s);
+	return s;
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * The options, then the operands' checks: one run folder, or with --files
+ * one file or more. Returns the index of the first operand.
+ */
+static int
+parse_options(struct verify *v, struct mkopts *mo, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"files", no_argument, NULL, 'F'},
@@ -1266,85 +1272,123 @@ main(int argc, char *argv[])
 	    MKOPTS_LONG,
 	    {NULL, 0, NULL, 0},
 	};
-	static struct verify v;
-	char why[MKCONF_WHY_SIZE];
-	const char *stats = NULL;
-	struct mkopts mo;
-	int ch, files = 0, i, status;
+	int ch;
 
-	msg_init(argv[0]);
-	mkopts_init(&mo);
-	v.sample = -1;
-	v.seed = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":hS:V" MKOPTS_SHORT, longopts, NULL)) != -1) {
-		if (mkopts_parse(&mo, ch, optarg, usage))
+		if (mkopts_parse(mo, ch, optarg, usage))
 			continue;
 		switch (ch) {
-		case 'D': v.seed = numarg_or_usage(optarg, "--seed", 0, usage); break;
-		case 'F': files = 1; break;
+		case 'D': v->seed = numarg_or_usage(optarg, "--seed", 0, usage); break;
+		case 'F': v->files = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
-		case 'P': v.sample = numarg_or_usage(optarg, "--sample", 1, usage); break;
-		case 'S': v.state_dir = optarg; break;
-		case OPT_STATS_JSON: stats = optarg; break;
-		case 'V': printf("msi-verify %s\n", MSI_VERSION); return MSI_EXIT_OK;
+		case 'P': v->sample = numarg_or_usage(optarg, "--sample", 1, usage); break;
+		case 'S': v->state_dir = optarg; break;
+		case OPT_STATS_JSON: v->stats_file = optarg; break;
+		case 'V': printf("msi-verify %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
 	if (optind == argc) {
-		msg_warn(files ? "--files needs at least one file" : "no run folder given");
+		msg_warn(v->files ? "--files needs at least one file" : "no run folder given");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (!files && argc - optind > 1) {
+	if (!v->files && argc - optind > 1) {
 		msg_warn("one run folder (or --files file ...)");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	return optind;
+}
+
+/* The defaults, before the options change them, and the empty tables. */
+static void
+verify_init(struct verify *v, struct mkopts *mo)
+{
+	int i;
+
+	mkopts_init(mo);
+	v->sample = -1;
+	v->seed = 1;
+	for (i = 0; i < MKTO_OBJECTS; i++) {
+		v->sent[i] = json_object();
+		v->asked[i] = json_object();
+		v->found[i] = json_object();
+		v->state[i] = json_object();
+		v->state_id[i] = json_object();
+	}
+}
+
+/*
+ * What is to be checked: the state first (a record the run did not send
+ * is checked when the state says it landed as it is), then what the run
+ * sent, then the sample drawn from it.
+ */
+static void
+read_input(struct verify *v, char **operands, int n)
+{
+	int i;
+
+	if (v->state_dir != NULL)
+		read_state(v, v->state_dir);
+	if (v->files)
+		for (i = 0; i < n; i++)
+			read_sent(v, operands[i]);
+	else
+		read_run(v, operands[0]);
+	if (v->sample >= 0)
+		draw_sample(v);
+}
+
+/* Reads Marketo back and runs the checks, each object's in the order MSI links them. */
+static int
+verify_run(struct verify *v)
+{
+	if (read_back(v) == 0) {
+		check_each(v, MKTO_SALESPERSON, check_salesperson);
+		check_each(v, MKTO_COMPANY, check_company);
+		check_each(v, MKTO_LEAD, check_lead);
+		check_each(v, MKTO_OPPORTUNITY, check_opportunity);
+		check_each(v, MKTO_ROLE, check_role);
+	}
+	mkclient_progress(&v->mk, 1, v->mk.calls, "calls", "%lu calls", v->mk.calls);
+	return mkclient_status(&v->mk) ? mkclient_status(&v->mk) : v->stop;
+}
+
+static void
+verify_free(struct verify *v)
+{
+	int i;
+
+	mkclient_free(&v->mk);
+	for (i = 0; i < MKTO_OBJECTS; i++) {
+		json_decref(v->sent[i]);
+		json_decref(v->asked[i]);
+		json_decref(v->found[i]);
+		json_decref(v->state[i]);
+		json_decref(v->state_id[i]);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct verify v;
+	char why[MKCONF_WHY_SIZE];
+	struct mkopts mo;
+	int first, status;
+
+	msg_init(argv[0]);
+	verify_init(&v, &mo);
+	first = parse_options(&v, &mo, argc, argv);
 	if (mkclient_init(&v.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
-	for (i = 0; i < MKTO_OBJECTS; i++) {
-		v.sent[i] = json_object();
-		v.asked[i] = json_object();
-		v.found[i] = json_object();
-		v.state[i] = json_object();
-		v.state_id[i] = json_object();
-	}
-	/* first: a record the run did not send is checked when the state says it landed as it
-	 * is */
-	if (v.state_dir != NULL)
-		read_state(&v, v.state_dir);
-	if (files)
-		for (i = optind; i < argc; i++)
-			read_sent(&v, argv[i]);
-	else
-		read_run(&v, argv[optind]);
-	if (v.sample >= 0)
-		draw_sample(&v);
 
-	if (read_back(&v) == 0) {
-		check_each(&v, MKTO_SALESPERSON, check_salesperson);
-		check_each(&v, MKTO_COMPANY, check_company);
-		check_each(&v, MKTO_LEAD, check_lead);
-		check_each(&v, MKTO_OPPORTUNITY, check_opportunity);
-		check_each(&v, MKTO_ROLE, check_role);
-	}
+	read_input(&v, argv + first, argc - first);
+	status = verify_run(&v);
 
-	mkclient_progress(&v.mk, 1, v.mk.calls, "calls", "%lu calls", v.mk.calls);
-	status = mkclient_status(&v.mk) ? mkclient_status(&v.mk) : v.stop;
-	if (fshut(stdout, "stdout") != 0 && status == 0)
-		status = MSI_EXIT_IO;
-	if (status == 0 && v.total > 0)
-		status = MSI_EXIT_REJECTS;
-	table(&v, stderr);
-	if (stats != NULL && write_stats(&v, stats, status) != 0 &&
-	    (status == MSI_EXIT_OK || status == MSI_EXIT_REJECTS))
-		status = MSI_EXIT_IO;
-	mkclient_free(&v.mk);
-	for (i = 0; i < MKTO_OBJECTS; i++) {
-		json_decref(v.sent[i]);
-		json_decref(v.asked[i]);
-		json_decref(v.found[i]);
-		json_decref(v.state[i]);
-		json_decref(v.state_id[i]);
-	}
+	/* a finding is a record set aside: status 1, with no message but the table */
+	status = finish_run(
+	    &(struct finish){NULL, NULL, v.total, NULL, v.stats_file, table, counts, &v}, status);
+	verify_free(&v);
 	return status;
 }

@@ -1,7 +1,9 @@
 # writeback-env.sh: for msi-writeback cases: load-env.sh, and persons with real ids.
 . "$MSI_TESTS/marketo-sim/load-env.sh"
 
-# jq: the 18-character form of a 15-character Salesforce id (API-NOTES section 3).
+# jq: the 18-character form of a 15-character Salesforce id, as Salesforce's
+# SOAP API Developer Guide, "Field Types" (the ID field type), describes it:
+# https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/field_types.htm
 SFID18='def sfid18: . as $id | $id + ([range(0; 3) as $c | [range(0; 5) as $i |
 	if ($id[($c * 5 + $i):($c * 5 + $i + 1)] | test("[A-Z]")) then [1, 2, 4, 8, 16][$i] else 0 end]
 	| add | "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[.:(. + 1)]] | join(""));'

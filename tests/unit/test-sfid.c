@@ -40,7 +40,14 @@ main(void)
 {
 	char suffix[3];
 
-	/* The vectors of API-NOTES section 3. */
+	/*
+	 * Known conversions by the algorithm Salesforce documents for the
+	 * 18-character, case-safe form of an id: the ID field type in "Field
+	 * Types" of the SOAP API Developer Guide
+	 * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/field_types.htm)
+	 * and the Help article "How to convert a 15 character Id to an 18
+	 * character Id" (help.salesforce.com).
+	 */
 	want("vector 003D0000001aH2A", "003D0000001aH2A", SFID_CONVERTED, "003D0000001aH2AIAU");
 	want("vector 00D000000000062", "00D000000000062", SFID_CONVERTED, "00D000000000062EAA");
 	want("vector AAaAAbbBBBCcCCC", "AAaAAbbBBBCcCCC", SFID_CONVERTED, "AAaAAbbBBBCcCCC123");
