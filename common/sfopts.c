@@ -33,15 +33,16 @@ sfopts_parse(struct sfopts *o, int ch, const char *arg, void (*usage)(FILE *, in
 	switch (ch) {
 	case 'C': o->config = arg; break;
 	case SFOPTS_MAX_RETRIES:
-		o->max_retries =
-		    numarg_range_or_usage(arg, "--max-retries", 0, 100, "a number from 0 to 100", usage);
+		o->max_retries = numarg_range_or_usage(
+		    arg, "--max-retries", 0, 100, "a number from 0 to 100", usage);
 		break;
 	case SFOPTS_POLL_MAX:
 		o->poll_max = (double)numarg_range_or_usage(
 		    arg, "--poll-max", 1, 3600, "seconds from 1 to 3600", usage);
 		break;
 	case SFOPTS_TIMEOUT:
-		o->timeout = numarg_range_or_usage(arg, "--timeout", 1, 86400, "seconds from 1", usage);
+		o->timeout =
+		    numarg_range_or_usage(arg, "--timeout", 1, 86400, "seconds from 1", usage);
 		break;
 	default: return 0;
 	}

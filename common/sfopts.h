@@ -1,4 +1,4 @@
-/* sfopts.h: the options of every tool that calls Salesforce, their defaults and their parser. */
+/* sfopts.h: the options every tool that calls Salesforce shares: defaults, parser. */
 #ifndef MSI_SFOPTS_H
 #define MSI_SFOPTS_H
 
@@ -24,8 +24,8 @@ struct sfopts {
 	    {"poll-max", required_argument, NULL, SFOPTS_POLL_MAX},                       \
 	    {"timeout", required_argument, NULL, SFOPTS_TIMEOUT}
 #define SFOPTS_MAX_RETRIES 0x200
-#define SFOPTS_POLL_MAX 0x201
-#define SFOPTS_TIMEOUT 0x202
+#define SFOPTS_POLL_MAX    0x201
+#define SFOPTS_TIMEOUT     0x202
 
 void sfopts_init(struct sfopts *o);
 int sfopts_parse(struct sfopts *o, int ch, const char *arg, void (*usage)(FILE *, int));

@@ -156,10 +156,10 @@ counts(void *ctx, int status)
 	const struct run *r = ctx;
 
 	(void)status;
-	json_object_update_new(r->st,
-	    json_pack("{s:s, s:I, s:I, s:I}", "tool", "msi-extract", "rows",
-	        (json_int_t)r->x.rows, "written", (json_int_t)r->x.written, "rejected",
-	        (json_int_t)r->x.rejected));
+	json_object_update_new(
+	    r->st, json_pack("{s:s, s:I, s:I, s:I}", "tool", "msi-extract", "rows",
+	               (json_int_t)r->x.rows, "written", (json_int_t)r->x.written, "rejected",
+	               (json_int_t)r->x.rejected));
 	return json_incref(r->st);
 }
 
@@ -198,8 +198,8 @@ main(int argc, char *argv[])
 	r.sq.max_records = 50000;
 	r.sq.lookback = -1; /* not given: LOOKBACK with --state */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":" SFOPTS_SHORT "d:e:hm:o:r:sV", longopts, NULL)) !=
-	       -1) {
+	while ((ch = getopt_long(
+	            argc, argv, ":" SFOPTS_SHORT "d:e:hm:o:r:sV", longopts, NULL)) != -1) {
 		if (sfopts_parse(&r.sq.sf, ch, optarg, usage))
 			continue;
 		switch (ch) {
@@ -235,8 +235,8 @@ main(int argc, char *argv[])
 	r.nfiles = argc - optind;
 	check_options(&r);
 	status = extract_live(&r);
-	status = finish_run(&(struct finish){r.x.rejects, r.x.rejects_name, r.x.rejected, "rows",
-	                        r.stats_file, summary, counts, &r},
+	status = finish_run(&(struct finish){r.x.rejects, r.x.rejects_name, r.x.rejected,
+	                        "rows", r.stats_file, summary, counts, &r},
 	    status);
 	json_decref(r.st);
 	jsonbuf_free(&r.x.out);
