@@ -13,7 +13,6 @@
 
 #include <jansson.h>
 
-#include "ealloc.h"
 #include "exitcode.h"
 #include "extract.h"
 #include "finish.h"
@@ -22,7 +21,6 @@
 #include "numarg.h"
 #include "sfopts.h"
 #include "sfquery.h"
-#include "stats.h"
 
 /*
  * --lookback's default, in seconds: five minutes asked again before the
