@@ -34,16 +34,16 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/finish.c common/fshut.c common/http.c common/inputid.c common/jsonbuf.c common/jwt.c \
 	common/mapfile.c common/mapping.c common/mkclient.c common/mkconf.c common/msg.c common/msifields.c common/ndjson.c \
 	common/numarg.c common/objects.c common/ratelimit.c common/reject.c common/retry.c \
-	common/sfclient.c common/sfid.c common/sfout.c common/stats.c common/textenc.c common/words.c
+	common/sfclient.c common/sfid.c common/sfopts.c common/sfout.c common/stats.c common/textenc.c common/words.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
 	writeback/msi-writeback apply/msi-apply verify/msi-verify
-# Programs a tool runs, installed beside it, without a page of their own.
+# Programs a tool runs, installed beside it, each with a short page pointing to the tool's.
 HELPERS    = extract/msi-extract-salesforce
 BINS       = $(TOOLS:%=$(B)/%) $(HELPERS:%=$(B)/%)
-MANS       = $(TOOLS:%=%.1) pipelines/msi-sync.1 common/msi-formats.5
+MANS       = $(TOOLS:%=%.1) $(HELPERS:%=%.1) pipelines/msi-sync.1 common/msi-formats.5
 
 UNIT_SRC   = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRC:%.c=$(B)/%)
@@ -120,7 +120,7 @@ $(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
 APPLY_OBJ = $(B)/apply/msi-apply.o $(B)/apply/applystate.o $(B)/apply/collections.o \
-	$(B)/apply/ingest.o
+	$(B)/apply/describe.o $(B)/apply/ingest.o $(B)/apply/input.o $(B)/apply/outcome.o
 
 $(B)/apply/msi-apply: $(APPLY_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APPLY_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
@@ -334,6 +334,7 @@ install: all
 	done
 	for t in $(HELPERS); do \
 	    cp $(B)/$$t $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/$${t##*/}; \
+	    cp $$t.1 $(DESTDIR)$(MANDIR)/man1/ && chmod 644 $(DESTDIR)$(MANDIR)/man1/$${t##*/}.1; \
 	done
 	cp pipelines/msi-sync $(DESTDIR)$(BINDIR)/ && chmod 755 $(DESTDIR)$(BINDIR)/msi-sync
 	cp pipelines/msi-sync.1 $(DESTDIR)$(MANDIR)/man1/ && chmod 644 $(DESTDIR)$(MANDIR)/man1/msi-sync.1

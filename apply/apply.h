@@ -1,4 +1,10 @@
-/* apply.h: what the parts of msi-apply share. */
+/*
+ * apply.h: what the parts of msi-apply share. The calls go one way:
+ * msi-apply.c (options, the run, its end) calls the parts, input.c,
+ * describe.c, collections.c and ingest.c, and outcome.c; the parts call
+ * outcome.c (what became of each update, the result lines); outcome.c
+ * and ingest.c call applystate.c (--state), which calls none of them.
+ */
 #ifndef MSI_APPLY_H
 #define MSI_APPLY_H
 
@@ -9,6 +15,7 @@
 #include "msifields.h"
 #include "inputid.h"
 #include "sfclient.h"
+#include "sfopts.h"
 
 /* sObject Collections takes at most this many records a call. */
 #define APPLY_BATCH 200
@@ -16,6 +23,8 @@
 #define APPLY_JOB_BYTES ((size_t)100 << 20)
 /* The objects one run may update (Lead and Contact; others under --any-field). */
 #define APPLY_OBJECTS 16
+/* Messages about records Salesforce refused, at most; the rest are counted. */
+#define APPLY_FAIL_MESSAGES 20
 
 enum upd_status {
 	U_PENDING,  /* not answered yet */
@@ -62,7 +71,7 @@ struct apply {
 	int bulk;              /* 1 --bulk, 0 --no-bulk, -1 by the threshold */
 	unsigned long threshold; /* --bulk-threshold */
 	int concurrency;
-	double poll_max;
+	struct sfopts sfo; /* -C, --timeout, --max-retries, --poll-max */
 	const char *rejects_name;
 	FILE *rejects;
 	const char *state_name;
@@ -83,19 +92,26 @@ struct apply {
 	char stop_why[512];
 };
 
-/* msi-apply.c */
-void apply_fail(struct apply *a, size_t i, const char *code, const char *message,
-    json_t *fields, int retryable);
-void apply_fail_all(struct apply *a, size_t *idx, size_t n, const char *code,
-    const char *message, int retryable);
-int apply_flush(struct apply *a);
-void apply_stop(struct apply *a, int status, const struct sferror *e, const char *what);
+/* input.c: the input read and checked, each line an update or a reject. */
+int input_read(struct apply *a);
+
+/* describe.c: the fields the updates set, checked against each object's describe. */
+int describe_check(struct apply *a);
 
 /* collections.c: sObject Collections PATCH, calls in parallel. */
 void collections_run(struct apply *a);
 
 /* ingest.c: Bulk API 2.0 ingest jobs, one an object. */
 void ingest_run(struct apply *a);
+
+/* outcome.c: what became of each update, and its result line. */
+void outcome_fail(struct apply *a, size_t i, const char *code, const char *message,
+    json_t *fields, int retryable);
+void outcome_fail_all(struct apply *a, size_t *idx, size_t n, const char *code,
+    const char *message, int retryable);
+void outcome_stop(struct apply *a, int status, const struct sferror *e, const char *what);
+void outcome_unsent(struct apply *a);
+int outcome_flush(struct apply *a);
 
 /* applystate.c: --state, the checkpoint and the ingest jobs of a stopped run. */
 int state_open(struct apply *a);

@@ -137,7 +137,7 @@ start(struct coll *c, struct slot *s, struct batch *b)
 	s->k.body = s->body;
 	s->k.http = &s->http;
 	if ((st = send_slot(c, s, &e)) != 0) {
-		apply_stop(c->a, st, &e, "the token");
+		outcome_stop(c->a, st, &e, "the token");
 		free(s->body);
 		s->state = SLOT_FREE;
 	}
@@ -152,7 +152,7 @@ read_answer(struct apply *a, struct batch *b, const struct http_call *h)
 
 	ans = json_loadb(h->response.data ? h->response.data : "", h->response.len, 0, NULL);
 	if (!json_is_array(ans) || json_array_size(ans) != b->n) {
-		apply_fail_all(a, b->idx, b->n, "answer",
+		outcome_fail_all(a, b->idx, b->n, "answer",
 		    "Salesforce's answer does not have a result for each record sent", 1);
 		json_decref(ans);
 		return;
@@ -164,12 +164,12 @@ read_answer(struct apply *a, struct batch *b, const struct http_call *h)
 			continue;
 		}
 		json_array_foreach(json_object_get(r, "errors"), j, err) {
-			apply_fail(a, b->idx[i], json_string_value(json_object_get(err, "statusCode")),
+			outcome_fail(a, b->idx[i], json_string_value(json_object_get(err, "statusCode")),
 			    json_string_value(json_object_get(err, "message")),
 			    json_incref(json_object_get(err, "fields")), 0);
 		}
 		if (a->u[b->idx[i]].status == U_PENDING)
-			apply_fail(a, b->idx[i], "", "refused without an error", NULL, 0);
+			outcome_fail(a, b->idx[i], "", "refused without an error", NULL, 0);
 	}
 	json_decref(ans);
 }
@@ -195,13 +195,13 @@ ended(void *ctx, struct http_call *h, CURLcode rc)
 		http_call_free(h);
 	} else if (st == SF_REFUSED) {
 		/* the call itself refused (a value of the wrong type, say): each of its records */
-		apply_fail_all(a, s->b->idx, s->b->n, e.code[0] ? e.code : "http", e.message, 0);
+		outcome_fail_all(a, s->b->idx, s->b->n, e.code[0] ? e.code : "http", e.message, 0);
 	} else {
-		apply_stop(a, st, &e, "PATCH composite/sobjects");
+		outcome_stop(a, st, &e, "PATCH composite/sobjects");
 	}
 	free(s->body);
 	s->state = SLOT_FREE;
-	if (apply_flush(a) != 0)
+	if (outcome_flush(a) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "stdout");
 }
 
@@ -231,7 +231,7 @@ collections_run(struct apply *a)
 			}
 			if (s->state == SLOT_WAITING && s->k.not_before <= now) {
 				if ((st = send_slot(&c, s, &e)) != 0) {
-					apply_stop(a, st, &e, "the token");
+					outcome_stop(a, st, &e, "the token");
 					free(s->body);
 					s->state = SLOT_FREE;
 				}

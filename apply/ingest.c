@@ -65,11 +65,11 @@ call(struct apply *a, const char *method, const char *path, const char *body, js
 	*out = NULL;
 	st = sfclient_call(&a->sf, method, path, body, NULL, &h, &e);
 	if (st == SF_REFUSED) {
-		apply_stop(a, MSI_EXIT_SERVICE, &e, path);
+		outcome_stop(a, MSI_EXIT_SERVICE, &e, path);
 		return MSI_EXIT_SERVICE;
 	}
 	if (st != 0) {
-		apply_stop(a, st, &e, path);
+		outcome_stop(a, st, &e, path);
 		return st;
 	}
 	*out = json_loadb(h.response.data ? h.response.data : "", h.response.len, 0, NULL);
@@ -135,7 +135,7 @@ submit(struct apply *a, int k, size_t first, size_t count)
 		struct sferror e = {0, "", "the answer has no job id"};
 
 		json_decref(ans);
-		apply_stop(a, MSI_EXIT_SERVICE, &e, "POST jobs/ingest");
+		outcome_stop(a, MSI_EXIT_SERVICE, &e, "POST jobs/ingest");
 		return MSI_EXIT_SERVICE;
 	}
 	job = json_pack("{s:s, s:s, s:I, s:I, s:s}", "object", a->obj[k].name, "id", id, "first",
@@ -155,7 +155,7 @@ submit(struct apply *a, int k, size_t first, size_t count)
 		st = sfclient_call(&a->sf, "PUT", path, csv, "text/csv", &h, &e);
 		free(csv);
 		if (st != 0) {
-			apply_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
+			outcome_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
 			return a->stopped;
 		}
 		http_call_free(&h);
@@ -235,9 +235,9 @@ fail_from_error(struct apply *a, size_t i, const char *s, size_t n)
 		}
 	}
 	if (msg == NULL)
-		apply_fail(a, i, "", text, NULL, 0);
+		outcome_fail(a, i, "", text, NULL, 0);
 	else
-		apply_fail(a, i, text, msg, fs, 0);
+		outcome_fail(a, i, text, msg, fs, 0);
 	free(text);
 }
 
@@ -263,7 +263,7 @@ results_row(void *ctx, const struct csvin_row *row)
 	else if (r->kind == 1 && r->err_col >= 0 && (size_t)r->err_col < row->nfields)
 		fail_from_error(r->a, i, row->field[r->err_col], row->len[r->err_col]);
 	else
-		apply_fail(r->a, i, "UNPROCESSED", r->why, NULL, 1);
+		outcome_fail(r->a, i, "UNPROCESSED", r->why, NULL, 1);
 	return 0;
 }
 
@@ -289,7 +289,7 @@ read_results(struct apply *a, const char *id, const char *which, struct reading 
 	snprintf(path, sizeof path, "jobs/ingest/%s/%s", id, which);
 	st = sfclient_get_csv(&a->sf, path, &h, &e);
 	if (st != 0) {
-		apply_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
+		outcome_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
 		return a->stopped;
 	}
 	o.encoding = TEXTENC_UTF8;
@@ -300,7 +300,7 @@ read_results(struct apply *a, const char *id, const char *which, struct reading 
 		    strerror(errno));
 		csvin_free(c);
 		http_call_free(&h);
-		apply_stop(a, MSI_EXIT_IO, &e, path);
+		outcome_stop(a, MSI_EXIT_IO, &e, path);
 		return a->stopped;
 	}
 	csvin_finish(c);
@@ -366,14 +366,14 @@ follow(struct apply *a, json_t *job, double *pause)
 				snprintf(e.message, sizeof e.message,
 				    "the job's information has an unknown state \"%.40s\"", state);
 			json_decref(info);
-			apply_stop(a, MSI_EXIT_SERVICE, &e, path);
+			outcome_stop(a, MSI_EXIT_SERVICE, &e, path);
 			return MSI_EXIT_SERVICE;
 		}
 		if (st == 0)
 			break;
 		json_decref(info);
 		http_pause(*pause);
-		*pause = *pause * 2 < a->poll_max ? *pause * 2 : a->poll_max;
+		*pause = *pause * 2 < a->sfo.poll_max ? *pause * 2 : a->sfo.poll_max;
 	}
 	err = json_string_value(json_object_get(info, "errorMessage"));
 	snprintf(why, sizeof why, "ingest job %s %s%s%s", id, state, err ? ": " : "", err ? err : "");
@@ -405,7 +405,7 @@ follow(struct apply *a, json_t *job, double *pause)
 	if (st == 0) {
 		for (i = 0; i < n; i++)
 			if (a->u[idx[i]].status == U_PENDING)
-				apply_fail(a, idx[i], strcmp(state, "JobComplete") ? "UNPROCESSED" : "missing",
+				outcome_fail(a, idx[i], strcmp(state, "JobComplete") ? "UNPROCESSED" : "missing",
 				    strcmp(state, "JobComplete") ? why : "not in the job's results", NULL, 1);
 		if (strcmp(state, "JobComplete") != 0 && a->stopped == 0)
 			a->job_failed = 1;

@@ -29,6 +29,18 @@ struct extract {
 /* What --salesforce runs, found on PATH, else beside msi-extract. */
 #define EXTRACT_SALESFORCE "msi-extract-salesforce"
 
+/*
+ * Its usage, msi-extract's second form: once, for both programs' usage()
+ * (after "usage: " in msi-extract-salesforce's, after as many spaces in
+ * msi-extract's), as msi-extract.1 and msi-extract-salesforce.1 spell it.
+ */
+#define EXTRACT_SALESFORCE_USAGE                                                          \
+	"msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"            \
+	"                   [--all-rows] [--fields list | --map map | --soql query]\n"    \
+	"                   [--lookback seconds] [--max-records n] [--max-retries n]\n"   \
+	"                   [--poll-max seconds] [--state file] [--stats-json file]\n"    \
+	"                   [--timeout seconds]\n"
+
 int valid_type(const char *s, size_t n);
 const char *object_arg(const char *arg);
 int extract_header(void *ctx, const struct csvin_row *row);

@@ -36,11 +36,7 @@ usage(FILE *fp, int status)
 {
 	fputs("usage: msi-extract [-hsV] [-d delimiter] [-e encoding] [-m max-row-size]\n"
 	      "                   [-o object] [-r rejects] [--stats-json file] [file ...]\n"
-	      "       msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"
-	      "                   [--all-rows] [--fields list | --map map | --soql query]\n"
-	      "                   [--lookback seconds] [--max-records n] [--max-retries n]\n"
-	      "                   [--poll-max seconds] [--state file] [--stats-json file]\n"
-	      "                   [--timeout seconds]\n",
+	      "       " EXTRACT_SALESFORCE_USAGE,
 	    fp);
 	exit(status);
 }

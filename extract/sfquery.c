@@ -25,6 +25,7 @@
 #include "jsonbuf.h"
 #include "msg.h"
 #include "sfclient.h"
+#include "sfopts.h"
 #include "sfquery.h"
 #include "sfstate.h"
 
@@ -404,7 +405,7 @@ wait_job(const struct sfquery_opts *o)
 		}
 		json_decref(j);
 		http_pause(pause);
-		pause = pause * 2 > o->poll_max ? o->poll_max : pause * 2;
+		pause = pause * 2 > o->sf.poll_max ? o->sf.poll_max : pause * 2;
 	}
 }
 
@@ -533,6 +534,106 @@ read_pages(const struct sfquery_opts *o)
 }
 
 /*
+ * The query: the user's (--soql), or one made of the fields chosen against
+ * the object's describe, from --state's mark on. Returns 0 or an exit
+ * status (said).
+ */
+static int
+make_query(const struct sfquery_opts *o, struct jsonbuf *soql)
+{
+	struct jsonbuf path = {0};
+	struct sferror e;
+	char what[200];
+	json_t *j;
+	int st;
+
+	if (o->soql != NULL) {
+		jsonbuf_addstr(soql, o->soql);
+		return 0;
+	}
+	snprintf(what, sizeof what, "%s: describe", o->object);
+	jsonbuf_addstr(&path, "sobjects/");
+	jsonbuf_addstr(&path, o->object);
+	jsonbuf_addstr(&path, "/describe");
+	jsonbuf_add(&path, "", 1);
+	st = call_json("GET", path.data, NULL, what, &j, &e);
+	jsonbuf_free(&path);
+	if (st == SF_REFUSED && e.http == 404) {
+		msg_warn("the org has no object %s (or does not show it to the integration "
+		         "user)",
+		    o->object);
+		return MSI_EXIT_USAGE;
+	}
+	if (st == SF_REFUSED)
+		st = failed(what, st, &e);
+	if (st != 0)
+		return st;
+	st = choose_fields(o, j, soql);
+	json_decref(j);
+	if (st != 0)
+		return st;
+	if (R.state.mark[0] != '\0') {
+		/*
+		 * >=: records modified at the mark, but not yet seen, come
+		 * too. Less the lookback: a record's SystemModstamp is its
+		 * transaction's time, and a long transaction commits after
+		 * later ones: getUpdated()'s latestDateCovered stays at the
+		 * start of such a transaction until it completes
+		 * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getupdated_getupdatedresult.htm).
+		 * A mark taken meanwhile is past a record not yet visible;
+		 * asking from a while before it reads that record, and those
+		 * of the while again (msi-load --changed-only passes over
+		 * the unchanged). The ids at the mark are then read again
+		 * too: leaving them out would miss a record changed twice in
+		 * the mark's millisecond.
+		 */
+		char since[SFSTATE_MARK_SIZE];
+
+		sfstate_before(R.state.mark, o->lookback, since);
+		jsonbuf_addstr(soql, " WHERE SystemModstamp >= ");
+		jsonbuf_addstr(soql, since);
+	}
+	return 0;
+}
+
+/* Creates the query job of soql (a string): 0 with R.job its id, or an exit status (said). */
+static int
+create_job(const struct sfquery_opts *o, const struct jsonbuf *soql)
+{
+	struct sferror e;
+	char what[200];
+	json_t *j, *body;
+	char *text;
+	int st;
+
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "operation", o->all_rows ? "queryAll" : "query",
+	    "query", soql->data, "contentType", "CSV", "columnDelimiter", "COMMA", "lineEnding", "LF");
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	snprintf(what, sizeof what, "%s: query job", o->object);
+	st = call_json("POST", "jobs/query", text, what, &j, &e);
+	free(text);
+	if (st == SF_REFUSED) {
+		msg_warn("%s: Salesforce refused the query: %s: %s (the query: %s)", o->object,
+		    e.code[0] ? e.code : "HTTP error", e.message, soql->data);
+		st = o->soql != NULL || o->fields != NULL || o->map != NULL ? MSI_EXIT_USAGE
+		                                                             : MSI_EXIT_SERVICE;
+	}
+	if (st != 0)
+		return st;
+	snprintf(R.job, sizeof R.job, "%s",
+	    json_string_value(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id"))
+	                                                : "");
+	json_decref(j);
+	if (R.job[0] == '\0' || strspn(R.job, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                        "abcdefghijklmnopqrstuvwxyz") != strlen(R.job)) {
+		msg_warn("%s: the answer names no job id", what);
+		return MSI_EXIT_SERVICE;
+	}
+	return 0;
+}
+
+/*
  * Reads o->object from the org into x's output. Returns 0 (or 1 when rows
  * were rejected: the caller's count says) or an exit status; stats gets
  * the job, the pages and the calls.
@@ -540,17 +641,15 @@ read_pages(const struct sfquery_opts *o)
 int
 sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 {
-	struct jsonbuf soql = {0}, path = {0};
+	struct jsonbuf soql = {0};
 	struct sferror e;
-	char why[MKCONF_WHY_SIZE], what[200];
-	json_t *j, *body;
-	char *text;
+	char why[MKCONF_WHY_SIZE];
 	int st;
 
 	memset(&R, 0, sizeof R);
 	R.x = x;
 	R.at_max = json_object();
-	if (sfclient_init(&R.sf, o->config, o->timeout_ms, o->max_retries, why) != 0) {
+	if (sfopts_client(&R.sf, &o->sf, why) != 0) {
 		msg_warn("%s", why);
 		return MSI_EXIT_USAGE;
 	}
@@ -580,79 +679,11 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 		json_object_update(R.at_max, R.state.at_mark);
 		R.skip_at_mark = o->lookback == 0;
 	}
-	if (o->soql != NULL) {
-		jsonbuf_addstr(&soql, o->soql);
-	} else {
-		snprintf(what, sizeof what, "%s: describe", o->object);
-		jsonbuf_addstr(&path, "sobjects/");
-		jsonbuf_addstr(&path, o->object);
-		jsonbuf_addstr(&path, "/describe");
-		jsonbuf_add(&path, "", 1);
-		st = call_json("GET", path.data, NULL, what, &j, &e);
-		if (st == SF_REFUSED && e.http == 404) {
-			msg_warn("the org has no object %s (or does not show it to the integration "
-			         "user)",
-			    o->object);
-			st = MSI_EXIT_USAGE;
-			goto out;
-		}
-		if (st == SF_REFUSED)
-			st = failed(what, st, &e);
-		if (st != 0)
-			goto out;
-		st = choose_fields(o, j, &soql);
-		json_decref(j);
-		if (st != 0)
-			goto out;
-		if (R.state.mark[0] != '\0') {
-			/*
-			 * >=: records modified at the mark, but not yet seen, come
-			 * too. Less the lookback: a record's SystemModstamp is its
-			 * transaction's time, and a long transaction commits after
-			 * later ones: getUpdated()'s latestDateCovered stays at the
-			 * start of such a transaction until it completes
-			 * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getupdated_getupdatedresult.htm).
-			 * A mark taken meanwhile is past a record not yet visible;
-			 * asking from a while before it reads that record, and those
-			 * of the while again (msi-load --changed-only passes over
-			 * the unchanged). The ids at the mark are then read again
-			 * too: leaving them out would miss a record changed twice in
-			 * the mark's millisecond.
-			 */
-			char since[SFSTATE_MARK_SIZE];
-
-			sfstate_before(R.state.mark, o->lookback, since);
-			jsonbuf_addstr(&soql, " WHERE SystemModstamp >= ");
-			jsonbuf_addstr(&soql, since);
-		}
-	}
+	if ((st = make_query(o, &soql)) != 0)
+		goto out;
 	jsonbuf_add(&soql, "", 1);
-	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "operation", o->all_rows ? "queryAll" : "query",
-	    "query", soql.data, "contentType", "CSV", "columnDelimiter", "COMMA", "lineEnding", "LF");
-	text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	snprintf(what, sizeof what, "%s: query job", o->object);
-	st = call_json("POST", "jobs/query", text, what, &j, &e);
-	free(text);
-	if (st == SF_REFUSED) {
-		msg_warn("%s: Salesforce refused the query: %s: %s (the query: %s)", o->object,
-		    e.code[0] ? e.code : "HTTP error", e.message, soql.data);
-		st = o->soql != NULL || o->fields != NULL || o->map != NULL ? MSI_EXIT_USAGE
-		                                                             : MSI_EXIT_SERVICE;
-	}
-	if (st != 0)
-		goto out;
-	snprintf(R.job, sizeof R.job, "%s",
-	    json_string_value(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id"))
-	                                                : "");
-	json_decref(j);
-	if (R.job[0] == '\0' || strspn(R.job, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                        "abcdefghijklmnopqrstuvwxyz") != strlen(R.job)) {
-		msg_warn("%s: the answer names no job id", what);
-		st = MSI_EXIT_SERVICE;
-		goto out;
-	}
-	if ((st = wait_job(o)) != 0 || (st = read_pages(o)) != 0)
+	if ((st = create_job(o, &soql)) != 0 || (st = wait_job(o)) != 0 ||
+	    (st = read_pages(o)) != 0)
 		goto out;
 	R.committable = R.have_state;
 out:
@@ -666,7 +697,6 @@ out:
 	if (o->stats && R.sf.usage[0] != '\0')
 		msg_warn("Salesforce %s after %lu calls", R.sf.usage, R.sf.calls);
 	jsonbuf_free(&soql);
-	jsonbuf_free(&path);
 	return st;
 }
 

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "extract.h"
+#include "sfopts.h"
 
 struct sfquery_opts {
 	const char *object;
@@ -13,13 +14,10 @@ struct sfquery_opts {
 	const char *soql;   /* --soql: the user's own query, or NULL */
 	const char *state;  /* --state FILE, or NULL */
 	long lookback;      /* --lookback: seconds before the mark asked again */
-	const char *config; /* --config FILE, or NULL: $SALESFORCE_CONFIG, the environment */
 	int all_rows;       /* --all-rows: queryAll, deleted and archived rows too */
 	long max_records;   /* rows a results page, at most */
-	long timeout_ms;
-	int max_retries;
-	double poll_max; /* seconds between polls of a job, at most */
-	int stats;       /* --stats: the API usage said */
+	struct sfopts sf;   /* -C, --timeout, --max-retries, --poll-max */
+	int stats;          /* --stats: the API usage said */
 };
 
 int sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats);
