@@ -109,8 +109,9 @@ TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
 
-LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/batch.o $(B)/load/checkpoint.o \
-	$(B)/load/landed.o $(B)/load/results.o $(B)/load/roles.o
+LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/answer.o $(B)/load/batch.o $(B)/load/checkpoint.o \
+	$(B)/load/deletes.o $(B)/load/landed.o $(B)/load/options.o $(B)/load/results.o \
+	$(B)/load/roles.o $(B)/load/run.o
 
 $(B)/load/msi-load: $(LOAD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LOAD_OBJ) $(LIB) $(DEP_LIBS) -lm
@@ -158,7 +159,8 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 # It reads the state files through the tools' own code, which it includes.
-$(B)/tests/unit/test-statefiles.o: load/checkpoint.c apply/applystate.c writeback/digests.c
+$(B)/tests/unit/test-statefiles.o: load/checkpoint.c load/checkpoint.h apply/applystate.c \
+	writeback/digests.c
 
 # make gen-org: the generator alone (tests/gen-org/gen-org.c), for a test export of any size.
 gen-org: $(GEN_ORG)

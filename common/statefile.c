@@ -34,7 +34,7 @@ statefile_init(struct statefile *sf, const char *path)
 	snprintf(sf->tmp, sizeof sf->tmp, "%s.tmp", path);
 }
 
-/* Whether fd (its stat st) is the file path names now; -1 when that cannot be told. */
+/* Whether the file of st is the one path names now; -1 when that cannot be told. */
 static int
 still_named(const struct stat *st, const char *path, int nofollow)
 {
@@ -57,6 +57,7 @@ statefile_lock(struct statefile *sf, const char *path, int flags, const char *bu
 	int oflags = O_RDWR | O_CREAT | O_CLOEXEC, fd, saved, named;
 
 	statefile_init(sf, path);
+	sf->flags = flags;
 	if (flags & STATEFILE_NOFOLLOW)
 		oflags |= O_NOFOLLOW;
 	if (flags & STATEFILE_APPEND)
@@ -94,6 +95,19 @@ statefile_lock(struct statefile *sf, const char *path, int flags, const char *bu
 }
 
 /*
+ * Whether the state's name still gives the file opened: 0 once another
+ * file was renamed over it, or it was removed; -1 with errno set when
+ * that cannot be told.
+ */
+int
+statefile_held(const struct statefile *sf)
+{
+	if (sf->fd < 0)
+		return 0;
+	return still_named(&sf->st, sf->path, sf->flags & STATEFILE_NOFOLLOW);
+}
+
+/*
  * Opens path to read only, without a lock (a dry run; a state its tool
  * replaces whole at the end of a run). A FIFO does not block the open.
  * Returns 0, with sf->fd -1 when there is no such file, or an exit
@@ -105,6 +119,7 @@ statefile_open(struct statefile *sf, const char *path, int flags)
 	int fd;
 
 	statefile_init(sf, path);
+	sf->flags = flags;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
 	                    (flags & STATEFILE_NOFOLLOW ? O_NOFOLLOW : 0));
 	if (fd < 0) {

@@ -17,6 +17,7 @@
  */
 struct statefile {
 	const char *path;
+	int flags;      /* STATEFILE_NOFOLLOW, STATEFILE_APPEND, as opened */
 	int fd;         /* the file, or -1: none (statefile_open found no file) */
 	int locked;     /* fd holds the lock */
 	struct stat st; /* what fd is, as opened */
@@ -27,6 +28,7 @@ struct statefile {
 
 void statefile_init(struct statefile *sf, const char *path);
 int statefile_lock(struct statefile *sf, const char *path, int flags, const char *busy);
+int statefile_held(const struct statefile *sf);
 int statefile_open(struct statefile *sf, const char *path, int flags);
 int statefile_regular(const struct statefile *sf, int status);
 FILE *statefile_reader(struct statefile *sf);

@@ -131,7 +131,7 @@ next_record(struct load *l)
 		if (l->skip > 0) {
 			l->skip--; /* answered in an earlier run (--state) */
 			if (l->landed.path != NULL)
-				landed_same(l, rec); /* in the input all the same */
+				landed_same(&l->landed, rec); /* in the input all the same */
 			json_decref(rec);
 			continue;
 		}
@@ -144,7 +144,7 @@ next_record(struct load *l)
 				continue;
 			}
 		}
-		if (l->landed.path != NULL && landed_same(l, rec)) {
+		if (l->landed.path != NULL && landed_same(&l->landed, rec)) {
 			l->passed++; /* as it landed last (--changed-only): not sent */
 			l->unchanged_ahead++;
 			json_decref(rec);
