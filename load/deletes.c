@@ -332,10 +332,10 @@ int
 deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 {
 	const char **keys, **gone, **whys, *k;
+	double known = (double)landed_known(s); /* when the run began */
 	json_t *kept;
 	size_t n, i, m = 0;
 	int status = 0;
-
 	char why[256];
 
 	if (d->unkeyed > 0) {
@@ -377,18 +377,18 @@ deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 		for (i = 0; i < m; i++)
 			delete_done(d, s, gone[i], whys[i], "held",
 			    json_pack("[{s:s, s:s}]", "code", "held", "message", d->hold));
-	} else if (m > 0 && (double)m * 100.0 > d->max_delete * (double)s->known) {
+	} else if (m > 0 && (double)m * 100.0 > d->max_delete * known) {
 		msg_warn("%zu of the %lu %s records known to be in Marketo (%.1f%%) are gone from "
 		         "the input, over --max-delete %g%%: none deleted; if the export is whole, "
 		         "run again with --max-delete %.0f",
-		    m, s->known, d->obj->label, 100.0 * (double)m / (double)s->known, d->max_delete,
-		    ceil(100.0 * (double)m / (double)s->known));
+		    m, landed_known(s), d->obj->label, 100.0 * (double)m / known, d->max_delete,
+		    ceil(100.0 * (double)m / known));
 		for (i = 0; i < m; i++)
 			delete_done(d, s, gone[i], whys[i], "refused",
 			    json_pack("[{s:s, s:s}]", "code", "max-delete", "message",
 			        "more than --max-delete of the known records would go"));
 		d->refused = 1;
-		d->needed = ceil(100.0 * (double)m / (double)s->known);
+		d->needed = ceil(100.0 * (double)m / known);
 	} else if (d->is_lead && !d->leads) {
 		/* a lead's activity history goes with it: listed, left in Marketo */
 		for (i = 0; i < m; i++)
@@ -402,7 +402,7 @@ deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 	return status;
 }
 
-/* Closes the --deletes file and lets the --keep keys go: 0, or -1 after a message (a lost write). */
+/* Closes the --deletes file, lets the --keep keys go: 0, or -1 after a message (a lost write). */
 int
 deletes_close(struct deletes *d)
 {

@@ -5,7 +5,6 @@
  * The file is opened, locked, appended to and replaced through
  * common/statefile.c.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +38,11 @@
 #define HEADER "msi-load"
 #define OWNER  "externalSalesPersonId"
 
-/* The key of a state line or a record, or NULL when it has none msi-load can track; *made, a new reference to free. */
-const char *
+/*
+ * The key of a state line or a record, or NULL when it has none msi-load
+ * can track; *made is a new reference to free (or NULL).
+ */
+static const char *
 landed_key(const struct landed *s, json_t *rec, json_t **made)
 {
 	json_t *k;
@@ -414,6 +416,13 @@ json_t *
 landed_extra(const struct landed *s, const char *key)
 {
 	return json_object_get(s->extra, key);
+}
+
+/* How many records were known to be in Marketo when the run began. */
+unsigned long
+landed_known(const struct landed *s)
+{
+	return s->known;
 }
 
 /* How many records are known to be in Marketo now. */

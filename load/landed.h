@@ -34,7 +34,6 @@ struct landed {
 
 void landed_open(struct landed *s, const char *path, const struct mkto_def *obj,
     const char *instance, landed_key_fn *key, const void *key_ctx);
-const char *landed_key(const struct landed *s, json_t *rec, json_t **made);
 int landed_same(struct landed *s, json_t *rec);
 void landed_record(struct landed *s, json_t *rec, int unlinked, json_t *id);
 void landed_gone(struct landed *s, const char *key);
@@ -42,6 +41,7 @@ int landed_seen(const struct landed *s, const char *key);
 json_t *landed_extra(const struct landed *s, const char *key);
 json_t *landed_line(const struct landed *s, const char *key);
 const char **landed_keys(const struct landed *s, size_t *n);
+unsigned long landed_known(const struct landed *s);
 size_t landed_count(const struct landed *s);
 void landed_sync(struct landed *s);
 void landed_commit(struct landed *s);

@@ -1,4 +1,4 @@
-/* load.h: what msi-load's run shares: its queue of batches, their calls, and the parts it drives. */
+/* load.h: what msi-load's run shares: its input, its queue of batches, the parts it drives. */
 #ifndef MSI_LOAD_H
 #define MSI_LOAD_H
 
@@ -67,6 +67,25 @@ struct results {
 	unsigned long unlinked; /* of created and updated: sent without their sales person */
 };
 
+/* The input files, read a record at a time (batch.c). */
+struct input {
+	char **files;
+	int file; /* the one being read */
+	struct ndjson_reader reader;
+	FILE *fp;
+	const char *name;
+	int done;
+	json_t *carry; /* a record read but not yet in a batch */
+	unsigned long carry_line;
+	int status;    /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
+	json_t *retry; /* --retry: "file:line" of each record to send again */
+	unsigned long skip;        /* records a resumed run does not send again (--state) */
+	unsigned long passed;      /* records passed over since the last batch */
+	unsigned long passed_over; /* --retry: records not sent again */
+	unsigned long unchanged_ahead; /* records as they landed last (--changed-only), read */
+	                               /* since the last batch was made */
+};
+
 struct load {
 	const struct mkto_def *obj;
 	int is_lead; /* leads are matched by lookupField and answered in order */
@@ -76,18 +95,7 @@ struct load {
 	struct mkclient mk;
 	CURLM *multi;
 
-	/* the input (batch.c) */
-	char **files;
-	int file;
-	struct ndjson_reader reader;
-	FILE *fp;
-	const char *name;
-	int input_done;
-	json_t *carry; /* a record read but not yet in a batch */
-	unsigned long carry_line;
-	int input_status; /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
-	json_t *retry;    /* --retry: "file:line" of each record to send again */
-	unsigned long passed; /* records passed over since the last batch */
+	struct input in; /* the input (batch.c) */
 
 	/* the queue of batches, oldest first */
 	struct batch *queue[MAX_QUEUE];
@@ -100,16 +108,13 @@ struct load {
 
 	struct results results;      /* the output (results.c) */
 	struct checkpoint checkpoint; /* --state (checkpoint.c); NULL path: none */
-	unsigned long skip; /* records a resumed run does not send again (batch.c) */
 
 	struct landed landed;   /* --changed-only (landed.c); NULL path: none */
 	struct deletes deletes; /* (deletes.c) */
 	unsigned long unchanged; /* records as they landed last, not sent, and acknowledged */
-	unsigned long unchanged_ahead; /* ... read since the last batch was made */
 
 	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
 
-	unsigned long passed_over; /* --retry: records not sent again */
 	int stopping;
 };
 

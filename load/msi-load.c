@@ -6,13 +6,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <jansson.h>
 
 #include "exitcode.h"
 #include "finish.h"
-#include "fshut.h"
 #include "load.h"
 #include "msg.h"
 #include "options.h"
@@ -34,7 +32,7 @@ init(struct load *l, const struct options *o)
 	l->lookup = o->lookup;
 	l->fail_fast = o->fail_fast;
 	l->unlink = o->unlink;
-	l->files = o->files;
+	l->in.files = o->files;
 	l->resends_end = &l->resends;
 	deletes_init(&l->deletes, o->obj, o->delete_mode, o->delete_leads, o->max_delete,
 	    o->deletes);
@@ -73,13 +71,13 @@ start(struct load *l, struct options *o)
 	if (o->landed != NULL)
 		landed_open(&l->landed, o->landed, l->obj, l->mk.conf.base_url, record_key, l);
 	if (o->state != NULL) {
-		if ((status = checkpoint_read(&l->checkpoint, o->state, l->obj, l->files)) != 0)
+		if ((status = checkpoint_read(&l->checkpoint, o->state, l->obj, l->in.files)) != 0)
 			return status;
-		l->skip = l->checkpoint.skip;
+		l->in.skip = l->checkpoint.skip;
 	}
-	deletes_report(&l->deletes, l->skip > 0);
+	deletes_report(&l->deletes, l->in.skip > 0);
 	/* a resumed run adds to the rejects of the runs before */
-	if (results_open(&l->results, o->rejects, l->skip > 0) != 0)
+	if (results_open(&l->results, o->rejects, l->in.skip > 0) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", o->rejects);
 	return 0;
 }
@@ -135,8 +133,8 @@ counts(void *ctx, int status)
 	json_t *c = results_stats(&l->results, l->obj->name);
 
 	(void)status;
-	if (l->retry != NULL)
-		json_object_set_new(c, "passed_over", json_integer((json_int_t)l->passed_over));
+	if (l->in.retry != NULL)
+		json_object_set_new(c, "passed_over", json_integer((json_int_t)l->in.passed_over));
 	if (l->landed.path != NULL) {
 		json_object_set_new(c, "unchanged", json_integer((json_int_t)l->unchanged));
 		deletes_stats(&l->deletes, c);
@@ -155,7 +153,7 @@ static int
 finish(struct load *l, const struct options *o, int stopped)
 {
 	struct end e = {l, stopped, 0, 0, 0, 0};
-	int status = mkclient_status(&l->mk) ? mkclient_status(&l->mk) : l->input_status;
+	int status = mkclient_status(&l->mk) ? mkclient_status(&l->mk) : l->in.status;
 	unsigned long rejected;
 
 	if (l->landed.path != NULL) {
@@ -176,7 +174,7 @@ finish(struct load *l, const struct options *o, int stopped)
 	status = finish_run(&(struct finish){l->results.rejects, l->results.rejects_name, rejected,
 	                        NULL, o->stats, summary, counts, &e},
 	    status);
-	json_decref(l->retry);
+	json_decref(l->in.retry);
 	mkclient_free(&l->mk);
 	checkpoint_free(&l->checkpoint);
 	return status;
@@ -191,7 +189,7 @@ dry_counts(void *ctx, int status)
 	json_t *c = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:b, s:i}", "tool", "msi-load",
 	    "object", l->obj->name, "dry_run", 1, "records", (json_int_t)e->records, "calls",
 	    (json_int_t)(e->calls + l->deletes.calls), "too_large", (json_int_t)e->too_large,
-	    "stopped", l->input_status != 0, "status", status);
+	    "stopped", l->in.status != 0, "status", status);
 
 	if (l->landed.path != NULL) {
 		json_object_set_new(c, "unchanged", json_integer((json_int_t)l->unchanged));
@@ -246,7 +244,7 @@ dry_run(struct load *l, const struct options *o)
 	                        e.too_large > 0 || l->deletes.refused || l->deletes.held, NULL,
 	                        o->stats, NULL, dry_counts, &e},
 	    status);
-	json_decref(l->retry);
+	json_decref(l->in.retry);
 	return status;
 }
 

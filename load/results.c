@@ -1,4 +1,4 @@
-/* results.c: msi-load's output: the result lines, as given, in the order given; the rejects; the counts. */
+/* results.c: msi-load's output: the result lines as given, in the order given; rejects; counts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -95,9 +95,9 @@ fill_queue(struct load *l)
 {
 	struct batch *b;
 
-	while (!l->input_done && !l->stopping && l->count < MAX_QUEUE) {
+	while (!l->in.done && !l->stopping && l->count < MAX_QUEUE) {
 		if ((b = batch_read(l)) == NULL) {
-			l->input_done = 1;
+			l->in.done = 1;
 			break;
 		}
 		l->queue[(l->head + l->count++) % MAX_QUEUE] = b;
@@ -173,7 +173,7 @@ ended(void *ctx, struct http_call *c, CURLcode rc)
 	call_ended(ctx, c->owner, rc);
 }
 
-/* What the state names a landed record's Marketo record by: a role's leadId, or its id. Borrowed. */
+/* What the state names a landed record by in Marketo: a role's leadId, or its id. Borrowed. */
 static json_t *
 landed_id(const struct load *l, json_t *rec, json_t *line)
 {
@@ -218,11 +218,11 @@ emit(struct load *l)
 		l->count--;
 	}
 	/* records passed over after the last batch (unchanged, --retry) are done too */
-	if (l->count == 0 && l->input_done && l->passed > 0 && !l->stopping &&
-	    l->input_status == 0) {
-		l->checkpoint.acked += l->passed;
-		l->unchanged += l->unchanged_ahead;
-		l->passed = l->unchanged_ahead = 0;
+	if (l->count == 0 && l->in.done && l->in.passed > 0 && !l->stopping &&
+	    l->in.status == 0) {
+		l->checkpoint.acked += l->in.passed;
+		l->unchanged += l->in.unchanged_ahead;
+		l->in.passed = l->in.unchanged_ahead = 0;
 		advanced = 1;
 	}
 	if (advanced && l->landed.path != NULL)
@@ -244,7 +244,7 @@ loop(struct load *l)
 		fill_queue(l);
 		emit(l);
 		progress(l, 0);
-		if (l->count == 0 && (l->input_done || l->stopping))
+		if (l->count == 0 && (l->in.done || l->stopping))
 			break;
 		if (l->stopping && l->flying == 0)
 			break;
@@ -259,8 +259,8 @@ loop(struct load *l)
 static int
 stopped(const struct load *l)
 {
-	return mkclient_status(&l->mk) != 0 || l->input_status != 0 || l->count > 0 ||
-	       l->carry != NULL || !l->input_done;
+	return mkclient_status(&l->mk) != 0 || l->in.status != 0 || l->count > 0 ||
+	       l->in.carry != NULL || !l->in.done;
 }
 
 /*
@@ -290,8 +290,8 @@ run_dry(struct load *l, unsigned long *records, unsigned long *calls, unsigned l
 		batch_free(b);
 	}
 	input_close(l);
-	l->unchanged += l->unchanged_ahead;
-	return l->input_status;
+	l->unchanged += l->in.unchanged_ahead;
+	return l->in.status;
 }
 
 /* After a stop: says where the unsent records start, and frees what is left. */
@@ -300,7 +300,7 @@ wind_down(struct load *l)
 {
 	struct batch *b;
 
-	if (l->input_status == 0 && (l->count > 0 || l->carry != NULL || !l->input_done)) {
+	if (l->in.status == 0 && (l->count > 0 || l->in.carry != NULL || !l->in.done)) {
 		if (l->count > 0 && batch_at(l, 0)->state == HELD)
 			msg_warn(
 			    "stopped: nothing from %s:%lu on was written: records refused for "
@@ -311,9 +311,9 @@ wind_down(struct load *l)
 			msg_warn("stopped: nothing from %s:%lu on was sent or answered; run again "
 			         "to send it",
 			    batch_at(l, 0)->file, batch_at(l, 0)->lines[0]);
-		else if (l->name != NULL)
+		else if (l->in.name != NULL)
 			msg_warn("stopped: nothing after %s:%lu was sent; run again to send it",
-			    l->name, l->reader.line);
+			    l->in.name, l->in.reader.line);
 	}
 	/* resend batches first: they point into the batches of the queue */
 	while ((b = l->resends) != NULL) {
