@@ -1,4 +1,4 @@
-/* statefile.h: a state file's one way to be opened, locked, re-checked, appended to and committed. */
+/* statefile.h: how a state file is opened, locked, re-checked, appended to and committed. */
 #ifndef MSI_STATEFILE_H
 #define MSI_STATEFILE_H
 
