@@ -34,7 +34,8 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/finish.c common/fshut.c common/http.c common/inputid.c common/jsonbuf.c common/jwt.c \
 	common/mapfile.c common/mapping.c common/mkclient.c common/mkconf.c common/msg.c common/msifields.c common/ndjson.c \
 	common/numarg.c common/objects.c common/ratelimit.c common/reject.c common/retry.c \
-	common/sfclient.c common/sfid.c common/sfopts.c common/sfout.c common/stats.c common/textenc.c common/words.c
+	common/sfclient.c common/sfid.c common/sfopts.c common/sfout.c common/statefile.c \
+	common/stats.c common/textenc.c common/words.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
@@ -108,8 +109,9 @@ TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
 
-LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/batch.o $(B)/load/checkpoint.o \
-	$(B)/load/landed.o $(B)/load/results.o $(B)/load/roles.o
+LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/answer.o $(B)/load/batch.o $(B)/load/checkpoint.o \
+	$(B)/load/deletes.o $(B)/load/landed.o $(B)/load/options.o $(B)/load/results.o \
+	$(B)/load/roles.o $(B)/load/run.o
 
 $(B)/load/msi-load: $(LOAD_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LOAD_OBJ) $(LIB) $(DEP_LIBS) -lm
@@ -157,7 +159,8 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 # It reads the state files through the tools' own code, which it includes.
-$(B)/tests/unit/test-statefiles.o: load/checkpoint.c apply/applystate.c writeback/digests.c
+$(B)/tests/unit/test-statefiles.o: load/checkpoint.c load/checkpoint.h apply/applystate.c \
+	writeback/digests.c
 
 # make gen-org: the generator alone (tests/gen-org/gen-org.c), for a test export of any size.
 gen-org: $(GEN_ORG)

@@ -6,22 +6,25 @@
  * file, synced, renamed over the old) and locked for the run.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "apply.h"
 #include "exitcode.h"
-#include "fshut.h"
 #include "inputid.h"
 #include "msg.h"
 #include "sfid.h"
+#include "statefile.h"
+
+/*
+ * The state file (common/statefile.c). apply.h's struct apply keeps the
+ * locked descriptor (a->state_fd, closed by msi-apply.c at the end); the
+ * handle that names it, and the new file while it is written, is here.
+ */
+static struct statefile state_file;
 
 /* Whether v (borrowed) is an integer from 0 to max. */
 static int
@@ -263,45 +266,26 @@ int
 state_open(struct apply *a)
 {
 	json_error_t err;
-	struct stat fst, pst;
+	struct stat fst;
 	json_t *doc;
-	int fd, status;
+	int status;
 
-	for (;;) {
-		if ((fd = open(a->state_name, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-			msg_syswarn("%s", a->state_name);
-			return MSI_EXIT_IO;
-		}
-		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-			msg_warn("%s: another msi-apply is using this state file; try again when it "
-			         "has ended",
-			    a->state_name);
-			close(fd);
-			return MSI_EXIT_BUSY;
-		}
-		/* the holder before may have renamed a new state over the one opened */
-		if (fstat(fd, &fst) != 0 || stat(a->state_name, &pst) != 0) {
-			msg_syswarn("%s", a->state_name);
-			close(fd);
-			return MSI_EXIT_IO;
-		}
-		if (fst.st_ino == pst.st_ino && fst.st_dev == pst.st_dev)
-			break;
-		close(fd);
+	if ((status = statefile_lock(&state_file, a->state_name, 0,
+	         "another msi-apply is using this state file; try again when it has ended")) != 0)
+		return status;
+	fst = state_file.st;
+	if ((status = statefile_regular(&state_file, MSI_EXIT_USAGE)) != 0) {
+		statefile_close(&state_file);
+		return status;
 	}
-	if (!S_ISREG(fst.st_mode)) {
-		msg_warn("%s: not a regular file", a->state_name);
-		close(fd);
-		return MSI_EXIT_USAGE;
-	}
-	a->state_fd = fd;
+	a->state_fd = state_file.fd;
 	if ((status = inputs_identify(&a->inputs, a->files, a->nfiles)) != 0)
 		return status;
 	if (fst.st_size == 0) {
 		a->jobs = json_array();
 		return 0;
 	}
-	if ((doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+	if ((doc = json_loadfd(state_file.fd, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		msg_at(a->state_name, (unsigned long)err.line, "not a state file of msi-apply: %s",
 		    err.text);
 		return MSI_EXIT_BADINPUT;
@@ -358,12 +342,10 @@ answered_past(const struct apply *a, size_t from)
 void
 state_write(struct apply *a)
 {
-	char tmp[4096], *text;
-	size_t acked = a->written, len, off;
-	ssize_t w;
+	size_t acked = a->written;
 	json_t *doc;
+	char *text;
 	FILE *fp;
-	int fd;
 
 	if (a->state_name == NULL)
 		return;
@@ -383,25 +365,15 @@ state_write(struct apply *a)
 	json_object_set_new(doc, "identity", inputs_identity(&a->inputs));
 	text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	len = strlen(text);
-	text[len++] = '\n'; /* json_dumps leaves room: its NUL */
-	snprintf(tmp, sizeof tmp, "%s.tmp", a->state_name);
-	if ((fp = fopen_tmp(tmp)) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
-	fd = fileno(fp);
-	if (flock(fd, LOCK_EX) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
-	for (off = 0; off < len; off += (size_t)w)
-		if ((w = write(fd, text + off, len - off)) < 0 && errno != EINTR)
-			msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
-		else if (w < 0)
-			w = 0;
+	/* the descriptor msi-apply holds is the one locked (state_open) */
+	state_file.fd = a->state_fd;
+	if ((fp = statefile_begin(&state_file)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", state_file.tmp);
+	if (fputs(text, fp) == EOF || fputc('\n', fp) == EOF)
+		msg_sysfatal(MSI_EXIT_IO, "%s", state_file.tmp);
 	free(text);
-	if (fsync(fd) != 0 || rename(tmp, a->state_name) != 0)
+	if (statefile_commit(&state_file) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", a->state_name);
-	/* the new file's descriptor holds the lock now: the stream goes, the descriptor stays */
-	close(a->state_fd);
-	if ((a->state_fd = dup(fd)) < 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s", a->state_name);
-	fclose(fp);
+	/* the new file's descriptor holds the lock now */
+	a->state_fd = state_file.fd;
 }

@@ -10,22 +10,16 @@
  * once the extract has been written out: a run killed before leaves the
  * old mark, and the next run asks again from there.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "ealloc.h"
 #include "exitcode.h"
 #include "extract.h"
-#include "fshut.h"
 #include "msg.h"
 #include "sfstate.h"
 
@@ -232,30 +226,19 @@ sfstate_open(struct sfstate *s, const char *path, const char *object, const char
 	json_error_t err;
 	json_t *o, *v;
 	const char *have;
-	struct stat st;
 	size_t i;
 	int status;
 
 	memset(s, 0, sizeof *s);
 	s->path = path;
 	s->object = object;
-	if ((s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		msg_syswarn("%s", path);
-		return MSI_EXIT_IO;
-	}
-	if (flock(s->fd, LOCK_EX | LOCK_NB) != 0) {
-		msg_warn("%s: another msi-extract is using this state file; try again when it has "
-		         "ended",
-		    path);
-		return MSI_EXIT_BUSY;
-	}
-	if (fstat(s->fd, &st) != 0) {
-		msg_syswarn("%s", path);
-		return MSI_EXIT_IO;
-	}
-	if (st.st_size == 0) {
+	if ((status = statefile_lock(&s->file, path, 0,
+	         "another msi-extract is using this state file; try again when it has ended")) !=
+	    0)
+		return status;
+	if (s->file.st.st_size == 0) {
 		s->doc = json_pack("{s:s, s:s, s:{}}", "msi-extract", "salesforce", "org", org, "objects");
-	} else if ((s->doc = json_loadfd(s->fd, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+	} else if ((s->doc = json_loadfd(s->file.fd, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		msg_at(path, (unsigned long)err.line, "not a state file of msi-extract: %s", err.text);
 		return MSI_EXIT_BADINPUT;
 	}
@@ -295,8 +278,7 @@ sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned lo
 	json_t *ids = json_array(), *objs = json_object_get(s->doc, "objects");
 	const char *k;
 	json_t *v;
-	char *tmp, when[32];
-	size_t n = strlen(s->path) + 8;
+	char when[32];
 	time_t now = time(NULL);
 	const char **keys = emalloc((json_object_size(at_mark) + 1) * sizeof *keys);
 	size_t i, m = 0;
@@ -312,36 +294,28 @@ sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned lo
 	json_object_set_new(objs, s->object,
 	    json_pack("{s:s, s:o, s:I, s:s}", "mark", mark, "at_mark", ids, "rows",
 	        (json_int_t)rows, "extracted", when));
-	tmp = emalloc(n);
-	snprintf(tmp, n, "%s.tmp", s->path);
-	if ((fp = fopen_tmp(tmp)) == NULL) {
-		msg_syswarn("%s", tmp);
-		free(tmp);
+	if ((fp = statefile_begin(&s->file)) == NULL) {
+		msg_syswarn("%s", s->file.tmp);
 		return MSI_EXIT_IO;
 	}
 	if (json_dumpf(s->doc, fp, JSON_SORT_KEYS | JSON_COMPACT) != 0 || fputc('\n', fp) == EOF ||
-	    fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		msg_syswarn("%s", tmp);
-		fclose(fp);
-		unlink(tmp);
-		free(tmp);
+	    fflush(fp) != 0) {
+		msg_syswarn("%s", s->file.tmp);
+		statefile_abort(&s->file);
 		return MSI_EXIT_IO;
 	}
-	if (fclose(fp) != 0 || rename(tmp, s->path) != 0) {
+	if (statefile_commit(&s->file) != 0) {
 		msg_syswarn("%s", s->path);
-		unlink(tmp);
-		free(tmp);
 		return MSI_EXIT_IO;
 	}
-	free(tmp);
 	return 0;
 }
 
 void
 sfstate_close(struct sfstate *s)
 {
-	if (s->fd > 0)
-		close(s->fd);
+	if (s->path != NULL)
+		statefile_close(&s->file);
 	json_decref(s->doc);
 	json_decref(s->at_mark);
 	memset(s, 0, sizeof *s);

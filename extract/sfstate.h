@@ -6,12 +6,14 @@
 
 #include <jansson.h>
 
+#include "statefile.h"
+
 /* Room for a mark, 2024-01-02T03:04:05.000Z, and its NUL. */
 #define SFSTATE_MARK_SIZE 40
 
 struct sfstate {
 	const char *path;
-	int fd;        /* held, with its lock, for the run */
+	struct statefile file; /* held, with its lock, for the run */
 	json_t *doc;   /* the file as read: {"msi-extract":"salesforce","org":..,"objects":{}} */
 	const char *object;
 	char mark[SFSTATE_MARK_SIZE]; /* the object's mark, or "" for a first, whole extract */

@@ -36,14 +36,14 @@ batch_free(struct batch *b)
 void
 input_close(struct load *l)
 {
-	if (l->fp != NULL) {
-		ndjson_reader_free(&l->reader);
-		if (l->fp != stdin)
-			fclose(l->fp);
-		l->fp = NULL;
+	if (l->in.fp != NULL) {
+		ndjson_reader_free(&l->in.reader);
+		if (l->in.fp != stdin)
+			fclose(l->in.fp);
+		l->in.fp = NULL;
 	}
-	json_decref(l->carry);
-	l->carry = NULL;
+	json_decref(l->in.carry);
+	l->in.carry = NULL;
 }
 
 /* "file:line", the key of a record in --retry's set. */
@@ -65,7 +65,7 @@ retry_add(void *ctx, json_t *line, unsigned long lineno)
 	    json_is_integer(json_object_get(line, "line"))) {
 		position(key, sizeof key, json_string_value(json_object_get(line, "file")),
 		    (unsigned long)json_integer_value(json_object_get(line, "line")));
-		json_object_set_new(l->retry, key, json_true());
+		json_object_set_new(l->in.retry, key, json_true());
 	}
 	return 0;
 }
@@ -79,13 +79,13 @@ retry_add(void *ctx, json_t *line, unsigned long lineno)
 int
 retry_load(struct load *l, const char *path)
 {
-	l->retry = json_object();
+	l->in.retry = json_object();
 	return ndjson_each(path, retry_add, l);
 }
 
 /*
  * The next record of the input, or NULL at its end or when reading
- * stopped (l->input_status says why, after a message). Records a resumed
+ * stopped (l->in.status says why, after a message). Records a resumed
  * run answered before (--state) and, with --retry, records not to be sent
  * again are passed over.
  */
@@ -96,57 +96,57 @@ next_record(struct load *l)
 	json_t *rec;
 	char key[4200];
 
-	while (l->input_status == 0) {
-		if (l->fp == NULL) {
-			if (l->files[l->file] == NULL)
+	while (l->in.status == 0) {
+		if (l->in.fp == NULL) {
+			if (l->in.files[l->in.file] == NULL)
 				return NULL;
-			l->name = strcmp(l->files[l->file], "-") == 0 ? "<stdin>" : l->files[l->file];
-			l->fp = strcmp(l->files[l->file], "-") == 0 ? stdin
-			                                            : fopen(l->files[l->file], "r");
-			if (l->fp == NULL) {
-				msg_syswarn("%s", l->files[l->file]);
-				l->input_status = MSI_EXIT_IO;
+			l->in.name = strcmp(l->in.files[l->in.file], "-") == 0 ? "<stdin>" : l->in.files[l->in.file];
+			l->in.fp = strcmp(l->in.files[l->in.file], "-") == 0 ? stdin
+			                                            : fopen(l->in.files[l->in.file], "r");
+			if (l->in.fp == NULL) {
+				msg_syswarn("%s", l->in.files[l->in.file]);
+				l->in.status = MSI_EXIT_IO;
 				return NULL;
 			}
-			ndjson_reader_init(&l->reader, l->fp, l->name);
+			ndjson_reader_init(&l->in.reader, l->in.fp, l->in.name);
 		}
-		res = ndjson_read(&l->reader, &rec);
+		res = ndjson_read(&l->in.reader, &rec);
 		if (res == NDJSON_READERR) {
-			msg_syswarn("%s", l->name);
-			l->input_status = MSI_EXIT_IO;
+			msg_syswarn("%s", l->in.name);
+			l->in.status = MSI_EXIT_IO;
 			return NULL;
 		}
 		if (res == NDJSON_EOF) {
 			input_close(l);
-			l->file++;
+			l->in.file++;
 			continue;
 		}
 		if (res == NDJSON_BADLINE) {
 			/* not what msi-transform writes: nothing from here on is read */
-			msg_at(l->name, l->reader.line, "%s", l->reader.error);
-			l->input_status = MSI_EXIT_BADINPUT;
+			msg_at(l->in.name, l->in.reader.line, "%s", l->in.reader.error);
+			l->in.status = MSI_EXIT_BADINPUT;
 			return NULL;
 		}
-		l->carry_line = l->reader.line;
-		if (l->skip > 0) {
-			l->skip--; /* answered in an earlier run (--state) */
+		l->in.carry_line = l->in.reader.line;
+		if (l->in.skip > 0) {
+			l->in.skip--; /* answered in an earlier run (--state) */
 			if (l->landed.path != NULL)
-				landed_same(l, rec); /* in the input all the same */
+				landed_same(&l->landed, rec); /* in the input all the same */
 			json_decref(rec);
 			continue;
 		}
-		if (l->retry != NULL) {
-			position(key, sizeof key, l->name, l->reader.line);
-			if (json_object_get(l->retry, key) == NULL) {
-				l->passed++;
-				l->passed_over++;
+		if (l->in.retry != NULL) {
+			position(key, sizeof key, l->in.name, l->in.reader.line);
+			if (json_object_get(l->in.retry, key) == NULL) {
+				l->in.passed++;
+				l->in.passed_over++;
 				json_decref(rec);
 				continue;
 			}
 		}
-		if (l->landed.path != NULL && landed_same(l, rec)) {
-			l->passed++; /* as it landed last (--changed-only): not sent */
-			l->unchanged_ahead++;
+		if (l->landed.path != NULL && landed_same(&l->landed, rec)) {
+			l->in.passed++; /* as it landed last (--changed-only): not sent */
+			l->in.unchanged_ahead++;
 			json_decref(rec);
 			continue;
 		}
@@ -181,35 +181,35 @@ batch_read(struct load *l)
 	/* json_dumpb with no buffer gives a size without making the text */
 	size = json_dumpb(head, NULL, 0, JSON_COMPACT);
 	for (;;) {
-		if (l->carry != NULL) {
-			rec = l->carry;
-			l->carry = NULL;
+		if (l->in.carry != NULL) {
+			rec = l->in.carry;
+			l->in.carry = NULL;
 		} else {
-			if (b != NULL && l->fp == NULL)
+			if (b != NULL && l->in.fp == NULL)
 				break; /* a batch does not span two files */
 			if ((rec = next_record(l)) == NULL)
 				break;
-			if (b != NULL && b->file != l->name) {
-				l->carry = rec;
+			if (b != NULL && b->file != l->in.name) {
+				l->in.carry = rec;
 				break;
 			}
 		}
 		recsize = json_dumpb(rec, NULL, 0, JSON_COMPACT) + 1; /* and a comma */
 		if (b != NULL && (b->n == MAX_RECORDS || size + recsize > MAX_BODY)) {
-			l->carry = rec;
+			l->in.carry = rec;
 			break;
 		}
 		if (b == NULL) {
 			b = ecalloc(1, sizeof *b);
 			b->recs = json_array();
 			b->lines = emalloc(MAX_RECORDS * sizeof *b->lines);
-			b->file = l->name;
+			b->file = l->in.name;
 		}
 		size += recsize;
-		b->lines[b->n++] = l->carry_line;
-		b->span += l->passed + 1;
-		b->unchanged += l->unchanged_ahead;
-		l->passed = l->unchanged_ahead = 0;
+		b->lines[b->n++] = l->in.carry_line;
+		b->span += l->in.passed + 1;
+		b->unchanged += l->in.unchanged_ahead;
+		l->in.passed = l->in.unchanged_ahead = 0;
 		json_array_append_new(b->recs, rec);
 		if (size > MAX_BODY)
 			break; /* one record alone too large: it fails below */

@@ -1,4 +1,4 @@
-/* load.h: what msi-load's files share: the run, its queue of batches, and their calls. */
+/* load.h: what msi-load's run shares: its input, its queue of batches, the parts it drives. */
 #ifndef MSI_LOAD_H
 #define MSI_LOAD_H
 
@@ -7,8 +7,10 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "inputid.h"
+#include "checkpoint.h"
+#include "deletes.h"
 #include "jsonbuf.h"
+#include "landed.h"
 #include "mkclient.h"
 #include "ndjson.h"
 #include "objects.h"
@@ -57,37 +59,31 @@ struct batch {
 	struct batch *next;   /* the next resend batch, in the order they were made */
 };
 
-/* --changed-only (landed.c): what is known to be in Marketo, and the deletes. */
-/*
- * Which known records are gone: those the input lacks (--delete-missing, a
- * whole export), or only those the --keep files say Salesforce deleted or
- * converted (--delete-listed, an input of what changed).
- */
-#define DELETE_MISSING 1
-#define DELETE_LISTED  2
+/* msi-load's output (results.c): the result lines, the rejects file, the counts. */
+struct results {
+	FILE *rejects;
+	const char *rejects_name;
+	unsigned long records, created, updated, skipped, failed, retryable;
+	unsigned long unlinked; /* of created and updated: sent without their sales person */
+};
 
-struct landed {
-	const char *path;     /* NULL: every record is sent */
-	const char *instance; /* the Marketo REST URL the state is of */
-	json_t *digest;       /* key -> digest of the record as it landed */
-	json_t *extra;        /* key -> a lead's Marketo id; a role's line (with leadId) */
-	json_t *seen;         /* keys of this run's input */
-	json_t *keep;         /* --keep: keys set aside but not gone (true), or gone by */
-	                      /* IsDeleted/IsConverted ("deleted", "converted") */
-	FILE *journal;        /* the state, appended to as records are confirmed */
-	int has_header;
-	unsigned long known;  /* records known when the run began */
-	int delete_missing; /* DELETE_MISSING or DELETE_LISTED, or 0 */
-	int delete_leads;
-	double max_delete;    /* percent of the known */
-	FILE *out;            /* --deletes */
-	const char *out_name;
-	unsigned long unkeyed, planned, deleted, listed, not_deleted, calls;
-	int refused, held;
-	char hold[512];      /* why deletes are held (--hold-deletes, a reject's holds_deletes), or "" */
-	unsigned long holds; /* the reasons met: the first is told */
-	int hold_listed;     /* --hold-deletes: IsDeleted/IsConverted deletes held too */
-	double needed; /* the percent that would have let refused deletes go */
+/* The input files, read a record at a time (batch.c). */
+struct input {
+	char **files;
+	int file; /* the one being read */
+	struct ndjson_reader reader;
+	FILE *fp;
+	const char *name;
+	int done;
+	json_t *carry; /* a record read but not yet in a batch */
+	unsigned long carry_line;
+	int status;    /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
+	json_t *retry; /* --retry: "file:line" of each record to send again */
+	unsigned long skip;        /* records a resumed run does not send again (--state) */
+	unsigned long passed;      /* records passed over since the last batch */
+	unsigned long passed_over; /* --retry: records not sent again */
+	unsigned long unchanged_ahead; /* records as they landed last (--changed-only), read */
+	                               /* since the last batch was made */
 };
 
 struct load {
@@ -99,18 +95,7 @@ struct load {
 	struct mkclient mk;
 	CURLM *multi;
 
-	/* the input (batch.c) */
-	char **files;
-	int file;
-	struct ndjson_reader reader;
-	FILE *fp;
-	const char *name;
-	int input_done;
-	json_t *carry; /* a record read but not yet in a batch */
-	unsigned long carry_line;
-	int input_status; /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
-	json_t *retry;    /* --retry: "file:line" of each record to send again */
-	unsigned long passed; /* records passed over since the last batch */
+	struct input in; /* the input (batch.c) */
 
 	/* the queue of batches, oldest first */
 	struct batch *queue[MAX_QUEUE];
@@ -121,26 +106,15 @@ struct load {
 	struct batch *resends, **resends_end;
 	unsigned long answers; /* calls of input batches that came back */
 
-	/* the output (results.c) */
-	FILE *rejects;
-	const char *rejects_name;
+	struct results results;      /* the output (results.c) */
+	struct checkpoint checkpoint; /* --state (checkpoint.c); NULL path: none */
 
-	/* the checkpoint (checkpoint.c) */
-	const char *state_name; /* --state */
-	unsigned long acked;    /* records at the start of the input fully answered */
-	unsigned long skip;     /* records a resumed run does not send again */
-	unsigned long results_before; /* result lines of the runs before (resumed) */
-	struct inputs inputs;   /* the input files as identified: what the checkpoint is of */
-
-	struct landed landed;
+	struct landed landed;   /* --changed-only (landed.c); NULL path: none */
+	struct deletes deletes; /* (deletes.c) */
 	unsigned long unchanged; /* records as they landed last, not sent, and acknowledged */
-	unsigned long unchanged_ahead; /* ... read since the last batch was made */
 
 	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
 
-	/* counts */
-	unsigned long records, created, updated, skipped, failed, retryable, passed_over;
-	unsigned long unlinked; /* of created and updated: sent without their sales person */
 	int stopping;
 };
 
@@ -158,26 +132,20 @@ int roles_ask(struct load *l, struct batch *b);
 void roles_answer(struct load *l, struct batch *b, json_t *answer);
 int roles_person_ok(const char *pid);
 
-void results_fail(
+void answer_fail(
     struct load *l, struct batch *b, const char *code, const char *message, int retryable);
-void results_match(struct load *l, struct batch *b, json_t *answer);
-void results_emit(struct load *l);
-int results_unlinkable(const struct load *l, json_t *rec, json_t *item);
-json_t *results_stats(const struct load *l);
+void answer_match(struct load *l, struct batch *b, json_t *answer);
+
 json_t *results_key(const struct load *l, json_t *rec);
+json_t *results_line(const struct load *l, const char *file, unsigned long line, json_t *rec,
+    const char *status, json_t *item, json_t *reasons);
+int results_open(struct results *r, const char *name, int append);
+void results_write(struct results *r, json_t *line, json_t *rec);
+void results_flush(struct results *r);
+int results_rejected(const struct results *r);
+json_t *results_stats(const struct results *r, const char *object);
 
-void landed_open(struct load *l, const char *instance);
-int landed_same(struct load *l, json_t *rec);
-void landed_confirm(struct load *l, json_t *rec, json_t *result);
-void landed_flush(struct load *l);
-void landed_report(struct load *l, int append);
-int landed_keep(struct load *l, const char *path);
-void landed_hold(struct load *l, const char *why, int listed_too);
-int landed_deletes(struct load *l, int dry);
-void landed_close(struct load *l);
-void landed_stats(const struct load *l, json_t *stats);
-
-int checkpoint_read(struct load *l);
-void checkpoint_write(struct load *l);
+int run(struct load *l);
+int run_dry(struct load *l, unsigned long *records, unsigned long *calls, unsigned long *too_large);
 
 #endif

@@ -1,4 +1,4 @@
-/* results.c: one result line per record msi-load read, in input order; its rejects and counts. */
+/* results.c: msi-load's output: the result lines as given, in the order given; rejects; counts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,8 @@
 #include "load.h"
 #include "msg.h"
 #include "reject.h"
+
+#define OWNER "externalSalesPersonId"
 
 /* The record's key for result lines and --changed-only: its external id(s). A new reference. */
 json_t *
@@ -42,14 +44,13 @@ results_key(const struct load *l, json_t *rec)
 	return key ? key : json_null();
 }
 
-/* A result line for record i of b; reasons (may be NULL) is stolen. */
-static json_t *
-result_line(const struct load *l, struct batch *b, size_t i, const char *status, json_t *item,
-    json_t *reasons)
+/* The result line of rec, record line of file; reasons (may be NULL) is stolen. A new reference. */
+json_t *
+results_line(const struct load *l, const char *file, unsigned long lineno, json_t *rec,
+    const char *status, json_t *item, json_t *reasons)
 {
-	json_t *line = json_pack("{s:s, s:I, s:o, s:s}", "file", b->file, "line",
-	    (json_int_t)b->lines[i], "key", results_key(l, json_array_get(b->recs, i)), "status",
-	    status);
+	json_t *line = json_pack("{s:s, s:I, s:o, s:s}", "file", file, "line",
+	    (json_int_t)lineno, "key", results_key(l, rec), "status", status);
 	json_t *id;
 
 	if (item != NULL && (id = json_object_get(item, "id")) != NULL)
@@ -61,207 +62,18 @@ result_line(const struct load *l, struct batch *b, size_t i, const char *status,
 	return line;
 }
 
-static json_t *
-reason(const char *code, const char *message)
-{
-	return json_pack("[{s:s, s:s}]", "code", code, "message", message);
-}
-
-/* The field a record refused for it (718) is sent again without. */
-#define OWNER "externalSalesPersonId"
-
 /*
- * Whether Marketo refused rec (its answer item) for its sales person
- * alone (718, and no other reason): then it goes again without
- * externalSalesPersonId, unless --no-unlink. A record refused for more
- * than that would be refused again.
+ * Opens the rejects file name (NULL: none): anew, or to add to the
+ * rejects of the runs before (append: a resumed run). Returns 0, or -1
+ * with errno set.
  */
 int
-results_unlinkable(const struct load *l, json_t *rec, json_t *item)
+results_open(struct results *r, const char *name, int append)
 {
-	json_t *reasons = json_object_get(item, "reasons"), *one;
-	const char *code;
-	size_t k;
-
-	if (!l->unlink || !json_is_string(json_object_get(rec, OWNER)) ||
-	    !json_is_string(json_object_get(item, "status")) ||
-	    strcmp(json_string_value(json_object_get(item, "status")), "skipped") != 0 ||
-	    json_array_size(reasons) == 0)
-		return 0;
-	json_array_foreach(reasons, k, one)
-	{
-		code = json_string_value(json_object_get(one, "code"));
-		if (code == NULL || strcmp(code, "718") != 0)
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * The final answer of record j of resend batch r: its result line takes
- * the place of the first answer's in the batch the record came from,
- * which is DONE once each of its records sent again is answered. Landed,
- * the line says it is unlinked, and why; refused again or failed, its
- * reasons (stolen; NULL for none) are followed by the first answer's.
- */
-static void
-settle(struct load *l, struct batch *r, size_t j, const char *status, json_t *item,
-    json_t *reasons, int retryable)
-{
-	struct batch *b = r->from[j];
-	size_t i = r->at[j];
-	json_t *first = json_array_get(b->results, i), *why, *unlinked, *line;
-
-	if (strcmp(status, "created") == 0 || strcmp(status, "updated") == 0) {
-		why = json_array_get(json_object_get(first, "reasons"), 0);
-		unlinked = json_pack("{s:s, s:O, s:O}", "field", OWNER, "value",
-		    json_object_get(json_array_get(b->recs, i), OWNER), "code",
-		    json_object_get(why, "code"));
-		if (json_is_string(json_object_get(why, "message")))
-			json_object_set(unlinked, "message", json_object_get(why, "message"));
-		line = result_line(l, b, i, status, item, NULL);
-		json_object_set_new(line, "unlinked", unlinked);
-		json_decref(reasons);
-	} else {
-		if (reasons == NULL)
-			reasons = json_array();
-		json_array_extend(reasons, json_object_get(first, "reasons"));
-		line = result_line(l, b, i, status, item, reasons);
-		if (retryable)
-			json_object_set_new(line, "retryable", json_true());
-	}
-	json_array_set_new(b->results, i, line);
-	if (--b->resending == 0)
-		b->state = DONE;
-}
-
-/*
- * Every record of the batch failed for one reason: a refused call, or the
- * retries spent (retryable: the service failed, not the record, and a
- * later run may land it). Those of a resend batch fail in the batches they
- * came from.
- */
-void
-results_fail(
-    struct load *l, struct batch *b, const char *code, const char *message, int retryable)
-{
-	json_t *reasons = reason(code, message), *line;
-	size_t i;
-
-	if (b->from != NULL) {
-		for (i = 0; i < b->n; i++)
-			settle(l, b, i, "failed", NULL, json_copy(reasons), retryable);
-	} else {
-		b->results = json_array();
-		for (i = 0; i < b->n; i++) {
-			line = result_line(l, b, i, "failed", NULL, json_incref(reasons));
-			if (retryable)
-				json_object_set_new(line, "retryable", json_true());
-			json_array_append_new(b->results, line);
-		}
-	}
-	json_decref(reasons);
-	b->state = DONE;
-	if (l->fail_fast && !l->stopping) {
-		msg_warn("a batch failed (%s: %s); stopping (--fail-fast)", code, message);
-		l->stopping = 1;
-	}
-}
-
-/* The item of a sync answer's result for the record sent seq-th, or NULL. */
-static json_t *
-item_for(json_t *result, size_t seq)
-{
-	json_t *item;
-	size_t k;
-
-	json_array_foreach(result, k, item)
-	{
-		if (json_integer_value(json_object_get(item, "seq")) == (json_int_t)seq)
-			return item;
-	}
-	return NULL;
-}
-
-/* The answers to a resend batch: each settles a record of the batch it came from. */
-static void
-resent_match(struct load *l, struct batch *r, json_t *answer)
-{
-	json_t *result = json_object_get(answer, "result"), *item;
-	const char *status;
-	size_t j;
-
-	for (j = 0; j < r->n; j++) {
-		item = l->is_lead ? json_array_get(result, j) : item_for(result, j);
-		status = item ? json_string_value(json_object_get(item, "status")) : NULL;
-		if (status == NULL)
-			settle(l, r, j, "failed", NULL,
-			    reason("answer", "no result for this record in Marketo's answer"),
-			    0);
-		else
-			settle(l, r, j, status, item,
-			    json_copy(json_object_get(item, "reasons")), 0);
-	}
-	r->state = DONE;
-}
-
-/*
- * Matches a sync answer's result items to the batch's records: leads in
- * input order, the others by seq; roles whose person is not a lead in
- * Marketo were not sent and are skipped. A record refused for its sales
- * person alone keeps that answer's line until it is sent again without
- * it (resend_add): the batch is HELD till then.
- */
-void
-results_match(struct load *l, struct batch *b, json_t *answer)
-{
-	json_t *result = json_object_get(answer, "result"), *item, *v;
-	const char *status, *pid;
-	size_t i, sent = 0;
-
-	if (b->from != NULL) {
-		resent_match(l, b, answer);
-		return;
-	}
-	b->results = json_array();
-	for (i = 0; i < b->n; i++) {
-		if (b->resolved) {
-			pid = json_string_value(
-			    json_object_get(json_array_get(b->recs, i), "externalPersonId"));
-			v = pid ? json_object_get(l->lead_ids, pid) : NULL;
-			if (pid != NULL && !roles_person_ok(pid)) {
-				json_array_append_new(b->results,
-				    result_line(l, b, i, "failed", NULL,
-				        reason("input", "externalPersonId is not one Salesforce id")));
-				continue;
-			}
-			if (!json_is_integer(v)) {
-				json_array_append_new(b->results,
-				    result_line(l, b, i, "skipped", NULL,
-				        reason("1004",
-				            "the person (externalPersonId) is not a lead in Marketo")));
-				continue;
-			}
-			item = item_for(result, sent++);
-		} else if (l->is_lead) {
-			item = json_array_get(result, i);
-		} else {
-			item = item_for(result, i);
-		}
-		status = item ? json_string_value(json_object_get(item, "status")) : NULL;
-		if (status == NULL) {
-			json_array_append_new(b->results,
-			    result_line(l, b, i, "failed", NULL,
-			        reason("answer", "no result for this record in Marketo's answer")));
-			continue;
-		}
-		json_array_append_new(
-		    b->results, result_line(l, b, i, status, item,
-		                    json_incref(json_object_get(item, "reasons"))));
-		if (results_unlinkable(l, json_array_get(b->recs, i), item))
-			resend_add(l, b, i);
-	}
-	b->state = b->resending > 0 ? HELD : DONE;
+	r->rejects_name = name;
+	if (name != NULL && (r->rejects = fopen_private(name, append)) == NULL)
+		return -1;
+	return 0;
 }
 
 /*
@@ -270,7 +82,7 @@ results_match(struct load *l, struct batch *b, json_t *answer)
  * without its sales person), why.
  */
 static void
-set_aside(struct load *l, json_t *line, json_t *rec, const char *status)
+set_aside(struct results *res, json_t *line, json_t *rec, const char *status)
 {
 	struct jsonbuf why = {0};
 	struct reject r = {0};
@@ -305,97 +117,66 @@ set_aside(struct load *l, json_t *line, json_t *rec, const char *status)
 	r.file = json_string_value(json_object_get(line, "file"));
 	r.line = (unsigned long)json_integer_value(json_object_get(line, "line"));
 	r.record = rec;
-	if (reject_write(l->rejects, l->rejects_name, &r) != 0)
+	if (reject_write(res->rejects, res->rejects_name, &r) != 0)
 		exit(MSI_EXIT_IO);
 	jsonbuf_free(&why);
 }
 
 /*
- * Writes the results of the finished batches at the head of the queue, in
- * input order, and sets aside their skipped, failed and unlinked records;
- * then the checkpoint that says they are out. A HELD batch stops it: its
- * records sent again are not answered yet, and the checkpoint must not
- * pass them.
+ * Writes a result line (borrowed) of rec (borrowed) and counts it; sets
+ * aside a record skipped, failed or unlinked (landed without its sales
+ * person). Stops the run when the output cannot be written.
  */
 void
-results_emit(struct load *l)
+results_write(struct results *r, json_t *line, json_t *rec)
 {
-	struct batch *b;
-	json_t *line;
-	const char *status;
-	size_t i;
-	int advanced = 0;
+	const char *status = json_string_value(json_object_get(line, "status"));
 
-	while (l->count > 0 && (b = batch_at(l, 0))->state == DONE) {
-		json_array_foreach(b->results, i, line)
-		{
-			status = json_string_value(json_object_get(line, "status"));
-			l->records++;
-			if (strcmp(status, "created") == 0)
-				l->created++;
-			else if (strcmp(status, "updated") == 0)
-				l->updated++;
-			else if (strcmp(status, "skipped") == 0)
-				l->skipped++;
-			else
-				l->failed++;
-			if (json_is_true(json_object_get(line, "retryable")))
-				l->retryable++;
-			if (l->landed.path != NULL &&
-			    (strcmp(status, "created") == 0 || strcmp(status, "updated") == 0))
-				landed_confirm(l, json_array_get(b->recs, i), line);
-			if (json_object_get(line, "unlinked") != NULL)
-				l->unlinked++;
-			if (ndjson_write(stdout, line) != 0)
-				exit(fwrite_failed(stdout, "stdout"));
-			if (l->rejects != NULL &&
-			    (strcmp(status, "skipped") == 0 || strcmp(status, "failed") == 0))
-				set_aside(l, line, json_array_get(b->recs, i),
-				    strcmp(status, "skipped") == 0 ? "skipped" : "failed");
-			else if (l->rejects != NULL &&
-			         json_object_get(line, "unlinked") != NULL)
-				set_aside(l, line, json_array_get(b->recs, i), "unlinked");
-		}
-		l->acked += b->span;
-		l->unchanged += b->unchanged; /* counted once answered: a resumed run reads them again */
-		advanced = 1;
-		batch_free(b);
-		l->head = (l->head + 1) % MAX_QUEUE;
-		l->count--;
-	}
-	/* records passed over after the last batch (unchanged, --retry) are done too */
-	if (l->count == 0 && l->input_done && l->passed > 0 && !l->stopping &&
-	    l->input_status == 0) {
-		l->acked += l->passed;
-		l->unchanged += l->unchanged_ahead;
-		l->passed = l->unchanged_ahead = 0;
-		advanced = 1;
-	}
-	if (advanced)
-		landed_flush(l);
-	if (advanced && l->state_name != NULL) {
-		/* the results first, then the checkpoint that says they are out */
-		if (fflush(stdout) != 0)
-			exit(fwrite_failed(stdout, "stdout"));
-		if (l->rejects != NULL && fflush(l->rejects) != 0)
-			exit(fwrite_failed(l->rejects, l->rejects_name));
-		checkpoint_write(l);
-	}
+	r->records++;
+	if (strcmp(status, "created") == 0)
+		r->created++;
+	else if (strcmp(status, "updated") == 0)
+		r->updated++;
+	else if (strcmp(status, "skipped") == 0)
+		r->skipped++;
+	else
+		r->failed++;
+	if (json_is_true(json_object_get(line, "retryable")))
+		r->retryable++;
+	if (json_object_get(line, "unlinked") != NULL)
+		r->unlinked++;
+	if (ndjson_write(stdout, line) != 0)
+		exit(fwrite_failed(stdout, "stdout"));
+	if (r->rejects != NULL && (strcmp(status, "skipped") == 0 || strcmp(status, "failed") == 0))
+		set_aside(r, line, rec, strcmp(status, "skipped") == 0 ? "skipped" : "failed");
+	else if (r->rejects != NULL && json_object_get(line, "unlinked") != NULL)
+		set_aside(r, line, rec, "unlinked");
 }
 
-/* The counts of the run, for --stats-json: a new reference. */
-json_t *
-results_stats(const struct load *l)
+/* The lines written so far out of the buffers: before a checkpoint says they are out. */
+void
+results_flush(struct results *r)
 {
-	json_t *s = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tool",
-	    "msi-load", "object", l->obj->name, "records", (json_int_t)l->records, "created",
-	    (json_int_t)l->created, "updated", (json_int_t)l->updated, "skipped",
-	    (json_int_t)l->skipped, "failed", (json_int_t)l->failed, "unlinked",
-	    (json_int_t)l->unlinked, "retryable", (json_int_t)l->retryable);
+	if (fflush(stdout) != 0)
+		exit(fwrite_failed(stdout, "stdout"));
+	if (r->rejects != NULL && fflush(r->rejects) != 0)
+		exit(fwrite_failed(r->rejects, r->rejects_name));
+}
 
-	if (l->retry != NULL)
-		json_object_set_new(s, "passed_over", json_integer((json_int_t)l->passed_over));
-	if (l->landed.path != NULL)
-		landed_stats(l, s);
-	return s;
+/* Whether a record was skipped or failed: the run's status is then at least 1. */
+int
+results_rejected(const struct results *r)
+{
+	return r->skipped > 0 || r->failed > 0;
+}
+
+/* The counts of the output, for --stats-json: a new reference. */
+json_t *
+results_stats(const struct results *r, const char *object)
+{
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tool", "msi-load",
+	    "object", object, "records", (json_int_t)r->records, "created",
+	    (json_int_t)r->created, "updated", (json_int_t)r->updated, "skipped",
+	    (json_int_t)r->skipped, "failed", (json_int_t)r->failed, "unlinked",
+	    (json_int_t)r->unlinked, "retryable", (json_int_t)r->retryable);
 }

@@ -1,17 +1,15 @@
 /* digests.c: what was last sent for each person (--state), to send only what moved. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "digest.h"
 #include "digests.h"
 #include "exitcode.h"
-#include "fshut.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "sfid.h"
+#include "statefile.h"
 
 /* Why a state line's Id and digest (borrowed) are not what digests_save writes, or NULL. */
 static const char *
@@ -45,19 +43,24 @@ digests_load(struct digests *d, const char *path)
 	enum ndjson_result res;
 	json_t *line, *id, *dg;
 	const char *bad;
-	struct stat st;
+	struct statefile sf;
 	FILE *fp;
+	int status;
 
 	d->path = path;
 	d->by_id = json_object();
 	d->loaded = 0;
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return;
+	/* read whole, replaced whole (digests_save): no lock is held */
+	if ((status = statefile_open(&sf, path, 0)) != 0)
+		exit(status);
+	if (sf.fd < 0)
+		return;
+	/* /dev/zero never ends */
+	if ((status = statefile_regular(&sf, MSI_EXIT_IO)) != 0)
+		exit(status);
+	if ((fp = statefile_reader(&sf)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", path);
-	}
-	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
-		msg_fatal(MSI_EXIT_IO, "%s: not a regular file", path); /* /dev/zero never ends */
+	statefile_close(&sf);
 	ndjson_reader_init(&r, fp, path);
 	while ((res = ndjson_read(&r, &line)) != NDJSON_EOF) {
 		if (res == NDJSON_READERR)
@@ -101,22 +104,22 @@ digests_changed(struct digests *d, const char *id, json_t *update)
 void
 digests_save(struct digests *d)
 {
-	char tmp[4096];
+	struct statefile sf;
 	const char *id;
 	json_t *v, *line;
 	FILE *fp;
 
-	snprintf(tmp, sizeof tmp, "%s.tmp", d->path);
-	if ((fp = fopen_tmp(tmp)) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
+	statefile_init(&sf, d->path); /* no lock: msi-writeback reads it whole, then replaces it */
+	if ((fp = statefile_begin(&sf)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", sf.tmp);
 	json_object_foreach(d->by_id, id, v)
 	{
 		line = json_pack("{s:s, s:O}", "Id", id, "digest", v);
 		if (ndjson_write(fp, line) != 0)
-			msg_sysfatal(MSI_EXIT_IO, "%s", tmp);
+			msg_sysfatal(MSI_EXIT_IO, "%s", sf.tmp);
 		json_decref(line);
 	}
-	if (fcommit(fp, tmp, d->path) != 0)
+	if (statefile_commit(&sf) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", d->path);
 }
 

@@ -401,27 +401,19 @@ static void
 test_load_written(void)
 {
 	static char *names[] = {"in.ndjson", NULL};
-	struct load l;
+	struct checkpoint c;
 	int st;
 
 	unlink("load.state");
-	memset(&l, 0, sizeof l);
-	l.obj = mkto_by_name("leads");
-	l.files = names;
-	l.state_name = "load.state";
-	st = checkpoint_read(&l);
-	l.acked = 2;
-	l.records = 1; /* one result line; a record passed over */
-	checkpoint_write(&l);
-	inputs_free(&l.inputs);
-	memset(&l, 0, sizeof l);
-	l.obj = mkto_by_name("leads");
-	l.files = names;
-	l.state_name = "load.state";
+	st = checkpoint_read(&c, "load.state", mkto_by_name("leads"), names);
+	c.acked = 2;
+	checkpoint_write(&c, 1); /* one result line; a record passed over */
+	checkpoint_free(&c);
 	CHECK("msi-load's checkpoint: none, then one written, read back",
-	    st == 0 && checkpoint_read(&l) == 0 && l.skip == 2 && l.results_before == 1 &&
+	    st == 0 && checkpoint_read(&c, "load.state", mkto_by_name("leads"), names) == 0 &&
+	        c.skip == 2 && c.results_before == 1 &&
 	        strstr(said(), "resuming after 2 records") != NULL);
-	inputs_free(&l.inputs);
+	checkpoint_free(&c);
 }
 
 /* msi-load's checkpoint_read on state text over in.ndjson: its status. */
@@ -429,16 +421,12 @@ static int
 load_read(const char *text)
 {
 	static char *names[] = {"in.ndjson", NULL};
-	struct load l;
+	struct checkpoint c;
 	int st;
 
-	memset(&l, 0, sizeof l);
-	l.obj = mkto_by_name("leads");
-	l.files = names;
-	l.state_name = "load.state";
 	puts_file("load.state", text);
-	st = checkpoint_read(&l);
-	inputs_free(&l.inputs);
+	st = checkpoint_read(&c, "load.state", mkto_by_name("leads"), names);
+	checkpoint_free(&c);
 	return st;
 }
 

@@ -1,0 +1,188 @@
+/* options.c: msi-load's options: their defaults, their parsing, and the checks between them. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deletes.h"
+#include "exitcode.h"
+#include "msg.h"
+#include "options.h"
+
+static void
+usage(FILE *fp, int status)
+{
+	fputs("usage: msi-load [-hV] [--dry-run] [--fail-fast] [--no-unlink] [--progress]\n"
+	      "                [-a action] [-c concurrency] [-C config] [-l lookup-field]\n"
+	      "                [-m max-retries] [-n calls-per-window] [--own-window]\n"
+	      "                [-r rejects] [--retry results] [-s state] [--stats-json file]\n"
+	      "                [-t timeout] [-w window] [--window-dir dir]\n"
+	      "                [--changed-only landed [--delete-missing | --delete-listed]\n"
+	      "                 [--delete-leads] [--deletes file] [--hold-deletes reason]\n"
+	      "                 [--keep file] [--max-delete percent]]\n"
+	      "                object [file ...]\n",
+	    fp);
+	exit(status);
+}
+
+/* The defaults, in one place. */
+static void
+defaults(struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	mkopts_init(&o->mk);
+	o->action = "createOrUpdate";
+	o->lookup = "email";
+	o->unlink = 1;
+	o->max_delete = 10;
+}
+
+/* One option of msi-load's own (not the Marketo ones); a bad one ends the run with usage. */
+static void
+option(struct options *o, int ch, char *argv[])
+{
+	char *end;
+
+	switch (ch) {
+	case 'a':
+		if (strcmp(optarg, "createOrUpdate") != 0 && strcmp(optarg, "createOnly") != 0 &&
+		    strcmp(optarg, "updateOnly") != 0) {
+			msg_warn("--action takes createOrUpdate, createOnly or updateOnly");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		o->action = optarg;
+		break;
+	case 'D': o->dry = 1; break;
+	case 'E': o->delete_leads = 1; break;
+	case 'G': o->deletes = optarg; break;
+	case 'K': o->landed = optarg; break;
+	case 'I':
+	case 'M':
+		if (o->delete_mode != 0) {
+			msg_warn("one of --delete-missing and --delete-listed");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		o->delete_mode = ch == 'M' ? DELETE_MISSING : DELETE_LISTED;
+		break;
+	case 'P':
+		if (o->nkeep == MAX_KEEP) {
+			msg_warn("--keep: at most 16 files");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		o->keep[o->nkeep++] = optarg;
+		break;
+	case 'X':
+		o->max_delete = strtod(optarg, &end);
+		if (*optarg == '\0' || *end != '\0' || !(o->max_delete >= 0) || o->max_delete > 100) {
+			msg_warn("--max-delete takes a percent from 0 to 100, not \"%s\"", optarg);
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		break;
+	case 'F': o->fail_fast = 1; break;
+	case 'h': usage(stdout, MSI_EXIT_OK); break;
+	case 'H': o->hold = optarg; break;
+	case 'l': o->lookup = optarg; break;
+	case 'r': o->rejects = optarg; break;
+	case 'R': o->retry = optarg; break;
+	case 's': o->state = optarg; break;
+	case 'S': o->stats = optarg; break;
+	case 'U': o->unlink = 0; break;
+	case 'V': printf("msi-load %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
+	default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
+	}
+}
+
+/* The operands: the object, then the files (none: standard input). */
+static void
+operands(struct options *o, int argc, char *argv[])
+{
+	static char *stdin_only[] = {"-", NULL};
+
+	if (argc < 1) {
+		msg_warn("which object: salespersons, companies, leads, opportunities or roles?");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if ((o->obj = mkto_by_name(argv[0])) == NULL) {
+		msg_warn("unknown object \"%s\": salespersons, companies, leads, opportunities or "
+		         "roles",
+		    argv[0]);
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	/* sales persons are what 718 is about; roles name none */
+	if (o->obj == &mkto_objects[MKTO_SALESPERSON] || o->obj == &mkto_objects[MKTO_ROLE])
+		o->unlink = 0;
+	o->files = argc > 1 ? argv + 1 : stdin_only;
+}
+
+/* The options that go only with others, or not with others. */
+static void
+cross_check(const struct options *o)
+{
+	if (o->landed == NULL && (o->delete_mode || o->delete_leads || o->deletes != NULL ||
+	                             o->nkeep > 0 || o->hold != NULL)) {
+		msg_warn("--delete-missing, --delete-listed, --delete-leads, --deletes, --hold-deletes "
+		         "and --keep go with --changed-only, whose state says what is in Marketo");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (o->delete_leads && o->obj == &mkto_objects[MKTO_LEAD] &&
+	    strcmp(o->lookup, "externalPersonId") != 0) {
+		/* by email, a Lead and its Contact can be one Marketo lead: deleting it for one */
+		/* would delete the other's */
+		msg_warn("--delete-leads needs -l externalPersonId: by %s, Salesforce persons may "
+		         "share one Marketo lead",
+		    o->lookup);
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (o->delete_mode && o->retry != NULL) {
+		msg_warn("--delete-missing and --delete-listed need the whole input, not a --retry "
+		         "of some of it");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (o->landed != NULL && o->state != NULL && strcmp(o->landed, o->state) == 0) {
+		msg_warn("--changed-only and --state are two files: the same name is given to both");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+}
+
+/*
+ * Parses the command line into o, defaults first; a bad option, operand
+ * or pairing ends the run with the usage (status 2), -h and -V with 0.
+ */
+void
+options_parse(struct options *o, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"action", required_argument, NULL, 'a'},
+	    {"changed-only", required_argument, NULL, 'K'},
+	    {"delete-leads", no_argument, NULL, 'E'},
+	    {"delete-listed", no_argument, NULL, 'I'},
+	    {"delete-missing", no_argument, NULL, 'M'},
+	    {"deletes", required_argument, NULL, 'G'},
+	    {"dry-run", no_argument, NULL, 'D'},
+	    {"keep", required_argument, NULL, 'P'},
+	    {"max-delete", required_argument, NULL, 'X'},
+	    {"fail-fast", no_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"hold-deletes", required_argument, NULL, 'H'},
+	    {"lookup-field", required_argument, NULL, 'l'},
+	    {"no-unlink", no_argument, NULL, 'U'},
+	    {"rejects", required_argument, NULL, 'r'},
+	    {"retry", required_argument, NULL, 'R'},
+	    {"state", required_argument, NULL, 's'},
+	    {"stats-json", required_argument, NULL, 'S'},
+	    {"version", no_argument, NULL, 'V'},
+	    MKOPTS_LONG,
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	defaults(o);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":a:hl:r:s:V" MKOPTS_SHORT, longopts, NULL)) !=
+	       -1) {
+		if (!mkopts_parse(&o->mk, ch, optarg, usage))
+			option(o, ch, argv);
+	}
+	operands(o, argc - optind, argv + optind);
+	cross_check(o);
+}
