@@ -16,32 +16,7 @@
 json_t *
 results_key(const struct load *l, json_t *rec)
 {
-	struct jsonbuf b = {0};
-	json_t *v, *key;
-	char num[32];
-	int i;
-
-	if (l->is_lead) {
-		v = json_object_get(rec, "externalPersonId");
-		if (!json_is_string(v))
-			v = json_object_get(rec, l->lookup);
-		return v ? json_incref(v) : json_null();
-	}
-	for (i = 0; i < 3 && l->obj->key[i] != NULL; i++) {
-		v = json_object_get(rec, l->obj->key[i]);
-		if (i > 0)
-			jsonbuf_add(&b, "/", 1);
-		if (json_is_string(v)) {
-			jsonbuf_addstr(&b, json_string_value(v));
-		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			jsonbuf_addstr(&b, num);
-		}
-	}
-	key = i == 1 ? json_incref(json_object_get(rec, l->obj->key[0]))
-	             : json_stringn(b.data ? b.data : "", b.len);
-	jsonbuf_free(&b);
-	return key ? key : json_null();
+	return mkto_record_key((enum mkto_object)(l->obj - mkto_objects), rec, l->lookup);
 }
 
 /* The result line of rec, record line of file; reasons (may be NULL) is stolen. A new reference. */
