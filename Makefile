@@ -260,7 +260,7 @@ PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*
 # format), whose modules' unit tests (csvin, textenc, convert) run under
 # valgrind; valgrind's start alone is 0.6 s a run. The plain and ASan
 # passes run them all.
-VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-verify/*' \
+VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-verify/*' 'msi-report/*' \
 	'msi-extract/weekly-export' 'msi-extract/accounting-several-files' \
 	'msi-extract/bom-multiline' 'msi-extract/encoding-auto-cp1252' \
 	'msi-extract/encoding-auto-utf16' 'msi-extract/latin1' 'msi-extract/nul-bytes-dropped' \

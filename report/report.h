@@ -15,6 +15,7 @@ struct run {
 	char **names;         /* its files' names, sorted as the C locale sorts */
 	size_t nnames;
 	json_t *done;         /* stages.done: stage -> true */
+	json_t *bad;          /* files found damaged or unreadable: told once, then passed over */
 	int state, dry_run, delete_leads, apply; /* run.conf's settings */
 	char max_delete[32];  /* run.conf's max_delete, else 10 */
 	int status;           /* the worst problem met reading (3 or 4), else 0 */

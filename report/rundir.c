@@ -31,12 +31,22 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
-/* A problem met reading: the worst status is the run's. */
+/* A problem met reading a file (told already): the worst status is the run's. */
 static void
-problem(struct run *r, int status)
+problem(struct run *r, const char *path, int status)
 {
+	if (status == 0)
+		return;
+	json_object_set_new(r->bad, path, json_true());
 	if (status > r->status)
 		r->status = status;
+}
+
+/* Whether a file was found damaged or unreadable before: it is not read, nor told, again. */
+static int
+known_bad(const struct run *r, const char *path)
+{
+	return json_object_get(r->bad, path) != NULL;
 }
 
 /* The path of a file of the run folder; the caller frees it. */
@@ -101,9 +111,11 @@ open_file(struct run *r, const char *name, char **path)
 	FILE *fp;
 
 	*path = run_path(r, name);
+	if (known_bad(r, *path))
+		return NULL;
 	if ((fp = fopen(*path, "r")) == NULL && errno != ENOENT) {
 		msg_syswarn("%s", *path);
-		problem(r, MSI_EXIT_IO);
+		problem(r, *path, MSI_EXIT_IO);
 	}
 	return fp;
 }
@@ -123,7 +135,7 @@ run_lines(struct run *r, const char *name)
 				n += buf[k] == '\n';
 		if (ferror(fp)) {
 			msg_syswarn("%s", path);
-			problem(r, MSI_EXIT_IO);
+			problem(r, path, MSI_EXIT_IO);
 		}
 		fclose(fp);
 	}
@@ -144,10 +156,10 @@ run_json(struct run *r, const char *name)
 		v = json_loadf(fp, 0, &e);
 		if (v == NULL) {
 			msg_at(path, (unsigned long)(e.line > 0 ? e.line : 1), "%s", e.text);
-			problem(r, MSI_EXIT_BADINPUT);
+			problem(r, path, MSI_EXIT_BADINPUT);
 		} else if (!json_is_object(v)) {
 			msg_at(path, 1, "not a JSON object (a tool's --stats-json file)");
-			problem(r, MSI_EXIT_BADINPUT);
+			problem(r, path, MSI_EXIT_BADINPUT);
 			json_decref(v);
 			v = NULL;
 		}
@@ -164,8 +176,8 @@ run_each(struct run *r, const char *name, ndjson_fn fn, void *ctx)
 	char *path = run_path(r, name);
 	struct stat st;
 
-	if (stat(path, &st) == 0 || errno != ENOENT)
-		problem(r, ndjson_each(path, fn, ctx));
+	if (!known_bad(r, path) && (stat(path, &st) == 0 || errno != ENOENT))
+		problem(r, path, ndjson_each(path, fn, ctx));
 	free(path);
 }
 
@@ -211,7 +223,7 @@ each_line(struct run *r, const char *name, void (*fn)(struct run *, char *, cons
 	}
 	if (ferror(fp)) {
 		msg_syswarn("%s", path);
-		problem(r, MSI_EXIT_IO);
+		problem(r, path, MSI_EXIT_IO);
 	}
 	free(line);
 	free(path);
@@ -235,7 +247,7 @@ conf_line(struct run *r, char *line, const char *path, unsigned long n)
 		return;
 	if (val == NULL) {
 		msg_at(path, n, "not key=value (msi-sync.1, run.conf)");
-		problem(r, MSI_EXIT_BADINPUT);
+		problem(r, path, MSI_EXIT_BADINPUT);
 		return;
 	}
 	*val++ = '\0';
@@ -257,6 +269,7 @@ run_open(struct run *r, const char *dir)
 	memset(r, 0, sizeof *r);
 	r->dir = dir;
 	r->done = json_object();
+	r->bad = json_object();
 	snprintf(r->max_delete, sizeof r->max_delete, "10");
 	list_names(r);
 	each_line(r, "run.conf", conf_line);
@@ -272,6 +285,7 @@ run_close(struct run *r)
 		free(r->names[i]);
 	free(r->names);
 	json_decref(r->done);
+	json_decref(r->bad);
 }
 
 /* A member as a count: a number, else 0 (jq's "if type == "number" then . else 0 end"). */
