@@ -13,6 +13,7 @@
 #include "digests.h"
 #include "ealloc.h"
 #include "exitcode.h"
+#include "finish.h"
 #include "msifields.h"
 #include "fshut.h"
 #include "jsonbuf.h"
@@ -683,8 +684,11 @@ main(int argc, char *argv[])
 		msg_warn("--forget takes the state (-s) and the file of ids, and nothing else");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (forget_ids != NULL)
-		return forget(w.state_name, forget_ids);
+	if (forget_ids != NULL) {
+		struct finish fin = {0};
+
+		return finish_run(&fin, forget(w.state_name, forget_ids));
+	}
 	if (w.changed_only && w.state_name == NULL) {
 		msg_warn("--changed-only needs --state: the digests of what was sent before");
 		usage(stderr, MSI_EXIT_USAGE);
