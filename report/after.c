@@ -6,7 +6,11 @@
 #include "ealloc.h"
 #include "report.h"
 
-/* The updates of the run and their last result line: who was sent, what became of each. */
+/*
+ * The updates of the run and their last result line: who was sent, what
+ * became of each (a lookup table a person: it grows with the updates, as
+ * a person's last line may come in any later file).
+ */
 struct applied {
 	json_t *sent;  /* Id -> true, of the run's updates */
 	json_t *last;  /* key -> status of its last result line; "unconfirmed" when retryable */

@@ -33,7 +33,8 @@ struct fate {
 	json_t *why;           /* reason -> count, in the order met */
 	json_t *sent_unlinked; /* line in O.mkto.ndjson -> why, sent unlinked by msi-transform */
 	json_t *unlinked;      /* line in O.mkto.ndjson -> why, landed unlinked */
-	json_t *lines;         /* lines in O.mkto.ndjson that landed -> true */
+	json_t *lines;         /* lines in O.mkto.ndjson that landed -> true: grows with the */
+	                       /* results, as whether a record sent unlinked landed needs it */
 };
 
 /* A byte of a word, as a regular expression's \b sees it (any non-ASCII byte is taken for a letter's). */
