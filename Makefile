@@ -40,7 +40,7 @@ COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
 LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
-	writeback/msi-writeback apply/msi-apply verify/msi-verify
+	writeback/msi-writeback apply/msi-apply verify/msi-verify report/msi-report
 # Programs a tool runs, installed beside it, each with a short page pointing to the tool's.
 HELPERS    = extract/msi-extract-salesforce
 BINS       = $(TOOLS:%=$(B)/%) $(HELPERS:%=$(B)/%)
@@ -83,7 +83,7 @@ debs:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
-$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h apply/*.h verify/*.h tests/marketo-sim/*.h tests/salesforce-sim/*.h tests/simlib/*.h)
+$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h apply/*.h verify/*.h report/*.h tests/marketo-sim/*.h tests/salesforce-sim/*.h tests/simlib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -129,6 +129,12 @@ $(B)/apply/msi-apply: $(APPLY_OBJ) $(LIB)
 
 $(B)/verify/msi-verify: $(B)/verify/msi-verify.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/verify/msi-verify.o $(LIB) $(DEP_LIBS)
+
+REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o \
+	$(B)/report/rundir.o $(B)/report/table.o
+
+$(B)/report/msi-report: $(REPORT_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(REPORT_OBJ) $(LIB) $(DEP_LIBS)
 
 # The Marketo simulator the network stages are tested against.
 SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o \
@@ -257,7 +263,7 @@ PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*
 # format), whose modules' unit tests (csvin, textenc, convert) run under
 # valgrind; valgrind's start alone is 0.6 s a run. The plain and ASan
 # passes run them all.
-VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-verify/*' \
+VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-verify/*' 'msi-report/*' \
 	'msi-extract/weekly-export' 'msi-extract/accounting-several-files' \
 	'msi-extract/bom-multiline' 'msi-extract/encoding-auto-cp1252' \
 	'msi-extract/encoding-auto-utf16' 'msi-extract/latin1' 'msi-extract/nul-bytes-dropped' \

@@ -129,3 +129,10 @@ digests_free(struct digests *d)
 	json_decref(d->by_id);
 	d->by_id = NULL;
 }
+
+/* Drops a person's digest (id: 18 characters), so that the next run writes its update again; 1 if it was kept. */
+int
+digests_forget(struct digests *d, const char *id)
+{
+	return json_object_del(d->by_id, id) == 0;
+}

@@ -12,6 +12,7 @@ struct digests {
 
 void digests_load(struct digests *d, const char *path);
 int digests_changed(struct digests *d, const char *id, json_t *update);
+int digests_forget(struct digests *d, const char *id);
 void digests_save(struct digests *d);
 void digests_free(struct digests *d);
 

@@ -13,6 +13,7 @@
 #include "digests.h"
 #include "ealloc.h"
 #include "exitcode.h"
+#include "finish.h"
 #include "msifields.h"
 #include "fshut.h"
 #include "jsonbuf.h"
@@ -89,7 +90,8 @@ usage(FILE *fp, int status)
 	    "                     [-M map] [-m max-retries] [-N namespace]\n"
 	    "                     [-n calls-per-window] [-r rejects] [-s state]\n"
 	    "                     [--stats-json file] [-t timeout] [-u missing] [-w window]\n"
-	    "                     [--window-dir dir] [file ...]\n",
+	    "                     [--window-dir dir] [file ...]\n"
+	    "       msi-writeback -s state --forget ids\n",
 	    fp);
 	exit(status);
 }
@@ -587,12 +589,57 @@ open_out(const char *path)
 	return fp;
 }
 
+/*
+ * --forget: the state without the persons listed in ids (one Salesforce id
+ * a line, - for standard input), so that the next run writes their updates
+ * again, as for persons whose update did not land; nothing is asked of
+ * Marketo. The state is written as a run writes it, whole or not at all.
+ */
+static int
+forget(const char *state_name, const char *ids)
+{
+	char *line = NULL, norm[SFID_LEN + 1], why[SFID_WHY_SIZE];
+	const char *name = strcmp(ids, "-") == 0 ? "<stdin>" : ids;
+	unsigned long n = 0, forgotten = 0;
+	struct digests d;
+	size_t size = 0;
+	ssize_t len;
+	FILE *fp = strcmp(ids, "-") == 0 ? stdin : fopen(ids, "r");
+
+	if (fp == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", ids);
+	digests_load(&d, state_name);
+	while ((len = getline(&line, &size, fp)) >= 0) {
+		n++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		if (sfid_normalize(line, (size_t)len, norm, why) > SFID_REPAIRED) {
+			msg_at(name, n, "\"%.40s\" is not a Salesforce id: %s", line, why);
+			exit(MSI_EXIT_BADINPUT);
+		}
+		forgotten += (unsigned long)digests_forget(&d, norm);
+	}
+	if (ferror(fp))
+		msg_sysfatal(MSI_EXIT_IO, "%s", name);
+	if (fp != stdin)
+		fclose(fp);
+	free(line);
+	digests_save(&d);
+	msg_warn("%s: %lu persons forgotten, %lu kept", state_name, forgotten,
+	    d.loaded - forgotten);
+	digests_free(&d);
+	return MSI_EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"changed-only", no_argument, NULL, 'X'},
 	    {"csv", required_argument, NULL, 'd'},
+	    {"forget", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"id-field", required_argument, NULL, 'i'},
 	    {"missing", required_argument, NULL, 'u'},
@@ -606,7 +653,7 @@ main(int argc, char *argv[])
 	};
 	static struct writeback w;
 	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE], **files;
-	const char *csv_dir = NULL, *stats = NULL;
+	const char *csv_dir = NULL, *stats = NULL, *forget_ids = NULL;
 	struct fields_opts fo = {{NULL}, 0, NULL};
 	struct mkopts mo;
 	int ch, status;
@@ -620,6 +667,7 @@ main(int argc, char *argv[])
 			continue;
 		switch (ch) {
 		case 'd': csv_dir = optarg; break;
+		case 'F': forget_ids = optarg; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'i': w.id_field = optarg; break;
 		case 'r': w.rejects_name = optarg; break;
@@ -632,6 +680,15 @@ main(int argc, char *argv[])
 		}
 	}
 	files = optind < argc ? argv + optind : stdin_only;
+	if (forget_ids != NULL && (w.state_name == NULL || optind < argc)) {
+		msg_warn("--forget takes the state (-s) and the file of ids, and nothing else");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (forget_ids != NULL) {
+		struct finish fin = {0};
+
+		return finish_run(&fin, forget(w.state_name, forget_ids));
+	}
 	if (w.changed_only && w.state_name == NULL) {
 		msg_warn("--changed-only needs --state: the digests of what was sent before");
 		usage(stderr, MSI_EXIT_USAGE);

@@ -1,0 +1,152 @@
+/* msi-report.c: the summary of a run folder of msi-sync: what each stage did, what became of each row read. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "exitcode.h"
+#include "finish.h"
+#include "fshut.h"
+#include "msg.h"
+#include "ndjson.h"
+#include "report.h"
+
+/* What the run asks: the summary, or one of the lists msi-sync needs. */
+enum mode { SUMMARY, PERSONS, UNAPPLIED };
+
+static void
+usage(FILE *fp, int status)
+{
+	fputs("usage: msi-report [-hV] [--persons | --unapplied] run-dir\n", fp);
+	exit(status);
+}
+
+/* The files of set-aside records, each with its count of lines. */
+static void
+print_set_aside(struct run *r)
+{
+	static const char *const patterns[] = {"*rejects.ndjson", "writeback.missing.ndjson",
+	    "*.deletes.ndjson"};
+	const char *f;
+	size_t k, i;
+
+	printf("set aside, with reasons:\n");
+	for (k = 0; k < sizeof patterns / sizeof patterns[0]; k++)
+		for (i = 0; (f = run_next(r, &i, patterns[k])) != NULL;)
+			if (run_size(r, f) > 0)
+				printf("  %s/%s (%lu)\n", r->dir, f, run_lines(r, f));
+}
+
+/*
+ * The summary: the table of what each stage did, object by object; what
+ * the deletes, the writeback, the apply and the verify did; what became of
+ * the rows read; where the set-aside records are. Returns 0, 1 when
+ * anything was set aside, 5 when records failed for the service and can be
+ * sent again (--resume).
+ */
+static int
+summary(struct run *r)
+{
+	struct verdict v = {0, 0};
+
+	table_print(r, &v);
+	apply_print(r, &v);
+	verify_print(r, &v);
+	retryable_print(r, &v);
+	if (!r->dry_run)
+		fates_print(r);
+	print_set_aside(r);
+	printf("run folder: %s\n", r->dir);
+	if (v.retryable > 0)
+		return MSI_EXIT_SERVICE;
+	return v.failed ? MSI_EXIT_REJECTS : MSI_EXIT_OK;
+}
+
+/* A result line of a person's object: written when Marketo took the person. */
+static int
+landed_person(void *ctx, json_t *res, unsigned long line)
+{
+	const char *st = json_string_value(json_object_get(res, "status"));
+
+	(void)ctx, (void)line;
+	if (st != NULL && (strcmp(st, "created") == 0 || strcmp(st, "updated") == 0) &&
+	    ndjson_write(stdout, res) != 0)
+		return fwrite_failed(stdout, "stdout");
+	return 0;
+}
+
+/* The persons that landed, as msi-writeback reads them: Lead's result lines, then Contact's. */
+static int
+persons(struct run *r)
+{
+	char *name;
+	int i;
+
+	for (i = 0; i < SF_OBJECTS; i++) {
+		if (sf_objects[i].mkto != MKTO_LEAD)
+			continue;
+		name = xasprintf("%s.results.ndjson", sf_objects[i].name);
+		run_each(r, name, landed_person, NULL);
+		free(name);
+	}
+	return MSI_EXIT_OK;
+}
+
+static int
+list_unapplied(struct run *r)
+{
+	json_t *ids = unapplied(r), *id;
+	size_t i;
+
+	json_array_foreach(ids, i, id) printf("%s\n", json_string_value(id));
+	json_decref(ids);
+	return MSI_EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"persons", no_argument, NULL, 'P'},
+	    {"unapplied", no_argument, NULL, 'U'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct finish fin = {0};
+	enum mode mode = SUMMARY;
+	struct run r;
+	int ch, status, modes = 0;
+
+	msg_init(argv[0]);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'P': mode = PERSONS, modes++; break;
+		case 'U': mode = UNAPPLIED, modes++; break;
+		case 'V': printf("msi-report %s\n", MSI_VERSION); return MSI_EXIT_OK;
+		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
+		}
+	}
+	if (modes > 1) {
+		msg_warn("--persons and --unapplied: one at a time");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (argc - optind != 1) {
+		if (argc == optind)
+			msg_warn("which run folder?");
+		else
+			msg_warn("one run folder, not %d", argc - optind);
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+
+	run_open(&r, argv[optind]);
+	status = mode == PERSONS ? persons(&r) : mode == UNAPPLIED ? list_unapplied(&r) : summary(&r);
+	if (r.status != 0) /* a file damaged or unreadable: what was printed is not all */
+		status = r.status;
+	run_close(&r);
+	return finish_run(&fin, status);
+}
