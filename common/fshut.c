@@ -32,6 +32,27 @@ fwrite_failed(FILE *fp, const char *name)
 }
 
 /*
+ * Whether everything written to fp so far reached its file: a flush, and
+ * no write failed before it. A failure is said once (fwrite_failed: fshut
+ * says no more of it). For what must wait until the output is out (a
+ * mark, a state) while the stream stays open.
+ */
+int
+fwritten(FILE *fp, const char *name)
+{
+	if (fflush(fp) == EOF) {
+		fwrite_failed(fp, name); /* errno: fflush's */
+		return 0;
+	}
+	if (ferror(fp)) {
+		errno = EIO; /* as fshut says it */
+		fwrite_failed(fp, name);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Flushes and closes fp. Returns 0, or -1 after a message naming name
  * when any write to fp failed (a full disk, a closed pipe, /dev/full)
  * that fwrite_failed has not reported.

@@ -6,6 +6,7 @@
 
 int fshut(FILE *fp, const char *name);
 int fwrite_failed(FILE *fp, const char *name);
+int fwritten(FILE *fp, const char *name);
 FILE *fopen_private(const char *path, int append);
 FILE *fopen_tmp(const char *tmp);
 int fcommit(FILE *fp, const char *tmp, const char *path);

@@ -91,25 +91,6 @@ check_options(struct run *r)
 }
 
 /*
- * Whether what was written to fp is out: a write lost is said here, once
- * (fwrite_failed: fshut, in finish_run, says no more of it).
- */
-static int
-written_out(FILE *fp, const char *name)
-{
-	if (fflush(fp) == EOF) {
-		fwrite_failed(fp, name); /* errno: fflush's */
-		return 0;
-	}
-	if (ferror(fp)) {
-		errno = EIO; /* as fshut says it */
-		fwrite_failed(fp, name);
-		return 0;
-	}
-	return 1;
-}
-
-/*
  * --salesforce: object read from the org, written as an export's rows are;
  * --state's new mark is written once the records are out. Returns 0 or an
  * exit status.
@@ -124,8 +105,8 @@ extract_live(struct run *r)
 		msg_sysfatal(MSI_EXIT_IO, "%s", x->rejects_name);
 	r->st = json_object();
 	status = sfquery_run(x, &r->sq, r->st);
-	out = written_out(stdout, "stdout");
-	if (x->rejects != NULL && !written_out(x->rejects, x->rejects_name))
+	out = fwritten(stdout, "stdout");
+	if (x->rejects != NULL && !fwritten(x->rejects, x->rejects_name))
 		out = 0;
 	if (!out && status == 0)
 		status = MSI_EXIT_IO;

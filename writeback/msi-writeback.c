@@ -63,6 +63,7 @@ struct writeback {
 	const char *id_field, *state_name;
 	int changed_only, described;
 	int stop; /* the run stops: a record rejected without --rejects (3), a write error (4) */
+	int retry_stop; /* persons not fetched for the service: status 5, said after the summary */
 	char *query_fields; /* escaped, for the form */
 
 	struct query *queue[MAX_QUERIES]; /* asked for, or to be; oldest first */
@@ -633,8 +634,16 @@ forget(const char *state_name, const char *ids)
 	return MSI_EXIT_OK;
 }
 
-int
-main(int argc, char *argv[])
+/* The options that are not the run's own state. */
+struct wbopts {
+	const char *csv_dir, *stats, *forget_ids;
+	struct fields_opts fo;
+	struct mkopts mo;
+};
+
+/* The options, checked against each other; returns the input files. */
+static char **
+parse_options(int argc, char *argv[], struct writeback *w, struct wbopts *o)
 {
 	static const struct option longopts[] = {
 	    {"changed-only", no_argument, NULL, 'X'},
@@ -651,118 +660,169 @@ main(int argc, char *argv[])
 	    MKOPTS_LONG,
 	    {NULL, 0, NULL, 0},
 	};
-	static struct writeback w;
-	char *stdin_only[] = {"-", NULL}, why[MKCONF_WHY_SIZE], **files;
-	const char *csv_dir = NULL, *stats = NULL, *forget_ids = NULL;
-	struct fields_opts fo = {{NULL}, 0, NULL};
-	struct mkopts mo;
-	int ch, status;
+	static char *stdin_only[] = {"-", NULL};
+	int ch;
 
-	msg_init(argv[0]);
-	mkopts_init(&mo);
+	mkopts_init(&o->mo);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":d:hi:r:s:u:V" FIELDS_OPTS_SHORT MKOPTS_SHORT,
 	            longopts, NULL)) != -1) {
-		if (mkopts_parse(&mo, ch, optarg, usage) || fields_opts_parse(&fo, ch, optarg, usage))
+		if (mkopts_parse(&o->mo, ch, optarg, usage) ||
+		    fields_opts_parse(&o->fo, ch, optarg, usage))
 			continue;
 		switch (ch) {
-		case 'd': csv_dir = optarg; break;
-		case 'F': forget_ids = optarg; break;
+		case 'd': o->csv_dir = optarg; break;
+		case 'F': o->forget_ids = optarg; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
-		case 'i': w.id_field = optarg; break;
-		case 'r': w.rejects_name = optarg; break;
-		case 's': w.state_name = optarg; break;
-		case 'S': stats = optarg; break;
-		case 'u': w.missing_name = optarg; break;
-		case 'V': printf("msi-writeback %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		case 'X': w.changed_only = 1; break;
+		case 'i': w->id_field = optarg; break;
+		case 'r': w->rejects_name = optarg; break;
+		case 's': w->state_name = optarg; break;
+		case 'S': o->stats = optarg; break;
+		case 'u': w->missing_name = optarg; break;
+		case 'V': printf("msi-writeback %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
+		case 'X': w->changed_only = 1; break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
-	files = optind < argc ? argv + optind : stdin_only;
-	if (forget_ids != NULL && (w.state_name == NULL || optind < argc)) {
+	if (o->forget_ids != NULL && (w->state_name == NULL || optind < argc)) {
 		msg_warn("--forget takes the state (-s) and the file of ids, and nothing else");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (forget_ids != NULL) {
-		struct finish fin = {0};
-
-		return finish_run(&fin, forget(w.state_name, forget_ids));
-	}
-	if (w.changed_only && w.state_name == NULL) {
+	if (w->changed_only && w->state_name == NULL) {
 		msg_warn("--changed-only needs --state: the digests of what was sent before");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if ((status = fields_setup(&w.fs, &fo)) != 0)
+	return optind < argc ? argv + optind : stdin_only;
+}
+
+/* The fields, the client, the state and the outputs. Returns 0 or an exit status. */
+static int
+start(struct writeback *w, struct wbopts *o)
+{
+	char why[MKCONF_WHY_SIZE];
+	int status;
+
+	if ((status = fields_setup(&w->fs, &o->fo)) != 0)
 		return status;
-	if (mkclient_init(&w.mk, &mo, why) != 0)
+	if (mkclient_init(&w->mk, &o->mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
-	w.concurrency = mo.concurrency < MAX_QUERIES - 1 ? (int)mo.concurrency : MAX_QUERIES - 1;
-	w.multi = curl_multi_init();
-	if (w.state_name != NULL)
-		digests_load(&w.state, w.state_name);
-	if (w.state_name != NULL && access(dirname_of(w.state_name), W_OK) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s: cannot write the state there", w.state_name);
-	if (w.rejects_name != NULL)
-		w.rejects = open_out(w.rejects_name);
-	if (w.missing_name != NULL)
-		w.missing = open_out(w.missing_name);
-	sfout_open(&w.out, csv_dir, &w.fs);
-	w.seen = json_object();
+	w->concurrency =
+	    o->mo.concurrency < MAX_QUERIES - 1 ? (int)o->mo.concurrency : MAX_QUERIES - 1;
+	w->multi = curl_multi_init();
+	if (w->state_name != NULL)
+		digests_load(&w->state, w->state_name);
+	if (w->state_name != NULL && access(dirname_of(w->state_name), W_OK) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s: cannot write the state there", w->state_name);
+	if (w->rejects_name != NULL)
+		w->rejects = open_out(w->rejects_name);
+	if (w->missing_name != NULL)
+		w->missing = open_out(w->missing_name);
+	sfout_open(&w->out, o->csv_dir, &w->fs);
+	w->seen = json_object();
+	return 0;
+}
 
-	read_input(&w, files);
+/*
+ * After the input: the run's status, the outputs out, and only then, of a
+ * whole run, the state (a stopped run sends every update again).
+ */
+static int
+wind_down(struct writeback *w)
+{
+	int status = mkclient_status(&w->mk) ? mkclient_status(&w->mk) : w->stop;
+	int out;
 
-	progress(&w, 1);
-	status = mkclient_status(&w.mk) ? mkclient_status(&w.mk) : w.stop;
-	if (w.stop_file != NULL)
+	progress(w, 1);
+	if (w->stop_file != NULL)
 		msg_warn(
 		    "stopped: no person from %s:%lu on was fetched; run again to fetch them",
-		    w.stop_file, w.stop_line);
-	if (sfout_close(&w.out) != 0 || fshut(stdout, "stdout") != 0 ||
-	    (w.rejects && fshut(w.rejects, w.rejects_name) != 0) ||
-	    (w.missing && fshut(w.missing, w.missing_name) != 0)) {
-		if (status == 0)
-			status = MSI_EXIT_IO;
-	} else if (w.state_name != NULL && status == 0) {
-		/* only once every update is out: a stopped run sends them all again */
-		digests_save(&w.state);
+		    w->stop_file, w->stop_line);
+	out = sfout_close(&w->out) == 0 && fwritten(stdout, "stdout") &&
+	      (w->rejects == NULL || fwritten(w->rejects, w->rejects_name)) &&
+	      (w->missing == NULL || fshut(w->missing, w->missing_name) == 0);
+	w->missing = NULL;
+	if (!out && status == 0)
+		status = MSI_EXIT_IO;
+	else if (w->state_name != NULL && status == 0)
+		digests_save(&w->state);
+	if (status == 0 && w->retryable > 0) {
+		w->retry_stop = 1;
+		status = MSI_EXIT_SERVICE;
 	}
+	return status;
+}
+
+/* The summary line, and why the run is a service failure. */
+static void
+summary(void *ctx, int status)
+{
+	struct writeback *w = ctx;
+
+	(void)status;
 	fprintf(stderr,
 	    "%s: persons: %lu (Lead %lu, Contact %lu); updates: %lu; unchanged: %lu; "
 	    "missing: %lu; rejected: %lu; repeated: %lu; ",
-	    msg_prog, w.persons, w.by_type[0], w.by_type[1], w.updates, w.unchanged, w.nmissing,
-	    w.rejected + w.failed, w.duplicates);
-	mkclient_summary(&w.mk, stderr);
+	    msg_prog, w->persons, w->by_type[0], w->by_type[1], w->updates, w->unchanged,
+	    w->nmissing, w->rejected + w->failed, w->duplicates);
+	mkclient_summary(&w->mk, stderr);
 	fputc('\n', stderr);
-	if (status == 0 && w.retryable > 0) {
+	if (w->retry_stop)
 		msg_warn("%lu persons were not fetched: the service failed after the retries",
-		    w.retryable);
-		status = MSI_EXIT_SERVICE;
-	}
-	if (status == 0 && (w.rejected > 0 || w.failed > 0))
-		status = MSI_EXIT_REJECTS;
-	if (stats != NULL) {
-		json_t *counts = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		    "tool", "msi-writeback", "persons", (json_int_t)w.persons, "lead",
-		    (json_int_t)w.by_type[0], "contact", (json_int_t)w.by_type[1], "updates",
-		    (json_int_t)w.updates, "unchanged", (json_int_t)w.unchanged, "missing",
-		    (json_int_t)w.nmissing, "rejected", (json_int_t)w.rejected, "failed",
-		    (json_int_t)w.failed, "retryable", (json_int_t)w.retryable, "repeated",
-		    (json_int_t)w.duplicates);
+		    w->retryable);
+}
 
-		mkclient_stats(&w.mk, counts);
-		json_object_set_new(counts, "stopped",
-		    json_boolean(mkclient_status(&w.mk) != 0 || w.stop != 0));
-		json_object_set_new(counts, "status", json_integer(status));
-		if (stats_write(stats, counts) != 0 && status == 0)
-			status = MSI_EXIT_IO;
-	}
-	curl_multi_cleanup(w.multi);
-	mkclient_free(&w.mk);
-	curl_free(w.query_fields);
-	json_decref(w.seen);
-	if (w.state_name != NULL)
-		digests_free(&w.state);
-	fields_free(&w.fs);
+/* --stats-json's counts (a new reference). */
+static json_t *
+counts(void *ctx, int status)
+{
+	struct writeback *w = ctx;
+	json_t *c = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tool",
+	    "msi-writeback", "persons", (json_int_t)w->persons, "lead", (json_int_t)w->by_type[0],
+	    "contact", (json_int_t)w->by_type[1], "updates", (json_int_t)w->updates, "unchanged",
+	    (json_int_t)w->unchanged, "missing", (json_int_t)w->nmissing, "rejected",
+	    (json_int_t)w->rejected, "failed", (json_int_t)w->failed, "retryable",
+	    (json_int_t)w->retryable, "repeated", (json_int_t)w->duplicates);
+
+	(void)status;
+	mkclient_stats(&w->mk, c);
+	json_object_set_new(
+	    c, "stopped", json_boolean(mkclient_status(&w->mk) != 0 || w->stop != 0));
+	return c;
+}
+
+static void
+writeback_free(struct writeback *w)
+{
+	curl_multi_cleanup(w->multi);
+	mkclient_free(&w->mk);
+	curl_free(w->query_fields);
+	json_decref(w->seen);
+	if (w->state_name != NULL)
+		digests_free(&w->state);
+	fields_free(&w->fs);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct writeback w;
+	struct wbopts o = {NULL, NULL, NULL, {{NULL}, 0, NULL}, {0}};
+	char **files;
+	int status;
+
+	msg_init(argv[0]);
+	files = parse_options(argc, argv, &w, &o);
+	if (o.forget_ids != NULL)
+		return finish_run(&(struct finish){0}, forget(w.state_name, o.forget_ids));
+	if ((status = start(&w, &o)) != 0)
+		return status;
+
+	read_input(&w, files);
+
+	status = wind_down(&w);
+	status = finish_run(&(struct finish){w.rejects, w.rejects_name, w.rejected + w.failed, NULL,
+	                        o.stats, summary, counts, &w},
+	    status);
+	writeback_free(&w);
 	return status;
 }
