@@ -332,8 +332,11 @@ demo-live: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM) $(SFSIM)
 	sh pipelines/demo-live.sh $(B)
 
+# The pages, and the C code as .clang-format lays it out (clang-format -i on a file fixes it).
 lint: deps
 	mandoc -Tlint -Wwarning $(MANS)
+	@command -v clang-format >/dev/null 2>&1 || { echo "make lint: clang-format not installed (apt-get install clang-format)" >&2; exit 1; }
+	clang-format --dry-run --Werror $$(find common extract transform load writeback apply verify report tests -name '*.[ch]')
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

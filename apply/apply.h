@@ -42,7 +42,7 @@ struct upd {
 	unsigned char retryable;
 	unsigned char before; /* answered by a run before, past its checkpoint (--state) */
 	unsigned char written_before; /* ... and its result line written then */
-	unsigned short file;  /* index in apply.files */
+	unsigned short file;          /* index in apply.files */
 	unsigned long line;
 	char *text; /* the record as compact JSON: a new string; NULL for a line that is none */
 	json_t *reasons; /* [{"code","message","fields"}] of a failure: a new reference */
@@ -66,9 +66,9 @@ struct apply {
 	int nobj;
 
 	/* options */
-	struct fields fs; /* the fields an update may set (-N, --map) */
-	int any_field;    /* --any-field: any object, any field */
-	int bulk;              /* 1 --bulk, 0 --no-bulk, -1 by the threshold */
+	struct fields fs;        /* the fields an update may set (-N, --map) */
+	int any_field;           /* --any-field: any object, any field */
+	int bulk;                /* 1 --bulk, 0 --no-bulk, -1 by the threshold */
 	unsigned long threshold; /* --bulk-threshold */
 	int concurrency;
 	struct sfopts sfo; /* -C, --timeout, --max-retries, --poll-max */
@@ -79,15 +79,17 @@ struct apply {
 	/* the state (applystate.c) */
 	int state_fd;
 	struct inputs inputs; /* the input files as identified: what the state is of */
-	json_t *jobs; /* the ingest jobs of the run: [{"object","id","first","count","state"}] */
+	json_t
+	    *jobs; /* the ingest jobs of the run: [{"object","id","first","count","state"}] */
 	json_t *answered_loaded; /* as read, kept while the jobs are followed */
 
 	/* output */
 	size_t written; /* u[0..written) have their result lines out */
-	size_t unsent;  /* the first update a stopped run did not send: the checkpoint stays before it */
+	size_t unsent;  /* the first update a stopped run did not send: the checkpoint stays
+	                   before it */
 	unsigned long updated, failed, rejected, unsent_n, calls_coll, jobs_made;
 	unsigned long answered_n; /* answered by the run before past its checkpoint */
-	int stopped;    /* an exit status that ended sending early, or 0 */
+	int stopped;              /* an exit status that ended sending early, or 0 */
 	int job_failed; /* an ingest job ended Failed or Aborted: its rest unprocessed */
 	char stop_why[512];
 };

@@ -72,14 +72,15 @@ reasons_ok(const json_t *v)
 
 	if (!json_is_array(v))
 		return 0;
-	json_array_foreach(v, i, r)
-	{
+	json_array_foreach (v, i, r) {
 		fields = json_object_get(r, "fields");
 		if (!json_is_string(json_object_get(r, "code")) ||
 		    !json_is_string(json_object_get(r, "message")) ||
 		    (fields != NULL && !json_is_array(fields)))
 			return 0;
-		json_array_foreach(fields, j, f) if (!json_is_string(f)) return 0;
+		json_array_foreach (fields, j, f)
+			if (!json_is_string(f))
+				return 0;
 	}
 	return 1;
 }
@@ -102,8 +103,7 @@ answered_ok(const json_t *ans, uint64_t acked, uint64_t records, char *why, size
 		snprintf(why, size, "answered: not an object");
 		return -1;
 	}
-	json_object_foreach((json_t *)ans, key, v)
-	{
+	json_object_foreach ((json_t *)ans, key, v) {
 		if (!line_key(key, &line)) {
 			snprintf(why, size, "answered: a key is not a line's number");
 			return -1;
@@ -271,7 +271,8 @@ state_open(struct apply *a)
 	int status;
 
 	if ((status = statefile_lock(&state_file, a->state_name, 0,
-	         "another msi-apply is using this state file; try again when it has ended")) != 0)
+	         "another msi-apply is using this state file; try again when it has ended")) !=
+	    0)
 		return status;
 	fst = state_file.st;
 	if ((status = statefile_regular(&state_file, MSI_EXIT_USAGE)) != 0) {
@@ -286,8 +287,8 @@ state_open(struct apply *a)
 		return 0;
 	}
 	if ((doc = json_loadfd(state_file.fd, JSON_REJECT_DUPLICATES, &err)) == NULL) {
-		msg_at(a->state_name, (unsigned long)err.line, "not a state file of msi-apply: %s",
-		    err.text);
+		msg_at(a->state_name, (unsigned long)err.line,
+		    "not a state file of msi-apply: %s", err.text);
 		return MSI_EXIT_BADINPUT;
 	}
 	status = state_check(a, doc, &fst);
@@ -296,10 +297,13 @@ state_open(struct apply *a)
 		return status;
 	if (a->jobs == NULL)
 		a->jobs = json_array(); /* started afresh */
-	if (a->skip > 0 || json_array_size(a->jobs) > 0 || json_object_size(a->answered_loaded) > 0)
-		msg_warn("%s: resuming after %lu lines answered before%s%s", a->state_name, a->skip,
+	if (a->skip > 0 || json_array_size(a->jobs) > 0 ||
+	    json_object_size(a->answered_loaded) > 0)
+		msg_warn("%s: resuming after %lu lines answered before%s%s", a->state_name,
+		    a->skip,
 		    json_object_size(a->answered_loaded) > 0 ? " and some past them" : "",
-		    json_array_size(a->jobs) > 0 ? "; following the ingest jobs sent before" : "");
+		    json_array_size(a->jobs) > 0 ? "; following the ingest jobs sent before"
+		                                 : "");
 	return 0;
 }
 
@@ -322,8 +326,9 @@ answered_past(const struct apply *a, size_t from)
 		u = &a->u[i];
 		if (u->status != U_UPDATED && u->status != U_FAILED)
 			continue;
-		one = json_pack("{s:s, s:b, s:b}", "status", u->status == U_UPDATED ? "updated" : "failed",
-		    "retryable", u->retryable != 0, "written", i < a->written);
+		one = json_pack("{s:s, s:b, s:b}", "status",
+		    u->status == U_UPDATED ? "updated" : "failed", "retryable",
+		    u->retryable != 0, "written", i < a->written);
 		if (u->reasons != NULL)
 			json_object_set(one, "reasons", u->reasons);
 		snprintf(key, sizeof key, "%lu", a->skip + (unsigned long)i);

@@ -92,12 +92,13 @@ make_body(struct apply *a, const struct batch *b, size_t *len)
 	jsonbuf_addstr(&out, "{\"allOrNone\":false,\"records\":[");
 	for (i = 0; i < b->n; i++) {
 		rec = json_loads(a->u[b->idx[i]].text, 0, NULL);
-		json_object_foreach_safe(rec, tmp, key, v) {
+		json_object_foreach_safe (rec, tmp, key, v) {
 			if (strcasecmp(key, "Id") == 0)
 				json_object_del(rec, key);
 		}
 		json_object_set_new(rec, "id", json_string(a->u[b->idx[i]].id));
-		text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+		text = json_dumps(
+		    rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		if (i > 0)
 			jsonbuf_addstr(&out, ",");
 		jsonbuf_addstr(&out, text);
@@ -163,8 +164,9 @@ read_answer(struct apply *a, struct batch *b, const struct http_call *h)
 			a->u[b->idx[i]].status = U_UPDATED;
 			continue;
 		}
-		json_array_foreach(json_object_get(r, "errors"), j, err) {
-			outcome_fail(a, b->idx[i], json_string_value(json_object_get(err, "statusCode")),
+		json_array_foreach (json_object_get(r, "errors"), j, err) {
+			outcome_fail(a, b->idx[i],
+			    json_string_value(json_object_get(err, "statusCode")),
 			    json_string_value(json_object_get(err, "message")),
 			    json_incref(json_object_get(err, "fields")), 0);
 		}
@@ -194,8 +196,10 @@ ended(void *ctx, struct http_call *h, CURLcode rc)
 		read_answer(a, s->b, h);
 		http_call_free(h);
 	} else if (st == SF_REFUSED) {
-		/* the call itself refused (a value of the wrong type, say): each of its records */
-		outcome_fail_all(a, s->b->idx, s->b->n, e.code[0] ? e.code : "http", e.message, 0);
+		/* the call itself refused (a value of the wrong type, say): each of its records
+		 */
+		outcome_fail_all(
+		    a, s->b->idx, s->b->n, e.code[0] ? e.code : "http", e.message, 0);
 	} else {
 		outcome_stop(a, st, &e, "PATCH composite/sobjects");
 	}
@@ -247,7 +251,8 @@ collections_run(struct apply *a)
 		if (http_multi_step(c.multi, ended, &c) == 0) {
 			double wait = wake - http_now();
 
-			curl_multi_poll(c.multi, NULL, 0, wait > 0 ? (int)(wait * 1000) + 1 : 0, NULL);
+			curl_multi_poll(
+			    c.multi, NULL, 0, wait > 0 ? (int)(wait * 1000) + 1 : 0, NULL);
 		}
 	}
 	curl_multi_cleanup(c.multi);

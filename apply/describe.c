@@ -65,15 +65,13 @@ describe_check(struct apply *a)
 			return MSI_EXIT_SERVICE;
 		}
 		byname = json_object();
-		json_array_foreach(json_object_get(d, "fields"), i, f)
-		{
+		json_array_foreach (json_object_get(d, "fields"), i, f) {
 			if ((name = json_string_value(json_object_get(f, "name"))) == NULL)
 				continue;
 			json_object_set(byname, lowered(name, lower), f);
 		}
 		missing[0] = fixed[0] = '\0';
-		json_object_foreach(a->obj[k].fields, key, want)
-		{
+		json_object_foreach (a->obj[k].fields, key, want) {
 			f = json_object_get(byname, lowered(key, lower));
 			if (f == NULL)
 				snprintf(missing + strlen(missing),

@@ -54,7 +54,8 @@ object_of(struct apply *a, const char *name)
 	return -1;
 }
 
-/* One JSON call of the job's; 0 with the answer (a new reference), or the status after a stop. */
+/* One JSON call of the job's; 0 with the answer (a new reference), or the status after a stop.
+ */
 static int
 call(struct apply *a, const char *method, const char *path, const char *body, json_t **out)
 {
@@ -92,12 +93,13 @@ make_csv(struct apply *a, int k, const size_t *idx, size_t n, size_t *len)
 	if ((fp = open_memstream(&buf, len)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "open_memstream");
 	fputs("Id", fp);
-	json_object_foreach(a->obj[k].fields, key, want) fprintf(fp, ",%s", key);
+	json_object_foreach (a->obj[k].fields, key, want)
+		fprintf(fp, ",%s", key);
 	fputc('\n', fp);
 	for (i = 0; i < n; i++) {
 		fputs(a->u[idx[i]].id, fp);
 		rec = json_loads(a->u[idx[i]].text, 0, NULL);
-		json_object_foreach(a->obj[k].fields, key, want) {
+		json_object_foreach (a->obj[k].fields, key, want) {
 			fputc(',', fp);
 			if (json_object_get(rec, key) != NULL)
 				sfout_csv_value(fp, json_object_get(rec, key));
@@ -138,8 +140,8 @@ submit(struct apply *a, int k, size_t first, size_t count)
 		outcome_stop(a, MSI_EXIT_SERVICE, &e, "POST jobs/ingest");
 		return MSI_EXIT_SERVICE;
 	}
-	job = json_pack("{s:s, s:s, s:I, s:I, s:s}", "object", a->obj[k].name, "id", id, "first",
-	    (json_int_t)first, "count", (json_int_t)count, "state", "Open");
+	job = json_pack("{s:s, s:s, s:I, s:I, s:s}", "object", a->obj[k].name, "id", id,
+	    "first", (json_int_t)first, "count", (json_int_t)count, "state", "Open");
 	json_decref(ans);
 	json_array_append_new(a->jobs, job);
 	a->jobs_made++;
@@ -147,7 +149,8 @@ submit(struct apply *a, int k, size_t first, size_t count)
 	idx = job_updates(a, k, first, count, &n);
 	csv = make_csv(a, k, idx, n, &len);
 	free(idx);
-	snprintf(path, sizeof path, "jobs/ingest/%s/batches", json_string_value(json_object_get(job, "id")));
+	snprintf(path, sizeof path, "jobs/ingest/%s/batches",
+	    json_string_value(json_object_get(job, "id")));
 	{
 		struct http_call h;
 		struct sferror e;
@@ -160,7 +163,8 @@ submit(struct apply *a, int k, size_t first, size_t count)
 		}
 		http_call_free(&h);
 	}
-	snprintf(path, sizeof path, "jobs/ingest/%s", json_string_value(json_object_get(job, "id")));
+	snprintf(
+	    path, sizeof path, "jobs/ingest/%s", json_string_value(json_object_get(job, "id")));
 	if ((st = call(a, "PATCH", path, "{\"state\":\"UploadComplete\"}", &ans)) != 0)
 		return st;
 	json_decref(ans);
@@ -227,7 +231,8 @@ fail_from_error(struct apply *a, size_t i, const char *s, size_t n)
 			while (end > fields && end[-1] == ' ')
 				end--;
 			*end = '\0';
-			for (f = strtok_r(fields, ", ", &save); f; f = strtok_r(NULL, ", ", &save)) {
+			for (f = strtok_r(fields, ", ", &save); f;
+			     f = strtok_r(NULL, ", ", &save)) {
 				if (fs == NULL)
 					fs = json_array();
 				json_array_append_new(fs, json_string(f));
@@ -364,7 +369,8 @@ follow(struct apply *a, json_t *job, double *pause)
 				    "the job's information has no state");
 			else
 				snprintf(e.message, sizeof e.message,
-				    "the job's information has an unknown state \"%.40s\"", state);
+				    "the job's information has an unknown state \"%.40s\"",
+				    state);
 			json_decref(info);
 			outcome_stop(a, MSI_EXIT_SERVICE, &e, path);
 			return MSI_EXIT_SERVICE;
@@ -376,12 +382,14 @@ follow(struct apply *a, json_t *job, double *pause)
 		*pause = *pause * 2 < a->sfo.poll_max ? *pause * 2 : a->sfo.poll_max;
 	}
 	err = json_string_value(json_object_get(info, "errorMessage"));
-	snprintf(why, sizeof why, "ingest job %s %s%s%s", id, state, err ? ": " : "", err ? err : "");
+	snprintf(why, sizeof why, "ingest job %s %s%s%s", id, state, err ? ": " : "",
+	    err ? err : "");
 	if (strcmp(state, "JobComplete") != 0)
 		msg_warn("%s", why);
-	idx = k < 0 ? NULL
-	            : job_updates(a, k, (size_t)json_integer_value(json_object_get(job, "first")),
-	                  (size_t)json_integer_value(json_object_get(job, "count")), &n);
+	idx = k < 0
+	          ? NULL
+	          : job_updates(a, k, (size_t)json_integer_value(json_object_get(job, "first")),
+	                (size_t)json_integer_value(json_object_get(job, "count")), &n);
 	if (idx == NULL) {
 		json_decref(info);
 		msg_warn("%s: a job of %s, which the input no longer has", a->state_name,
@@ -405,8 +413,11 @@ follow(struct apply *a, json_t *job, double *pause)
 	if (st == 0) {
 		for (i = 0; i < n; i++)
 			if (a->u[idx[i]].status == U_PENDING)
-				outcome_fail(a, idx[i], strcmp(state, "JobComplete") ? "UNPROCESSED" : "missing",
-				    strcmp(state, "JobComplete") ? why : "not in the job's results", NULL, 1);
+				outcome_fail(a, idx[i],
+				    strcmp(state, "JobComplete") ? "UNPROCESSED" : "missing",
+				    strcmp(state, "JobComplete") ? why
+				                                 : "not in the job's results",
+				    NULL, 1);
 		if (strcmp(state, "JobComplete") != 0 && a->stopped == 0)
 			a->job_failed = 1;
 	}
@@ -435,9 +446,11 @@ ingest_run(struct apply *a)
 			if (call(a, "GET", path, NULL, &info) != 0)
 				return;
 			if (json_string_value(json_object_get(info, "state")) != NULL &&
-			    strcmp(json_string_value(json_object_get(info, "state")), "Open") == 0) {
+			    strcmp(json_string_value(json_object_get(info, "state")), "Open") ==
+			        0) {
 				json_decref(info);
-				if (call(a, "PATCH", path, "{\"state\":\"Aborted\"}", &info) != 0)
+				if (call(a, "PATCH", path, "{\"state\":\"Aborted\"}", &info) !=
+				    0)
 					return;
 				json_decref(info);
 				json_array_remove(a->jobs, i--);

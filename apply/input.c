@@ -90,8 +90,7 @@ check_rule(
 	}
 	if (a->any_field)
 		return NULL;
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		if (strcmp(key, "attributes") == 0 || strcasecmp(key, "Id") == 0 ||
 		    fields_has(&a->fs, key))
 			continue;
@@ -118,8 +117,7 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 		return "no attributes.type: not an update of msi-writeback's";
 	if (!api_name(type))
 		return "attributes.type is not an object's name";
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		if (strcmp(key, "attributes") == 0)
 			continue;
 		if (strcasecmp(key, "Id") == 0) {
@@ -154,8 +152,7 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 	if ((k = object_index(a, type)) < 0)
 		return "more objects than msi-apply takes in one run (16)";
 	u->obj = (unsigned char)k;
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		if (strcmp(key, "attributes") != 0 && strcasecmp(key, "Id") != 0)
 			json_object_set_new(a->obj[k].fields, key, json_true());
 	}

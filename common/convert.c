@@ -505,7 +505,8 @@ conv_datetime(struct jsonbuf *out, const char *s, size_t n, const struct conv_op
 	tm.tm_sec = w.sec;
 	t = timegm(&tm) - (w.has_zone ? w.offset : o->utc_offset);
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999) {
-		/* 9999-12-31 23:59 at -14:00 is past the last year ISO 8601 writes in four digits */
+		/* 9999-12-31 23:59 at -14:00 is past the last year ISO 8601 writes in four
+		 * digits */
 		refuse(why, "a date and time in the years 1 to 9999 in UTC", s, n);
 		return -1;
 	}

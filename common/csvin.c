@@ -41,8 +41,8 @@ struct csvin {
 	unsigned long row_line;
 	const char *row_error;
 	int row_quoting; /* the row's error is a quoting error */
-	int at_end;      /* csvin_finish is ending the input: a row now ends without its line end */
-	int row_cut;     /* the input ends inside the row */
+	int at_end;  /* csvin_finish is ending the input: a row now ends without its line end */
+	int row_cut; /* the input ends inside the row */
 	char errbuf[160];
 
 	struct jsonbuf raw; /* the current row's text, once it spans pieces */
@@ -53,8 +53,8 @@ struct csvin {
 	const char **ptr;
 	size_t nfields, cap;
 
-	char eol;       /* the line end: '\n' (LF or CRLF) or '\r' (CR alone); 0 until seen */
-	int pending_cr; /* a CR ended the input so far: the next byte says which */
+	char eol;        /* the line end: '\n' (LF or CRLF) or '\r' (CR alone); 0 until seen */
+	int pending_cr;  /* a CR ended the input so far: the next byte says which */
 	size_t rowbytes; /* the current row's bytes so far, against opts.max_row */
 	int oversize;    /* the row is over opts.max_row: its text is no longer kept */
 
@@ -212,8 +212,10 @@ row_done(struct csvin *c)
 	struct csvin_row row;
 	size_t i;
 	int is_header = !c->have_header;
-	/* a last row short of fields and of its line end, nothing else wrong: cut between fields */
-	int short_at_end = c->at_end && !is_header && c->nfields < c->nheader && c->row_error == NULL;
+	/* a last row short of fields and of its line end, nothing else wrong: cut between
+	 * fields */
+	int short_at_end =
+	    c->at_end && !is_header && c->nfields < c->nheader && c->row_error == NULL;
 
 	for (i = 0; i < c->nfields; i++)
 		c->ptr[i] = c->fields.data + c->off[i];
@@ -312,7 +314,8 @@ feed_piece(struct csvin *c, const char *s, size_t n, int ends_line)
 		 */
 		keep_piece(c);
 		if (c->raw.len > REJECT_RAW || c->raw.len > c->opts.max_row)
-			c->raw.len = REJECT_RAW < c->opts.max_row ? REJECT_RAW : c->opts.max_row;
+			c->raw.len =
+			    REJECT_RAW < c->opts.max_row ? REJECT_RAW : c->opts.max_row;
 		c->fields.len = 0;
 		c->nfields = 0;
 		c->row_error = NULL; /* this reason, even after another */

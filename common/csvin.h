@@ -8,9 +8,9 @@
 #include "textenc.h"
 
 struct csvin_opts {
-	unsigned char delim; /* ',' unless set */
+	unsigned char delim;   /* ',' unless set */
 	enum textenc encoding; /* csvin_read's input; TEXTENC_AUTO: decided from it */
-	size_t max_row;      /* a row's bytes at most; 0: CSVIN_MAX_ROW */
+	size_t max_row;        /* a row's bytes at most; 0: CSVIN_MAX_ROW */
 };
 
 /* The default limit of a row's size: far above Salesforce's largest records. */
@@ -25,12 +25,12 @@ struct csvin_row {
 	const size_t *len;
 	const char *raw; /* the row's text as read, line ends included */
 	size_t rawlen;
-	const char *error; /* NULL, or why the row is unusable */
+	const char *error;       /* NULL, or why the row is unusable */
 	unsigned long last_line; /* physical line the row ends on */
-	int quoting;             /* error is a quoting error: the row may hold other rows' lines */
-	int cut;                 /* the input ends inside this row (a quoted field left open, */
-	                         /* or fewer fields than the header and no line end): */
-	                         /* probably cut short, rows after it lost */
+	int quoting; /* error is a quoting error: the row may hold other rows' lines */
+	int cut;     /* the input ends inside this row (a quoted field left open, */
+	             /* or fewer fields than the header and no line end): */
+	             /* probably cut short, rows after it lost */
 };
 
 /* Returns 0 to go on; anything else stops the reader, which returns it. */

@@ -1,4 +1,5 @@
-/* digest.c: a short fingerprint of a JSON value, to tell whether it changed since a run before. */
+/* digest.c: a short fingerprint of a JSON value, to tell whether it changed since a run before.
+ */
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -1,4 +1,5 @@
-/* digest.h: a short fingerprint of a JSON value, to tell whether it changed since a run before. */
+/* digest.h: a short fingerprint of a JSON value, to tell whether it changed since a run before.
+ */
 #ifndef MSI_DIGEST_H
 #define MSI_DIGEST_H
 

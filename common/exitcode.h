@@ -9,9 +9,11 @@ enum msi_exit {
 	MSI_EXIT_BADINPUT = 3, /* input not in the promised format; stopped */
 	MSI_EXIT_IO = 4,       /* a file could not be opened, read or written */
 	MSI_EXIT_SERVICE = 5,  /* Marketo or the network failed; stopped */
-	MSI_EXIT_QUOTA = 6,    /* Marketo's daily quota, or the org's API requests, spent; resumable */
-	MSI_EXIT_BUSY = 7,     /* another process holds what this one needs; try later */
-	MSI_EXIT_STALE = 8     /* a run resumed after a newer one moved its state: a new run does its work */
+	MSI_EXIT_QUOTA =
+	    6, /* Marketo's daily quota, or the org's API requests, spent; resumable */
+	MSI_EXIT_BUSY = 7, /* another process holds what this one needs; try later */
+	MSI_EXIT_STALE =
+	    8 /* a run resumed after a newer one moved its state: a new run does its work */
 };
 
 #endif

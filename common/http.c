@@ -41,8 +41,8 @@ http_pause(double seconds)
  * ended(ctx, its http_call, libcurl's result). Returns how many ended.
  */
 int
-http_multi_step(CURLM *multi, void (*ended)(void *ctx, struct http_call *c, CURLcode rc),
-    void *ctx)
+http_multi_step(
+    CURLM *multi, void (*ended)(void *ctx, struct http_call *c, CURLcode rc), void *ctx)
 {
 	struct http_call *c;
 	CURLMsg *m;
@@ -86,7 +86,8 @@ spill_file(void)
 	if ((fp = fdopen(fd, "w+")) == NULL)
 		close(fd);
 	else
-		setvbuf(fp, NULL, _IOFBF, (size_t)1 << 18); /* large writes: an answer comes by 16 KB */
+		setvbuf(fp, NULL, _IOFBF,
+		    (size_t)1 << 18); /* large writes: an answer comes by 16 KB */
 	return fp;
 }
 
@@ -104,8 +105,8 @@ collect(char *data, size_t size, size_t n, void *arg)
 	if (c->spill_ok && (c->spill != NULL || c->response.len + len > HTTP_SPILL_AFTER)) {
 		if (c->spill == NULL) {
 			if ((c->spill = spill_file()) == NULL ||
-			    (c->response.len > 0 &&
-			        fwrite(c->response.data, 1, c->response.len, c->spill) != c->response.len)) {
+			    (c->response.len > 0 && fwrite(c->response.data, 1, c->response.len,
+			                                c->spill) != c->response.len)) {
 				snprintf(c->why, sizeof c->why,
 				    "a large answer could not be kept in a temporary file (TMPDIR): %s",
 				    strerror(errno));
@@ -154,11 +155,13 @@ http_header(const struct http_call *c, const char *name, char *value, size_t siz
 			eol = end;
 		if ((size_t)(eol - p) > 5 && strncmp(p, "HTTP/", 5) == 0)
 			found = 0; /* a new answer's headers */
-		if ((size_t)(eol - p) <= nlen || p[nlen] != ':' || strncasecmp(p, name, nlen) != 0)
+		if ((size_t)(eol - p) <= nlen || p[nlen] != ':' ||
+		    strncasecmp(p, name, nlen) != 0)
 			continue;
 		for (v = p + nlen + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
 			;
-		for (vlen = (size_t)(eol - v); vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == ' ');)
+		for (vlen = (size_t)(eol - v);
+		     vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == ' ');)
 			vlen--;
 		if (size > 0)
 			snprintf(value, size, "%.*s", (int)vlen, v);
@@ -273,8 +276,8 @@ http_call_spill(struct http_call *c)
  * errno when the file could not be read.
  */
 int
-http_call_body(const struct http_call *c, int (*fn)(void *ctx, const char *data, size_t len),
-    void *ctx)
+http_call_body(
+    const struct http_call *c, int (*fn)(void *ctx, const char *data, size_t len), void *ctx)
 {
 	char buf[1 << 16];
 	size_t n;
@@ -384,7 +387,8 @@ token_get(const struct mkconf *conf, struct token *t, int force, long timeout_ms
 		rc = curl_easy_perform(c.easy);
 		memset(c.body, 0, blen);
 		if (rc != CURLE_OK) {
-			snprintf(why, whysize, "identity service %s: %s", url, http_call_error(&c, rc));
+			snprintf(why, whysize, "identity service %s: %s", url,
+			    http_call_error(&c, rc));
 			http_call_free(&c);
 			return -1;
 		}
@@ -407,7 +411,8 @@ token_get(const struct mkconf *conf, struct token *t, int force, long timeout_ms
 		}
 		if (expires_in > 0 || attempt == 2) {
 			snprintf(t->value, sizeof t->value, "%s", value);
-			msg_secret(t->value); /* no message shows it, whatever a server echoes */
+			msg_secret(
+			    t->value); /* no message shows it, whatever a server echoes */
 			t->expires = http_now() + (double)expires_in;
 			t->fetched++;
 			status = 0;

@@ -23,9 +23,9 @@ struct http_call {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct jsonbuf response; /* the answer, unless it went to spill */
-	FILE *spill;             /* the whole answer, once over HTTP_SPILL_AFTER (http_call_spill) */
+	FILE *spill; /* the whole answer, once over HTTP_SPILL_AFTER (http_call_spill) */
 	int spill_ok;
-	char why[160];           /* why the answer was not taken, or "" */
+	char why[160];             /* why the answer was not taken, or "" */
 	struct jsonbuf headers_in; /* the answer's header lines, as they came */
 	char error[CURL_ERROR_SIZE];
 	char *body;
@@ -44,14 +44,14 @@ struct token {
 double http_now(void);
 void http_pause(double seconds);
 void http_init(void);
-int http_multi_step(CURLM *multi, void (*ended)(void *ctx, struct http_call *c, CURLcode rc),
-    void *ctx);
+int http_multi_step(
+    CURLM *multi, void (*ended)(void *ctx, struct http_call *c, CURLcode rc), void *ctx);
 void http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
     size_t len, const char *content_type, long timeout_ms);
 void http_call_accept(struct http_call *c, const char *type);
 void http_call_spill(struct http_call *c);
-int http_call_body(const struct http_call *c, int (*fn)(void *ctx, const char *data, size_t len),
-    void *ctx);
+int http_call_body(
+    const struct http_call *c, int (*fn)(void *ctx, const char *data, size_t len), void *ctx);
 const char *http_call_error(const struct http_call *c, CURLcode rc);
 void http_call_free(struct http_call *c);
 int http_header(const struct http_call *c, const char *name, char *value, size_t size);

@@ -120,7 +120,8 @@ jwt_rs256(const char *key_file, const char *iss, const char *sub, const char *au
 		return NULL;
 	}
 	if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA) {
-		snprintf(why, JWT_WHY_SIZE, "%s: not an RSA key (RS256 signs with RSA)", key_file);
+		snprintf(
+		    why, JWT_WHY_SIZE, "%s: not an RSA key (RS256 signs with RSA)", key_file);
 		EVP_PKEY_free(key);
 		return NULL;
 	}

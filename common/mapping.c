@@ -242,8 +242,8 @@ rules_drop(struct objmap *o, const char *source)
 
 /* "OBJECT SOURCE TARGET": the rule for TARGET, in the place of one there was. */
 static void
-rule_set(struct objmap *o, const char *source, const char *target, enum conv_type type,
-    int required)
+rule_set(
+    struct objmap *o, const char *source, const char *target, enum conv_type type, int required)
 {
 	struct rule *r;
 	size_t i;

@@ -114,14 +114,17 @@ mkclient_init(struct mkclient *c, const struct mkopts *o, char why[MKCONF_WHY_SI
 		return -1;
 	http_init();
 	ratelimit_init(&c->limit, (int)o->calls_per_window,
-	    o->window + (o->window * WINDOW_MARGIN > WINDOW_MARGIN_MIN ? o->window * WINDOW_MARGIN
-	                                                                : WINDOW_MARGIN_MIN),
+	    o->window + (o->window * WINDOW_MARGIN > WINDOW_MARGIN_MIN
+	                        ? o->window * WINDOW_MARGIN
+	                        : WINDOW_MARGIN_MIN),
 	    (int)o->concurrency);
 	if (!o->own_window) {
 		if ((dir = window_dir(o)) == NULL)
-			msg_warn("no $HOME for the window file (--window-dir names a folder); this "
-			         "process keeps a window of calls of its own");
-		else if (ratelimit_share(&c->limit, dir, c->conf.base_url, swhy, sizeof swhy) != 0)
+			msg_warn(
+			    "no $HOME for the window file (--window-dir names a folder); this "
+			    "process keeps a window of calls of its own");
+		else if (ratelimit_share(&c->limit, dir, c->conf.base_url, swhy, sizeof swhy) !=
+		         0)
 			msg_warn("%s; this process keeps a window of calls of its own", swhy);
 		free(dir);
 	}
@@ -190,8 +193,8 @@ mkclient_progress(
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ", %d calls in the window, %.0f %s/s, %lu retries%s",
-	    ratelimit_in_window(&c->limit, now), elapsed > 0 ? (double)done / elapsed : 0.0, unit,
-	    retries, last ? "\n" : "\r");
+	    ratelimit_in_window(&c->limit, now), elapsed > 0 ? (double)done / elapsed : 0.0,
+	    unit, retries, last ? "\n" : "\r");
 }
 
 /* Adds the calls, the retries by cause and the seconds taken to stats. */
@@ -311,7 +314,8 @@ mkclient_judge(struct mkclient *c, struct http_call *call, CURLcode rc, struct m
 	if (a->code[0] == '\0' && a->act != RETRY_DONE) {
 		if (rc != CURLE_OK) {
 			snprintf(a->code, sizeof a->code, "network");
-			snprintf(a->message, sizeof a->message, "%s", http_call_error(call, rc));
+			snprintf(
+			    a->message, sizeof a->message, "%s", http_call_error(call, rc));
 		} else {
 			snprintf(a->code, sizeof a->code, "http");
 			snprintf(a->message, sizeof a->message, "HTTP %ld", status);
@@ -357,7 +361,8 @@ mkclient_next(
 	}
 	if (a->act == RETRY_TOKEN) {
 		if (c->status == 0)
-			msg_warn("Marketo refused %d new tokens in a row; stopping", MAX_RENEWALS);
+			msg_warn(
+			    "Marketo refused %d new tokens in a row; stopping", MAX_RENEWALS);
 		c->status = MSI_EXIT_SERVICE;
 		a->act = RETRY_FATAL;
 	}
@@ -369,7 +374,8 @@ mkclient_next(
 		a->act = RETRY_REJECT;
 		a->exhausted = 1;
 		snprintf(a->code, sizeof a->code, "%s", retry_cause_name(a->cause));
-		snprintf(a->message, sizeof a->message, "gave up after %d retries", c->max_retries);
+		snprintf(
+		    a->message, sizeof a->message, "gave up after %d retries", c->max_retries);
 		return a->act;
 	}
 	*not_before = http_now() + delay;

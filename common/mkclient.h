@@ -20,22 +20,24 @@ struct mkopts {
 	double window;
 	const char *window_dir; /* --window-dir, else $MSI_WINDOW_DIR, else NULL: the default */
 	int own_window;         /* --own-window: the window is not shared */
-	int progress; /* --progress; also when standard error is a terminal */
+	int progress;           /* --progress; also when standard error is a terminal */
 };
 
 /* Their letters, for a tool's getopt_long string and option table. */
 #define MKOPTS_SHORT "c:C:m:n:t:w:"
-#define MKOPTS_LONG                                                                       \
-	{"calls-per-window", required_argument, NULL, 'n'},                               \
-	    {"concurrency", required_argument, NULL, 'c'},                                \
-	    {"config", required_argument, NULL, 'C'},                                     \
-	    {"own-window", no_argument, NULL, MKOPTS_OWN_WINDOW},                         \
-	    {"window-dir", required_argument, NULL, MKOPTS_WINDOW_DIR},                   \
-	    {"max-retries", required_argument, NULL, 'm'},                                \
-	    {"progress", no_argument, NULL, MKOPTS_PROGRESS},                             \
-	    {"timeout", required_argument, NULL, 't'},                                    \
-	    {"window", required_argument, NULL, 'w'}
-#define MKOPTS_PROGRESS 0x100
+#define MKOPTS_LONG                                                     \
+	{"calls-per-window", required_argument, NULL, 'n'},             \
+	    {"concurrency", required_argument, NULL, 'c'},              \
+	    {"config", required_argument, NULL, 'C'},                   \
+	    {"own-window", no_argument, NULL, MKOPTS_OWN_WINDOW},       \
+	    {"window-dir", required_argument, NULL, MKOPTS_WINDOW_DIR}, \
+	    {"max-retries", required_argument, NULL, 'm'},              \
+	    {"progress", no_argument, NULL, MKOPTS_PROGRESS},           \
+	    {"timeout", required_argument, NULL, 't'},                  \
+	{                                                               \
+		"window", required_argument, NULL, 'w'                  \
+	}
+#define MKOPTS_PROGRESS   0x100
 #define MKOPTS_OWN_WINDOW 0x101
 #define MKOPTS_WINDOW_DIR 0x102
 

@@ -91,7 +91,8 @@ mkconf_url_allowed(const char *name, const char *url, char why[MKCONF_WHY_SIZE])
 			return 0;
 		}
 	}
-	/* the calls' URLs are made in buffers of 1 KB: one cut short would call another resource */
+	/* the calls' URLs are made in buffers of 1 KB: one cut short would call another
+	 * resource */
 	if (strlen(url) > MKCONF_URL_MAX) {
 		snprintf(why, MKCONF_WHY_SIZE, "%s: the URL is over %d characters", name,
 		    MKCONF_URL_MAX);
@@ -100,7 +101,8 @@ mkconf_url_allowed(const char *name, const char *url, char why[MKCONF_WHY_SIZE])
 	if ((u = curl_url()) == NULL)
 		msg_fatal(MSI_EXIT_IO, "out of memory");
 	if ((rc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
-		snprintf(why, MKCONF_WHY_SIZE, "%s: not a URL: %s", name, curl_url_strerror(rc));
+		snprintf(
+		    why, MKCONF_WHY_SIZE, "%s: not a URL: %s", name, curl_url_strerror(rc));
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
@@ -265,14 +267,19 @@ read_file(void *c, const struct conf_key *keys, size_t nkeys, const char *path,
 		for (i = 0; i < nkeys && strcmp(key, keys[i].key) != 0; i++)
 			;
 		if (i == nkeys) {
-			/* the line is not shown: it may be a secret pasted in the wrong place */
+			/* the line is not shown: it may be a secret pasted in the wrong place
+			 */
 			size_t len;
 
-			len = (size_t)snprintf(why, MKCONF_WHY_SIZE, "%s:%lu: unknown key (the keys are",
-			    path, lineno);
+			len = (size_t)snprintf(why, MKCONF_WHY_SIZE,
+			    "%s:%lu: unknown key (the keys are", path, lineno);
 			for (i = 0; i < nkeys && len < MKCONF_WHY_SIZE; i++)
-				len += (size_t)snprintf(why + len, MKCONF_WHY_SIZE - len, "%s %s",
-				    i == 0 ? "" : i + 1 == nkeys ? " and" : ",", keys[i].key);
+				len +=
+				    (size_t)snprintf(why + len, MKCONF_WHY_SIZE - len, "%s %s",
+				        i == 0           ? ""
+				        : i + 1 == nkeys ? " and"
+				                         : ",",
+				        keys[i].key);
 			if (len < MKCONF_WHY_SIZE)
 				snprintf(why + len, MKCONF_WHY_SIZE - len, ")");
 			ok = 0;

@@ -117,7 +117,8 @@ fields_set(struct fields *fs, struct mapfile *mf, char **w, int n)
 		for (t = 0; t < 3 && strcmp(w[2], type_names[t]) != 0; t++)
 			;
 		if (t == 3) {
-			mapfile_error(mf, "unknown type \"%s\": string, number or datetime", w[2]);
+			mapfile_error(
+			    mf, "unknown type \"%s\": string, number or datetime", w[2]);
 			return;
 		}
 		type = (enum wb_type)t;
@@ -155,11 +156,13 @@ fields_load(struct fields *fs, const char *path)
 		return mf.status;
 	while ((n = mapfile_next(&mf, w, 3)) != 0) {
 		if (n < 0 || n == 1)
-			mapfile_error(&mf, "expected SALESFORCE_FIELD MARKETO_FIELD[,ALT...] [TYPE]");
+			mapfile_error(
+			    &mf, "expected SALESFORCE_FIELD MARKETO_FIELD[,ALT...] [TYPE]");
 		else if (strcmp(w[1], "-") == 0)
 			fields_drop(fs, w[0]);
 		else if (strcmp(w[0], "*") == 0 || w[0][0] == '\0' || w[1][0] == '\0')
-			mapfile_error(&mf, "a rule needs a Salesforce field and a Marketo field");
+			mapfile_error(
+			    &mf, "a rule needs a Salesforce field and a Marketo field");
 		else
 			fields_set(fs, &mf, w, n);
 	}
@@ -254,8 +257,7 @@ listed(json_t *list, const char *name)
 	json_t *item;
 	size_t i;
 
-	json_array_foreach(list, i, item)
-	{
+	json_array_foreach (list, i, item) {
 		if ((s = json_string_value(json_object_get(item, "name"))) != NULL &&
 		    strcmp(s, name) == 0)
 			return 1;

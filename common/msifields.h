@@ -31,11 +31,13 @@ struct fields {
  * and msi-apply: -M/--map FILE (up to FIELDS_MAPS, applied in order) and
  * -N/--namespace NS.
  */
-#define FIELDS_MAPS 16
+#define FIELDS_MAPS       16
 #define FIELDS_OPTS_SHORT "M:N:"
-#define FIELDS_OPTS_LONG                                                                  \
-	{"map", required_argument, NULL, 'M'},                                            \
-	    {"namespace", required_argument, NULL, 'N'}
+#define FIELDS_OPTS_LONG                                  \
+	{"map", required_argument, NULL, 'M'},            \
+	{                                                 \
+		"namespace", required_argument, NULL, 'N' \
+	}
 
 struct fields_opts {
 	const char *map[FIELDS_MAPS];

@@ -63,7 +63,8 @@ parse(const char *line, size_t n, json_t **obj, char error[NDJSON_ERROR_SIZE])
 
 	*obj = NULL;
 	if ((nul = memchr(line, '\0', n)) != NULL) {
-		snprintf(error, NDJSON_ERROR_SIZE, "a NUL byte at column %zu", (size_t)(nul - line) + 1);
+		snprintf(error, NDJSON_ERROR_SIZE, "a NUL byte at column %zu",
+		    (size_t)(nul - line) + 1);
 		return NDJSON_BADLINE;
 	}
 	v = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);

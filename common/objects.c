@@ -1,4 +1,5 @@
-/* objects.c: the Salesforce objects MSI syncs, the Marketo objects they become, their external ids. */
+/* objects.c: the Salesforce objects MSI syncs, the Marketo objects they become, their external
+ * ids. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -69,7 +70,8 @@ mkto_by_id_field(const char *field)
 	int i;
 
 	for (i = 0; i < MKTO_OBJECTS; i++)
-		if (mkto_objects[i].id_field != NULL && strcmp(mkto_objects[i].id_field, field) == 0)
+		if (mkto_objects[i].id_field != NULL &&
+		    strcmp(mkto_objects[i].id_field, field) == 0)
 			return i;
 	return -1;
 }
@@ -106,7 +108,8 @@ mkto_record_key(enum mkto_object o, json_t *rec, const char *lookup)
 		if (json_is_string(v)) {
 			jsonbuf_addstr(&b, json_string_value(v));
 		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			snprintf(
+			    num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 			jsonbuf_addstr(&b, num);
 		}
 	}

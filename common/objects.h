@@ -1,4 +1,5 @@
-/* objects.h: the Salesforce objects MSI syncs, the Marketo objects they become, their external ids. */
+/* objects.h: the Salesforce objects MSI syncs, the Marketo objects they become, their external
+ * ids. */
 #ifndef MSI_OBJECTS_H
 #define MSI_OBJECTS_H
 
@@ -8,19 +9,19 @@ enum mkto_object { MKTO_SALESPERSON, MKTO_COMPANY, MKTO_LEAD, MKTO_OPPORTUNITY, 
 #define MKTO_OBJECTS 5
 
 struct mkto_def {
-	const char *name;     /* as msi-load names it: "salespersons" */
-	const char *label;    /* in messages: "sales person" */
-	const char *path;     /* its sync call, below the REST base URL */
-	const char *id_field; /* the external id that names one; NULL for roles */
+	const char *name;       /* as msi-load names it: "salespersons" */
+	const char *label;      /* in messages: "sales person" */
+	const char *path;       /* its sync call, below the REST base URL */
+	const char *id_field;   /* the external id that names one; NULL for roles */
 	const char *ref_prefix; /* key prefix of the Salesforce records other records */
 	                        /* name by id_field: a person named by a role is a Contact */
-	const char *key[3];   /* what a result line names a record by */
-	int lead_ids;         /* its externalPersonId is sent as Marketo's leadId */
+	const char *key[3];     /* what a result line names a record by */
+	int lead_ids;           /* its externalPersonId is sent as Marketo's leadId */
 };
 
 struct sf_def {
-	const char *name;    /* the Salesforce object */
-	const char *prefix;  /* the key prefix of its ids */
+	const char *name;   /* the Salesforce object */
+	const char *prefix; /* the key prefix of its ids */
 	enum mkto_object mkto;
 };
 

@@ -1,4 +1,5 @@
-/* ratelimit.c: Marketo's limits on calls (a window, calls at once), shared by this machine's processes. */
+/* ratelimit.c: Marketo's limits on calls (a window, calls at once), shared by this machine's
+ * processes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -259,7 +260,8 @@ refresh(struct ratelimit *r, double now)
 			continue; /* from before a reboot */
 		if (c->end == 0 && (now - c->start > FLIGHT_MAX || !alive(c->pid, r->pid)))
 			c->end = now - 2 * FLIGHT_GRACE; /* it ended with its process */
-		if (c->end != 0 && now - c->start >= (c->window > r->window ? c->window : r->window))
+		if (c->end != 0 &&
+		    now - c->start >= (c->window > r->window ? c->window : r->window))
 			continue;
 		r->calls[kept++] = *c;
 	}
@@ -408,7 +410,8 @@ make_dirs(char *path)
  * this process's own.
  */
 int
-ratelimit_share(struct ratelimit *r, const char *dir, const char *base_url, char *why, size_t size)
+ratelimit_share(
+    struct ratelimit *r, const char *dir, const char *base_url, char *why, size_t size)
 {
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL, *d = estrdup(dir), *p;
@@ -418,7 +421,8 @@ ratelimit_share(struct ratelimit *r, const char *dir, const char *base_url, char
 	if (curl_url_set(u, CURLUPART_URL, base_url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		snprintf(why, size, "%s: no host and port to name the window file by", base_url);
+		snprintf(
+		    why, size, "%s: no host and port to name the window file by", base_url);
 		goto out;
 	}
 	if (make_dirs(d) != 0) {

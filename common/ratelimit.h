@@ -1,4 +1,5 @@
-/* ratelimit.h: Marketo's limits on calls (a window, calls at once), shared by this machine's processes. */
+/* ratelimit.h: Marketo's limits on calls (a window, calls at once), shared by this machine's
+ * processes. */
 #ifndef MSI_RATELIMIT_H
 #define MSI_RATELIMIT_H
 

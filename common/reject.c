@@ -30,7 +30,8 @@ reject_write(FILE *fp, const char *name, const struct reject *r)
 	if (r->source != NULL)
 		json_object_set_new(o, "source", json_string(r->source));
 	if (r->extra != NULL)
-		json_object_foreach(r->extra, key, v) json_object_set(o, key, v);
+		json_object_foreach (r->extra, key, v)
+			json_object_set(o, key, v);
 	if (r->record != NULL)
 		json_object_set(o, "record", r->record);
 	return ndjson_emit(fp, name, o);

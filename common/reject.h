@@ -10,9 +10,9 @@ struct reject {
 	const char *stage;  /* "extract", "transform", "load", "writeback" */
 	const char *status; /* "rejected", "skipped", "unlinked", "failed" */
 	const char *reason;
-	const char *code;   /* the service's code, or NULL */
-	int retryable;      /* failed for the service after its retries: a later run may land it */
-	const char *file;   /* the stage's input position, or NULL */
+	const char *code; /* the service's code, or NULL */
+	int retryable; /* failed for the service after its retries: a later run may land it */
+	const char *file; /* the stage's input position, or NULL */
 	unsigned long line;
 	const char *source; /* the record's position before this stage, or NULL */
 	json_t *record;     /* borrowed, or NULL */

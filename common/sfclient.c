@@ -96,7 +96,8 @@ sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_r
 		snprintf(why, MKCONF_WHY_SIZE,
 		    "the JWT bearer flow needs both SALESFORCE_USERNAME and "
 		    "SALESFORCE_PRIVATE_KEY_FILE; %s is not set",
-		    c->conf.username == NULL ? "SALESFORCE_USERNAME" : "SALESFORCE_PRIVATE_KEY_FILE");
+		    c->conf.username == NULL ? "SALESFORCE_USERNAME"
+		                             : "SALESFORCE_PRIVATE_KEY_FILE");
 		return -1;
 	}
 	if (c->conf.audience != NULL) {
@@ -173,7 +174,8 @@ read_error(const struct http_call *call, struct sferror *e)
 	const char *code = NULL, *message = NULL;
 
 	e->http = http_status(call);
-	j = json_loadb(call->response.data ? call->response.data : "", call->response.len, 0, NULL);
+	j = json_loadb(
+	    call->response.data ? call->response.data : "", call->response.len, 0, NULL);
 	first = json_is_array(j) ? json_array_get(j, 0) : j;
 	if (json_is_object(first)) {
 		code = json_string_value(json_object_get(first, "errorCode"));
@@ -181,7 +183,8 @@ read_error(const struct http_call *call, struct sferror *e)
 		if (code == NULL)
 			code = json_string_value(json_object_get(first, "error"));
 		if (message == NULL)
-			message = json_string_value(json_object_get(first, "error_description"));
+			message =
+			    json_string_value(json_object_get(first, "error_description"));
 	}
 	snprintf(e->code, sizeof e->code, "%s", code ? code : "");
 	snprintf(e->message, sizeof e->message, "%s", message ? message : "");
@@ -387,13 +390,15 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 	if (http_status(&call) != 200) {
 		read_error(&call, e);
 		snprintf(why, sizeof why, "%s", e->message);
-		snprintf(e->message, sizeof e->message, "%.120s: HTTP %ld: %.40s%s%.100s (%s flow)", url,
-		    e->http, e->code[0] ? e->code : "refused", why[0] ? ": " : "", why,
+		snprintf(e->message, sizeof e->message,
+		    "%.120s: HTTP %ld: %.40s%s%.100s (%s flow)", url, e->http,
+		    e->code[0] ? e->code : "refused", why[0] ? ": " : "", why,
 		    c->jwt ? "JWT bearer" : "client credentials");
 		http_call_free(&call);
 		return MSI_EXIT_SERVICE;
 	}
-	j = json_loadb(call.response.data ? call.response.data : "", call.response.len, 0, NULL);
+	j = json_loadb(
+	    call.response.data ? call.response.data : "", call.response.len, 0, NULL);
 	http_call_free(&call);
 	tok = json_string_value(json_object_get(j, "access_token"));
 	inst = json_string_value(json_object_get(j, "instance_url"));
@@ -446,7 +451,8 @@ sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e)
 	memset(e, 0, sizeof *e);
 	if (c->token == NULL && (st = sfclient_token(c, e)) != 0)
 		return st;
-	/* as long as the instance and the path make it: a URL cut short would call another resource */
+	/* as long as the instance and the path make it: a URL cut short would call another
+	 * resource */
 	jsonbuf_addstr(&url, c->instance);
 	if (k->path[0] != '/') {
 		jsonbuf_addstr(&url, "/services/data/v");
@@ -497,11 +503,12 @@ sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror
 			return SF_AGAIN;
 		}
 		if (rc != CURLE_OK)
-			snprintf(e->message, sizeof e->message, "%s %s: %s (after %d retries)", k->method,
-			    k->path, http_call_error(k->http, rc), c->max_retries);
+			snprintf(e->message, sizeof e->message, "%s %s: %s (after %d retries)",
+			    k->method, k->path, http_call_error(k->http, rc), c->max_retries);
 		else
-			snprintf(e->message, sizeof e->message, "%s %s: HTTP %ld (after %d retries)",
-			    k->method, k->path, status, c->max_retries);
+			snprintf(e->message, sizeof e->message,
+			    "%s %s: HTTP %ld (after %d retries)", k->method, k->path, status,
+			    c->max_retries);
 		http_call_free(k->http);
 		return MSI_EXIT_SERVICE;
 	case RETRY_FATAL:
@@ -542,7 +549,8 @@ sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror
 
 /* k made and judged until it is done: sfclient_judge's results but SF_AGAIN. */
 static int
-call_until_done(struct sfclient *c, struct sfcall *k, struct http_call *answer, struct sferror *e)
+call_until_done(
+    struct sfclient *c, struct sfcall *k, struct http_call *answer, struct sferror *e)
 {
 	int st;
 
@@ -576,7 +584,8 @@ sfclient_call(struct sfclient *c, const char *method, const char *path, const ch
 
 /* A GET whose answer is CSV (Bulk API 2.0 results), as sfclient_call. */
 int
-sfclient_get_csv(struct sfclient *c, const char *path, struct http_call *answer, struct sferror *e)
+sfclient_get_csv(
+    struct sfclient *c, const char *path, struct http_call *answer, struct sferror *e)
 {
 	struct sfcall k;
 

@@ -69,8 +69,8 @@ int sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int m
 int sfclient_token(struct sfclient *c, struct sferror *e);
 int sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
     const char *content_type, struct http_call *answer, struct sferror *e);
-int sfclient_get_csv(struct sfclient *c, const char *path, struct http_call *answer,
-    struct sferror *e);
+int sfclient_get_csv(
+    struct sfclient *c, const char *path, struct http_call *answer, struct sferror *e);
 int sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e);
 int sfclient_judge(struct sfclient *c, struct sfcall *k, CURLcode rc, struct sferror *e);
 void sfclient_free(struct sfclient *c);

@@ -120,8 +120,8 @@ statefile_open(struct statefile *sf, const char *path, int flags)
 
 	statefile_init(sf, path);
 	sf->flags = flags;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
-	                    (flags & STATEFILE_NOFOLLOW ? O_NOFOLLOW : 0));
+	fd = open(path,
+	    O_RDONLY | O_NONBLOCK | O_CLOEXEC | (flags & STATEFILE_NOFOLLOW ? O_NOFOLLOW : 0));
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;

@@ -185,7 +185,8 @@ textenc_decide(FILE *fp, FILE **spool, enum textenc *enc)
 		if (*spool != NULL && fwrite(buf + have, 1, n, *spool) != n)
 			goto fail;
 		if (first == 0 && n + have >= 2 &&
-		    ((buf[0] == 0xff && buf[1] == 0xfe) || (buf[0] == 0xfe && buf[1] == 0xff))) {
+		    ((buf[0] == 0xff && buf[1] == 0xfe) ||
+		        (buf[0] == 0xfe && buf[1] == 0xff))) {
 			*enc = TEXTENC_UTF16;
 			valid = 0;
 			if (*spool == NULL)
@@ -205,7 +206,8 @@ textenc_decide(FILE *fp, FILE **spool, enum textenc *enc)
 	if (ferror(fp))
 		goto fail;
 	if (valid)
-		*enc = have > 0 ? TEXTENC_CP1252 : TEXTENC_UTF8; /* a character cut off at the end */
+		*enc = have > 0 ? TEXTENC_CP1252
+		                : TEXTENC_UTF8; /* a character cut off at the end */
 	if (*spool != NULL)
 		fp = *spool;
 	if (fflush(fp) != 0 || fseeko(fp, *spool != NULL ? 0 : start, SEEK_SET) != 0)
@@ -278,7 +280,8 @@ drop_nul(struct textdec *d, struct jsonbuf *out, size_t start)
 {
 	char *end, *w, *z;
 
-	if (out->len == start || (z = memchr(out->data + start, '\0', out->len - start)) == NULL)
+	if (out->len == start ||
+	    (z = memchr(out->data + start, '\0', out->len - start)) == NULL)
 		return;
 	end = out->data + out->len;
 	for (w = z; z < end; z++) {
@@ -307,7 +310,8 @@ convert(struct textdec *d, struct jsonbuf *out, int last)
 	size_t inleft = d->in.len, oleft, r;
 
 	while (inleft > 0) {
-		jsonbuf_reserve(out, inleft * 2 + 16); /* UTF-16: 3 bytes for 2; cp1252: 3 for 1 */
+		jsonbuf_reserve(
+		    out, inleft * 2 + 16); /* UTF-16: 3 bytes for 2; cp1252: 3 for 1 */
 		o = out->data + out->len;
 		oleft = out->size - out->len;
 		r = iconv((iconv_t)d->cd, &in, &inleft, &o, &oleft);
@@ -317,7 +321,8 @@ convert(struct textdec *d, struct jsonbuf *out, int last)
 		if (errno == EINVAL && !last)
 			break; /* the rest of the character is in the next piece */
 		if (d->enc == TEXTENC_CP1252 || d->enc == TEXTENC_LATIN1) {
-			/* 0x81, 0x8d, 0x8f, 0x90, 0x9d: cp1252 has no character; Windows reads U+0081... */
+			/* 0x81, 0x8d, 0x8f, 0x90, 0x9d: cp1252 has no character; Windows reads
+			 * U+0081... */
 			add_high(out, (unsigned char)*in);
 			in++, inleft--;
 		} else {

@@ -34,11 +34,11 @@ struct extract {
  * (after "usage: " in msi-extract-salesforce's, after as many spaces in
  * msi-extract's), as msi-extract.1 and msi-extract-salesforce.1 spell it.
  */
-#define EXTRACT_SALESFORCE_USAGE                                                          \
-	"msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"            \
-	"                   [--all-rows] [--fields list | --map map | --soql query]\n"    \
-	"                   [--lookback seconds] [--max-records n] [--max-retries n]\n"   \
-	"                   [--poll-max seconds] [--state file] [--stats-json file]\n"    \
+#define EXTRACT_SALESFORCE_USAGE                                                        \
+	"msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"          \
+	"                   [--all-rows] [--fields list | --map map | --soql query]\n"  \
+	"                   [--lookback seconds] [--max-records n] [--max-retries n]\n" \
+	"                   [--poll-max seconds] [--state file] [--stats-json file]\n"  \
 	"                   [--timeout seconds]\n"
 
 int valid_type(const char *s, size_t n);

@@ -140,8 +140,9 @@ extract_files(struct extract *x, char *const *files, char (*types)[MAX_TYPE + 1]
 		if (found[item.file].spool_failed) {
 			const char *dir = getenv("TMPDIR");
 
-			msg_warn("%s: cannot copy it to a temporary file in %s to decide its "
-			         "encoding: %s (set TMPDIR, or name the encoding with --encoding)",
+			msg_warn(
+			    "%s: cannot copy it to a temporary file in %s to decide its "
+			    "encoding: %s (set TMPDIR, or name the encoding with --encoding)",
 			    x->file, dir != NULL && *dir != '\0' ? dir : "/tmp",
 			    strerror(item.errnum));
 		} else {
@@ -172,7 +173,8 @@ report_files(char *const *files, const struct rowpipe_file *found, enum textenc 
 			msg_warn("%s: read as %s (not UTF-8); NUL bytes dropped: %lu", name,
 			    textenc_name(found[i].encoding), found[i].nul);
 		else if (decided)
-			msg_warn("%s: read as %s (not UTF-8)", name, textenc_name(found[i].encoding));
+			msg_warn("%s: read as %s (not UTF-8)", name,
+			    textenc_name(found[i].encoding));
 		else
 			msg_warn("%s: NUL bytes dropped: %lu", name, found[i].nul);
 	}
@@ -187,10 +189,11 @@ files_json(char *const *files, const struct rowpipe_file *found)
 
 	for (i = 0; files[i] != NULL; i++)
 		if (found[i].read)
-			json_array_append_new(a,
-			    json_pack("{s:s, s:s, s:I}", "file",
-			        strcmp(files[i], "-") == 0 ? "<stdin>" : files[i], "encoding",
-			        textenc_name(found[i].encoding), "nul_bytes", (json_int_t)found[i].nul));
+			json_array_append_new(
+			    a, json_pack("{s:s, s:s, s:I}", "file",
+			           strcmp(files[i], "-") == 0 ? "<stdin>" : files[i],
+			           "encoding", textenc_name(found[i].encoding), "nul_bytes",
+			           (json_int_t)found[i].nul));
 	return a;
 }
 
@@ -212,7 +215,8 @@ run_salesforce(char *argv[])
 	if (slash != NULL) {
 		n = (size_t)(slash - argv[0]) + sizeof EXTRACT_SALESFORCE + 1;
 		path = emalloc(n);
-		snprintf(path, n, "%.*s/%s", (int)(slash - argv[0]), argv[0], EXTRACT_SALESFORCE);
+		snprintf(
+		    path, n, "%.*s/%s", (int)(slash - argv[0]), argv[0], EXTRACT_SALESFORCE);
 		execv(path, argv);
 		err = errno;
 		free(path);
@@ -346,8 +350,8 @@ main(int argc, char *argv[])
 	end.found = found;
 	end.encoding = opts.encoding;
 	end.stats = stats;
-	status = finish_run(&(struct finish){x.rejects, x.rejects_name, x.rejected, "rows", stats_file,
-	                        summary, counts, &end},
+	status = finish_run(&(struct finish){x.rejects, x.rejects_name, x.rejected, "rows",
+	                        stats_file, summary, counts, &end},
 	    status);
 	free(found);
 	jsonbuf_free(&x.out);

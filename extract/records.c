@@ -58,12 +58,14 @@ line_ids(const struct extract *x, const struct csvin_row *row)
 	while (p < end) {
 		if (*p == '"')
 			p++;
-		for (id = p, n = 0; p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
-		                                   (*p >= 'a' && *p <= 'z'));
+		for (id = p, n = 0;
+		     p < end && ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+		                    (*p >= 'a' && *p <= 'z'));
 		     p++)
 			n++;
-		if ((n == 15 || n == 18) && (p == end || *p == '"' || *p == ',' || *p == ';' ||
-		                                *p == '\t' || *p == '|' || *p == '^' || *p == '`'))
+		if ((n == 15 || n == 18) &&
+		    (p == end || *p == '"' || *p == ',' || *p == ';' || *p == '\t' ||
+		        *p == '|' || *p == '^' || *p == '`'))
 			json_array_append_new(ids, json_stringn(id, n));
 		while (p < end && *p != '\n' && *p != '\r')
 			p++;
@@ -131,7 +133,8 @@ extract_reject(struct extract *x, const struct csvin_row *row, const char *reaso
 		json_object_set_new(extra, "id", raw);
 	/* those besides the row's own Id */
 	if ((ids = line_ids(x, row)) != NULL && json_array_size(ids) > 0 &&
-	    !(json_array_size(ids) == 1 && json_equal(json_array_get(ids, 0), json_object_get(extra, "id"))))
+	    !(json_array_size(ids) == 1 &&
+	        json_equal(json_array_get(ids, 0), json_object_get(extra, "id"))))
 		json_object_set(extra, "ids", ids);
 	json_decref(ids);
 	if (holds_deletes(x, row, hold, sizeof hold) != NULL) {
@@ -225,7 +228,6 @@ extract_row(void *ctx, const struct csvin_row *row)
 	x->written++;
 	return 0;
 }
-
 
 /* --object's argument, checked: the name, or a message and NULL. */
 const char *

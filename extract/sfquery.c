@@ -97,8 +97,8 @@ failed(const char *what, int st, const struct sferror *e)
 static json_t *
 answer_json(struct http_call *call, const char *what)
 {
-	json_t *j = json_loadb(call->response.data ? call->response.data : "",
-	    call->response.len, 0, NULL);
+	json_t *j = json_loadb(
+	    call->response.data ? call->response.data : "", call->response.len, 0, NULL);
 
 	if (j == NULL)
 		msg_warn("%s: the answer is not JSON", what);
@@ -118,7 +118,8 @@ call_json(const char *method, const char *path, const char *body, const char *wh
 	int st;
 
 	*out = NULL;
-	st = sfclient_call(&R.sf, method, path, body, body ? "application/json" : NULL, &call, e);
+	st = sfclient_call(
+	    &R.sf, method, path, body, body ? "application/json" : NULL, &call, e);
 	if (st == SF_REFUSED)
 		return st;
 	if (st != 0)
@@ -152,7 +153,8 @@ choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *so
 	add_field(&want, &n, "Id", 1);
 	if (o->fields != NULL) {
 		list = estrdup(o->fields);
-		for (tok = strtok_r(list, ", \t", &save); tok != NULL; tok = strtok_r(NULL, ", \t", &save))
+		for (tok = strtok_r(list, ", \t", &save); tok != NULL;
+		     tok = strtok_r(NULL, ", \t", &save))
 			add_field(&want, &n, tok, 1);
 		free(list);
 	} else {
@@ -171,7 +173,8 @@ choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *so
 				user = 1;
 				for (k = 0; dm != NULL && k < dm->n; k++)
 					if (dm->rules[k].source != NULL &&
-					    strcasecmp(dm->rules[k].source, om->rules[i].source) == 0)
+					    strcasecmp(
+					        dm->rules[k].source, om->rules[i].source) == 0)
 						user = 0;
 				add_field(&want, &n, om->rules[i].source, user);
 			}
@@ -199,8 +202,9 @@ choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *so
 		}
 		if (spelled != NULL && type != NULL &&
 		    (strcmp(type, "address") == 0 || strcmp(type, "location") == 0)) {
-			msg_warn("%s.%s is a compound field, which Bulk API queries cannot read: "
-			         "name its parts (%sStreet, %sCity, ...)",
+			msg_warn(
+			    "%s.%s is a compound field, which Bulk API queries cannot read: "
+			    "name its parts (%sStreet, %sCity, ...)",
 			    o->object, spelled, want[i].name, want[i].name);
 			status = MSI_EXIT_USAGE;
 			continue;
@@ -224,7 +228,7 @@ choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *so
 		msg_warn("%s has no field %s, or does not show it to the integration user "
 		         "(field-level security); %s",
 		    o->object, missing.data,
-		    o->fields ? "check --fields"
+		    o->fields  ? "check --fields"
 		    : o->state ? "SystemModstamp is needed by --state; check the map file"
 		               : "check the map file (--map), which names it");
 		status = MSI_EXIT_USAGE;
@@ -288,8 +292,9 @@ page_row(void *ctx, const struct csvin_row *row)
 		sl = row->len[R.stamp_col];
 		if (sl >= sizeof stamp) {
 			R.x->rows++;
-			return extract_reject(R.x, row, "SystemModstamp is not a Salesforce datetime "
-			                                "(2024-01-02T03:04:05.000Z): too long");
+			return extract_reject(R.x, row,
+			    "SystemModstamp is not a Salesforce datetime "
+			    "(2024-01-02T03:04:05.000Z): too long");
 		}
 		memcpy(stamp, row->field[R.stamp_col], sl);
 		stamp[sl] = '\0';
@@ -298,7 +303,8 @@ page_row(void *ctx, const struct csvin_row *row)
 			size_t i;
 
 			for (i = 0; i < sl; i++) /* the reason goes to a terminal too */
-				if ((unsigned char)stamp[i] < ' ' || (unsigned char)stamp[i] > '~')
+				if ((unsigned char)stamp[i] < ' ' ||
+				    (unsigned char)stamp[i] > '~')
 					stamp[i] = '?';
 			snprintf(why, sizeof why,
 			    "SystemModstamp \"%s\" is not a Salesforce datetime (2024-01-02T03:04:05.000Z)",
@@ -310,8 +316,8 @@ page_row(void *ctx, const struct csvin_row *row)
 	/* the next mark, and the ids at it: only a run with --state keeps one */
 	if (R.have_state && row->error == NULL && R.stamp_col != (size_t)-1 &&
 	    R.id_col != (size_t)-1 && row->nfields > R.stamp_col && row->nfields > R.id_col &&
-	    (sl = row->len[R.stamp_col]) < sizeof stamp && (il = row->len[R.id_col]) < sizeof id &&
-	    sl > 0 && il > 0) {
+	    (sl = row->len[R.stamp_col]) < sizeof stamp &&
+	    (il = row->len[R.id_col]) < sizeof id && sl > 0 && il > 0) {
 		memcpy(stamp, row->field[R.stamp_col], sl);
 		stamp[sl] = '\0';
 		memcpy(id, row->field[R.id_col], il);
@@ -395,7 +401,8 @@ wait_job(const struct sfquery_opts *o)
 			json_decref(j);
 			return 0;
 		}
-		if (state == NULL || strcmp(state, "Failed") == 0 || strcmp(state, "Aborted") == 0) {
+		if (state == NULL || strcmp(state, "Failed") == 0 ||
+		    strcmp(state, "Aborted") == 0) {
 			const char *why = json_string_value(json_object_get(j, "errorMessage"));
 
 			msg_warn("%s: %s: %s", what, state ? state : "no state in the answer",
@@ -461,7 +468,8 @@ read_pages(const struct sfquery_opts *o)
 		}
 		jsonbuf_add(&path, "", 1);
 		curl_free(esc);
-		snprintf(what, sizeof what, "%s: query job %s, page %lu", o->object, R.job, R.page);
+		snprintf(
+		    what, sizeof what, "%s: query job %s, page %lu", o->object, R.job, R.page);
 		if ((st = sfclient_get_csv(&R.sf, path.data, &call, &e)) != 0) {
 			jsonbuf_free(&path);
 			return failed(what, st, &e);
@@ -485,7 +493,8 @@ read_pages(const struct sfquery_opts *o)
 		if (http_header(&call, "Sforce-NumberOfRecords", count, sizeof count)) {
 			if (count[0] == '\0' || strspn(count, "0123456789") != strlen(count) ||
 			    strlen(count) > 18) {
-				msg_warn("%s: Sforce-NumberOfRecords \"%.20s\" is not a count of records",
+				msg_warn(
+				    "%s: Sforce-NumberOfRecords \"%.20s\" is not a count of records",
 				    what, count);
 				http_call_free(&call);
 				jsonbuf_free(&path);
@@ -495,7 +504,8 @@ read_pages(const struct sfquery_opts *o)
 		}
 		begin_page(o->object, R.page);
 		R.page_rows = 0;
-		/* the whole page was fetched (in memory, or in a temporary file): now its rows go out */
+		/* the whole page was fetched (in memory, or in a temporary file): now its rows
+		 * go out */
 		csv = csvin_new(&copts, page_header, page_row, NULL);
 		st = http_call_body(&call, feed_page, csv);
 		if (st < 0) {
@@ -513,8 +523,8 @@ read_pages(const struct sfquery_opts *o)
 			return st;
 		}
 		if (want != (unsigned long)-1 && want != R.page_rows) {
-			msg_warn("%s: Salesforce said %lu records, the page held %lu", what, want,
-			    R.page_rows);
+			msg_warn("%s: Salesforce said %lu records, the page held %lu", what,
+			    want, R.page_rows);
 			jsonbuf_free(&path);
 			return MSI_EXIT_SERVICE;
 		}
@@ -606,8 +616,9 @@ create_job(const struct sfquery_opts *o, const struct jsonbuf *soql)
 	char *text;
 	int st;
 
-	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "operation", o->all_rows ? "queryAll" : "query",
-	    "query", soql->data, "contentType", "CSV", "columnDelimiter", "COMMA", "lineEnding", "LF");
+	body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "operation",
+	    o->all_rows ? "queryAll" : "query", "query", soql->data, "contentType", "CSV",
+	    "columnDelimiter", "COMMA", "lineEnding", "LF");
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	snprintf(what, sizeof what, "%s: query job", o->object);
@@ -617,16 +628,17 @@ create_job(const struct sfquery_opts *o, const struct jsonbuf *soql)
 		msg_warn("%s: Salesforce refused the query: %s: %s (the query: %s)", o->object,
 		    e.code[0] ? e.code : "HTTP error", e.message, soql->data);
 		st = o->soql != NULL || o->fields != NULL || o->map != NULL ? MSI_EXIT_USAGE
-		                                                             : MSI_EXIT_SERVICE;
+		                                                            : MSI_EXIT_SERVICE;
 	}
 	if (st != 0)
 		return st;
 	snprintf(R.job, sizeof R.job, "%s",
-	    json_string_value(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id"))
-	                                                : "");
+	    json_string_value(json_object_get(j, "id"))
+	        ? json_string_value(json_object_get(j, "id"))
+	        : "");
 	json_decref(j);
 	if (R.job[0] == '\0' || strspn(R.job, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                        "abcdefghijklmnopqrstuvwxyz") != strlen(R.job)) {
+	                                      "abcdefghijklmnopqrstuvwxyz") != strlen(R.job)) {
 		msg_warn("%s: the answer names no job id", what);
 		return MSI_EXIT_SERVICE;
 	}
@@ -688,9 +700,9 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 	R.committable = R.have_state;
 out:
 	json_object_set_new(stats, "salesforce",
-	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s?, s:s?}", "object", o->object,
-	        "operation", o->all_rows ? "queryAll" : "query", "job", R.job, "pages",
-	        (json_int_t)R.pages, "calls", (json_int_t)R.sf.calls, "retries",
+	    json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s?, s:s?}", "object",
+	        o->object, "operation", o->all_rows ? "queryAll" : "query", "job", R.job,
+	        "pages", (json_int_t)R.pages, "calls", (json_int_t)R.sf.calls, "retries",
 	        (json_int_t)R.sf.retries, "seen_before", (json_int_t)R.seen_before, "api_usage",
 	        R.sf.usage, "since", R.state.mark[0] ? R.state.mark : NULL, "mark",
 	        R.max[0] ? R.max : NULL));

@@ -1,4 +1,5 @@
-/* sfquery.h: msi-extract --salesforce: an object read from a live org by a Bulk API 2.0 query. */
+/* sfquery.h: msi-extract --salesforce: an object read from a live org by a Bulk API 2.0 query.
+ */
 #ifndef MSI_SFQUERY_H
 #define MSI_SFQUERY_H
 

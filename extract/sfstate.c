@@ -146,7 +146,8 @@ bad_entry(json_t *e)
 				return "at_mark is not a list of ids";
 			json_array_foreach (v, i, id) {
 				if (!json_is_string(id) ||
-				    !sfstate_valid_id(json_string_value(id), json_string_length(id)))
+				    !sfstate_valid_id(
+				        json_string_value(id), json_string_length(id)))
 					return "at_mark holds something other than a Salesforce id";
 			}
 		} else if (strcmp(key, "rows") == 0) {
@@ -237,9 +238,11 @@ sfstate_open(struct sfstate *s, const char *path, const char *object, const char
 	    0)
 		return status;
 	if (s->file.st.st_size == 0) {
-		s->doc = json_pack("{s:s, s:s, s:{}}", "msi-extract", "salesforce", "org", org, "objects");
+		s->doc = json_pack(
+		    "{s:s, s:s, s:{}}", "msi-extract", "salesforce", "org", org, "objects");
 	} else if ((s->doc = json_loadfd(s->file.fd, JSON_REJECT_DUPLICATES, &err)) == NULL) {
-		msg_at(path, (unsigned long)err.line, "not a state file of msi-extract: %s", err.text);
+		msg_at(path, (unsigned long)err.line, "not a state file of msi-extract: %s",
+		    err.text);
 		return MSI_EXIT_BADINPUT;
 	}
 	if ((status = check_doc(path, s->doc)) != 0)
@@ -298,8 +301,8 @@ sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned lo
 		msg_syswarn("%s", s->file.tmp);
 		return MSI_EXIT_IO;
 	}
-	if (json_dumpf(s->doc, fp, JSON_SORT_KEYS | JSON_COMPACT) != 0 || fputc('\n', fp) == EOF ||
-	    fflush(fp) != 0) {
+	if (json_dumpf(s->doc, fp, JSON_SORT_KEYS | JSON_COMPACT) != 0 ||
+	    fputc('\n', fp) == EOF || fflush(fp) != 0) {
 		msg_syswarn("%s", s->file.tmp);
 		statefile_abort(&s->file);
 		return MSI_EXIT_IO;

@@ -1,4 +1,5 @@
-/* sfstate.h: msi-extract --state: each object's SystemModstamp mark of its last whole extract. */
+/* sfstate.h: msi-extract --state: each object's SystemModstamp mark of its last whole extract.
+ */
 #ifndef MSI_SFSTATE_H
 #define MSI_SFSTATE_H
 
@@ -14,10 +15,10 @@
 struct sfstate {
 	const char *path;
 	struct statefile file; /* held, with its lock, for the run */
-	json_t *doc;   /* the file as read: {"msi-extract":"salesforce","org":..,"objects":{}} */
+	json_t *doc; /* the file as read: {"msi-extract":"salesforce","org":..,"objects":{}} */
 	const char *object;
 	char mark[SFSTATE_MARK_SIZE]; /* the object's mark, or "" for a first, whole extract */
-	json_t *at_mark; /* {"Id":true} of the records seen at the mark */
+	json_t *at_mark;              /* {"Id":true} of the records seen at the mark */
 };
 
 int sfstate_open(struct sfstate *s, const char *path, const char *object, const char *org);

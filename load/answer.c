@@ -13,8 +13,8 @@ static json_t *
 result_line(const struct load *l, struct batch *b, size_t i, const char *status, json_t *item,
     json_t *reasons)
 {
-	return results_line(l, b->file, b->lines[i], json_array_get(b->recs, i), status, item,
-	    reasons);
+	return results_line(
+	    l, b->file, b->lines[i], json_array_get(b->recs, i), status, item, reasons);
 }
 
 static json_t *
@@ -41,8 +41,7 @@ unlinkable(const struct load *l, json_t *rec, json_t *item)
 	    strcmp(json_string_value(json_object_get(item, "status")), "skipped") != 0 ||
 	    json_array_size(reasons) == 0)
 		return 0;
-	json_array_foreach(reasons, k, one)
-	{
+	json_array_foreach (reasons, k, one) {
 		code = json_string_value(json_object_get(one, "code"));
 		if (code == NULL || strcmp(code, "718") != 0)
 			return 0;
@@ -128,8 +127,7 @@ item_for(json_t *result, size_t seq)
 	json_t *item;
 	size_t k;
 
-	json_array_foreach(result, k, item)
-	{
+	json_array_foreach (result, k, item) {
 		if (json_integer_value(json_object_get(item, "seq")) == (json_int_t)seq)
 			return item;
 	}
@@ -185,7 +183,8 @@ answer_match(struct load *l, struct batch *b, json_t *answer)
 			if (pid != NULL && !roles_person_ok(pid)) {
 				json_array_append_new(b->results,
 				    result_line(l, b, i, "failed", NULL,
-				        reason("input", "externalPersonId is not one Salesforce id")));
+				        reason("input",
+				            "externalPersonId is not one Salesforce id")));
 				continue;
 			}
 			if (!json_is_integer(v)) {
@@ -205,7 +204,8 @@ answer_match(struct load *l, struct batch *b, json_t *answer)
 		if (status == NULL) {
 			json_array_append_new(b->results,
 			    result_line(l, b, i, "failed", NULL,
-			        reason("answer", "no result for this record in Marketo's answer")));
+			        reason("answer",
+			            "no result for this record in Marketo's answer")));
 			continue;
 		}
 		json_array_append_new(
@@ -216,4 +216,3 @@ answer_match(struct load *l, struct batch *b, json_t *answer)
 	}
 	b->state = b->resending > 0 ? HELD : DONE;
 }
-

@@ -100,9 +100,12 @@ next_record(struct load *l)
 		if (l->in.fp == NULL) {
 			if (l->in.files[l->in.file] == NULL)
 				return NULL;
-			l->in.name = strcmp(l->in.files[l->in.file], "-") == 0 ? "<stdin>" : l->in.files[l->in.file];
-			l->in.fp = strcmp(l->in.files[l->in.file], "-") == 0 ? stdin
-			                                            : fopen(l->in.files[l->in.file], "r");
+			l->in.name = strcmp(l->in.files[l->in.file], "-") == 0
+			                 ? "<stdin>"
+			                 : l->in.files[l->in.file];
+			l->in.fp = strcmp(l->in.files[l->in.file], "-") == 0
+			               ? stdin
+			               : fopen(l->in.files[l->in.file], "r");
 			if (l->in.fp == NULL) {
 				msg_syswarn("%s", l->in.files[l->in.file]);
 				l->in.status = MSI_EXIT_IO;
@@ -160,8 +163,8 @@ static json_t *
 call_head(const struct load *l)
 {
 	if (l->is_lead)
-		return json_pack("{s:s, s:s, s:[]}", "action", l->action, "lookupField", l->lookup,
-		    "input");
+		return json_pack(
+		    "{s:s, s:s, s:[]}", "action", l->action, "lookupField", l->lookup, "input");
 	return json_pack(
 	    "{s:s, s:s, s:[]}", "action", l->action, "dedupeBy", "dedupeFields", "input");
 }

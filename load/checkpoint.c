@@ -112,8 +112,8 @@ checkpoint_check(struct checkpoint *c, const json_t *st, const struct stat *sb)
  * an exit status after a message.
  */
 int
-checkpoint_read(struct checkpoint *c, const char *path, const struct mkto_def *obj,
-    char **files)
+checkpoint_read(
+    struct checkpoint *c, const char *path, const struct mkto_def *obj, char **files)
 {
 	struct statefile sf;
 	json_error_t err;

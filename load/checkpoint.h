@@ -14,8 +14,8 @@ struct checkpoint {
 	unsigned long results_before; /* result lines of the runs before */
 };
 
-int checkpoint_read(struct checkpoint *c, const char *path, const struct mkto_def *obj,
-    char **files);
+int checkpoint_read(
+    struct checkpoint *c, const char *path, const struct mkto_def *obj, char **files);
 void checkpoint_write(struct checkpoint *c, unsigned long results);
 void checkpoint_free(struct checkpoint *c);
 

@@ -54,7 +54,8 @@ deletes_report(struct deletes *d, int append)
 		return;
 	if ((d->out = fopen_private(d->out_name, append)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", d->out_name);
-	if (!append || fstat(fileno(d->out), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+	if (!append || fstat(fileno(d->out), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size == 0)
 		return;
 	if ((fd = open(d->out_name, O_RDONLY | O_NOFOLLOW)) < 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", d->out_name);
@@ -78,7 +79,8 @@ void
 deletes_hold(struct deletes *d, const char *why, int listed_too)
 {
 
-	/* IsDeleted and IsConverted say positively what went: a damaged row holds none of them */
+	/* IsDeleted and IsConverted say positively what went: a damaged row holds none of them
+	 */
 	if (!listed_too && d->mode == DELETE_LISTED)
 		return;
 	d->hold_listed |= listed_too;
@@ -115,9 +117,12 @@ keep_add(void *ctx, json_t *line, unsigned long n)
 	if (json_is_string(json_object_get(line, "holds_deletes")))
 		deletes_hold(d, json_string_value(json_object_get(line, "holds_deletes")), 0);
 	if (!d->obj->lead_ids)
-		json_array_foreach(ids, i, v) if (json_is_string(v)) keep_id(d, json_string_value(v));
+		json_array_foreach (ids, i, v)
+			if (json_is_string(v))
+				keep_id(d, json_string_value(v));
 	if (d->obj->lead_ids && json_is_string(opp)) {
-		/* a role set aside: its opportunity's roles stay, the role's own key unknown; */
+		/* a role set aside: its opportunity's roles stay, the role's own key unknown;
+		 */
 		/* a role deleted in Salesforce goes, by the key msi-transform made of it */
 		if (skip == NULL || strcmp(skip, "deleted") != 0)
 			json_object_set_new(d->keep, json_string_value(opp), json_true());
@@ -194,7 +199,8 @@ delete_path(const struct deletes *d, char *buf, size_t size)
 	snprintf(buf, size, "%.*s/delete.json", (int)n, d->obj->path);
 }
 
-/* A line of the deletes file (reasons, if any, stolen); the record leaves the state when it left Marketo. */
+/* A line of the deletes file (reasons, if any, stolen); the record leaves the state when it
+ * left Marketo. */
 static void
 delete_done(struct deletes *d, struct landed *s, const char *key, const char *why,
     const char *status, json_t *reasons)
@@ -230,8 +236,7 @@ not_found(json_t *item)
 	json_t *one;
 	size_t i;
 
-	json_array_foreach(json_object_get(item, "reasons"), i, one)
-	{
+	json_array_foreach (json_object_get(item, "reasons"), i, one) {
 		const char *code = json_string_value(json_object_get(one, "code"));
 		if (code != NULL && (strcmp(code, "1013") == 0 || strcmp(code, "1004") == 0))
 			return 1;
@@ -271,7 +276,8 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 			continue;
 		}
 		body = d->is_lead ? json_pack("{s:o}", "input", input)
-		                  : json_pack("{s:s, s:o}", "deleteBy", "dedupeFields", "input", input);
+		                  : json_pack("{s:s, s:o}", "deleteBy", "dedupeFields", "input",
+		                        input);
 		text = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 		d->calls++;
@@ -285,11 +291,14 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 		}
 		if (mkclient_call(mk, path, text, strlen(text), "application/json", &a) !=
 		    RETRY_DONE) {
-			/* refused, the next call may go; calls stopped, a resumed run sends them */
+			/* refused, the next call may go; calls stopped, a resumed run sends
+			 * them */
 			status = mkclient_status(mk);
 			for (j = 0; j < m; j++)
-				delete_done(d, s, batch[j], bwhy[j], status ? "not sent" : "failed",
-				    json_pack("[{s:s, s:s}]", "code", a.code, "message", a.message));
+				delete_done(d, s, batch[j], bwhy[j],
+				    status ? "not sent" : "failed",
+				    json_pack(
+				        "[{s:s, s:s}]", "code", a.code, "message", a.message));
 			json_decref(a.json);
 			free(text);
 			if (status == 0)
@@ -303,16 +312,19 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 		for (j = 0; j < m; j++) {
 			item = json_array_get(json_object_get(a.json, "result"), j);
 			if (json_is_string(json_object_get(item, "status")) &&
-			    strcmp(json_string_value(json_object_get(item, "status")), "deleted") == 0)
+			    strcmp(json_string_value(json_object_get(item, "status")),
+			        "deleted") == 0)
 				delete_done(d, s, batch[j], bwhy[j], "deleted", NULL);
 			else if (item != NULL && not_found(item))
 				delete_done(d, s, batch[j], bwhy[j], "not in Marketo",
 				    json_incref(json_object_get(item, "reasons")));
 			else
-				delete_done(d, s, batch[j], bwhy[j], item ? "skipped" : "failed",
-				    item ? json_incref(json_object_get(item, "reasons"))
-				         : json_pack("[{s:s, s:s}]", "code", "answer", "message",
-				               "no result for this record in Marketo's answer"));
+				delete_done(d, s, batch[j], bwhy[j],
+				    item ? "skipped" : "failed",
+				    item
+				        ? json_incref(json_object_get(item, "reasons"))
+				        : json_pack("[{s:s, s:s}]", "code", "answer", "message",
+				              "no result for this record in Marketo's answer"));
 		}
 		json_decref(a.json);
 		free(text);
@@ -360,27 +372,30 @@ deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 			continue;
 		if (d->obj->lead_ids && role_kept(d, landed_extra(s, k)))
 			continue;
-		whys[m] = json_is_string(kept) && strcmp(json_string_value(kept), "deleted") == 0
-		              ? "deleted in Salesforce (IsDeleted)"
-		          : json_is_string(kept) ? "converted in Salesforce (IsConverted)"
-		                                 : "not in the export";
+		whys[m] =
+		    json_is_string(kept) && strcmp(json_string_value(kept), "deleted") == 0
+		        ? "deleted in Salesforce (IsDeleted)"
+		    : json_is_string(kept) ? "converted in Salesforce (IsConverted)"
+		                           : "not in the export";
 		gone[m++] = k;
 	}
 	d->planned = m;
 	if (d->holds > 0 && m > 0) {
 		/* the tool cannot be sure they left Salesforce: listed, kept in Marketo */
 		d->held = 1;
-		msg_warn("deletes held: %zu %s record%s not in the input stay%s in Marketo, listed "
-		         "in the deletes file: %s%s",
+		msg_warn(
+		    "deletes held: %zu %s record%s not in the input stay%s in Marketo, listed "
+		    "in the deletes file: %s%s",
 		    m, d->obj->label, m == 1 ? "" : "s", m == 1 ? "s" : "", d->hold,
 		    d->holds > 1 ? " (and other reasons: see the records set aside)" : "");
 		for (i = 0; i < m; i++)
 			delete_done(d, s, gone[i], whys[i], "held",
 			    json_pack("[{s:s, s:s}]", "code", "held", "message", d->hold));
 	} else if (m > 0 && (double)m * 100.0 > d->max_delete * known) {
-		msg_warn("%zu of the %lu %s records known to be in Marketo (%.1f%%) are gone from "
-		         "the input, over --max-delete %g%%: none deleted; if the export is whole, "
-		         "run again with --max-delete %.0f",
+		msg_warn(
+		    "%zu of the %lu %s records known to be in Marketo (%.1f%%) are gone from "
+		    "the input, over --max-delete %g%%: none deleted; if the export is whole, "
+		    "run again with --max-delete %.0f",
 		    m, landed_known(s), d->obj->label, 100.0 * (double)m / known, d->max_delete,
 		    ceil(100.0 * (double)m / known));
 		for (i = 0; i < m; i++)
@@ -402,7 +417,8 @@ deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 	return status;
 }
 
-/* Closes the --deletes file, lets the --keep keys go: 0, or -1 after a message (a lost write). */
+/* Closes the --deletes file, lets the --keep keys go: 0, or -1 after a message (a lost write).
+ */
 int
 deletes_close(struct deletes *d)
 {
@@ -422,12 +438,12 @@ deletes_stats(const struct deletes *d, json_t *stats)
 {
 	json_object_set_new(stats, "deletes",
 	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "planned", (json_int_t)d->planned,
-	        "deleted", (json_int_t)d->deleted, "listed", (json_int_t)d->listed, "not_deleted",
-	        (json_int_t)d->not_deleted, "calls", (json_int_t)d->calls, "refused", d->refused,
-	        "held", d->held));
+	        "deleted", (json_int_t)d->deleted, "listed", (json_int_t)d->listed,
+	        "not_deleted", (json_int_t)d->not_deleted, "calls", (json_int_t)d->calls,
+	        "refused", d->refused, "held", d->held));
 	if (d->held) /* what held them, and what lets them go */
-		json_object_set_new(json_object_get(stats, "deletes"), "held_why",
-		    json_string(d->hold));
+		json_object_set_new(
+		    json_object_get(stats, "deletes"), "held_why", json_string(d->hold));
 	if (d->refused) /* the --max-delete that would have let them go */
 		json_object_set_new(json_object_get(stats, "deletes"), "needed",
 		    json_integer((json_int_t)d->needed));

@@ -26,14 +26,15 @@ struct deletes {
 	double max_delete;    /* percent of the known */
 	const char *out_name; /* --deletes */
 	FILE *out;
-	json_t *keep;         /* --keep: keys set aside but not gone (true), or gone by */
-	                      /* IsDeleted/IsConverted ("deleted", "converted") */
+	json_t *keep; /* --keep: keys set aside but not gone (true), or gone by */
+	              /* IsDeleted/IsConverted ("deleted", "converted") */
 	unsigned long unkeyed, planned, deleted, listed, not_deleted, calls;
 	int refused, held;
-	char hold[512];       /* why deletes are held (--hold-deletes, a reject's holds_deletes), or "" */
-	unsigned long holds;  /* the reasons met: the first is told */
-	int hold_listed;      /* --hold-deletes: IsDeleted/IsConverted deletes held too */
-	double needed;        /* the percent that would have let refused deletes go */
+	char hold[512]; /* why deletes are held (--hold-deletes, a reject's holds_deletes), or
+	                   "" */
+	unsigned long holds; /* the reasons met: the first is told */
+	int hold_listed;     /* --hold-deletes: IsDeleted/IsConverted deletes held too */
+	double needed;       /* the percent that would have let refused deletes go */
 };
 
 void deletes_init(struct deletes *d, const struct mkto_def *obj, int mode, int leads,

@@ -50,7 +50,8 @@ landed_key(const struct landed *s, json_t *rec, json_t **made)
 	*made = NULL;
 	if (s->is_lead) {
 		k = json_object_get(rec, "externalPersonId");
-		return json_is_string(k) && json_string_length(k) > 0 ? json_string_value(k) : NULL;
+		return json_is_string(k) && json_string_length(k) > 0 ? json_string_value(k)
+		                                                      : NULL;
 	}
 	k = s->key(s->key_ctx, rec);
 	if (!json_is_string(k) || json_string_length(k) == 0) {
@@ -71,8 +72,8 @@ state_line(const struct landed *s, const char *key, json_t *digest)
 		line = json_copy(extra);
 	} else {
 		line = json_object();
-		json_object_set_new(line, s->is_lead ? "externalPersonId" : s->obj->key[0],
-		    json_string(key));
+		json_object_set_new(
+		    line, s->is_lead ? "externalPersonId" : s->obj->key[0], json_string(key));
 		if (extra != NULL)
 			json_object_set(line, "id", extra);
 	}
@@ -115,8 +116,7 @@ state_member_bad(const struct landed *s, json_t *line)
 	size_t i;
 	int named;
 
-	json_object_foreach(line, k, v)
-	{
+	json_object_foreach (line, k, v) {
 		named = 0;
 		for (i = 0; i < 3 && s->obj->key[i] != NULL; i++)
 			named |= strcmp(k, s->obj->key[i]) == 0;
@@ -155,7 +155,8 @@ state_take(struct landed *s, json_t *line, unsigned long n)
 	if (json_object_get(line, HEADER) != NULL) {
 		v = json_string_value(json_object_get(line, "object"));
 		if (v == NULL || strcmp(v, s->obj->name) != 0) {
-			msg_at(s->path, n, "the state of %s, not of %s: give each object a state of its own",
+			msg_at(s->path, n,
+			    "the state of %s, not of %s: give each object a state of its own",
 			    v ? v : "another object", s->obj->name);
 			return MSI_EXIT_USAGE;
 		}
@@ -179,7 +180,8 @@ state_take(struct landed *s, json_t *line, unsigned long n)
 		return MSI_EXIT_BADINPUT;
 	}
 	if ((key = landed_key(s, line, &made)) == NULL) {
-		msg_at(s->path, n, "a state line without the fields that name its %s", s->obj->label);
+		msg_at(s->path, n, "a state line without the fields that name its %s",
+		    s->obj->label);
 		return MSI_EXIT_BADINPUT;
 	}
 	if (json_is_true(json_object_get(line, "gone"))) {
@@ -229,7 +231,8 @@ state_read(struct landed *s, FILE *fp, off_t *whole)
 			break;
 		}
 		*whole += len;
-		if ((line = json_loadb(buf, (size_t)len, 0, &err)) == NULL || !json_is_object(line)) {
+		if ((line = json_loadb(buf, (size_t)len, 0, &err)) == NULL ||
+		    !json_is_object(line)) {
 			msg_at(s->path, n, "%s", line ? "not a JSON object" : err.text);
 			st = MSI_EXIT_BADINPUT;
 		} else {
@@ -371,7 +374,8 @@ landed_record(struct landed *s, json_t *rec, int unlinked, json_t *id)
 		extra = json_object();
 		json_object_set(extra, "externalOpportunityId",
 		    json_object_get(rec, "externalOpportunityId"));
-		json_object_set(extra, "externalPersonId", json_object_get(rec, "externalPersonId"));
+		json_object_set(
+		    extra, "externalPersonId", json_object_get(rec, "externalPersonId"));
 		json_object_set(extra, "role", json_object_get(rec, "role"));
 		if (json_is_integer(id))
 			json_object_set(extra, "leadId", id);
@@ -450,7 +454,8 @@ landed_keys(const struct landed *s, size_t *n)
 	json_t *v;
 
 	*n = 0;
-	json_object_foreach(s->digest, k, v) keys[(*n)++] = k;
+	json_object_foreach (s->digest, k, v)
+		keys[(*n)++] = k;
 	qsort(keys, *n, sizeof *keys, by_key);
 	return keys;
 }

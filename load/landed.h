@@ -19,17 +19,17 @@ typedef json_t *landed_key_fn(const void *ctx, json_t *rec);
  */
 struct landed {
 	const char *path;
-	const char *instance;        /* the Marketo REST URL the state is of; NULL: a dry run */
+	const char *instance; /* the Marketo REST URL the state is of; NULL: a dry run */
 	const struct mkto_def *obj;
-	int is_lead;                 /* leads are tracked by externalPersonId */
-	landed_key_fn *key;          /* the others by this key */
+	int is_lead;        /* leads are tracked by externalPersonId */
+	landed_key_fn *key; /* the others by this key */
 	const void *key_ctx;
-	json_t *digest;              /* key -> digest of the record as it landed */
-	json_t *extra;               /* key -> a lead's Marketo id; a role's line (with leadId) */
-	json_t *seen;                /* keys of this run's input */
-	struct statefile file;       /* locked, appended to as records are confirmed */
+	json_t *digest;        /* key -> digest of the record as it landed */
+	json_t *extra;         /* key -> a lead's Marketo id; a role's line (with leadId) */
+	json_t *seen;          /* keys of this run's input */
+	struct statefile file; /* locked, appended to as records are confirmed */
 	int has_header;
-	unsigned long known;         /* records known when the run began */
+	unsigned long known; /* records known when the run began */
 };
 
 void landed_open(struct landed *s, const char *path, const struct mkto_def *obj,

@@ -31,22 +31,22 @@ enum bstate { WAITING, FLYING, HELD, DONE };
  */
 struct batch {
 	enum bstate state;
-	int resolved;         /* roles: persons turned into leadIds */
+	int resolved;          /* roles: persons turned into leadIds */
 	struct jsonbuf lookup; /* roles: the form of the lookup to send, while one is due */
 	json_t *asked;         /* ... the persons it asks for */
 	int looking;           /* roles: the call in flight is the lookup */
-	json_t *recs;         /* the input records (owned) */
-	unsigned long *lines; /* their input lines */
-	const char *file;     /* ... in this file (a batch never spans two) */
+	json_t *recs;          /* the input records (owned) */
+	unsigned long *lines;  /* their input lines */
+	const char *file;      /* ... in this file (a batch never spans two) */
 	size_t n;
-	unsigned long span; /* input records it answers: its own, and those passed */
-	                    /* over before it (--retry, --changed-only) */
+	unsigned long span;      /* input records it answers: its own, and those passed */
+	                         /* over before it (--retry, --changed-only) */
 	unsigned long unchanged; /* of those passed over, the unchanged (--changed-only) */
 	char *body;
 	size_t len;
 	int attempts, renewals;
 	double not_before;
-	json_t *results; /* one result line per record, once DONE */
+	json_t *results;  /* one result line per record, once DONE */
 	size_t resending; /* records waiting for their resend (while HELD) */
 	struct http_call call;
 
@@ -77,11 +77,11 @@ struct input {
 	int done;
 	json_t *carry; /* a record read but not yet in a batch */
 	unsigned long carry_line;
-	int status;    /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
-	json_t *retry; /* --retry: "file:line" of each record to send again */
-	unsigned long skip;        /* records a resumed run does not send again (--state) */
-	unsigned long passed;      /* records passed over since the last batch */
-	unsigned long passed_over; /* --retry: records not sent again */
+	int status;                    /* 0, or why reading stopped: MSI_EXIT_BADINPUT or _IO */
+	json_t *retry;                 /* --retry: "file:line" of each record to send again */
+	unsigned long skip;            /* records a resumed run does not send again (--state) */
+	unsigned long passed;          /* records passed over since the last batch */
+	unsigned long passed_over;     /* --retry: records not sent again */
 	unsigned long unchanged_ahead; /* records as they landed last (--changed-only), read */
 	                               /* since the last batch was made */
 };
@@ -106,11 +106,11 @@ struct load {
 	struct batch *resends, **resends_end;
 	unsigned long answers; /* calls of input batches that came back */
 
-	struct results results;      /* the output (results.c) */
+	struct results results;       /* the output (results.c) */
 	struct checkpoint checkpoint; /* --state (checkpoint.c); NULL path: none */
 
-	struct landed landed;   /* --changed-only (landed.c); NULL path: none */
-	struct deletes deletes; /* (deletes.c) */
+	struct landed landed;    /* --changed-only (landed.c); NULL path: none */
+	struct deletes deletes;  /* (deletes.c) */
 	unsigned long unchanged; /* records as they landed last, not sent, and acknowledged */
 
 	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
@@ -146,6 +146,7 @@ int results_rejected(const struct results *r);
 json_t *results_stats(const struct results *r, const char *object);
 
 int run(struct load *l);
-int run_dry(struct load *l, unsigned long *records, unsigned long *calls, unsigned long *too_large);
+int run_dry(
+    struct load *l, unsigned long *records, unsigned long *calls, unsigned long *too_large);
 
 #endif

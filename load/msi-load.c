@@ -34,8 +34,8 @@ init(struct load *l, const struct options *o)
 	l->unlink = o->unlink;
 	l->in.files = o->files;
 	l->resends_end = &l->resends;
-	deletes_init(&l->deletes, o->obj, o->delete_mode, o->delete_leads, o->max_delete,
-	    o->deletes);
+	deletes_init(
+	    &l->deletes, o->obj, o->delete_mode, o->delete_leads, o->max_delete, o->deletes);
 }
 
 /* What the option files say: --hold-deletes, --keep, --retry. Returns 0 or an exit status. */
@@ -71,7 +71,8 @@ start(struct load *l, struct options *o)
 	if (o->landed != NULL)
 		landed_open(&l->landed, o->landed, l->obj, l->mk.conf.base_url, record_key, l);
 	if (o->state != NULL) {
-		if ((status = checkpoint_read(&l->checkpoint, o->state, l->obj, l->in.files)) != 0)
+		if ((status = checkpoint_read(&l->checkpoint, o->state, l->obj, l->in.files)) !=
+		    0)
 			return status;
 		l->in.skip = l->checkpoint.skip;
 	}
@@ -85,8 +86,8 @@ start(struct load *l, struct options *o)
 /* How a run ended, for its summary and its stats. */
 struct end {
 	struct load *l;
-	int stopped;  /* before the end of its input, or of its deletes */
-	int service;  /* records failed for the service after their retries: status 5 */
+	int stopped; /* before the end of its input, or of its deletes */
+	int service; /* records failed for the service after their retries: status 5 */
 	unsigned long records, calls, too_large; /* a dry run's */
 };
 
@@ -98,9 +99,10 @@ summary(void *ctx, int status)
 	struct load *l = e->l;
 
 	(void)status;
-	fprintf(stderr, "%s: records: %lu (created %lu, updated %lu, skipped %lu, failed %lu); ",
-	    msg_prog, l->results.records, l->results.created, l->results.updated,
-	    l->results.skipped, l->results.failed);
+	fprintf(stderr,
+	    "%s: records: %lu (created %lu, updated %lu, skipped %lu, failed %lu); ", msg_prog,
+	    l->results.records, l->results.created, l->results.updated, l->results.skipped,
+	    l->results.failed);
 	if (l->landed.path != NULL) {
 		fprintf(stderr, "unchanged: %lu; ", l->unchanged);
 		if (!l->deletes.mode)
@@ -134,7 +136,8 @@ counts(void *ctx, int status)
 
 	(void)status;
 	if (l->in.retry != NULL)
-		json_object_set_new(c, "passed_over", json_integer((json_int_t)l->in.passed_over));
+		json_object_set_new(
+		    c, "passed_over", json_integer((json_int_t)l->in.passed_over));
 	if (l->landed.path != NULL) {
 		json_object_set_new(c, "unchanged", json_integer((json_int_t)l->unchanged));
 		deletes_stats(&l->deletes, c);
@@ -171,8 +174,8 @@ finish(struct load *l, const struct options *o, int stopped)
 	}
 	rejected = results_rejected(&l->results) || l->deletes.refused || l->deletes.held ||
 	           l->deletes.not_deleted > 0;
-	status = finish_run(&(struct finish){l->results.rejects, l->results.rejects_name, rejected,
-	                        NULL, o->stats, summary, counts, &e},
+	status = finish_run(&(struct finish){l->results.rejects, l->results.rejects_name,
+	                        rejected, NULL, o->stats, summary, counts, &e},
 	    status);
 	json_decref(l->in.retry);
 	mkclient_free(&l->mk);

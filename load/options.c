@@ -45,8 +45,8 @@ option(struct options *o, int ch, char *argv[])
 
 	switch (ch) {
 	case 'a':
-		if (strcmp(optarg, "createOrUpdate") != 0 && strcmp(optarg, "createOnly") != 0 &&
-		    strcmp(optarg, "updateOnly") != 0) {
+		if (strcmp(optarg, "createOrUpdate") != 0 &&
+		    strcmp(optarg, "createOnly") != 0 && strcmp(optarg, "updateOnly") != 0) {
 			msg_warn("--action takes createOrUpdate, createOnly or updateOnly");
 			usage(stderr, MSI_EXIT_USAGE);
 		}
@@ -73,8 +73,10 @@ option(struct options *o, int ch, char *argv[])
 		break;
 	case 'X':
 		o->max_delete = strtod(optarg, &end);
-		if (*optarg == '\0' || *end != '\0' || !(o->max_delete >= 0) || o->max_delete > 100) {
-			msg_warn("--max-delete takes a percent from 0 to 100, not \"%s\"", optarg);
+		if (*optarg == '\0' || *end != '\0' || !(o->max_delete >= 0) ||
+		    o->max_delete > 100) {
+			msg_warn(
+			    "--max-delete takes a percent from 0 to 100, not \"%s\"", optarg);
 			usage(stderr, MSI_EXIT_USAGE);
 		}
 		break;
@@ -99,12 +101,14 @@ operands(struct options *o, int argc, char *argv[])
 	static char *stdin_only[] = {"-", NULL};
 
 	if (argc < 1) {
-		msg_warn("which object: salespersons, companies, leads, opportunities or roles?");
+		msg_warn(
+		    "which object: salespersons, companies, leads, opportunities or roles?");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if ((o->obj = mkto_by_name(argv[0])) == NULL) {
-		msg_warn("unknown object \"%s\": salespersons, companies, leads, opportunities or "
-		         "roles",
+		msg_warn(
+		    "unknown object \"%s\": salespersons, companies, leads, opportunities or "
+		    "roles",
 		    argv[0]);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
@@ -120,26 +124,31 @@ cross_check(const struct options *o)
 {
 	if (o->landed == NULL && (o->delete_mode || o->delete_leads || o->deletes != NULL ||
 	                             o->nkeep > 0 || o->hold != NULL)) {
-		msg_warn("--delete-missing, --delete-listed, --delete-leads, --deletes, --hold-deletes "
-		         "and --keep go with --changed-only, whose state says what is in Marketo");
+		msg_warn(
+		    "--delete-missing, --delete-listed, --delete-leads, --deletes, --hold-deletes "
+		    "and --keep go with --changed-only, whose state says what is in Marketo");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (o->delete_leads && o->obj == &mkto_objects[MKTO_LEAD] &&
 	    strcmp(o->lookup, "externalPersonId") != 0) {
-		/* by email, a Lead and its Contact can be one Marketo lead: deleting it for one */
+		/* by email, a Lead and its Contact can be one Marketo lead: deleting it for one
+		 */
 		/* would delete the other's */
-		msg_warn("--delete-leads needs -l externalPersonId: by %s, Salesforce persons may "
-		         "share one Marketo lead",
+		msg_warn(
+		    "--delete-leads needs -l externalPersonId: by %s, Salesforce persons may "
+		    "share one Marketo lead",
 		    o->lookup);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (o->delete_mode && o->retry != NULL) {
-		msg_warn("--delete-missing and --delete-listed need the whole input, not a --retry "
-		         "of some of it");
+		msg_warn(
+		    "--delete-missing and --delete-listed need the whole input, not a --retry "
+		    "of some of it");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (o->landed != NULL && o->state != NULL && strcmp(o->landed, o->state) == 0) {
-		msg_warn("--changed-only and --state are two files: the same name is given to both");
+		msg_warn(
+		    "--changed-only and --state are two files: the same name is given to both");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 }
@@ -178,8 +187,8 @@ options_parse(struct options *o, int argc, char *argv[])
 
 	defaults(o);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":a:hl:r:s:V" MKOPTS_SHORT, longopts, NULL)) !=
-	       -1) {
+	while (
+	    (ch = getopt_long(argc, argv, ":a:hl:r:s:V" MKOPTS_SHORT, longopts, NULL)) != -1) {
 		if (!mkopts_parse(&o->mk, ch, optarg, usage))
 			option(o, ch, argv);
 	}

@@ -10,17 +10,17 @@
 struct options {
 	const struct mkto_def *obj; /* the object operand */
 	char **files;               /* the file operands; "-" alone when none */
-	const char *action;         /* -a: createOrUpdate (the default), createOnly, updateOnly */
-	const char *lookup;         /* -l: leads' lookupField; email by default */
+	const char *action; /* -a: createOrUpdate (the default), createOnly, updateOnly */
+	const char *lookup; /* -l: leads' lookupField; email by default */
 	int dry, fail_fast;
-	int unlink;                 /* a record refused for its sales person goes again without it */
+	int unlink; /* a record refused for its sales person goes again without it */
 	const char *rejects, *retry, *state, *stats;
-	const char *landed;         /* --changed-only */
-	int delete_mode;            /* DELETE_MISSING, DELETE_LISTED (deletes.h), or 0 */
+	const char *landed; /* --changed-only */
+	int delete_mode;    /* DELETE_MISSING, DELETE_LISTED (deletes.h), or 0 */
 	int delete_leads;
-	double max_delete;          /* percent; 10 by default */
-	const char *deletes;        /* --deletes */
-	const char *hold;           /* --hold-deletes */
+	double max_delete;   /* percent; 10 by default */
+	const char *deletes; /* --deletes */
+	const char *hold;    /* --hold-deletes */
 	const char *keep[MAX_KEEP];
 	int nkeep;
 	struct mkopts mk;

@@ -1,4 +1,5 @@
-/* results.c: msi-load's output: the result lines as given, in the order given; rejects; counts. */
+/* results.c: msi-load's output: the result lines as given, in the order given; rejects; counts.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ results_key(const struct load *l, json_t *rec)
 	return mkto_record_key((enum mkto_object)(l->obj - mkto_objects), rec, l->lookup);
 }
 
-/* The result line of rec, record line of file; reasons (may be NULL) is stolen. A new reference. */
+/* The result line of rec, record line of file; reasons (may be NULL) is stolen. A new
+ * reference. */
 json_t *
 results_line(const struct load *l, const char *file, unsigned long lineno, json_t *rec,
     const char *status, json_t *item, json_t *reasons)
@@ -73,8 +75,7 @@ set_aside(struct results *res, json_t *line, json_t *rec, const char *status)
 		jsonbuf_addstr(&why, " without it");
 		r.code = json_string_value(json_object_get(unlinked, "code"));
 	} else {
-		json_array_foreach(reasons, i, one)
-		{
+		json_array_foreach (reasons, i, one) {
 			if (i > 0)
 				jsonbuf_addstr(&why, "; ");
 			jsonbuf_addstr(
@@ -122,7 +123,8 @@ results_write(struct results *r, json_t *line, json_t *rec)
 		r->unlinked++;
 	if (ndjson_write(stdout, line) != 0)
 		exit(fwrite_failed(stdout, "stdout"));
-	if (r->rejects != NULL && (strcmp(status, "skipped") == 0 || strcmp(status, "failed") == 0))
+	if (r->rejects != NULL &&
+	    (strcmp(status, "skipped") == 0 || strcmp(status, "failed") == 0))
 		set_aside(r, line, rec, strcmp(status, "skipped") == 0 ? "skipped" : "failed");
 	else if (r->rejects != NULL && json_object_get(line, "unlinked") != NULL)
 		set_aside(r, line, rec, "unlinked");

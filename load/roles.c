@@ -42,8 +42,7 @@ roles_ask(struct load *l, struct batch *b)
 	size_t i, asked = 0;
 	int waiting = 0;
 
-	json_array_foreach(b->recs, i, rec)
-	{
+	json_array_foreach (b->recs, i, rec) {
 		pid = json_string_value(json_object_get(rec, "externalPersonId"));
 		if (pid == NULL || !roles_person_ok(pid))
 			continue;
@@ -52,7 +51,9 @@ roles_ask(struct load *l, struct batch *b)
 			continue;
 		}
 		jsonbuf_addstr(&b->lookup,
-		    asked ? "%2C" : "filterType=externalPersonId&fields=externalPersonId&filterValues=");
+		    asked
+		        ? "%2C"
+		        : "filterType=externalPersonId&fields=externalPersonId&filterValues=");
 		escaped = curl_easy_escape(NULL, pid, 0);
 		jsonbuf_addstr(&b->lookup, escaped);
 		curl_free(escaped);
@@ -67,8 +68,7 @@ roles_ask(struct load *l, struct batch *b)
 	if (waiting)
 		return -1;
 	input = json_array();
-	json_array_foreach(b->recs, i, rec)
-	{
+	json_array_foreach (b->recs, i, rec) {
 		pid = json_string_value(json_object_get(rec, "externalPersonId"));
 		v = pid ? json_object_get(l->lead_ids, pid) : NULL;
 		if (!json_is_integer(v))
@@ -100,15 +100,13 @@ roles_answer(struct load *l, struct batch *b, json_t *answer)
 	const char *pid;
 	size_t i;
 
-	json_array_foreach(json_object_get(answer, "result"), i, item)
-	{
+	json_array_foreach (json_object_get(answer, "result"), i, item) {
 		pid = json_string_value(json_object_get(item, "externalPersonId"));
 		if (pid != NULL && json_is_false(json_object_get(l->lead_ids, pid)) &&
 		    json_is_integer(json_object_get(item, "id")))
 			json_object_set(l->lead_ids, pid, json_object_get(item, "id"));
 	}
-	json_array_foreach(b->asked, i, p)
-	{
+	json_array_foreach (b->asked, i, p) {
 		pid = json_string_value(p);
 		if (!json_is_false(json_object_get(l->lead_ids, pid)))
 			continue;

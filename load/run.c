@@ -27,7 +27,8 @@ start_call(struct load *l, struct batch *b)
 		mkclient_start(&l->mk, &b->call, "/v1/leads.json?_method=GET", b->lookup.data,
 		    b->lookup.len, "application/x-www-form-urlencoded");
 	else
-		mkclient_start(&l->mk, &b->call, l->obj->path, b->body, b->len, "application/json");
+		mkclient_start(
+		    &l->mk, &b->call, l->obj->path, b->body, b->len, "application/json");
 	b->call.owner = b;
 	curl_multi_add_handle(l->multi, b->call.easy);
 	b->state = FLYING;
@@ -102,8 +103,8 @@ fill_queue(struct load *l)
 		}
 		l->queue[(l->head + l->count++) % MAX_QUEUE] = b;
 		if (b->len > MAX_BODY)
-			answer_fail(l, b, "size", "the record alone is over Marketo's 1 MB body limit",
-			    0);
+			answer_fail(l, b, "size",
+			    "the record alone is over Marketo's 1 MB body limit", 0);
 	}
 }
 
@@ -158,13 +159,13 @@ progress(struct load *l, int last)
 	if (l->results.unlinked > 0)
 		mkclient_progress(&l->mk, last, l->results.records, "records",
 		    "%lu done (created %lu, updated %lu, skipped %lu, failed %lu; unlinked %lu)",
-		    l->results.records, l->results.created, l->results.updated, l->results.skipped,
-		    l->results.failed, l->results.unlinked);
+		    l->results.records, l->results.created, l->results.updated,
+		    l->results.skipped, l->results.failed, l->results.unlinked);
 	else
 		mkclient_progress(&l->mk, last, l->results.records, "records",
 		    "%lu done (created %lu, updated %lu, skipped %lu, failed %lu)",
-		    l->results.records, l->results.created, l->results.updated, l->results.skipped,
-		    l->results.failed);
+		    l->results.records, l->results.created, l->results.updated,
+		    l->results.skipped, l->results.failed);
 }
 
 static void
@@ -178,8 +179,8 @@ static json_t *
 landed_id(const struct load *l, json_t *rec, json_t *line)
 {
 	if (l->obj->lead_ids)
-		return json_object_get(l->lead_ids,
-		    json_string_value(json_object_get(rec, "externalPersonId")));
+		return json_object_get(
+		    l->lead_ids, json_string_value(json_object_get(rec, "externalPersonId")));
 	return json_object_get(line, "id");
 }
 
@@ -200,18 +201,19 @@ emit(struct load *l)
 	int advanced = 0;
 
 	while (l->count > 0 && (b = batch_at(l, 0))->state == DONE) {
-		json_array_foreach(b->results, i, line)
-		{
+		json_array_foreach (b->results, i, line) {
 			status = json_string_value(json_object_get(line, "status"));
 			rec = json_array_get(b->recs, i);
 			if (l->landed.path != NULL &&
 			    (strcmp(status, "created") == 0 || strcmp(status, "updated") == 0))
-				landed_record(&l->landed, rec, json_object_get(line, "unlinked") != NULL,
+				landed_record(&l->landed, rec,
+				    json_object_get(line, "unlinked") != NULL,
 				    landed_id(l, rec, line));
 			results_write(&l->results, line, rec);
 		}
 		l->checkpoint.acked += b->span;
-		l->unchanged += b->unchanged; /* counted once answered: a resumed run reads them again */
+		l->unchanged +=
+		    b->unchanged; /* counted once answered: a resumed run reads them again */
 		advanced = 1;
 		batch_free(b);
 		l->head = (l->head + 1) % MAX_QUEUE;
@@ -283,7 +285,8 @@ run_dry(struct load *l, unsigned long *records, unsigned long *calls, unsigned l
 			    "the record alone is over Marketo's 1 MB body limit; it would fail");
 			(*too_large)++;
 		} else {
-			if (fwrite(b->body, 1, b->len, stdout) != b->len || putchar('\n') == EOF)
+			if (fwrite(b->body, 1, b->len, stdout) != b->len ||
+			    putchar('\n') == EOF)
 				exit(fwrite_failed(stdout, "stdout"));
 			(*calls)++;
 		}
@@ -308,8 +311,9 @@ wind_down(struct load *l)
 			    "to send them",
 			    batch_at(l, 0)->file, batch_at(l, 0)->lines[0]);
 		else if (l->count > 0)
-			msg_warn("stopped: nothing from %s:%lu on was sent or answered; run again "
-			         "to send it",
+			msg_warn(
+			    "stopped: nothing from %s:%lu on was sent or answered; run again "
+			    "to send it",
 			    batch_at(l, 0)->file, batch_at(l, 0)->lines[0]);
 		else if (l->in.name != NULL)
 			msg_warn("stopped: nothing after %s:%lu was sent; run again to send it",

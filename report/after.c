@@ -1,4 +1,5 @@
-/* after.c: the summary's lines of the stages after the writeback: msi-apply's updates, msi-verify's findings. */
+/* after.c: the summary's lines of the stages after the writeback: msi-apply's updates,
+ * msi-verify's findings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,8 @@
  * a person's last line may come in any later file).
  */
 struct applied {
-	json_t *sent;  /* Id -> true, of the run's updates */
-	json_t *last;  /* key -> status of its last result line; "unconfirmed" when retryable */
+	json_t *sent; /* Id -> true, of the run's updates */
+	json_t *last; /* key -> status of its last result line; "unconfirmed" when retryable */
 	json_int_t rejected; /* result lines that name no update (a bad input line) */
 };
 
@@ -29,7 +30,8 @@ add_update(void *ctx, json_t *rec, unsigned long line)
 	return 0;
 }
 
-/* A result line of msi-apply, for unapplied: a resumed apply answers again what it had not sent. */
+/* A result line of msi-apply, for unapplied: a resumed apply answers again what it had not
+ * sent. */
 static int
 add_last(void *ctx, json_t *res, unsigned long line)
 {
@@ -38,7 +40,8 @@ add_last(void *ctx, json_t *res, unsigned long line)
 
 	(void)line;
 	if (json_is_string(key))
-		json_object_set(a->last, json_string_value(key), st ? (json_t *)st : json_null());
+		json_object_set(
+		    a->last, json_string_value(key), st ? (json_t *)st : json_null());
 	return 0;
 }
 
@@ -105,8 +108,7 @@ unapplied(struct run *r)
 
 	read_applied(r, &a, 0);
 	list = emalloc((json_object_size(a.sent) + 1) * sizeof *list);
-	json_object_foreach(a.sent, id, v)
-	{
+	json_object_foreach (a.sent, id, v) {
 		const char *last = json_string_value(json_object_get(a.last, id));
 
 		if (last == NULL || strcmp(last, "updated") != 0)
@@ -129,12 +131,13 @@ count_status(const json_t *last, const char *st)
 	json_t *v;
 	json_int_t n = 0;
 
-	json_object_foreach((json_t *)last, key, v)
+	json_object_foreach ((json_t *)last, key, v)
 		n += json_is_string(v) && strcmp(json_string_value(v), st) == 0;
 	return n;
 }
 
-/* The apply's stats files: their calls summed, their paths (sorted, once each); whether each is done. */
+/* The apply's stats files: their calls summed, their paths (sorted, once each); whether each is
+ * done. */
 static char *
 apply_calls(struct run *r, const char **again)
 {
@@ -158,7 +161,7 @@ apply_calls(struct run *r, const char **again)
 		json_decref(s);
 	}
 	list = emalloc((json_object_size(paths) + 1) * sizeof *list);
-	json_object_foreach(paths, key, v)
+	json_object_foreach (paths, key, v)
 		list[n++] = key;
 	qsort(list, n, sizeof *list, by_string);
 	text = xasprintf("%lld (", (long long)calls);
@@ -199,8 +202,11 @@ apply_print(struct run *r, struct verdict *v)
 	       "unconfirmed: %lld; calls: %s%s%s%s\n",
 	    (long long)(json_object_size(a.last) + a.rejected),
 	    (long long)count_status(a.last, "updated"), (long long)failed,
-	    (long long)(a.rejected + count_status(a.last, "rejected")), (long long)unconfirmed, calls,
-	    failed > 0 ? "; the failed not kept in the writeback state: the next run sends them again" : "",
+	    (long long)(a.rejected + count_status(a.last, "rejected")), (long long)unconfirmed,
+	    calls,
+	    failed > 0
+	        ? "; the failed not kept in the writeback state: the next run sends them again"
+	        : "",
 	    unconfirmed > 0 ? "; the unconfirmed: " : "", unconfirmed > 0 ? again : "");
 	free(calls);
 	json_decref(a.sent);
@@ -221,9 +227,13 @@ objects_sum(const json_t *s, const char *m1, const char *m2)
 	size_t i;
 
 	if (json_is_array(objs))
-		json_array_foreach(objs, i, o) n += num(json_object_get(o, m1)) + (m2 ? num(json_object_get(o, m2)) : 0);
+		json_array_foreach (objs, i, o)
+			n += num(json_object_get(o, m1)) +
+			     (m2 ? num(json_object_get(o, m2)) : 0);
 	else
-		json_object_foreach((json_t *)objs, key, o) n += num(json_object_get(o, m1)) + (m2 ? num(json_object_get(o, m2)) : 0);
+		json_object_foreach ((json_t *)objs, key, o)
+			n += num(json_object_get(o, m1)) +
+			     (m2 ? num(json_object_get(o, m2)) : 0);
 	return n;
 }
 
@@ -241,9 +251,10 @@ verify_print(struct run *r, struct verdict *v)
 	findings = interp(json_object_get(s, "findings"));
 	printf("verify: %s findings", findings);
 	if (num(json_object_get(s, "findings")) > 0) {
-		json_object_foreach(json_object_get(s, "checks"), key, n)
+		json_object_foreach (json_object_get(s, "checks"), key, n)
 			if (num(n) > 0) {
-				printf("%s%s %lld", first ? " (" : ", ", key, (long long)num(n));
+				printf(
+				    "%s%s %lld", first ? " (" : ", ", key, (long long)num(n));
 				first = 0;
 			}
 		printf("%s", first ? " ()" : ")");
@@ -251,7 +262,8 @@ verify_print(struct run *r, struct verdict *v)
 	printf("; records checked: %lld", (long long)objects_sum(s, "checked", "from_state"));
 	if (truthy(json_object_get(s, "state")))
 		printf(" (%lld unchanged since they landed, %lld known from the state)",
-		    (long long)objects_sum(s, "unchanged", NULL), (long long)objects_sum(s, "from_state", NULL));
+		    (long long)objects_sum(s, "unchanged", NULL),
+		    (long long)objects_sum(s, "from_state", NULL));
 	calls = interp(json_object_get(s, "calls"));
 	printf("; calls: %s", calls);
 	if (truthy(json_object_get(s, "sample"))) {

@@ -26,18 +26,20 @@
 
 /* An object's rows, as its stages' files account for them. */
 struct fate {
-	int read;      /* its extract's stats are there: a row of the table */
+	int read; /* its extract's stats are there: a row of the table */
 	json_int_t rows, xrej, trej, tskip, load_unlinked, load_listed, unchanged;
 	json_int_t set_aside, landed, lost, waiting;
-	json_t *skip_by;       /* reason -> count (msi-transform's) */
-	json_t *why;           /* reason -> count, in the order met */
-	json_t *sent_unlinked; /* line in O.mkto.ndjson -> why, sent unlinked by msi-transform */
-	json_t *unlinked;      /* line in O.mkto.ndjson -> why, landed unlinked */
-	json_t *lines;         /* lines in O.mkto.ndjson that landed -> true: grows with the */
-	                       /* results, as whether a record sent unlinked landed needs it */
+	json_t *skip_by; /* reason -> count (msi-transform's) */
+	json_t *why;     /* reason -> count, in the order met */
+	json_t
+	    *sent_unlinked; /* line in O.mkto.ndjson -> why, sent unlinked by msi-transform */
+	json_t *unlinked;   /* line in O.mkto.ndjson -> why, landed unlinked */
+	json_t *lines;      /* lines in O.mkto.ndjson that landed -> true: grows with the */
+	                    /* results, as whether a record sent unlinked landed needs it */
 };
 
-/* A byte of a word, as a regular expression's \b sees it (any non-ASCII byte is taken for a letter's). */
+/* A byte of a word, as a regular expression's \b sees it (any non-ASCII byte is taken for a
+ * letter's). */
 static int
 word(unsigned char c)
 {
@@ -58,7 +60,8 @@ alike_ids(const char *s, struct jsonbuf *b)
 		}
 		alnum = 1, digit = 0;
 		for (j = i; s[j] != '\0' && word((unsigned char)s[j]); j++) {
-			alnum &= isalnum((unsigned char)s[j]) != 0 && (unsigned char)s[j] < 0x80;
+			alnum &=
+			    isalnum((unsigned char)s[j]) != 0 && (unsigned char)s[j] < 0x80;
 			digit |= isdigit((unsigned char)s[j]) != 0;
 		}
 		k = j - i;
@@ -116,11 +119,13 @@ alike(const char *s)
 	return out.data;
 }
 
-/* Why a record was set aside: "stage status (code): reason", the reason made alike. New string. */
+/* Why a record was set aside: "stage status (code): reason", the reason made alike. New string.
+ */
 static char *
 reason_of(const json_t *r)
 {
-	const json_t *stage = json_object_get(r, "stage"), *status = json_object_get(r, "status");
+	const json_t *stage = json_object_get(r, "stage"),
+	             *status = json_object_get(r, "status");
 	const json_t *code = json_object_get(r, "code"), *reason = json_object_get(r, "reason");
 	char *st = truthy(stage) ? interp(stage) : estrdup("?");
 	char *ss = truthy(status) ? interp(status) : estrdup("?");
@@ -128,7 +133,8 @@ reason_of(const json_t *r)
 	char *rs = truthy(reason) ? interp(reason) : estrdup("no reason given");
 	char *al = alike(rs), *w;
 
-	w = xasprintf("%s %s%s%s%s: %s", st, ss, cd ? " (" : "", cd ? cd : "", cd ? ")" : "", al);
+	w = xasprintf(
+	    "%s %s%s%s%s: %s", st, ss, cd ? " (" : "", cd ? cd : "", cd ? ")" : "", al);
 	free(st), free(ss), free(cd), free(rs), free(al);
 	return w;
 }
@@ -154,7 +160,8 @@ extract_reject(void *ctx, json_t *r, unsigned long line)
 	return 0;
 }
 
-/* A record msi-transform set aside, or sent unlinked: which line of O.mkto.ndjson it went to. */
+/* A record msi-transform set aside, or sent unlinked: which line of O.mkto.ndjson it went to.
+ */
 static int
 transform_reject(void *ctx, json_t *r, unsigned long line)
 {
@@ -249,7 +256,8 @@ read_stats(struct run *r, const char *o, struct fate *f)
 		if (json_is_number(sk))
 			f->tskip = num(sk);
 		else
-			json_object_foreach(f->skip_by, key, v) f->tskip += num(v);
+			json_object_foreach (f->skip_by, key, v)
+				f->tskip += num(v);
 		json_decref(s);
 	}
 	free(name);
@@ -286,7 +294,7 @@ read_fate(struct run *r, const char *o, struct fate *f)
 	name = xasprintf("%s.results.ndjson", o);
 	if (run_has(r, name)) {
 		run_each(r, name, load_result, f);
-		json_object_foreach(f->sent_unlinked, key, v)
+		json_object_foreach (f->sent_unlinked, key, v)
 			if (json_object_get(f->lines, key) != NULL)
 				json_object_set(f->unlinked, key, v);
 	}
@@ -343,12 +351,12 @@ reasons(const struct fate *f, size_t *n)
 	json_t *v;
 
 	*n = 0;
-	json_object_foreach(f->why, key, v)
-	{
+	json_object_foreach (f->why, key, v) {
 		list[*n] = (struct reason){key, num(v), *n};
 		(*n)++;
 	}
-	json_object_foreach(f->unlinked, key, v) texts[k++] = json_string_value(v);
+	json_object_foreach (f->unlinked, key, v)
+		texts[k++] = json_string_value(v);
 	qsort(texts, k, sizeof *texts, by_text);
 	for (i = 0; i < k; i = j) {
 		for (j = i; j < k && strcmp(texts[j], texts[i]) == 0; j++)
@@ -357,7 +365,8 @@ reasons(const struct fate *f, size_t *n)
 		(*n)++;
 	}
 	if (unlisted(f) > 0) {
-		list[*n] = (struct reason){"load unlinked: not listed in the load rejects", unlisted(f), *n};
+		list[*n] = (struct reason){
+		    "load unlinked: not listed in the load rejects", unlisted(f), *n};
 		(*n)++;
 	}
 	free(texts);
@@ -391,8 +400,7 @@ skips(const struct fate *f)
 	json_t *v;
 	char *s = NULL, *t, *k, *c, *val;
 
-	json_object_foreach(f->skip_by, key, v)
-	{
+	json_object_foreach (f->skip_by, key, v) {
 		by += num(v);
 		if (num(v) <= 0)
 			continue;
@@ -405,7 +413,8 @@ skips(const struct fate *f)
 		s = t;
 	}
 	if (f->tskip - by > 0) {
-		t = xasprintf("%s%sother %lld", s ? s : "", s ? ", " : "", (long long)(f->tskip - by));
+		t = xasprintf(
+		    "%s%sother %lld", s ? s : "", s ? ", " : "", (long long)(f->tskip - by));
 		free(s);
 		s = t;
 	}
@@ -492,9 +501,10 @@ fates_print(struct run *r)
 	}
 	if (any) {
 		printf("what became of the rows read (read = landed + skipped on purpose + not "
-		       "landed%s):\n", all.waiting > 0 ? " + not sent yet" : "");
-		printf("  %-24s %7s %7s %8s %11s %11s\n", "object", "read", "landed", "unlinked",
-		    "on purpose", "not landed");
+		       "landed%s):\n",
+		    all.waiting > 0 ? " + not sent yet" : "");
+		printf("  %-24s %7s %7s %8s %11s %11s\n", "object", "read", "landed",
+		    "unlinked", "on purpose", "not landed");
 		for (i = 0; i < SF_OBJECTS; i++)
 			if (fates[i].read)
 				print_line(sf_objects[i].name, &fates[i], unlinked[i]);

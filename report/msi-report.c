@@ -1,4 +1,5 @@
-/* msi-report.c: the summary of a run folder of msi-sync: what each stage did, what became of each row read. */
+/* msi-report.c: the summary of a run folder of msi-sync: what each stage did, what became of
+ * each row read. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +28,8 @@ usage(FILE *fp, int status)
 static void
 print_set_aside(struct run *r)
 {
-	static const char *const patterns[] = {"*rejects.ndjson", "writeback.missing.ndjson",
-	    "*.deletes.ndjson"};
+	static const char *const patterns[] = {
+	    "*rejects.ndjson", "writeback.missing.ndjson", "*.deletes.ndjson"};
 	const char *f;
 	size_t k, i;
 
@@ -100,7 +101,8 @@ list_unapplied(struct run *r)
 	json_t *ids = unapplied(r), *id;
 	size_t i;
 
-	json_array_foreach(ids, i, id) printf("%s\n", json_string_value(id));
+	json_array_foreach (ids, i, id)
+		printf("%s\n", json_string_value(id));
 	json_decref(ids);
 	return MSI_EXIT_OK;
 }
@@ -144,7 +146,9 @@ main(int argc, char *argv[])
 	}
 
 	run_open(&r, argv[optind]);
-	status = mode == PERSONS ? persons(&r) : mode == UNAPPLIED ? list_unapplied(&r) : summary(&r);
+	status = mode == PERSONS     ? persons(&r)
+	         : mode == UNAPPLIED ? list_unapplied(&r)
+	                             : summary(&r);
 	if (r.status != 0) /* a file damaged or unreadable: what was printed is not all */
 		status = r.status;
 	run_close(&r);

@@ -11,19 +11,19 @@
 
 /* A run folder as msi-sync leaves it, read once its stages have written. */
 struct run {
-	const char *dir;      /* as given: every path printed starts with it */
-	char **names;         /* its files' names, sorted as the C locale sorts */
+	const char *dir; /* as given: every path printed starts with it */
+	char **names;    /* its files' names, sorted as the C locale sorts */
 	size_t nnames;
-	json_t *done;         /* stages.done: stage -> true */
-	json_t *bad;          /* files found damaged or unreadable: told once, then passed over */
+	json_t *done; /* stages.done: stage -> true */
+	json_t *bad;  /* files found damaged or unreadable: told once, then passed over */
 	int state, dry_run, delete_leads, apply; /* run.conf's settings */
-	char max_delete[32];  /* run.conf's max_delete, else 10 */
-	int status;           /* the worst problem met reading (3 or 4), else 0 */
+	char max_delete[32];                     /* run.conf's max_delete, else 10 */
+	int status; /* the worst problem met reading (3 or 4), else 0 */
 };
 
 /* The summary's verdict: what was set aside, what can be sent again. */
 struct verdict {
-	int failed;             /* something set aside: status 1 */
+	int failed;              /* something set aside: status 1 */
 	unsigned long retryable; /* failed for the service: status 5 */
 };
 

@@ -1,4 +1,5 @@
-/* rundir.c: a run folder read as data: its files' names, run.conf, stages.done, JSON and NDJSON files. */
+/* rundir.c: a run folder read as data: its files' names, run.conf, stages.done, JSON and NDJSON
+ * files. */
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -143,7 +144,8 @@ run_lines(struct run *r, const char *name)
 	return n;
 }
 
-/* A JSON object file of the folder (a --stats-json file): a new reference, NULL when not there or damaged (said). */
+/* A JSON object file of the folder (a --stats-json file): a new reference, NULL when not there
+ * or damaged (said). */
 json_t *
 run_json(struct run *r, const char *name)
 {
@@ -202,7 +204,8 @@ run_done(const struct run *r, const char *stage)
 
 /* Reads a text file a line at a time: stages.done, run.conf. */
 static void
-each_line(struct run *r, const char *name, void (*fn)(struct run *, char *, const char *, unsigned long))
+each_line(struct run *r, const char *name,
+    void (*fn)(struct run *, char *, const char *, unsigned long))
 {
 	char *path, *line = NULL;
 	size_t size = 0;
@@ -212,7 +215,8 @@ each_line(struct run *r, const char *name, void (*fn)(struct run *, char *, cons
 
 	if ((fp = open_file(r, name, &path)) == NULL) {
 		if (strcmp(name, "run.conf") == 0)
-			msg_fatal(MSI_EXIT_IO, "%s: not a run folder of msi-sync (no run.conf)", r->dir);
+			msg_fatal(MSI_EXIT_IO, "%s: not a run folder of msi-sync (no run.conf)",
+			    r->dir);
 		free(path);
 		return;
 	}
@@ -306,7 +310,8 @@ truthy(const json_t *v)
 	return v != NULL && !json_is_null(v) && !json_is_false(v);
 }
 
-/* A value as jq's string interpolation writes it: a string as itself, others as JSON; the caller frees it. */
+/* A value as jq's string interpolation writes it: a string as itself, others as JSON; the
+ * caller frees it. */
 char *
 interp(const json_t *v)
 {

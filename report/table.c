@@ -29,8 +29,7 @@ retries_text(const json_t *retries)
 	json_t *n;
 	char *s = estrdup(""), *t, *v;
 
-	json_object_foreach((json_t *)retries, key, n)
-	{
+	json_object_foreach ((json_t *)retries, key, n) {
 		v = interp(n);
 		t = xasprintf("%s%s%s %s", s, *s ? " " : "", key, v);
 		free(s);
@@ -64,16 +63,15 @@ add_load(struct row *w, const json_t *s)
 
 		w->held++;
 		free(w->held_why);
-		w->held_why = xasprintf(
-		    "%lld %s", (long long)num(json_object_get(d, "planned")), why);
+		w->held_why =
+		    xasprintf("%lld %s", (long long)num(json_object_get(d, "planned")), why);
 		free(why);
 	}
 	w->notdel += num(json_object_get(d, "not_deleted"));
 	w->planned += num(json_object_get(d, "planned"));
 	if (num(json_object_get(d, "needed")) > w->needed)
 		w->needed = num(json_object_get(d, "needed"));
-	json_object_foreach(json_object_get(s, "retries"), key, n)
-	{
+	json_object_foreach (json_object_get(s, "retries"), key, n) {
 		json_int_t was = num(json_object_get(w->retries, key));
 
 		json_object_set_new(w->retries, key, json_integer(was + num(n)));
@@ -151,7 +149,8 @@ read_row(struct run *r, const char *o, struct row *w)
 	free(name);
 }
 
-/* An object's line of the table; a dry run deletes nothing: the columns say what a run would. */
+/* An object's line of the table; a dry run deletes nothing: the columns say what a run would.
+ */
 static void
 print_row(struct run *r, const struct sf_def *sf, struct row *w, struct verdict *v)
 {
@@ -165,11 +164,13 @@ print_row(struct run *r, const struct sf_def *sf, struct row *w, struct verdict 
 	}
 	v->retryable += (unsigned long)w->mk_retryable;
 	if (r->state) /* sent: to the sync call; an unchanged record is not */
-		printf("%-24s %7lld %7lld %7lld %7lld %9lld %7lld %8lld %8lld %7lld %6lld  %s\n",
+		printf(
+		    "%-24s %7lld %7lld %7lld %7lld %9lld %7lld %8lld %8lld %7lld %6lld  %s\n",
 		    sf->name, (long long)w->rows, (long long)(w->written - w->unchanged),
 		    (long long)w->created, (long long)w->updated, (long long)w->unchanged,
-		    (long long)(w->skipped + w->mk_skipped), (long long)(w->xrej + w->trej + w->mk_failed),
-		    (long long)w->unlinked, (long long)w->deleted, (long long)w->calls, retries);
+		    (long long)(w->skipped + w->mk_skipped),
+		    (long long)(w->xrej + w->trej + w->mk_failed), (long long)w->unlinked,
+		    (long long)w->deleted, (long long)w->calls, retries);
 	else
 		printf("%-24s %7lld %7lld %7lld %7lld %7lld %8lld %8lld %6lld  %s\n", sf->name,
 		    (long long)w->rows, (long long)w->written, (long long)w->created,
@@ -213,12 +214,14 @@ print_notes(struct run *r, struct row *rows, struct verdict *v)
 		if (!w->seen || !r->state)
 			continue;
 		if (w->refused > 0)
-			append(&refused, " %s %lld (--max-delete %lld lets them),", o, w->refused, w->needed);
+			append(&refused, " %s %lld (--max-delete %lld lets them),", o,
+			    w->refused, w->needed);
 		if (w->held_why != NULL) {
 			char *sp = strchr(w->held_why, ' ');
 
 			*sp = '\0';
-			stage = xasprintf("%s  %s %s: %s\n", held ? held : "", o, w->held_why, sp + 1);
+			stage = xasprintf(
+			    "%s  %s %s: %s\n", held ? held : "", o, w->held_why, sp + 1);
 			free(held);
 			held = stage;
 		}
@@ -231,29 +234,35 @@ print_notes(struct run *r, struct row *rows, struct verdict *v)
 		v->failed = 1;
 	}
 	if (r->dry_run)
-		printf("dry run: nothing was sent; sent, deleted and calls are what a run would do; "
-		       "the calls are in O.dry-run.ndjson, the deletes in O.deletes.ndjson\n");
+		printf(
+		    "dry run: nothing was sent; sent, deleted and calls are what a run would do; "
+		    "the calls are in O.dry-run.ndjson, the deletes in O.deletes.ndjson\n");
 	if (refused != NULL) {
 		refused[strlen(refused) - 1] = '\0';
-		printf("deletes refused, over --max-delete %s%%:%s; if the exports are whole, run with it\n",
+		printf(
+		    "deletes refused, over --max-delete %s%%:%s; if the exports are whole, run with it\n",
 		    r->max_delete, refused);
 	}
 	if (held != NULL)
-		printf("deletes held, none made (listed in the deletes files below):\n%s", held);
+		printf(
+		    "deletes held, none made (listed in the deletes files below):\n%s", held);
 	if (gone != NULL) {
 		gone[strlen(gone) - 1] = '\0';
-		printf("%sgone from Salesforce, left in Marketo (--delete-leads deletes them):%s; "
-		       "listed in the deletes files below\n", r->dry_run ? "dry run: " : "", gone);
+		printf(
+		    "%sgone from Salesforce, left in Marketo (--delete-leads deletes them):%s; "
+		    "listed in the deletes files below\n",
+		    r->dry_run ? "dry run: " : "", gone);
 	}
 	free(missing), free(refused), free(held), free(gone);
 }
 
-/* One line a writeback attempt, in their order: a retry asks for other persons than the first. */
+/* One line a writeback attempt, in their order: a retry asks for other persons than the first.
+ */
 static void
 print_writeback(struct run *r)
 {
-	static const char *const members[] = {"persons", "lead", "contact", "updates", "unchanged",
-	    "missing", "rejected", "repeated", "calls"};
+	static const char *const members[] = {"persons", "lead", "contact", "updates",
+	    "unchanged", "missing", "rejected", "repeated", "calls"};
 	char *text[9], *retries, *name, *attempt;
 	unsigned long n, last = 0;
 	size_t i, k;
@@ -261,7 +270,8 @@ print_writeback(struct run *r)
 	const char *f;
 
 	for (i = 0; (f = run_next(r, &i, "writeback.*.stats.json")) != NULL;)
-		if (strspn(f + 10, "0123456789") > 0 && (n = strtoul(f + 10, NULL, 10)) > last &&
+		if (strspn(f + 10, "0123456789") > 0 &&
+		    (n = strtoul(f + 10, NULL, 10)) > last &&
 		    strcmp(f + 10 + strspn(f + 10, "0123456789"), ".stats.json") == 0)
 			last = n;
 	for (n = 1; n <= last; n++) {
@@ -270,15 +280,17 @@ print_writeback(struct run *r)
 			for (k = 0; k < 9; k++)
 				text[k] = interp(json_object_get(s, members[k]));
 			free(text[6]);
-			text[6] = xasprintf("%lld", (long long)(num(json_object_get(s, "rejected")) +
-			                                         num(json_object_get(s, "failed"))));
+			text[6] =
+			    xasprintf("%lld", (long long)(num(json_object_get(s, "rejected")) +
+			                                  num(json_object_get(s, "failed"))));
 			retries = retries_text(json_object_get(s, "retries"));
 			attempt = n == 1 ? estrdup("") : xasprintf(" (attempt %lu)", n);
-			printf("writeback%s: persons: %s (Lead %s, Contact %s); updates: %s; "
-			       "unchanged: %s; missing: %s; rejected: %s; repeated: %s; calls: %s; "
-			       "retries: %s\n",
-			    attempt, text[0], text[1], text[2], text[3], text[4], text[5], text[6],
-			    text[7], text[8], retries);
+			printf(
+			    "writeback%s: persons: %s (Lead %s, Contact %s); updates: %s; "
+			    "unchanged: %s; missing: %s; rejected: %s; repeated: %s; calls: %s; "
+			    "retries: %s\n",
+			    attempt, text[0], text[1], text[2], text[3], text[4], text[5],
+			    text[6], text[7], text[8], retries);
 			free(attempt);
 			for (k = 0; k < 9; k++)
 				free(text[k]);
@@ -310,11 +322,12 @@ table_print(struct run *r, struct verdict *v)
 		read_row(r, sf_objects[i].name, &rows[i]);
 	if (r->state)
 		printf("%-24s %7s %7s %7s %7s %9s %7s %8s %8s %7s %6s  %s\n", "object", "read",
-		    "sent", "created", "updated", "unchanged", "skipped", "rejected", "unlinked",
-		    "deleted", "calls", "retries");
+		    "sent", "created", "updated", "unchanged", "skipped", "rejected",
+		    "unlinked", "deleted", "calls", "retries");
 	else
 		printf("%-24s %7s %7s %7s %7s %7s %8s %8s %6s  %s\n", "object", "read", "sent",
-		    "created", "updated", "skipped", "rejected", "unlinked", "calls", "retries");
+		    "created", "updated", "skipped", "rejected", "unlinked", "calls",
+		    "retries");
 	for (i = 0; i < SF_OBJECTS; i++)
 		if (rows[i].seen)
 			print_row(r, &sf_objects[i], &rows[i], v);
@@ -338,6 +351,8 @@ retryable_print(struct run *r, struct verdict *v)
 		v->failed = 1;
 	}
 	if (v->retryable > 0)
-		printf("failed for the service after their retries: %lu; msi-sync --resume %s sends "
-		       "them again\n", v->retryable, r->dir);
+		printf(
+		    "failed for the service after their retries: %lu; msi-sync --resume %s sends "
+		    "them again\n",
+		    v->retryable, r->dir);
 }

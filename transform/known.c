@@ -61,7 +61,8 @@ known_add(void *ctx, json_t *rec, unsigned long line)
 	}
 	if (kind >= 0) {
 		json_object_set_new(k->set[kind],
-		    json_string_value(json_object_get(rec, mkto_objects[kind].id_field)), json_null());
+		    json_string_value(json_object_get(rec, mkto_objects[kind].id_field)),
+		    json_null());
 		k->count[kind] = json_object_size(k->set[kind]);
 	}
 	return 0;

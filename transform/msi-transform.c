@@ -46,8 +46,8 @@ struct transform {
 	const char *default_role; /* --default-role: an empty role's value; "" rejects it */
 	FILE *rejects;
 	const char *rejects_name;
-	int stats;              /* --stats */
-	const char *stats_file; /* --stats-json */
+	int stats;                  /* --stats */
+	const char *stats_file;     /* --stats-json */
 	const struct objmap *first; /* the run's first object: one Marketo object a run */
 
 	/* the record at hand */
@@ -55,7 +55,7 @@ struct transform {
 	unsigned long line;
 	struct jsonbuf out;
 	char why[512];
-	char unlinked_why[512]; /* the first unknown reference of a record sent anyway */
+	char unlinked_why[512];   /* the first unknown reference of a record sent anyway */
 	const struct objmap *cur; /* the mapping of the record being handled, once known */
 	enum skip_reason skip;
 	unsigned long converted, repaired, omitted, defaulted;
@@ -100,8 +100,7 @@ field(json_t *rec, struct rule *r)
 		return v;
 	if ((v = json_object_get(rec, r->source)) != NULL)
 		return v;
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		if (strcasecmp(key, r->source) == 0) {
 			free(r->spelling);
 			r->spelling = estrdup(key);
@@ -292,7 +291,8 @@ put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *
 		    source_name(r), r->target, id, id, prefix_object(id) ? " (" : "",
 		    prefix_object(id) ? prefix_object(id) : "", prefix_object(id) ? ")" : "",
 		    prefix, prefix_object(prefix));
-	if (o->mkto == MKTO_LEAD && strcmp(r->target, mkto_objects[MKTO_SALESPERSON].id_field) == 0 &&
+	if (o->mkto == MKTO_LEAD &&
+	    strcmp(r->target, mkto_objects[MKTO_SALESPERSON].id_field) == 0 &&
 	    strncmp(id, "00G", 3) == 0) {
 		if (t->queue == QUEUE_SKIP)
 			return skip(t, SKIP_QUEUE, "owned by a queue (--queue-owner skip)");
@@ -497,7 +497,8 @@ aside_key(struct transform *t, json_t *rec, enum outcome outcome, json_t *extra)
 		opp = json_object_get(fields, mkto_objects[MKTO_OPPORTUNITY].id_field);
 		if (opp != NULL)
 			json_object_set(extra, "opportunity", opp);
-		if (outcome == SKIPPED && t->skip == SKIP_DELETED && json_object_size(fields) == 3)
+		if (outcome == SKIPPED && t->skip == SKIP_DELETED &&
+		    json_object_size(fields) == 3)
 			json_object_set_new(extra, "key", mkto_record_key(mkto, fields, NULL));
 	}
 	json_decref(fields);
@@ -528,7 +529,8 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 	         json_is_integer(json_object_get(attrs, "page")) &&
 	         json_is_integer(json_object_get(attrs, "line")))
 		/* read from the org (msi-extract --salesforce): the query job's page */
-		snprintf(where, sizeof where, "job %s page %" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT,
+		snprintf(where, sizeof where,
+		    "job %s page %" JSON_INTEGER_FORMAT ":%" JSON_INTEGER_FORMAT,
 		    json_string_value(json_object_get(attrs, "job")),
 		    json_integer_value(json_object_get(attrs, "page")),
 		    json_integer_value(json_object_get(attrs, "line")));
@@ -547,7 +549,9 @@ set_aside(struct transform *t, json_t *rec, enum outcome outcome)
 		return MSI_EXIT_BADINPUT;
 	}
 	r.stage = "transform";
-	r.status = outcome == REJECTED ? "rejected" : outcome == SKIPPED ? "skipped" : "unlinked";
+	r.status = outcome == REJECTED  ? "rejected"
+	           : outcome == SKIPPED ? "skipped"
+	                                : "unlinked";
 	r.reason = outcome == UNLINKED ? t->unlinked_why : t->why;
 	r.file = t->file;
 	r.line = t->line;
@@ -582,8 +586,7 @@ case_twins(struct transform *t, json_t *rec, const struct objmap *o)
 	size_t n = 0, i, k;
 	int found = 0, twins = 0;
 
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		for (p = key; *p != '\0'; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 		h = (h ^ 0xff) * 1099511628211ULL;
@@ -592,8 +595,7 @@ case_twins(struct transform *t, json_t *rec, const struct objmap *o)
 	if (n == t->shape_keys && h == t->shape_hash)
 		return 0;
 	seen = json_object();
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		low.len = 0;
 		jsonbuf_addstr(&low, key);
 		for (k = 0; k < low.len; k++)
@@ -606,7 +608,8 @@ case_twins(struct transform *t, json_t *rec, const struct objmap *o)
 		first = json_string_value(at);
 		twins = 1;
 		for (i = 0; i < o->n; i++) {
-			if (o->rules[i].source != NULL && strcasecmp(o->rules[i].source, key) == 0) {
+			if (o->rules[i].source != NULL &&
+			    strcasecmp(o->rules[i].source, key) == 0) {
 				snprintf(t->why, sizeof t->why,
 				    "keys \"%.100s\" and \"%.100s\" differ only in case: which "
 				    "one is %s cannot be told",
@@ -770,7 +773,8 @@ stats_json(void *ctx, int status)
 
 	(void)status;
 	for (i = 0; i < SKIP_REASONS; i++)
-		json_object_set_new(by, skip_keys[i], json_integer((json_int_t)t->skipped_by[i]));
+		json_object_set_new(
+		    by, skip_keys[i], json_integer((json_int_t)t->skipped_by[i]));
 	return json_pack(
 	    "{s:s, s:I, s:I, s:I, s:I, s:o, s:I, s:{s:I, s:I}, s:{s:I, s:I}, s:I, s:I}", "tool",
 	    "msi-transform", "records", (json_int_t)t->in, "written", (json_int_t)t->written,
@@ -849,7 +853,8 @@ choice_option(struct transform *t, int ch, const char *arg)
 			break;
 		}
 		st = sfid_normalize(arg, strlen(arg), t->queue_id, why);
-		if (st == SFID_INVALID || st == SFID_NULL || strncmp(t->queue_id, "005", 3) != 0) {
+		if (st == SFID_INVALID || st == SFID_NULL ||
+		    strncmp(t->queue_id, "005", 3) != 0) {
 			msg_warn("--queue-owner takes omit, skip or a User id (005...)%s%s",
 			    st == SFID_INVALID ? ": " : "", st == SFID_INVALID ? why : "");
 			usage(stderr, MSI_EXIT_USAGE);

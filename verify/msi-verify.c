@@ -85,9 +85,9 @@ struct verify {
 	unsigned long unchanged[MKTO_OBJECTS]; /* checked as the state says they landed */
 	unsigned long findings[CHECKS], total;
 	long sample, seed;
-	unsigned long persons; /* to draw the sample from */
-	int stop;              /* MSI_EXIT_IO once stdout fails */
-	int files;             /* --files: the operands are files, not a run folder */
+	unsigned long persons;  /* to draw the sample from */
+	int stop;               /* MSI_EXIT_IO once stdout fails */
+	int files;              /* --files: the operands are files, not a run folder */
 	const char *stats_file; /* --stats-json, or NULL */
 };
 
@@ -536,8 +536,7 @@ keep_only(json_t *table, json_t *keep)
 	json_t *rec;
 	void *tmp;
 
-	json_object_foreach_safe(table, tmp, key, rec)
-	{
+	json_object_foreach_safe (table, tmp, key, rec) {
 		if (json_object_get(keep, key) == NULL)
 			json_object_del(table, key);
 	}
@@ -566,7 +565,8 @@ state_only_count(struct verify *v, enum mkto_object o)
 	json_t *val;
 	size_t n = 0;
 
-	json_object_foreach(v->state[o], key, val) n += state_only(v, o, key);
+	json_object_foreach (v->state[o], key, val)
+		n += state_only(v, o, key);
 	return n;
 }
 
@@ -592,9 +592,9 @@ draw_sample(struct verify *v)
 	n = json_object_size(v->sent[MKTO_LEAD]) + state_only_count(v, MKTO_LEAD);
 	v->persons = n;
 	ids = ecalloc(n + 1, sizeof *ids);
-	json_object_foreach(v->sent[MKTO_LEAD], key, rec) ids[i++] = key;
-	json_object_foreach(v->state[MKTO_LEAD], key, rec)
-	{
+	json_object_foreach (v->sent[MKTO_LEAD], key, rec)
+		ids[i++] = key;
+	json_object_foreach (v->state[MKTO_LEAD], key, rec) {
 		if (state_only(v, MKTO_LEAD, key))
 			ids[i++] = key;
 	}
@@ -606,16 +606,14 @@ draw_sample(struct verify *v)
 		ids[i] = key;
 		mark(keep[MKTO_LEAD], key);
 	}
-	json_object_foreach(v->sent[MKTO_ROLE], key, rec)
-	{
+	json_object_foreach (v->sent[MKTO_ROLE], key, rec) {
 		pid = str(rec, "externalPersonId");
 		if (pid != NULL && json_object_get(keep[MKTO_LEAD], pid) != NULL) {
 			mark(keep[MKTO_ROLE], key);
 			mark(keep[MKTO_OPPORTUNITY], str(rec, "externalOpportunityId"));
 		}
 	}
-	json_object_foreach(v->state[MKTO_ROLE], key, rec)
-	{
+	json_object_foreach (v->state[MKTO_ROLE], key, rec) {
 		role_parts(key, parts, &opp, &pid, &name);
 		if (json_object_get(keep[MKTO_LEAD], pid) != NULL) {
 			mark(keep[MKTO_ROLE], key);
@@ -627,16 +625,15 @@ draw_sample(struct verify *v)
 		keep_only(v->state[o], keep[o]);
 	}
 	for (o = MKTO_LEAD; o <= MKTO_OPPORTUNITY; o += MKTO_OPPORTUNITY - MKTO_LEAD) {
-		json_object_foreach(v->sent[o], key, rec)
-		{
+		json_object_foreach (v->sent[o], key, rec) {
 			mark(keep[MKTO_COMPANY], str(rec, "externalCompanyId"));
 			mark(keep[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
 		}
 	}
 	keep_only(v->sent[MKTO_COMPANY], keep[MKTO_COMPANY]);
 	keep_only(v->state[MKTO_COMPANY], keep[MKTO_COMPANY]);
-	json_object_foreach(v->sent[MKTO_COMPANY], key, rec)
-	    mark(keep[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
+	json_object_foreach (v->sent[MKTO_COMPANY], key, rec)
+		mark(keep[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
 	keep_only(v->sent[MKTO_SALESPERSON], keep[MKTO_SALESPERSON]);
 	keep_only(v->state[MKTO_SALESPERSON], keep[MKTO_SALESPERSON]);
 	for (o = 0; o < MKTO_OBJECTS; o++)
@@ -692,8 +689,7 @@ query_chunk(
 			status = -1;
 			break;
 		}
-		json_array_foreach(json_object_get(a.json, "result"), i, rec)
-		{
+		json_array_foreach (json_object_get(a.json, "result"), i, rec) {
 			if ((id = str(rec, filter)) == NULL)
 				continue;
 			if ((list = json_object_get(v->found[o], id)) == NULL)
@@ -718,8 +714,7 @@ query(struct verify *v, enum mkto_object o, const char *filter)
 	json_t *val;
 	size_t n = 0;
 
-	json_object_foreach(v->asked[o], key, val)
-	{
+	json_object_foreach (v->asked[o], key, val) {
 		if (strchr(key, ',') != NULL)
 			continue; /* would ask for several: cannot be found as one */
 		ids[n++] = key;
@@ -926,13 +921,13 @@ check_lead_id(struct verify *v, const char *key, json_t *list)
 
 	if (want == NULL)
 		return;
-	json_array_foreach(list, i, lead)
-	{
+	json_array_foreach (list, i, lead) {
 		if (json_equal(json_object_get(lead, "id"), want))
 			return;
 	}
 	ids = json_array();
-	json_array_foreach(list, i, lead) json_array_append(ids, json_object_get(lead, "id"));
+	json_array_foreach (list, i, lead)
+		json_array_append(ids, json_object_get(lead, "id"));
 	state_file(MKTO_LEAD, key, file, sizeof file);
 	snprintf(hint, sizeof hint,
 	    "Marketo's lead for this person is not the one that landed (id %" JSON_INTEGER_FORMAT
@@ -1012,13 +1007,11 @@ check_role(struct verify *v, const char *key, json_t *rec)
 	}
 	roles = json_object_get(v->found[MKTO_ROLE], opp);
 	leads = json_object_get(v->found[MKTO_LEAD], pid);
-	json_array_foreach(roles, i, role)
-	{
+	json_array_foreach (roles, i, role) {
 		have = str(role, "role") ? str(role, "role") : "";
 		if (strcmp(have, name) != 0)
 			continue;
-		json_array_foreach(leads, k, lead)
-		{
+		json_array_foreach (leads, k, lead) {
 			if (json_equal(
 			        json_object_get(role, "leadId"), json_object_get(lead, "id")))
 				on = 1;
@@ -1029,8 +1022,7 @@ check_role(struct verify *v, const char *key, json_t *rec)
 	if (on)
 		return;
 	have_list = json_array();
-	json_array_foreach(roles, i, role)
-	{
+	json_array_foreach (roles, i, role) {
 		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT "/%s",
 		    json_integer_value(json_object_get(role, "leadId")),
 		    str(role, "role") ? str(role, "role") : "");
@@ -1072,9 +1064,9 @@ check_each(struct verify *v, enum mkto_object o, check_fn *check)
 	const char *key;
 	json_t *rec;
 
-	json_object_foreach(v->sent[o], key, rec) check(v, key, rec);
-	json_object_foreach(v->state[o], key, rec)
-	{
+	json_object_foreach (v->sent[o], key, rec)
+		check(v, key, rec);
+	json_object_foreach (v->state[o], key, rec) {
 		if (state_only(v, o, key))
 			check(v, key, NULL);
 	}
@@ -1088,15 +1080,13 @@ plan_links(struct verify *v, enum mkto_object from, int sent)
 	const char *key;
 	size_t i;
 
-	json_object_foreach(table, key, list)
-	{
+	json_object_foreach (table, key, list) {
 		if (sent) {
 			mark(v->asked[MKTO_COMPANY], str(list, "externalCompanyId"));
 			mark(v->asked[MKTO_SALESPERSON], str(list, "externalSalesPersonId"));
 			continue;
 		}
-		json_array_foreach(list, i, rec)
-		{
+		json_array_foreach (list, i, rec) {
 			mark(v->asked[MKTO_COMPANY], str(rec, "externalCompanyId"));
 			mark(v->asked[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
 		}
@@ -1121,17 +1111,17 @@ read_back(struct verify *v)
 	for (o = 0; o < MKTO_OBJECTS; o++) {
 		if (mkto_objects[o].id_field == NULL)
 			continue;
-		json_object_foreach(v->sent[o], key, rec) mark(v->asked[o], key);
-		json_object_foreach(v->state[o], key, rec) mark(v->asked[o], key);
+		json_object_foreach (v->sent[o], key, rec)
+			mark(v->asked[o], key);
+		json_object_foreach (v->state[o], key, rec)
+			mark(v->asked[o], key);
 	}
-	json_object_foreach(v->sent[MKTO_ROLE], key, rec)
-	{
+	json_object_foreach (v->sent[MKTO_ROLE], key, rec) {
 		mark(v->asked[MKTO_LEAD], str(rec, "externalPersonId"));
 		mark(v->asked[MKTO_OPPORTUNITY], str(rec, "externalOpportunityId"));
 		mark(v->asked[MKTO_ROLE], str(rec, "externalOpportunityId"));
 	}
-	json_object_foreach(v->state[MKTO_ROLE], key, rec)
-	{
+	json_object_foreach (v->state[MKTO_ROLE], key, rec) {
 		role_parts(key, parts, &opp, &pid, &name);
 		mark(v->asked[MKTO_LEAD], pid);
 		mark(v->asked[MKTO_OPPORTUNITY], opp);
@@ -1240,10 +1230,9 @@ counts(void *ctx, int status)
 		json_t *ids = json_array(), *rec;
 		const char *key;
 
-		json_object_foreach(v->sent[MKTO_LEAD], key, rec)
-		    json_array_append_new(ids, json_string(key));
-		json_object_foreach(v->state[MKTO_LEAD], key, rec)
-		{
+		json_object_foreach (v->sent[MKTO_LEAD], key, rec)
+			json_array_append_new(ids, json_string(key));
+		json_object_foreach (v->state[MKTO_LEAD], key, rec) {
 			if (state_only(v, MKTO_LEAD, key))
 				json_array_append_new(ids, json_string(key));
 		}
@@ -1388,7 +1377,8 @@ main(int argc, char *argv[])
 
 	/* a finding is a record set aside: status 1, with no message but the table */
 	status = finish_run(
-	    &(struct finish){NULL, NULL, v.total, NULL, v.stats_file, table, counts, &v}, status);
+	    &(struct finish){NULL, NULL, v.total, NULL, v.stats_file, table, counts, &v},
+	    status);
 	verify_free(&v);
 	return status;
 }

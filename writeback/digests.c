@@ -109,11 +109,11 @@ digests_save(struct digests *d)
 	json_t *v, *line;
 	FILE *fp;
 
-	statefile_init(&sf, d->path); /* no lock: msi-writeback reads it whole, then replaces it */
+	statefile_init(
+	    &sf, d->path); /* no lock: msi-writeback reads it whole, then replaces it */
 	if ((fp = statefile_begin(&sf)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", sf.tmp);
-	json_object_foreach(d->by_id, id, v)
-	{
+	json_object_foreach (d->by_id, id, v) {
 		line = json_pack("{s:s, s:O}", "Id", id, "digest", v);
 		if (ndjson_write(fp, line) != 0)
 			msg_sysfatal(MSI_EXIT_IO, "%s", sf.tmp);
@@ -130,7 +130,8 @@ digests_free(struct digests *d)
 	d->by_id = NULL;
 }
 
-/* Drops a person's digest (id: 18 characters), so that the next run writes its update again; 1 if it was kept. */
+/* Drops a person's digest (id: 18 characters), so that the next run writes its update again; 1
+ * if it was kept. */
 int
 digests_forget(struct digests *d, const char *id)
 {

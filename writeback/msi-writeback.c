@@ -62,8 +62,10 @@ struct writeback {
 	struct digests state;
 	const char *id_field, *state_name;
 	int changed_only, described;
-	int stop; /* the run stops: a record rejected without --rejects (3), a write error (4) */
-	int retry_stop; /* persons not fetched for the service: status 5, said after the summary */
+	int stop; /* the run stops: a record rejected without --rejects (3), a write error (4)
+	           */
+	int retry_stop; /* persons not fetched for the service: status 5, said after the summary
+	                 */
 	char *query_fields; /* escaped, for the form */
 
 	struct query *queue[MAX_QUERIES]; /* asked for, or to be; oldest first */
@@ -85,14 +87,13 @@ struct writeback {
 static void
 usage(FILE *fp, int status)
 {
-	fputs(
-	    "usage: msi-writeback [-hV] [--changed-only] [--own-window] [--progress]\n"
-	    "                     [-c concurrency] [-C config] [-d csv-dir] [-i id-field]\n"
-	    "                     [-M map] [-m max-retries] [-N namespace]\n"
-	    "                     [-n calls-per-window] [-r rejects] [-s state]\n"
-	    "                     [--stats-json file] [-t timeout] [-u missing] [-w window]\n"
-	    "                     [--window-dir dir] [file ...]\n"
-	    "       msi-writeback -s state --forget ids\n",
+	fputs("usage: msi-writeback [-hV] [--changed-only] [--own-window] [--progress]\n"
+	      "                     [-c concurrency] [-C config] [-d csv-dir] [-i id-field]\n"
+	      "                     [-M map] [-m max-retries] [-N namespace]\n"
+	      "                     [-n calls-per-window] [-r rejects] [-s state]\n"
+	      "                     [--stats-json file] [-t timeout] [-u missing] [-w window]\n"
+	      "                     [--window-dir dir] [file ...]\n"
+	      "       msi-writeback -s state --forget ids\n",
 	    fp);
 	exit(status);
 }
@@ -214,7 +215,8 @@ start_queries(struct writeback *w)
 
 	for (i = 0; i < w->count && w->flying < w->concurrency; i++) {
 		q = w->queue[(w->head + i) % MAX_QUERIES];
-		if (q->state != Q_WAITING || mkclient_status(&w->mk) != 0 || w->stop == MSI_EXIT_IO)
+		if (q->state != Q_WAITING || mkclient_status(&w->mk) != 0 ||
+		    w->stop == MSI_EXIT_IO)
 			continue;
 		if (q->not_before > now) {
 			wait = wait < q->not_before - now ? wait : q->not_before - now;
@@ -278,8 +280,7 @@ query_ended(struct writeback *w, struct query *q, CURLcode rc)
 	switch (mkclient_next(&w->mk, &a, &q->attempts, &q->renewals, &q->not_before)) {
 	case RETRY_AGAIN: break;
 	case RETRY_DONE:
-		json_array_foreach(json_object_get(a.json, "result"), i, lead)
-		{
+		json_array_foreach (json_object_get(a.json, "result"), i, lead) {
 			pid = json_string_value(json_object_get(lead, "externalPersonId"));
 			if (pid == NULL ||
 			    sfid_normalize(pid, strlen(pid), norm, swhy) > SFID_REPAIRED)
@@ -293,7 +294,8 @@ query_ended(struct writeback *w, struct query *q, CURLcode rc)
 			q->state = Q_ANSWERED;
 		break;
 	case RETRY_REJECT:
-		snprintf(q->why, sizeof q->why, "the lead query failed: %s %s", a.code, a.message);
+		snprintf(
+		    q->why, sizeof q->why, "the lead query failed: %s %s", a.code, a.message);
 		snprintf(q->code, sizeof q->code, "%s", a.code);
 		q->retryable = a.exhausted;
 		json_decref(q->found);
@@ -357,7 +359,8 @@ write_query(struct writeback *w, struct query *q)
 				w->unchanged++;
 			} else {
 				w->updates++;
-				if (sfout_write(&w->out, update) != 0 && w->stop != MSI_EXIT_IO) {
+				if (sfout_write(&w->out, update) != 0 &&
+				    w->stop != MSI_EXIT_IO) {
 					/* a CSV file's error is told when it is closed */
 					if (w->out.dir == NULL)
 						fwrite_failed(stdout, "stdout");
@@ -398,7 +401,8 @@ write_answered(struct writeback *w)
 	while (w->count > 0) {
 		q = w->queue[w->head];
 		if (q->state != Q_ANSWERED && !w->dropping) {
-			if ((mkclient_status(&w->mk) == 0 && w->stop != MSI_EXIT_IO) || w->flying > 0)
+			if ((mkclient_status(&w->mk) == 0 && w->stop != MSI_EXIT_IO) ||
+			    w->flying > 0)
 				break;
 			w->dropping = 1;
 			if (w->stop_file == NULL && mkclient_status(&w->mk) != 0) {
@@ -544,7 +548,8 @@ read_input(struct writeback *w, char **files)
 				take(w, rec, name, r.line);
 			progress(w, 0);
 		}
-		if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL && w->filling != NULL) {
+		if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL &&
+		    w->filling != NULL) {
 			w->stop_file = w->filling->batch[0].file; /* read, not yet asked for */
 			w->stop_line = w->filling->batch[0].line;
 		} else if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL) {
@@ -628,8 +633,8 @@ forget(const char *state_name, const char *ids)
 		fclose(fp);
 	free(line);
 	digests_save(&d);
-	msg_warn("%s: %lu persons forgotten, %lu kept", state_name, forgotten,
-	    d.loaded - forgotten);
+	msg_warn(
+	    "%s: %lu persons forgotten, %lu kept", state_name, forgotten, d.loaded - forgotten);
 	digests_free(&d);
 	return MSI_EXIT_OK;
 }
@@ -777,11 +782,12 @@ counts(void *ctx, int status)
 {
 	struct writeback *w = ctx;
 	json_t *c = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tool",
-	    "msi-writeback", "persons", (json_int_t)w->persons, "lead", (json_int_t)w->by_type[0],
-	    "contact", (json_int_t)w->by_type[1], "updates", (json_int_t)w->updates, "unchanged",
-	    (json_int_t)w->unchanged, "missing", (json_int_t)w->nmissing, "rejected",
-	    (json_int_t)w->rejected, "failed", (json_int_t)w->failed, "retryable",
-	    (json_int_t)w->retryable, "repeated", (json_int_t)w->duplicates);
+	    "msi-writeback", "persons", (json_int_t)w->persons, "lead",
+	    (json_int_t)w->by_type[0], "contact", (json_int_t)w->by_type[1], "updates",
+	    (json_int_t)w->updates, "unchanged", (json_int_t)w->unchanged, "missing",
+	    (json_int_t)w->nmissing, "rejected", (json_int_t)w->rejected, "failed",
+	    (json_int_t)w->failed, "retryable", (json_int_t)w->retryable, "repeated",
+	    (json_int_t)w->duplicates);
 
 	(void)status;
 	mkclient_stats(&w->mk, c);
@@ -820,8 +826,8 @@ main(int argc, char *argv[])
 	read_input(&w, files);
 
 	status = wind_down(&w);
-	status = finish_run(&(struct finish){w.rejects, w.rejects_name, w.rejected + w.failed, NULL,
-	                        o.stats, summary, counts, &w},
+	status = finish_run(&(struct finish){w.rejects, w.rejects_name, w.rejected + w.failed,
+	                        NULL, o.stats, summary, counts, &w},
 	    status);
 	writeback_free(&w);
 	return status;

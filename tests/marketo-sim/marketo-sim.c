@@ -48,8 +48,7 @@ static const char *const fault_names[FAULT_KINDS] = {"601", "602", "604", "606",
     "615", "713", "1003", "502", "503", "504", "drop", "slow", "body"};
 static const char *const fault_messages[] = {"Access token invalid", "Access token expired",
     "Operation timed out", "Max rate limit exceeded", "API Temporarily Unavailable",
-    "System error", "Max concurrent requests exceeded", "Transient error",
-    "Invalid value"};
+    "System error", "Max concurrent requests exceeded", "Transient error", "Invalid value"};
 
 /*
  * The response-level codes of Adobe's page "Error Codes"
@@ -448,12 +447,13 @@ static const struct {
         {"/rest/v1/opportunities.json", OBJ_OPPORTUNITY},
         {"/rest/v1/opportunities/roles.json", OBJ_ROLE},
 },
-  describe_paths[] = {
-      {"/rest/v1/salespersons/describe.json", OBJ_SALESPERSON},
-      {"/rest/v1/companies/describe.json", OBJ_COMPANY},
-      {"/rest/v1/leads/describe2.json", OBJ_LEAD},
-      {"/rest/v1/opportunities/describe.json", OBJ_OPPORTUNITY},
-      {"/rest/v1/opportunities/roles/describe.json", OBJ_ROLE},
+  describe_paths[] =
+      {
+          {"/rest/v1/salespersons/describe.json", OBJ_SALESPERSON},
+          {"/rest/v1/companies/describe.json", OBJ_COMPANY},
+          {"/rest/v1/leads/describe2.json", OBJ_LEAD},
+          {"/rest/v1/opportunities/describe.json", OBJ_OPPORTUNITY},
+          {"/rest/v1/opportunities/roles/describe.json", OBJ_ROLE},
 },
   delete_paths[] = {
       {"/rest/v1/salespersons/delete.json", OBJ_SALESPERSON},
@@ -692,14 +692,16 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		list = json_object_get(body, "faults");
 		pthread_mutex_lock(&lock);
 		opt.nfaults = 0;
-		json_array_foreach(list, i, spec) bad |=
-		    !json_is_string(spec) || parse_fault(json_string_value(spec)) != 0;
+		json_array_foreach (list, i, spec)
+			bad |=
+			    !json_is_string(spec) || parse_fault(json_string_value(spec)) != 0;
 		pthread_mutex_unlock(&lock);
 		bad |= !json_is_array(list);
 		json_decref(body);
 		if (bad)
 			return send_json(c, MHD_HTTP_BAD_REQUEST,
-			    json_pack("{s:s}", "error", "expected {\"faults\":[\"KIND@N\", ...]}"));
+			    json_pack(
+			        "{s:s}", "error", "expected {\"faults\":[\"KIND@N\", ...]}"));
 		return send_json(c, MHD_HTTP_OK, json_pack("{s:i}", "faults", opt.nfaults));
 	}
 	if (strcmp(url, "/_sim/msi") == 0 && strcmp(method, "POST") == 0) {

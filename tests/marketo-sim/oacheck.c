@@ -99,19 +99,18 @@ check(json_t *schema, json_t *v, const char *where)
 	}
 	if ((sub = json_object_get(schema, "enum")) != NULL) {
 		found = 0;
-		json_array_foreach(sub, i, e) found |= json_equal(e, v);
+		json_array_foreach (sub, i, e)
+			found |= json_equal(e, v);
 		if (!found)
 			problem(where, "value not in the enum%s", "");
 	}
 	if (json_is_object(v)) {
-		json_array_foreach(json_object_get(schema, "required"), i, e)
-		{
+		json_array_foreach (json_object_get(schema, "required"), i, e) {
 			key = json_string_value(e);
 			if (json_object_get(v, key) == NULL && !relaxed(def, key, v))
 				problem(where, "required member \"%s\" missing", key);
 		}
-		json_object_foreach(json_object_get(schema, "properties"), key, sub)
-		{
+		json_object_foreach (json_object_get(schema, "properties"), key, sub) {
 			if ((e = json_object_get(v, key)) != NULL) {
 				snprintf(path, sizeof path, "%s.%s", where, key);
 				check(sub, e, path);
@@ -126,8 +125,7 @@ check(json_t *schema, json_t *v, const char *where)
 				json_t *reason =
 				    json_pack("{s:s}", "$ref", "#/definitions/Reason");
 
-				json_array_foreach(e, i, sub)
-				{
+				json_array_foreach (e, i, sub) {
 					snprintf(
 					    path, sizeof path, "%s.reasons[%zu]", where, i);
 					check(reason, sub, path);
@@ -137,8 +135,7 @@ check(json_t *schema, json_t *v, const char *where)
 		}
 	}
 	if (json_is_array(v) && (sub = json_object_get(schema, "items")) != NULL) {
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach (v, i, e) {
 			snprintf(path, sizeof path, "%s[%zu]", where, i);
 			check(sub, e, path);
 		}

@@ -458,8 +458,7 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 		SKIP("1003", "Invalid record%s", "");
 	/* The id field finds a record (dedupeBy idField, lookupField id); it is never written.
 	 */
-	json_object_foreach(rec, name, v)
-	{
+	json_object_foreach (rec, name, v) {
 		int finds = strcmp(name, ob->idfield) == 0 &&
 		            (strcmp(by, "idField") == 0 ||
 		                (o == OBJ_LEAD && strcmp(lookup, "id") == 0));
@@ -490,8 +489,9 @@ sync_one(enum sim_object o, json_t *rec, const char *action, const char *by, con
 	} else if (strcmp(by, "idField") == 0) {
 		if ((v = json_object_get(rec, ob->idfield)) == NULL)
 			SKIP("1002", "Value for field '%s' not specified", ob->idfield);
-		json_array_foreach(ob->recs, pos,
-		    stored) if (json_equal(json_object_get(stored, ob->idfield), v)) break;
+		json_array_foreach (ob->recs, pos, stored)
+			if (json_equal(json_object_get(stored, ob->idfield), v))
+				break;
 		found = pos < json_array_size(ob->recs);
 	} else {
 		if (dedupe_key(o, rec, key, sizeof key, &missing) != 0)
@@ -891,8 +891,7 @@ param_text(json_t *params, const char *name)
 	fp = open_memstream(&buf, &size);
 	if (json_is_integer(v))
 		fprintf(fp, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach (v, i, e) {
 		if (json_is_string(e))
 			fprintf(fp, "%s%s", i ? "," : "", json_string_value(e));
 		else if (json_is_integer(e))
@@ -937,8 +936,9 @@ key_matches(json_t *rec, json_t *key)
 	const char *name;
 	json_t *v;
 
-	json_object_foreach(
-	    key, name, v) if (!same_value(json_object_get(rec, name), v)) return 0;
+	json_object_foreach (key, name, v)
+		if (!same_value(json_object_get(rec, name), v))
+			return 0;
 	return 1;
 }
 
@@ -1015,8 +1015,7 @@ store_query(enum sim_object o, json_t *params, struct sim_answer *a)
 	/* The keys: one object field -> value per filter value or input record. */
 	keys = json_array();
 	if (json_is_array(input)) {
-		json_array_foreach(input, i, key)
-		{
+		json_array_foreach (input, i, key) {
 			if (!json_is_object(key) || json_object_size(key) == 0) {
 				fail(a, "1003",
 				    "Each input record must be an object of key fields");
@@ -1064,11 +1063,11 @@ store_query(enum sim_object o, json_t *params, struct sim_answer *a)
 
 	matches = json_array(); /* [seq, position] pairs */
 	pthread_mutex_lock(&lock);
-	json_array_foreach(keys, i, key)
-	{
-		json_array_foreach(ob->recs, j, rec) if (key_matches(rec, key))
-		    json_array_append_new(
-		        matches, json_pack("[I, I]", (json_int_t)i, (json_int_t)j));
+	json_array_foreach (keys, i, key) {
+		json_array_foreach (ob->recs, j, rec)
+			if (key_matches(rec, key))
+				json_array_append_new(
+				    matches, json_pack("[I, I]", (json_int_t)i, (json_int_t)j));
 	}
 	total = json_array_size(matches);
 	a->result = json_array();
@@ -1078,8 +1077,7 @@ store_query(enum sim_object o, json_t *params, struct sim_answer *a)
 		    ob->recs, (size_t)json_integer_value(json_array_get(key, 1)));
 		view = json_pack("{s:O, s:O}", "seq", json_array_get(key, 0), ob->idfield,
 		    json_object_get(rec, ob->idfield));
-		json_array_foreach(fields, k, name)
-		{
+		json_array_foreach (fields, k, name) {
 			const char *f = json_string_value(name);
 			json_t *v = json_object_get(rec, f);
 
@@ -1124,8 +1122,7 @@ store_describe(enum sim_object o, struct sim_answer *a)
 		json_array_append_new(fields, fj);
 	}
 	if (o == OBJ_LEAD) {
-		json_object_foreach(config->custom_fields, key, fj)
-		{
+		json_object_foreach (config->custom_fields, key, fj) {
 			type = json_string_value(fj);
 			json_array_append_new(fields,
 			    json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", key, "displayName",
@@ -1199,8 +1196,7 @@ store_describe_lead_fields(struct sim_answer *a)
 		        !f->updateable));
 		json_array_append_new(a->result, fj);
 	}
-	json_object_foreach(config->custom_fields, key, fj)
-	{
+	json_object_foreach (config->custom_fields, key, fj) {
 		json_array_append_new(a->result,
 		    json_pack("{s:I, s:s, s:s, s:{s:s, s:b}}", "id", ++id, "displayName", key,
 		        "dataType", json_string_value(fj), "rest", "name", key, "readOnly", 0));
@@ -1224,8 +1220,7 @@ store_set_msi(json_t *body, char *why, size_t whysize)
 		    "expected {\"id\" or \"externalPersonId\", \"fields\":{...}}");
 		return -1;
 	}
-	json_object_foreach(fields, name, v)
-	{
+	json_object_foreach (fields, name, v) {
 		if (!one_of(name, msi) && strcmp(name, config->score_field) != 0) {
 			snprintf(why, whysize, "%s is not an MSI field", name);
 			return -1;
@@ -1286,16 +1281,14 @@ store_set(json_t *body, json_t **answer)
 		status = 400;
 		goto done;
 	}
-	json_object_foreach(key, name, v)
-	{
+	json_object_foreach (key, name, v) {
 		if (find_field((enum sim_object)o, name) == NULL) {
 			snprintf(why, sizeof why, "no field %s in %s", name, oname);
 			status = 400;
 			goto done;
 		}
 	}
-	json_object_foreach(fields, name, v)
-	{
+	json_object_foreach (fields, name, v) {
 		if (find_field((enum sim_object)o, name) == NULL ||
 		    strcmp(name, ob->idfield) == 0) {
 			snprintf(why, sizeof why, "%s cannot be set in %s", name, oname);
@@ -1306,8 +1299,9 @@ store_set(json_t *body, json_t **answer)
 	now(stamp);
 	found = json_array();
 	pthread_mutex_lock(&lock);
-	json_array_foreach(ob->recs, i, rec) if (key_matches(rec, key))
-	    json_array_append_new(found, json_integer((json_int_t)i));
+	json_array_foreach (ob->recs, i, rec)
+		if (key_matches(rec, key))
+			json_array_append_new(found, json_integer((json_int_t)i));
 	if (json_array_size(found) == 0) {
 		snprintf(why, sizeof why, "no %s matches the key", oname);
 		status = 404;
@@ -1321,8 +1315,7 @@ store_set(json_t *body, json_t **answer)
 		json_object_set_new(rec, "id", json_integer(id));
 		json_object_set_new(rec, "createdAt", json_string(stamp));
 		msi_defaults(rec, id);
-		json_object_foreach(fields, name, v)
-		{
+		json_object_foreach (fields, name, v) {
 			if (json_is_null(v))
 				json_object_del(rec, name);
 			else
@@ -1334,15 +1327,13 @@ store_set(json_t *body, json_t **answer)
 		*answer = json_pack("{s:i, s:I}", "created", 1, "id", (json_int_t)id);
 		status = 200;
 	} else {
-		json_array_foreach(found, i, v)
-		{
+		json_array_foreach (found, i, v) {
 			size_t pos = (size_t)json_integer_value(v);
 
 			rec = json_array_get(ob->recs, pos);
 			if (o == OBJ_LEAD)
 				index_lead(rec, (long)pos + 1, 0);
-			json_object_foreach(fields, name, val)
-			{
+			json_object_foreach (fields, name, val) {
 				if (json_is_null(val))
 					json_object_del(rec, name);
 				else
@@ -1354,10 +1345,11 @@ store_set(json_t *body, json_t **answer)
 		}
 		if (o != OBJ_LEAD) { /* a dedupe field may have changed */
 			json_object_clear(ob->index);
-			json_array_foreach(
-			    ob->recs, i, rec) if (dedupe_key((enum sim_object)o, rec, dkey,
-			                              sizeof dkey, &missing) == 0)
-			    json_object_set_new(ob->index, dkey, json_integer((json_int_t)i));
+			json_array_foreach (ob->recs, i, rec)
+				if (dedupe_key((enum sim_object)o, rec, dkey, sizeof dkey,
+				        &missing) == 0)
+					json_object_set_new(
+					    ob->index, dkey, json_integer((json_int_t)i));
 		}
 		*answer = json_pack("{s:I}", "updated", (json_int_t)json_array_size(found));
 		status = 200;
@@ -1383,7 +1375,8 @@ store_counts(void)
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < OBJ_COUNT; i++) {
 		n = 0;
-		json_array_foreach(objects[i].recs, j, rec) n += json_is_object(rec);
+		json_array_foreach (objects[i].recs, j, rec)
+			n += json_is_object(rec);
 		json_object_set_new(
 		    counts, store_object_name((enum sim_object)i), json_integer(n));
 	}
@@ -1418,8 +1411,7 @@ store_dump(size_t *len)
 
 	pthread_mutex_lock(&lock);
 	for (o = 0; o < OBJ_COUNT; o++) {
-		json_array_foreach(objects[o].recs, i, rec)
-		{
+		json_array_foreach (objects[o].recs, i, rec) {
 			json_t *line_obj;
 
 			if (!json_is_object(rec))

@@ -39,7 +39,8 @@ static struct {
 } shape;
 static const char *site_audience; /* SALESFORCE_SIM_JWT_AUDIENCE, or NULL */
 
-/* Reads SALESFORCE_SIM_TOKEN_SHAPE: words long=N, crlf, blank, noid, echo, longurl, comma-separated. */
+/* Reads SALESFORCE_SIM_TOKEN_SHAPE: words long=N, crlf, blank, noid, echo, longurl,
+ * comma-separated. */
 static int
 read_shape(const char *v)
 {
@@ -268,8 +269,7 @@ jwt_check(const char *jwt)
 	}
 	aud = json_object_get(claims, "aud");
 	ok = json_is_string(aud) && audience_ok(json_string_value(aud));
-	json_array_foreach(aud, i, v)
-	{
+	json_array_foreach (aud, i, v) {
 		ok |= json_is_string(v) && audience_ok(json_string_value(v));
 	}
 	if (!ok) {

@@ -196,8 +196,7 @@ error_text(const struct upd_error *e, char *out, size_t size)
 	json_t *f;
 
 	n = (size_t)snprintf(out, size, "%s:%s:", e->code, e->message);
-	json_array_foreach(e->fields, i, f)
-	{
+	json_array_foreach (e->fields, i, f) {
 		if (n < size)
 			n += (size_t)snprintf(
 			    out + n, size - n, "%s%s", i ? "," : "", json_string_value(f));

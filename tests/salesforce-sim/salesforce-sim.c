@@ -35,7 +35,17 @@
  * of a call they suit (a results page, a query job's information) and leave
  * any other alone: a proxy that drops a header, a server that miscounts.
  */
-enum fault_kind { F500, F503, FDROP, FSLOW, F401, FNOLOCATOR, FMISCOUNT, FBADSTAMP, FAULT_KINDS };
+enum fault_kind {
+	F500,
+	F503,
+	FDROP,
+	FSLOW,
+	F401,
+	FNOLOCATOR,
+	FMISCOUNT,
+	FBADSTAMP,
+	FAULT_KINDS
+};
 static const char *const fault_names[FAULT_KINDS] = {
     "500", "503", "drop", "slow", "401", "nolocator", "miscount", "badstamp"};
 
@@ -620,8 +630,7 @@ admin(struct MHD_Connection *c, struct request *rq, const char *url, const char 
 		int bad = !json_is_array(list);
 
 		opt.nfaults = 0;
-		json_array_foreach(list, i, spec)
-		{
+		json_array_foreach (list, i, spec) {
 			bad |=
 			    !json_is_string(spec) || parse_fault(json_string_value(spec)) != 0;
 		}

@@ -1036,8 +1036,7 @@ store_touch(json_t *body, int delete, unsigned *status)
 		    status, "%s records are never deleted (touch IsActive)", o->name);
 		goto out;
 	}
-	json_array_foreach(ids, i, v)
-	{
+	json_array_foreach (ids, i, v) {
 		if (!json_is_string(v)) {
 			answer = admin_error(status, "%s", "ids must be strings");
 			goto out;
@@ -1051,8 +1050,7 @@ store_touch(json_t *body, int delete, unsigned *status)
 		texts[0] = estrdup("true");
 	} else {
 		k = 0;
-		json_object_foreach(fields, key, v)
-		{
+		json_object_foreach (fields, key, v) {
 			which[k] = store_field(o, key);
 			texts[k] = value_text(v, &bad);
 			if (which[k] < 0 || which[k] == 0 || which[k] == o->stamp_field ||
@@ -1069,8 +1067,7 @@ store_touch(json_t *body, int delete, unsigned *status)
 		}
 	}
 	lmd = store_field(o, "LastModifiedDate");
-	json_array_foreach(ids, i, v)
-	{
+	json_array_foreach (ids, i, v) {
 		if (sfid_normalize(json_string_value(v), json_string_length(v), id, why) >
 		        SFID_REPAIRED ||
 		    (r = find(o, id)) == NULL) {
@@ -1126,13 +1123,11 @@ store_insert(json_t *body, unsigned *status)
 	if (!json_is_array(records))
 		return admin_error(status, "%s", "expected \"records\":[{...}]");
 	rejected = json_array();
-	json_array_foreach(records, i, rec)
-	{
+	json_array_foreach (records, i, rec) {
 		const char *given = NULL;
 
 		reason = NULL;
-		json_object_foreach(rec, key, v)
-		{
+		json_object_foreach (rec, key, v) {
 			if (strcasecmp(key, "Id") == 0)
 				given = json_string_value(v);
 			else if (value_text_bad(v))
@@ -1151,16 +1146,14 @@ store_insert(json_t *body, unsigned *status)
 			    json_pack("{s:I, s:s}", "index", (json_int_t)i, "reason", reason));
 			continue;
 		}
-		json_object_foreach(rec, key, v)
-		{
+		json_object_foreach (rec, key, v) {
 			if (store_field(o, key) < 0)
 				add_column(o, key);
 		}
 		vals = ecalloc(o->nfields, sizeof *vals);
 		texts = ecalloc(o->nfields, sizeof *texts);
 		stamp = 0;
-		json_object_foreach(rec, key, v)
-		{
+		json_object_foreach (rec, key, v) {
 			f = store_field(o, key);
 			if (f == 0)
 				continue;

@@ -222,8 +222,7 @@ update_fail_records(json_t *body, unsigned *status)
 	size_t i;
 	int bad = !json_is_array(ids) || (fields != NULL && !json_is_array(fields));
 
-	json_array_foreach(fields, i, v)
-	{
+	json_array_foreach (fields, i, v) {
 		bad |= !json_is_string(v);
 	}
 	if (bad) {
@@ -233,8 +232,7 @@ update_fail_records(json_t *body, unsigned *status)
 		    "\"fields\":[...]}");
 	}
 	list = ecalloc(json_array_size(ids) ? json_array_size(ids) : 1, sizeof *list);
-	json_array_foreach(ids, i, v)
-	{
+	json_array_foreach (ids, i, v) {
 		if (!json_is_string(v) ||
 		    sfid_normalize(json_string_value(v), json_string_length(v), list[i], why) >
 		        SFID_REPAIRED) {
@@ -343,8 +341,7 @@ item_check(struct item *it, json_t *rec, struct answer *a)
 	long f;
 	size_t k;
 
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		if (strcmp(key, "id") == 0 || strcmp(key, "Id") == 0)
 			idv = v;
 	}
@@ -361,8 +358,7 @@ item_check(struct item *it, json_t *rec, struct answer *a)
 	it->fields = ecalloc(k ? k : 1, sizeof *it->fields);
 	it->texts = ecalloc(k ? k : 1, sizeof *it->texts);
 	/* a value's type first: Salesforce's parser refuses the whole request */
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		if (strcmp(key, "attributes") == 0 || v == idv ||
 		    (f = store_field(it->o, key)) < 0 || !it->o->fields[f].updateable)
 			continue;
@@ -375,8 +371,7 @@ item_check(struct item *it, json_t *rec, struct answer *a)
 		    &it->e, "MISSING_ARGUMENT", NULL, "Id not specified in an update call");
 		return 0;
 	}
-	json_object_foreach(rec, key, v)
-	{
+	json_object_foreach (rec, key, v) {
 		if (strcmp(key, "attributes") == 0 || v == idv)
 			continue;
 		if (update_settable(it->o, store_field(it->o, key), key, &it->e) != 0)
@@ -428,8 +423,7 @@ update_collections(const char *body, size_t len, struct answer *a)
 	}
 	jobs_settle(stamp_now());
 	items = ecalloc(n ? n : 1, sizeof *items);
-	json_array_foreach(records, i, rec)
-	{
+	json_array_foreach (records, i, rec) {
 		if (!json_is_object(rec)) {
 			answer_error(a, 400, "JSON_PARSER_ERROR",
 			    "Cannot deserialize instance of SObject from %s value",

@@ -176,12 +176,12 @@ main(void)
 	    "H1:2[Id/Name]\nR2:2[1/Zo\xc3\xab]\n", "cp1252", 0);
 	CHECK_READ("Latin-1 named", "Id,Name\n1,Zo\xeb\n", TEXTENC_LATIN1,
 	    "H1:2[Id/Name]\nR2:2[1/Zo\xc3\xab]\n", "latin1", 0);
-	CHECK_READ("UTF-8 with a mark, NUL bytes dropped", "\xef\xbb\xbfId,Name\n1,a\0b\0\n", TEXTENC_AUTO,
-	    "H1:2[Id/Name]\nR2:2[1/ab]\n", "utf8", 2);
+	CHECK_READ("UTF-8 with a mark, NUL bytes dropped", "\xef\xbb\xbfId,Name\n1,a\0b\0\n",
+	    TEXTENC_AUTO, "H1:2[Id/Name]\nR2:2[1/ab]\n", "utf8", 2);
 	CHECK_READ("UTF-16LE, CRLF", "\xff\xfeI\0d\0\r\0\n\0\xe9\0\r\0\n\0", TEXTENC_AUTO,
 	    "H1:1[Id]\nR2:1[\xc3\xa9]\n", "utf16le", 0);
-	CHECK_READ("named UTF-8 keeps bad bytes for the row's reason", "Id\n\xe9\n", TEXTENC_UTF8,
-	    "H1:1[Id]\nR2:1[\xe9]\n", "utf8", 0);
+	CHECK_READ("named UTF-8 keeps bad bytes for the row's reason", "Id\n\xe9\n",
+	    TEXTENC_UTF8, "H1:1[Id]\nR2:1[\xe9]\n", "utf8", 0);
 	same_any_chunking("too few and too many fields", "a,b\n1\n1,2,3\n1,2\n", ',', 0,
 	    "H1:2[a/b]\nR2:1[1]!row has 1 field, the header has 2{1\n}\n"
 	    "R3:3[1/2/3]!row has 3 fields, the header has 2{1,2,3\n}\nR4:2[1/2]\n");
@@ -219,12 +219,12 @@ main(void)
 
 	/* A row over the size limit: refused, its text cut, the next line read. */
 	max_row = 16;
-	same_any_chunking("a row over the limit", "a,b\n1,2\n3,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n4,ok\n",
-	    ',', 0,
+	same_any_chunking("a row over the limit",
+	    "a,b\n1,2\n3,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n4,ok\n", ',', 0,
 	    "H1:2[a/b]\nR2:2[1/2]\nR3:0[]!row over 16 bytes (--max-row-size)"
 	    "{3,xxxxxxxxxxxxxx}\nR4:2[4/ok]\n");
-	same_any_chunking("a multi-line row over the limit", "a,b\n1,\"xxxxxxx\nxxxxxxxxxxx\"\n4,ok\n",
-	    ',', 0,
+	same_any_chunking("a multi-line row over the limit",
+	    "a,b\n1,\"xxxxxxx\nxxxxxxxxxxx\"\n4,ok\n", ',', 0,
 	    "H1:2[a/b]\nR2:0[]!row over 16 bytes (--max-row-size){1,\"xxxxxxx\nxxxxx}\n"
 	    "R4:2[4/ok]\n");
 	max_row = 0;

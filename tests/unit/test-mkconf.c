@@ -39,11 +39,14 @@ main(void)
 	char why[MKCONF_WHY_SIZE], *path;
 	struct mkconf c;
 
+	CHECK("https allowed",
+	    mkconf_url_allowed("URL", "https://123-ABC-456.mktorest.com/rest", why));
+	CHECK("http to 127.0.0.1 allowed",
+	    mkconf_url_allowed("URL", "http://127.0.0.1:8080", why));
 	CHECK(
-	    "https allowed", mkconf_url_allowed("URL", "https://123-ABC-456.mktorest.com/rest", why));
-	CHECK("http to 127.0.0.1 allowed", mkconf_url_allowed("URL", "http://127.0.0.1:8080", why));
-	CHECK("http to 127.3.2.1 allowed", mkconf_url_allowed("URL", "http://127.3.2.1/x", why));
-	CHECK("http to localhost allowed", mkconf_url_allowed("URL", "http://localhost:9/", why));
+	    "http to 127.3.2.1 allowed", mkconf_url_allowed("URL", "http://127.3.2.1/x", why));
+	CHECK(
+	    "http to localhost allowed", mkconf_url_allowed("URL", "http://localhost:9/", why));
 	CHECK("http to [::1] allowed", mkconf_url_allowed("URL", "http://[::1]:8080/", why));
 	CHECK("http elsewhere refused",
 	    !mkconf_url_allowed("URL", "http://123-ABC-456.mktorest.com", why));
@@ -65,21 +68,27 @@ main(void)
 	    "in client_id and client_secret");
 	CHECK("127.0.0.1:pw@ refused",
 	    !mkconf_url_allowed("URL", "http://127.0.0.1:pw@mkto.example.com/rest", why));
-	CHECK("[::1]@ refused", !mkconf_url_allowed("URL", "http://[::1]@mkto.example.com/", why));
+	CHECK("[::1]@ refused",
+	    !mkconf_url_allowed("URL", "http://[::1]@mkto.example.com/", why));
 	CHECK("user-info over https refused too",
 	    !mkconf_url_allowed("URL", "https://user:PASS@mkto.example.com/rest", why));
 	CHECK("the password is not in the reason", strstr(why, "PASS") == NULL);
-	CHECK("an empty user-info refused", !mkconf_url_allowed("URL", "http://@127.0.0.1/", why));
-	CHECK("a fragment refused", !mkconf_url_allowed("URL", "http://127.0.0.1:9/rest#frag", why));
+	CHECK("an empty user-info refused",
+	    !mkconf_url_allowed("URL", "http://@127.0.0.1/", why));
+	CHECK("a fragment refused",
+	    !mkconf_url_allowed("URL", "http://127.0.0.1:9/rest#frag", why));
 	CHECK_STR("its reason", why,
 	    "http://127.0.0.1:9/rest#frag: a query (?) or fragment (#) has no place in this URL");
-	CHECK("a query refused", !mkconf_url_allowed("URL", "https://mkto.example.com/rest?a=b", why));
-	CHECK("a space refused", !mkconf_url_allowed("URL", "https://mkto.example.com/ rest", why));
+	CHECK("a query refused",
+	    !mkconf_url_allowed("URL", "https://mkto.example.com/rest?a=b", why));
+	CHECK("a space refused",
+	    !mkconf_url_allowed("URL", "https://mkto.example.com/ rest", why));
 	CHECK("CR LF refused",
 	    !mkconf_url_allowed("URL", "https://mkto.example.com/rest\r\nX-Evil: 1", why));
 	CHECK_STR("its reason does not show the line end", why,
 	    "URL: the URL holds a space or a control character");
-	CHECK("a tab refused", !mkconf_url_allowed("URL", "https://mkto.example.com\t/rest", why));
+	CHECK("a tab refused",
+	    !mkconf_url_allowed("URL", "https://mkto.example.com\t/rest", why));
 	CHECK("not a URL", !mkconf_url_allowed("URL", "http://[::1/", why));
 	CHECK("a backslash does not hide a host",
 	    !mkconf_url_allowed("URL", "http://127.0.0.1\\@mkto.example.com/", why));
@@ -87,7 +96,8 @@ main(void)
 	CHECK("LOCALHOST", mkconf_url_allowed("URL", "http://LOCALHOST:9/rest", why));
 	CHECK("0x7f000001 is loopback", mkconf_url_allowed("URL", "http://0x7f000001:9/", why));
 	CHECK("128.0.0.1 is not", !mkconf_url_allowed("URL", "http://128.0.0.1/", why));
-	CHECK("[::ffff:10.0.0.1] is not", !mkconf_url_allowed("URL", "http://[::ffff:10.0.0.1]/", why));
+	CHECK("[::ffff:10.0.0.1] is not",
+	    !mkconf_url_allowed("URL", "http://[::ffff:10.0.0.1]/", why));
 
 	clear_env();
 	setenv("MARKETO_BASE_URL", "https://123-ABC-456.mktorest.com/rest/", 1);
@@ -142,9 +152,9 @@ main(void)
 	mkconf_free(&c);
 	unlink(path);
 	path = write_file("client_id = a\nhunter2-pasted-secret-with-an = sign\n", 0600);
-	CHECK("an unknown key is not echoed",
-	    mkconf_load(&c, path, why) != 0 && strstr(why, ":2: unknown key") &&
-	        strstr(why, "hunter2") == NULL);
+	CHECK("an unknown key is not echoed", mkconf_load(&c, path, why) != 0 &&
+	                                          strstr(why, ":2: unknown key") &&
+	                                          strstr(why, "hunter2") == NULL);
 	mkconf_free(&c);
 	unlink(path);
 	path = write_file(

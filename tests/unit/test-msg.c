@@ -39,12 +39,16 @@ main(void)
 	CHECK_STR("plain", warned("%s", "a message"), "test: a message\n");
 	CHECK_STR("line ends and escapes", warned("server: %s", "bad\r\nX-Injected: 1\x1b[31m"),
 	    "test: server: bad??X-Injected: 1?[31m\n");
-	CHECK_STR("C1 control in UTF-8", warned("%s", "a\xc2\x9b" "2Jb"), "test: a?2Jb\n");
+	CHECK_STR("C1 control in UTF-8",
+	    warned("%s", "a\xc2\x9b"
+	                 "2Jb"),
+	    "test: a?2Jb\n");
 	CHECK_STR("UTF-8 kept", warned("%s", "M\xc3\xbcller \xe2\x82\xac"),
 	    "test: M\xc3\xbcller \xe2\x82\xac\n");
 	msg_secret(secret);
 	msg_secret(token);
-	CHECK_STR("a secret echoed", warned("invalid_client: %s", "client_secret=s3cr3t-client-secret&x"),
+	CHECK_STR("a secret echoed",
+	    warned("invalid_client: %s", "client_secret=s3cr3t-client-secret&x"),
 	    "test: invalid_client: client_secret=(hidden)&x\n");
 	CHECK_STR("a token", warned("%s", "Bearer 00Dx!AQ4AQ.tok"), "test: Bearer (hidden)\n");
 	msg_forget(token);
@@ -56,6 +60,7 @@ main(void)
 	msg_secret(freed);
 	msg_forget(freed);
 	free(freed);
-	CHECK_STR("after a forget", warned("%s", "another-secret-value"), "test: another-secret-value\n");
+	CHECK_STR("after a forget", warned("%s", "another-secret-value"),
+	    "test: another-secret-value\n");
 	return unit_failed;
 }

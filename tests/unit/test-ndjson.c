@@ -83,10 +83,12 @@ main(void)
 	fclose(fp);
 	free(big);
 
-	/* A line over the limit is refused, read past without being kept, and reading goes on. */
+	/* A line over the limit is refused, read past without being kept, and reading goes on.
+	 */
 	{
-		const char text[] = "{\"a\":1}\n{\"a\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"b\":2}\n"
-		                    "{\"c\":\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"}";
+		const char text[] =
+		    "{\"a\":1}\n{\"a\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"b\":2}\n"
+		    "{\"c\":\"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\"}";
 		char got[8] = "";
 		int k = 0, res;
 
@@ -95,7 +97,9 @@ main(void)
 		r.max_line = 16;
 		do {
 			res = ndjson_read(&r, &obj);
-			got[k++] = res == NDJSON_OBJECT ? 'O' : res == NDJSON_BADLINE ? 'B' : 'E';
+			got[k++] = res == NDJSON_OBJECT    ? 'O'
+			           : res == NDJSON_BADLINE ? 'B'
+			                                   : 'E';
 			json_decref(obj);
 		} while (res != NDJSON_EOF && k < 7);
 		CHECK_STR("lines over the limit refused", got, "OBOBE");

@@ -1,4 +1,5 @@
-/* test-ratelimit.c: the window and the calls in flight, on a clock the test moves; the shared file. */
+/* test-ratelimit.c: the window and the calls in flight, on a clock the test moves; the shared
+ * file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,8 +125,8 @@ shared_window(void)
 	    (int)dead_pid(), (int)dead_pid());
 	fclose(fp);
 	CHECK("the dead holders' calls are not in flight", ratelimit_turn(&a, 102) == 0);
-	CHECK("... but their starts stay in the window", ratelimit_turn(&a, 102) > 0 &&
-	                                                     ratelimit_in_window(&a, 102) == 3);
+	CHECK("... but their starts stay in the window",
+	    ratelimit_turn(&a, 102) > 0 && ratelimit_in_window(&a, 102) == 3);
 	ratelimit_done(&a, 102);
 
 	/* a line in flight for over 10 minutes has ended, even of a live process */
@@ -138,8 +139,8 @@ shared_window(void)
 
 	/* a line from before a reboot (a start later than now) is dropped */
 	fp = fopen(path, "w");
-	fprintf(fp, "5000.0 0.0 20 %d\n5000.0 5001.0 20 %d\n5000.0 5001.0 20 %d\n", (int)getpid(),
-	    (int)getpid(), (int)getpid());
+	fprintf(fp, "5000.0 0.0 20 %d\n5000.0 5001.0 20 %d\n5000.0 5001.0 20 %d\n",
+	    (int)getpid(), (int)getpid(), (int)getpid());
 	fclose(fp);
 	CHECK("lines from another boot are dropped", ratelimit_turn(&a, 200) == 0);
 	ratelimit_free(&a, 201);
@@ -159,7 +160,8 @@ shared_window(void)
 		for (; *line != '\0'; line = nl + 1) {
 			nl = strchr(line, '\n');
 			*nl = '\0';
-			if (sscanf(line, "%lf %lf %lf %d %d", &s, &e, &w, &pid, &sent) != 5 || e == 0)
+			if (sscanf(line, "%lf %lf %lf %d %d", &s, &e, &w, &pid, &sent) != 5 ||
+			    e == 0)
 				fails++;
 		}
 	}

@@ -17,7 +17,8 @@ cls(enum transport t, long status, const char *code, const char **cause)
 int
 main(void)
 {
-	static const char *again[] = {"500", "502", "604", "606", "608", "611", "614", "615", "713"};
+	static const char *again[] = {
+	    "500", "502", "604", "606", "608", "611", "614", "615", "713"};
 	static const char *aside[] = {"701", "704", "718", "1003"};
 	const char *cause;
 	char label[64];
@@ -42,7 +43,8 @@ main(void)
 		snprintf(label, sizeof label, "%s sets the batch aside", aside[i]);
 		CHECK(label, cls(TRANSPORT_OK, 200, aside[i], &cause) == RETRY_REJECT);
 	}
-	CHECK("702 is an answer of no records", cls(TRANSPORT_OK, 200, "702", &cause) == RETRY_DONE);
+	CHECK("702 is an answer of no records",
+	    cls(TRANSPORT_OK, 200, "702", &cause) == RETRY_DONE);
 	CHECK("605 is fatal", cls(TRANSPORT_OK, 200, "605", &cause) == RETRY_FATAL);
 	CHECK("616 is fatal", cls(TRANSPORT_OK, 200, "616", &cause) == RETRY_FATAL);
 	CHECK("HTTP 502", cls(TRANSPORT_OK, 502, NULL, &cause) == RETRY_AGAIN &&

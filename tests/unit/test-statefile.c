@@ -88,7 +88,7 @@ test_lock(void)
 
 	unlink("s");
 	CHECK("lock: made, mode 600", statefile_lock(&a, "s", 0, BUSY) == 0 && a.fd >= 0 &&
-	                                   stat("s", &st) == 0 && (st.st_mode & 0777) == 0600);
+	                                  stat("s", &st) == 0 && (st.st_mode & 0777) == 0600);
 	CHECK("lock: held against another descriptor", !lockable("s"));
 	CHECK("lock: a second one refused, status 7",
 	    statefile_lock(&b, "s", 0, BUSY) == MSI_EXIT_BUSY && b.fd < 0);
@@ -98,9 +98,9 @@ test_lock(void)
 
 	/* a lock taken by another descriptor first (another process's, as flock sees it) */
 	fd = open("s", O_RDONLY);
-	CHECK("lock: another's lock refuses it", fd >= 0 && flock(fd, LOCK_EX) == 0 &&
-	                                             statefile_lock(&b, "s", 0, BUSY) ==
-	                                                 MSI_EXIT_BUSY);
+	CHECK("lock: another's lock refuses it",
+	    fd >= 0 && flock(fd, LOCK_EX) == 0 &&
+	        statefile_lock(&b, "s", 0, BUSY) == MSI_EXIT_BUSY);
 	said();
 	close(fd);
 
@@ -119,8 +119,8 @@ test_replaced(void)
 
 	unlink("r");
 	put("r", "old\n");
-	CHECK("replaced: locked, named", statefile_lock(&a, "r", 0, BUSY) == 0 &&
-	                                     statefile_held(&a) == 1);
+	CHECK("replaced: locked, named",
+	    statefile_lock(&a, "r", 0, BUSY) == 0 && statefile_held(&a) == 1);
 	/* another file renamed over the one opened: what a run ending does */
 	put("r.other", "new\n");
 	CHECK("replaced: a file renamed over it is told",
@@ -173,8 +173,8 @@ test_commit(void)
 	statefile_init(&a, "c");
 	fp = statefile_begin(&a);
 	CHECK("unlocked commit", fp != NULL && fputs("third\n", fp) != EOF &&
-	                             statefile_commit(&a) == 0 && strcmp(got("c"), "third\n") == 0 &&
-	                             lockable("c"));
+	                             statefile_commit(&a) == 0 &&
+	                             strcmp(got("c"), "third\n") == 0 && lockable("c"));
 	statefile_close(&a);
 }
 
@@ -187,7 +187,8 @@ test_journal(void)
 
 	unlink("j");
 	put("j", "one\ntwo\nthr");
-	CHECK("journal: locked to append", statefile_lock(&a, "j", STATEFILE_APPEND, BUSY) == 0);
+	CHECK(
+	    "journal: locked to append", statefile_lock(&a, "j", STATEFILE_APPEND, BUSY) == 0);
 	fp = statefile_reader(&a);
 	CHECK("journal: read from the start",
 	    fp != NULL && fgets(line, sizeof line, fp) != NULL && strcmp(line, "one\n") == 0);
@@ -200,7 +201,8 @@ test_journal(void)
 	CHECK_STR("journal: the cut line gone", got("j"), "one\ntwo\nfour\n");
 	fp = statefile_begin(&a);
 	CHECK("journal: a commit replaces it", fp != NULL && fputs("all\n", fp) != EOF &&
-	                                           statefile_commit(&a) == 0 && a.journal == NULL);
+	                                           statefile_commit(&a) == 0 &&
+	                                           a.journal == NULL);
 	CHECK_STR("journal: the new file", got("j"), "all\n");
 	statefile_close(&a);
 }
@@ -211,8 +213,9 @@ test_open(void)
 	struct statefile a;
 
 	unlink("none");
-	CHECK("open: none is no file, no error", statefile_open(&a, "none", 0) == 0 && a.fd < 0 &&
-	                                            statefile_regular(&a, MSI_EXIT_USAGE) == 0);
+	CHECK(
+	    "open: none is no file, no error", statefile_open(&a, "none", 0) == 0 && a.fd < 0 &&
+	                                           statefile_regular(&a, MSI_EXIT_USAGE) == 0);
 	statefile_close(&a);
 	CHECK("open: a device is refused with the status given",
 	    statefile_open(&a, "/dev/null", 0) == 0 &&

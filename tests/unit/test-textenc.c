@@ -105,7 +105,8 @@ main(void)
 	size_t n;
 
 	CHECK("parse cp1252", textenc_parse("CP1252", &e) == 0 && e == TEXTENC_CP1252);
-	CHECK("parse windows-1252", textenc_parse("windows-1252", &e) == 0 && e == TEXTENC_CP1252);
+	CHECK("parse windows-1252",
+	    textenc_parse("windows-1252", &e) == 0 && e == TEXTENC_CP1252);
 	CHECK("parse ISO-8859-1", textenc_parse("ISO-8859-1", &e) == 0 && e == TEXTENC_LATIN1);
 	CHECK("parse utf-16", textenc_parse("utf-16", &e) == 0 && e == TEXTENC_UTF16);
 	CHECK("parse ebcdic refused", textenc_parse("ebcdic", &e) == -1);
@@ -136,12 +137,13 @@ main(void)
 		CHECK_STR("decide a file whose first non-ASCII byte is at 199,998",
 		    decide(big, n, 0, &at), "utf8");
 		big[n - 1] = 'x';
-		CHECK_STR("decide a file whose one bad byte is at 199,998", decide(big, n, 0, &at),
-		    "cp1252");
+		CHECK_STR("decide a file whose one bad byte is at 199,998",
+		    decide(big, n, 0, &at), "cp1252");
 		/* a character cut by a read of 65,536 bytes */
 		memset(big, 'x', n);
 		memcpy(big + 65535, "\xe2\x82\xac", 3);
-		CHECK_STR("decide a character across two reads", decide(big, n, 0, &at), "utf8");
+		CHECK_STR(
+		    "decide a character across two reads", decide(big, n, 0, &at), "utf8");
 	}
 	free(big);
 
@@ -149,7 +151,8 @@ main(void)
 	CHECK("invalid UTF-8", !textenc_valid_utf8("Jos\xe9", 4));
 
 	check_decode("UTF-8 with NULs", TEXTENC_UTF8, "a\0b\0\0c", 6, "abc", 3);
-	check_decode("Latin-1", TEXTENC_LATIN1, "M\xfcller \x80", 8, "M\xc3\xbcller \xc2\x80", 0);
+	check_decode(
+	    "Latin-1", TEXTENC_LATIN1, "M\xfcller \x80", 8, "M\xc3\xbcller \xc2\x80", 0);
 	check_decode("cp1252", TEXTENC_CP1252, "\x80 \x93q\x94 \x97", 7,
 	    "\xe2\x82\xac \xe2\x80\x9cq\xe2\x80\x9d \xe2\x80\x94", 0);
 	check_decode("cp1252's five holes", TEXTENC_CP1252, "\x81\x8d\x8f\x90\x9d", 5,
@@ -161,9 +164,9 @@ main(void)
 	check_decode("UTF-16 without a mark", TEXTENC_UTF16, "J\0a\0", 4, "Ja", 0);
 	check_decode("UTF-16LE a pair of surrogates", TEXTENC_UTF16LE, "\x3d\xd8\x00\xde", 4,
 	    "\xf0\x9f\x98\x80", 0);
-	check_decode("UTF-16LE a lone surrogate", TEXTENC_UTF16LE, "\x3d\xd8x\0", 4,
-	    "\xef\xbf\xbdx", 0);
-	check_decode("UTF-16LE an odd byte at the end", TEXTENC_UTF16LE, "a\0b", 3,
-	    "a\xef\xbf\xbd", 0);
+	check_decode(
+	    "UTF-16LE a lone surrogate", TEXTENC_UTF16LE, "\x3d\xd8x\0", 4, "\xef\xbf\xbdx", 0);
+	check_decode(
+	    "UTF-16LE an odd byte at the end", TEXTENC_UTF16LE, "a\0b", 3, "a\xef\xbf\xbd", 0);
 	return unit_failed;
 }
