@@ -24,22 +24,12 @@ struct default_rule {
 	int required;
 };
 
-#define ID(s, t)                 \
-	{                        \
-		s, t, CONV_ID, 0 \
-	}
-#define KEY(s, t)                \
-	{                        \
-		s, t, CONV_ID, 1 \
-	}
-#define STR(s, t)                    \
-	{                            \
-		s, t, CONV_STRING, 0 \
-	}
-#define END                                \
-	{                                  \
-		NULL, NULL, CONV_STRING, 0 \
-	}
+/* clang-format off */
+#define ID(s, t)  {s, t, CONV_ID, 0}
+#define KEY(s, t) {s, t, CONV_ID, 1}
+#define STR(s, t) {s, t, CONV_STRING, 0}
+#define END       {NULL, NULL, CONV_STRING, 0}
+/* clang-format on */
 
 static const struct default_rule user_rules[] = {
     KEY("Id", "externalSalesPersonId"),

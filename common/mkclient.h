@@ -25,18 +25,19 @@ struct mkopts {
 
 /* Their letters, for a tool's getopt_long string and option table. */
 #define MKOPTS_SHORT "c:C:m:n:t:w:"
-#define MKOPTS_LONG                                                     \
-	{"calls-per-window", required_argument, NULL, 'n'},             \
-	    {"concurrency", required_argument, NULL, 'c'},              \
-	    {"config", required_argument, NULL, 'C'},                   \
-	    {"own-window", no_argument, NULL, MKOPTS_OWN_WINDOW},       \
-	    {"window-dir", required_argument, NULL, MKOPTS_WINDOW_DIR}, \
-	    {"max-retries", required_argument, NULL, 'm'},              \
-	    {"progress", no_argument, NULL, MKOPTS_PROGRESS},           \
-	    {"timeout", required_argument, NULL, 't'},                  \
-	{                                                               \
-		"window", required_argument, NULL, 'w'                  \
-	}
+/* an initializer list in a macro, laid out as the tables it goes in */
+/* clang-format off */
+#define MKOPTS_LONG \
+	{"calls-per-window", required_argument, NULL, 'n'}, \
+	{"concurrency", required_argument, NULL, 'c'}, \
+	{"config", required_argument, NULL, 'C'}, \
+	{"own-window", no_argument, NULL, MKOPTS_OWN_WINDOW}, \
+	{"window-dir", required_argument, NULL, MKOPTS_WINDOW_DIR}, \
+	{"max-retries", required_argument, NULL, 'm'}, \
+	{"progress", no_argument, NULL, MKOPTS_PROGRESS}, \
+	{"timeout", required_argument, NULL, 't'}, \
+	{"window", required_argument, NULL, 'w'}
+/* clang-format on */
 #define MKOPTS_PROGRESS   0x100
 #define MKOPTS_OWN_WINDOW 0x101
 #define MKOPTS_WINDOW_DIR 0x102

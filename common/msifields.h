@@ -33,11 +33,11 @@ struct fields {
  */
 #define FIELDS_MAPS       16
 #define FIELDS_OPTS_SHORT "M:N:"
-#define FIELDS_OPTS_LONG                                  \
-	{"map", required_argument, NULL, 'M'},            \
-	{                                                 \
-		"namespace", required_argument, NULL, 'N' \
-	}
+/* clang-format off */
+#define FIELDS_OPTS_LONG \
+	{"map", required_argument, NULL, 'M'}, \
+	{"namespace", required_argument, NULL, 'N'}
+/* clang-format on */
 
 struct fields_opts {
 	const char *map[FIELDS_MAPS];

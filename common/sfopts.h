@@ -18,13 +18,14 @@ struct sfopts {
 
 /* Their letters, for a tool's getopt_long string and option table: -C, the rest long only. */
 #define SFOPTS_SHORT "C:"
-#define SFOPTS_LONG                                                       \
-	{"config", required_argument, NULL, 'C'},                         \
-	    {"max-retries", required_argument, NULL, SFOPTS_MAX_RETRIES}, \
-	    {"poll-max", required_argument, NULL, SFOPTS_POLL_MAX},       \
-	{                                                                 \
-		"timeout", required_argument, NULL, SFOPTS_TIMEOUT        \
-	}
+/* an initializer list in a macro, laid out as the tables it goes in */
+/* clang-format off */
+#define SFOPTS_LONG \
+	{"config", required_argument, NULL, 'C'}, \
+	{"max-retries", required_argument, NULL, SFOPTS_MAX_RETRIES}, \
+	{"poll-max", required_argument, NULL, SFOPTS_POLL_MAX}, \
+	{"timeout", required_argument, NULL, SFOPTS_TIMEOUT}
+/* clang-format on */
 #define SFOPTS_MAX_RETRIES 0x200
 #define SFOPTS_POLL_MAX    0x201
 #define SFOPTS_TIMEOUT     0x202

@@ -13,14 +13,10 @@ struct field {
 	int updateable;
 };
 
-#define F(n, d, t, l)         \
-	{                     \
-		n, d, t, l, 1 \
-	}
-#define RO(n, d, t, l)        \
-	{                     \
-		n, d, t, l, 0 \
-	}
+/* clang-format off */
+#define F(n, d, t, l)  {n, d, t, l, 1}
+#define RO(n, d, t, l) {n, d, t, l, 0}
+/* clang-format on */
 
 static const struct field salesperson_fields[] = {
     RO("id", "Marketo Id", "integer", 0),
