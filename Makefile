@@ -41,7 +41,8 @@ LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
 	writeback/msi-writeback apply/msi-apply verify/msi-verify report/msi-report
-# Programs a tool runs, installed beside it, each with a short page pointing to the tool's.
+# Programs a tool runs, installed beside it, each with a page saying it is not run by hand:
+# msi-extract --salesforce's, and msi-state, msi-sync's (its run.conf and state folder).
 HELPERS    = extract/msi-extract-salesforce state/msi-state
 BINS       = $(TOOLS:%=$(B)/%) $(HELPERS:%=$(B)/%)
 MANS       = $(TOOLS:%=%.1) $(HELPERS:%=%.1) pipelines/msi-sync.1 common/msi-formats.5

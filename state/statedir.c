@@ -291,6 +291,10 @@ state_claim(const struct staterun *r)
 
 	if (r->state_dir == NULL || r->dry_run)
 		return 0;
+	if (strchr(r->run, '\n') != NULL) { /* the file keeps a setting a line */
+		msg_warn("%s: a run folder's name holds a newline: refused", r->state_dir);
+		return MSI_EXIT_USAGE;
+	}
 	if ((status = generation_read(&g, r->state_dir)) != 0) {
 		generation_free(&g);
 		return status;
