@@ -36,6 +36,18 @@ path(const char *dir, const char *name)
 	return p;
 }
 
+/* The name file is written as before it is renamed over file: file.tmp, a new string. */
+static char *
+tmp_name(const char *file)
+{
+	size_t n = strlen(file);
+	char *tmp = emalloc(n + sizeof ".tmp");
+
+	memcpy(tmp, file, n);
+	memcpy(tmp + n, ".tmp", sizeof ".tmp");
+	return tmp;
+}
+
 /*
  * The folder's files: none a symbolic link, none of another user than
  * uid or root. Returns 0, or a status after a message naming the file.
@@ -258,12 +270,10 @@ state_source(const struct staterun *r, const struct generation *g)
 static int
 commit_text(const char *file, const char *text, size_t len)
 {
-	char *tmp = emalloc(strlen(file) + 5);
+	char *tmp = tmp_name(file);
 	FILE *fp;
 	int status = 0;
 
-	strcpy(tmp, file);
-	strcat(tmp, ".tmp");
 	if ((fp = fopen_tmp(tmp)) == NULL ||
 	    (fwrite(text, 1, len, fp) != len ? (fclose(fp), -1) : fcommit(fp, tmp, file)) !=
 	        0) {
@@ -274,6 +284,11 @@ commit_text(const char *file, const char *text, size_t len)
 	free(tmp);
 	return status;
 }
+
+/* The generation file as a claim writes it. */
+static const char generation_format[] =
+    "# msi-sync state folder: the run that last moved it (msi-sync.1)\n"
+    "generation=%llu\nrun=%s\nsource=%s\n";
 
 /*
  * Before run r first moves the state, the state's generation becomes the
@@ -300,15 +315,9 @@ state_claim(const struct staterun *r)
 		return status;
 	}
 	src = r->confirm_source ? source_kind(r) : state_source(r, &g);
-	len = snprintf(NULL, 0,
-	    "# msi-sync state folder: the run that last moved it (msi-sync.1)\n"
-	    "generation=%llu\nrun=%s\nsource=%s\n",
-	    g.n + 1, r->run, src);
+	len = snprintf(NULL, 0, generation_format, g.n + 1, r->run, src);
 	text = emalloc((size_t)len + 1);
-	snprintf(text, (size_t)len + 1,
-	    "# msi-sync state folder: the run that last moved it (msi-sync.1)\n"
-	    "generation=%llu\nrun=%s\nsource=%s\n",
-	    g.n + 1, r->run, src);
+	snprintf(text, (size_t)len + 1, generation_format, g.n + 1, r->run, src);
 	file = path(r->state_dir, "generation");
 	status = commit_text(file, text, (size_t)len);
 	free(file);
@@ -325,37 +334,39 @@ state_claim(const struct staterun *r)
 static int
 copy_file(const char *from, const char *to, int nofollow)
 {
-	int fd = open(from, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
-	char buf[65536], *tmp = emalloc(strlen(to) + 5);
-	ssize_t n = 0;
+	char buf[65536], *tmp = tmp_name(to);
+	int fd, status = MSI_EXIT_IO;
 	FILE *fp = NULL;
-	int status = 0;
+	ssize_t n;
 
-	strcpy(tmp, to);
-	strcat(tmp, ".tmp");
-	if (fd < 0) {
+	if ((fd = open(from, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0))) < 0) {
 		msg_syswarn("%s: cannot read it", from);
-		status = MSI_EXIT_IO;
-	} else if ((fp = fopen_tmp(tmp)) == NULL) {
+		goto out;
+	}
+	if ((fp = fopen_tmp(tmp)) == NULL) {
 		msg_syswarn("%s: cannot write it", tmp);
-		status = MSI_EXIT_IO;
+		goto out;
 	}
-	while (status == 0 && (n = read(fd, buf, sizeof buf)) > 0)
-		if (fwrite(buf, 1, (size_t)n, fp) != (size_t)n)
-			break;
-	if (status == 0 && n < 0) {
-		msg_syswarn("%s: cannot read it", from);
-		status = MSI_EXIT_IO;
-	}
-	if (fp != NULL && (status != 0 || n != 0)) { /* a read or a write failed */
-		if (status == 0)
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		if (fwrite(buf, 1, (size_t)n, fp) != (size_t)n) {
 			msg_syswarn("%s: cannot write it", tmp);
-		fclose(fp);
+			goto out;
+		}
+	if (n < 0) {
+		msg_syswarn("%s: cannot read it", from);
+		goto out;
+	}
+	status = fcommit(fp, tmp, to);
+	fp = NULL; /* closed by fcommit */
+	if (status != 0) {
+		msg_syswarn("%s: cannot write it", to);
 		unlink(tmp);
 		status = MSI_EXIT_IO;
-	} else if (fp != NULL && fcommit(fp, tmp, to) != 0) {
-		msg_syswarn("%s: cannot write it", to);
-		status = MSI_EXIT_IO;
+	}
+out:
+	if (fp != NULL) {
+		fclose(fp);
+		unlink(tmp);
 	}
 	if (fd >= 0)
 		close(fd);
