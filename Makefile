@@ -41,8 +41,9 @@ LIB        = $(B)/libmsi.a
 
 TOOLS      = extract/msi-extract transform/msi-transform load/msi-load \
 	writeback/msi-writeback apply/msi-apply verify/msi-verify report/msi-report
-# Programs a tool runs, installed beside it, each with a short page pointing to the tool's.
-HELPERS    = extract/msi-extract-salesforce
+# Programs a tool runs, installed beside it, each with a page saying it is not run by hand:
+# msi-extract --salesforce's, and msi-state, msi-sync's (its run.conf and state folder).
+HELPERS    = extract/msi-extract-salesforce state/msi-state
 BINS       = $(TOOLS:%=$(B)/%) $(HELPERS:%=$(B)/%)
 MANS       = $(TOOLS:%=%.1) $(HELPERS:%=%.1) pipelines/msi-sync.1 common/msi-formats.5
 
@@ -83,7 +84,7 @@ debs:
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
-$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h apply/*.h verify/*.h report/*.h tests/marketo-sim/*.h tests/salesforce-sim/*.h tests/simlib/*.h)
+$(B)/%.o: %.c $(wildcard common/*.h extract/*.h transform/*.h load/*.h writeback/*.h apply/*.h verify/*.h report/*.h state/*.h tests/marketo-sim/*.h tests/salesforce-sim/*.h tests/simlib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -135,6 +136,11 @@ REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o \
 
 $(B)/report/msi-report: $(REPORT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(REPORT_OBJ) $(LIB) $(DEP_LIBS)
+
+STATE_OBJ = $(B)/state/msi-state.o $(B)/state/runconf.o $(B)/state/statedir.o
+
+$(B)/state/msi-state: $(STATE_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(STATE_OBJ) $(LIB) $(DEP_LIBS)
 
 # The Marketo simulator the network stages are tested against.
 SIM_OBJ = $(B)/tests/marketo-sim/marketo-sim.o $(B)/tests/marketo-sim/store.o \
@@ -264,6 +270,7 @@ PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*
 # valgrind; valgrind's start alone is 0.6 s a run. The plain and ASan
 # passes run them all.
 VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-verify/*' 'msi-report/*' \
+	'msi-state/*' \
 	'msi-extract/weekly-export' 'msi-extract/accounting-several-files' \
 	'msi-extract/bom-multiline' 'msi-extract/encoding-auto-cp1252' \
 	'msi-extract/encoding-auto-utf16' 'msi-extract/latin1' 'msi-extract/nul-bytes-dropped' \
@@ -336,7 +343,7 @@ demo-live: deps
 lint: deps
 	mandoc -Tlint -Wwarning $(MANS)
 	@command -v clang-format >/dev/null 2>&1 || { echo "make lint: clang-format not installed (apt-get install clang-format)" >&2; exit 1; }
-	clang-format --dry-run --Werror $$(find common extract transform load writeback apply verify report tests -name '*.[ch]')
+	clang-format --dry-run --Werror $$(find common extract transform load writeback apply verify report state tests -name '*.[ch]')
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

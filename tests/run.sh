@@ -83,7 +83,7 @@ stop_checks() {
 trap 'stop_checks 130' INT
 trap 'stop_checks 143' TERM
 
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/report:$B/tests/gen-org:$B/tests/marketo-sim:$B/tests/salesforce-sim:$top/pipelines:$PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/report:$B/state:$B/tests/gen-org:$B/tests/marketo-sim:$B/tests/salesforce-sim:$top/pipelines:$PATH
 MSI_TESTS=$top/tests
 # the window files the tools share (msi-load(1)) stay in this run's folder
 MSI_WINDOW_DIR=$tmp/windows
@@ -100,7 +100,7 @@ times=$B/.test-times
 if [ "${VALGRIND:-0}" = 1 ]; then
 	mkdir "$tmp/bin"
 	wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --read-inline-info=no"
-	for t in "$B"/extract/msi-* "$B"/transform/msi-* "$B"/load/msi-* "$B"/writeback/msi-* "$B"/apply/msi-* "$B"/verify/msi-* "$B"/report/msi-*; do
+	for t in "$B"/extract/msi-* "$B"/transform/msi-* "$B"/load/msi-* "$B"/writeback/msi-* "$B"/apply/msi-* "$B"/verify/msi-* "$B"/report/msi-* "$B"/state/msi-*; do
 		case $t in *.o | *'*'*) continue ;; esac
 		printf '#!/bin/sh\nexec %s %s "$@"\n' "$wrap" "$t" > "$tmp/bin/${t##*/}"
 		chmod +x "$tmp/bin/${t##*/}"
@@ -271,7 +271,7 @@ list() {
 		# valgrind runs the tools' own cases; the whole syncs, the hostile
 		# corpus and the simulator's cases run in the plain and ASan passes
 		case $3 in
-		msi-extract/* | msi-transform/* | msi-load/* | msi-writeback/* | msi-apply/* | msi-verify/* | msi-report/*) ;;
+		msi-extract/* | msi-transform/* | msi-load/* | msi-writeback/* | msi-apply/* | msi-verify/* | msi-report/* | msi-state/*) ;;
 		*) skipped=$((skipped + 1)) && return 0 ;;
 		esac
 		if [ -f "$4/valgrind-skip" ]; then
