@@ -15,14 +15,13 @@
 #include "report.h"
 
 /* What the run asks: the summary, or one of the lists msi-sync needs. */
-enum mode { SUMMARY, NOTES, PERSONS, REFERENCES, UNAPPLIED };
+enum mode { SUMMARY, NOTES, PERSONS, REFERENCES, UNAPPLIED, UNDONE };
 
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-report [-hV]\n"
-	      "                  [--notes object | --persons | --references | --unapplied]\n"
-	      "                  run-dir\n",
+	fputs("usage: msi-report [-hV] [--notes object | --persons | --references |\n"
+	      "                  --unapplied | --undone object] run-dir\n",
 	    fp);
 	exit(status);
 }
@@ -119,6 +118,7 @@ main(int argc, char *argv[])
 	    {"persons", no_argument, NULL, 'P'},
 	    {"references", no_argument, NULL, 'R'},
 	    {"unapplied", no_argument, NULL, 'U'},
+	    {"undone", required_argument, NULL, 'D'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -137,16 +137,18 @@ main(int argc, char *argv[])
 		case 'P': mode = PERSONS, modes++; break;
 		case 'R': mode = REFERENCES, modes++; break;
 		case 'U': mode = UNAPPLIED, modes++; break;
+		case 'D': mode = UNDONE, object = optarg, modes++; break;
 		case 'V': printf("msi-report %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
 	if (modes > 1) {
-		msg_warn("--notes, --persons, --references and --unapplied: one at a time");
+		msg_warn("--notes, --persons, --references, --unapplied and --undone: one at a "
+		         "time");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (object != NULL && sf_by_name(object) == NULL) {
-		msg_warn("--notes: \"%s\" is not an object msi-sync extracts", object);
+		msg_warn("\"%s\" is not an object msi-sync extracts", object);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (argc - optind != 1) {
@@ -162,10 +164,12 @@ main(int argc, char *argv[])
 		notes_print(&r, object);
 	else if (mode == REFERENCES)
 		references_print(&r);
-	status = mode == NOTES || mode == REFERENCES ? MSI_EXIT_OK
-	         : mode == PERSONS                   ? persons(&r)
-	         : mode == UNAPPLIED                 ? list_unapplied(&r)
-	                                             : summary(&r);
+	else if (mode == UNDONE)
+		undone_print(&r, object);
+	status = mode == NOTES || mode == REFERENCES || mode == UNDONE ? MSI_EXIT_OK
+	         : mode == PERSONS                                     ? persons(&r)
+	         : mode == UNAPPLIED                                   ? list_unapplied(&r)
+	                                                               : summary(&r);
 	if (r.status != 0) /* a file damaged or unreadable: what was printed is not all */
 		status = r.status;
 	run_close(&r);

@@ -53,5 +53,6 @@ void fates_print(struct run *r);
 char *alike(const char *s);
 void notes_print(struct run *r, const char *object);
 void references_print(struct run *r);
+void undone_print(struct run *r, const char *object);
 
 #endif
