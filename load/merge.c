@@ -5,8 +5,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -46,78 +44,29 @@ merge_results_open(const char *path, int resumed, unsigned long keep)
 	return fopen_private(path, 1);
 }
 
-/* The "file:line" key of a result line or reject (raw, len bytes), in key; 0 or -1. */
+/* A line of the results or rejects: this run's result line in its place, if it has one. */
 static int
-line_key(const char *raw, size_t len, char *key, size_t size)
+replace(void *ctx, json_t *line, json_t **instead)
 {
-	json_t *j = json_loadb(raw, len, 0, NULL);
-	const char *file = json_string_value(json_object_get(j, "file"));
-	json_t *line = json_object_get(j, "line");
-	int ok = file != NULL && json_is_integer(line);
+	const char *file = json_string_value(json_object_get(line, "file"));
+	json_t *n = json_object_get(line, "line");
+	char key[4200];
 
-	if (ok)
-		snprintf(key, size, "%s:%lu", file, (unsigned long)json_integer_value(line));
-	json_decref(j);
-	return ok ? 0 : -1;
+	if (file == NULL || !json_is_integer(n))
+		return 1;
+	snprintf(key, sizeof key, "%s:%" JSON_INTEGER_FORMAT, file, json_integer_value(n));
+	*instead = json_object_get(ctx, key);
+	return *instead == NULL;
 }
 
-/*
- * The lines of path copied to out, but those whose record has a line in
- * merged ("file:line" -> this run's result line): replaced by it (replace),
- * or left out. A missing path is an empty one. Returns 0 or -1 (errno).
- */
+/* A reject of the runs before: it goes when its record was sent again. */
 static int
-copy_lines(const char *path, FILE *out, json_t *merged, int replace)
+not_sent_again(void *ctx, json_t *line, json_t **instead)
 {
-	FILE *in = fopen(path, "r");
-	char *buf = NULL, key[4200];
-	size_t size = 0;
-	ssize_t len;
-	json_t *now;
-	int status = 0;
+	int keep = replace(ctx, line, instead);
 
-	if (in == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while (status == 0 && (len = getline(&buf, &size, in)) > 0) {
-		now = merged != NULL && line_key(buf, (size_t)len, key, sizeof key) == 0
-		          ? json_object_get(merged, key)
-		          : NULL;
-		if (now == NULL)
-			status = fwrite(buf, 1, (size_t)len, out) == (size_t)len &&
-			                 (buf[len - 1] == '\n' || putc('\n', out) != EOF)
-			             ? 0
-			             : -1;
-		else if (replace)
-			status = ndjson_write(out, now);
-	}
-	if (ferror(in))
-		status = -1;
-	free(buf);
-	fclose(in);
-	return status;
-}
-
-/* File path made anew (path.tmp, renamed over it) from its lines (copy_lines), then from's. */
-static int
-rewrite(const char *path, json_t *merged, int replace, const char *from)
-{
-	char tmp[4200];
-	FILE *fp;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if ((fp = fopen_tmp(tmp)) == NULL)
-		return -1;
-	if (copy_lines(path, fp, merged, replace) != 0 ||
-	    (from != NULL && copy_lines(from, fp, NULL, 0) != 0)) {
-		fclose(fp);
-		unlink(tmp);
-		return -1;
-	}
-	if (fcommit(fp, tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	*instead = NULL;
+	return keep;
 }
 
 /*
@@ -129,11 +78,11 @@ rewrite(const char *path, json_t *merged, int replace, const char *from)
 int
 merge_retry(const char *results, json_t *merged, const char *rejects, const char *fresh)
 {
-	if (rewrite(results, merged, 1, NULL) != 0) {
+	if (ndjson_rewrite(results, replace, merged, NULL) != 0) {
 		msg_syswarn("%s", results);
 		return MSI_EXIT_IO;
 	}
-	if (rejects != NULL && rewrite(rejects, merged, 0, fresh) != 0) {
+	if (rejects != NULL && ndjson_rewrite(rejects, not_sent_again, merged, fresh) != 0) {
 		msg_syswarn("%s", rejects);
 		return MSI_EXIT_IO;
 	}
