@@ -111,7 +111,7 @@ $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
 
 LOAD_OBJ = $(B)/load/msi-load.o $(B)/load/answer.o $(B)/load/batch.o $(B)/load/checkpoint.o \
-	$(B)/load/deletes.o $(B)/load/landed.o $(B)/load/options.o $(B)/load/results.o \
+	$(B)/load/deletes.o $(B)/load/landed.o $(B)/load/merge.o $(B)/load/options.o $(B)/load/results.o \
 	$(B)/load/roles.o $(B)/load/run.o
 
 $(B)/load/msi-load: $(LOAD_OBJ) $(LIB)
@@ -131,7 +131,7 @@ $(B)/apply/msi-apply: $(APPLY_OBJ) $(LIB)
 $(B)/verify/msi-verify: $(B)/verify/msi-verify.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/verify/msi-verify.o $(LIB) $(DEP_LIBS)
 
-REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o \
+REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o $(B)/report/notes.o \
 	$(B)/report/rundir.o $(B)/report/table.o
 
 $(B)/report/msi-report: $(REPORT_OBJ) $(LIB)

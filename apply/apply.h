@@ -73,6 +73,7 @@ struct apply {
 	int concurrency;
 	struct sfopts sfo; /* -C, --timeout, --max-retries, --poll-max */
 	const char *rejects_name;
+	int merge; /* --merge: a resumed run's rejects of what it sends now go */
 	FILE *rejects;
 	const char *state_name;
 

@@ -20,6 +20,7 @@
 #include "finish.h"
 #include "fshut.h"
 #include "msg.h"
+#include "ndjson.h"
 #include "numarg.h"
 #include "sfopts.h"
 
@@ -31,8 +32,9 @@ usage(FILE *fp, int status)
 {
 	fputs("usage: msi-apply [-hV] [-C config] [-c concurrency] [-M map] [-N namespace]\n"
 	      "                 [-r rejects] [-s state] [--any-field] [--bulk | --no-bulk]\n"
-	      "                 [--bulk-threshold n] [--max-retries n] [--poll-max seconds]\n"
-	      "                 [--stats] [--stats-json file] [--timeout seconds] [file ...]\n",
+	      "                 [--bulk-threshold n] [--max-retries n] [--merge]\n"
+	      "                 [--poll-max seconds] [--stats] [--stats-json file]\n"
+	      "                 [--timeout seconds] [file ...]\n",
 	    fp);
 	exit(status);
 }
@@ -45,6 +47,25 @@ struct end {
 	double t0;             /* when the run started: http_now() */
 	int stats;             /* --stats */
 };
+
+/* A reject of the runs before: it goes when it says an update of this input was not sent. */
+static int
+not_resent(void *ctx, json_t *rej, json_t **instead)
+{
+	const struct apply *a = ctx;
+	const char *file = json_string_value(json_object_get(rej, "file"));
+	json_t *retryable = json_object_get(rej, "retryable");
+	int i;
+
+	(void)instead;
+	if (retryable == NULL || json_is_null(retryable) || json_is_false(retryable) ||
+	    file == NULL)
+		return 1;
+	for (i = 0; i < a->nfiles; i++)
+		if (strcmp(file, a->files[i]) == 0)
+			return 0;
+	return 1;
+}
 
 /*
  * The run's start: the client, the rejects file, the state, the input
@@ -62,6 +83,11 @@ start_run(struct apply *a)
 		msg_warn("%s", why);
 		return MSI_EXIT_USAGE;
 	}
+	/* --merge: a resumed run sends now what the rejects say it did not send */
+	if (a->merge && a->rejects_name != NULL && a->state_name != NULL &&
+	    access(a->state_name, F_OK) == 0 &&
+	    ndjson_rewrite(a->rejects_name, not_resent, a, NULL) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s", a->rejects_name);
 	if (a->rejects_name != NULL && (a->rejects = fopen_private(a->rejects_name, 1)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", a->rejects_name);
 	if (a->state_name != NULL && (status = state_open(a)) != 0)
@@ -188,6 +214,7 @@ main(int argc, char *argv[])
 	    {"bulk-threshold", required_argument, NULL, 'T'},
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"merge", no_argument, NULL, 'G'},
 	    {"no-bulk", no_argument, NULL, 'b'},
 	    {"rejects", required_argument, NULL, 'r'},
 	    {"state", required_argument, NULL, 's'},
@@ -226,6 +253,7 @@ main(int argc, char *argv[])
 			a.concurrency = (int)numarg_range_or_usage(
 			    optarg, "--concurrency", 1, 25, "calls from 1 to 25", usage);
 			break;
+		case 'G': a.merge = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'J': stats_file = optarg; break;
 		case 'r': a.rejects_name = optarg; break;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -227,4 +228,72 @@ ndjson_each(const char *path, ndjson_fn fn, void *ctx)
 	ndjson_reader_free(&r);
 	fclose(fp);
 	return status;
+}
+
+/*
+ * The lines of path copied to out, each as keep says (kept, left out, or
+ * replaced by *instead, borrowed); a line that is not a JSON object is
+ * kept as it is. A missing path is an empty one. Returns 0 or -1 (errno).
+ */
+static int
+copy_kept(const char *path, FILE *out, ndjson_keep_fn keep, void *ctx)
+{
+	FILE *in = fopen(path, "r");
+	char *buf = NULL;
+	size_t size = 0;
+	ssize_t len;
+	json_t *obj, *instead;
+	int status = 0, kept;
+
+	if (in == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (status == 0 && (len = getline(&buf, &size, in)) > 0) {
+		obj = keep != NULL ? json_loadb(buf, (size_t)len, 0, NULL) : NULL;
+		instead = NULL;
+		kept = !json_is_object(obj) || keep(ctx, obj, &instead);
+		if (instead != NULL)
+			status = ndjson_write(out, instead);
+		else if (kept)
+			status = fwrite(buf, 1, (size_t)len, out) == (size_t)len &&
+			                 (buf[len - 1] == '\n' || putc('\n', out) != EOF)
+			             ? 0
+			             : -1;
+		json_decref(obj);
+	}
+	if (ferror(in))
+		status = -1;
+	free(buf);
+	fclose(in);
+	return status;
+}
+
+/*
+ * File path made anew from its own lines, as keep says (NULL: all kept),
+ * then from the lines of the file append (NULL: none): written as
+ * path.tmp, synced, renamed over path, so that a crash leaves one or the
+ * other whole. Returns 0, or -1 with errno set.
+ */
+int
+ndjson_rewrite(const char *path, ndjson_keep_fn keep, void *ctx, const char *append)
+{
+	char tmp[4200];
+	FILE *fp;
+
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fp = fopen_tmp(tmp)) == NULL)
+		return -1;
+	if (copy_kept(path, fp, keep, ctx) != 0 ||
+	    (append != NULL && copy_kept(append, fp, NULL, NULL) != 0)) {
+		fclose(fp);
+		unlink(tmp);
+		return -1;
+	}
+	if (fcommit(fp, tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }

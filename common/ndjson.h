@@ -38,4 +38,8 @@ int ndjson_emit(FILE *fp, const char *name, json_t *obj);
 typedef int (*ndjson_fn)(void *ctx, json_t *obj, unsigned long line);
 int ndjson_each(const char *path, ndjson_fn fn, void *ctx);
 
+/* Whether a line of a file rewritten stays (1) or goes (0); *instead: a line in its place. */
+typedef int (*ndjson_keep_fn)(void *ctx, json_t *obj, json_t **instead);
+int ndjson_rewrite(const char *path, ndjson_keep_fn keep, void *ctx, const char *append);
+
 #endif

@@ -36,7 +36,8 @@ struct extract {
  */
 #define EXTRACT_SALESFORCE_USAGE                                                        \
 	"msi-extract --salesforce -o object [-hsV] [-C config] [-r rejects]\n"          \
-	"                   [--all-rows] [--fields list | --map map | --soql query]\n"  \
+	"                   [--all-rows] [--commit-mark file]\n"                        \
+	"                   [--fields list | --map map | --soql query]\n"               \
 	"                   [--lookback seconds] [--max-records n] [--max-retries n]\n" \
 	"                   [--poll-max seconds] [--state file] [--stats-json file]\n"  \
 	"                   [--timeout seconds]\n"

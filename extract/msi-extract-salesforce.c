@@ -21,6 +21,7 @@
 #include "numarg.h"
 #include "sfopts.h"
 #include "sfquery.h"
+#include "sfstate.h"
 
 /*
  * --lookback's default, in seconds: five minutes asked again before the
@@ -50,6 +51,7 @@ struct run {
 	struct extract x;
 	struct sfquery_opts sq;
 	const char *object, *stats_file;
+	const char *commit_mark; /* --commit-mark: a run's state file */
 	int stats, file_opts, nfiles;
 	json_t *st; /* --stats-json's counts, sfquery_run's first */
 };
@@ -84,6 +86,14 @@ check_options(struct run *r)
 		         "query it makes: not with --soql");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (r->commit_mark != NULL &&
+	    (sq->state == NULL || sq->soql != NULL || sq->fields != NULL || sq->map != NULL ||
+	        sq->all_rows || sq->lookback >= 0)) {
+		msg_warn(
+		    "--commit-mark puts a run's mark in the --state file, reading nothing: with "
+		    "--state, not with --all-rows, --fields, --lookback, --map or --soql");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
 	if (sq->lookback < 0)
 		sq->lookback = LOOKBACK;
 	sq->object = r->object;
@@ -113,6 +123,25 @@ extract_live(struct run *r)
 	/* the records are out: now, and only now, the mark moves */
 	if ((cst = sfquery_commit(status == 0)) != 0 && status == 0)
 		status = cst;
+	return status;
+}
+
+/*
+ * --commit-mark: the object's mark of a run's state file put in the state
+ * file, unless its mark is later; says which on stdout ("committed" or
+ * "kept"). Returns 0 or an exit status.
+ */
+static int
+commit_mark(struct run *r)
+{
+	struct sfstate s;
+	int kept, status;
+
+	r->st = json_object();
+	if ((status = sfstate_open(&s, r->sq.state, r->object, "")) == 0 &&
+	    (status = sfstate_take(&s, r->commit_mark, &kept)) == 0)
+		printf("%s\n", kept ? "kept" : "committed");
+	sfstate_close(&s);
 	return status;
 }
 
@@ -147,6 +176,7 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"all-rows", no_argument, NULL, 'A'},
+	    {"commit-mark", required_argument, NULL, 'K'},
 	    {"delimiter", required_argument, NULL, 'd'},
 	    {"encoding", required_argument, NULL, 'e'},
 	    {"fields", required_argument, NULL, 'F'},
@@ -192,6 +222,7 @@ main(int argc, char *argv[])
 		case 'm': r.file_opts = 1; break;
 		case 'F': r.sq.fields = optarg; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'K': r.commit_mark = optarg; break;
 		case 'L': break;
 		case 'M': r.sq.map = optarg; break;
 		case 'o':
@@ -213,7 +244,7 @@ main(int argc, char *argv[])
 	}
 	r.nfiles = argc - optind;
 	check_options(&r);
-	status = extract_live(&r);
+	status = r.commit_mark != NULL ? commit_mark(&r) : extract_live(&r);
 	status = finish_run(&(struct finish){r.x.rejects, r.x.rejects_name, r.x.rejected,
 	                        "rows", r.stats_file, summary, counts, &r},
 	    status);

@@ -264,6 +264,8 @@ sfstate_open(struct sfstate *s, const char *path, const char *object, const char
 	return 0;
 }
 
+static int write_doc(struct sfstate *s);
+
 static int
 by_string(const void *a, const void *b)
 {
@@ -285,7 +287,6 @@ sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned lo
 	time_t now = time(NULL);
 	const char **keys = emalloc((json_object_size(at_mark) + 1) * sizeof *keys);
 	size_t i, m = 0;
-	FILE *fp;
 
 	json_object_foreach (at_mark, k, v)
 		keys[m++] = k;
@@ -297,6 +298,62 @@ sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned lo
 	json_object_set_new(objs, s->object,
 	    json_pack("{s:s, s:o, s:I, s:s}", "mark", mark, "at_mark", ids, "rows",
 	        (json_int_t)rows, "extracted", when));
+	return write_doc(s);
+}
+
+/*
+ * --commit-mark: the object's entry of the state file from (one that a run
+ * of msi-extract --state wrote, a copy of s's when it began) put in s,
+ * opened, unless s's mark is later: then *kept is set and s stays as it
+ * is. Returns 0 or an exit status.
+ */
+int
+sfstate_take(struct sfstate *s, const char *from, int *kept)
+{
+	json_error_t err;
+	json_t *doc = json_load_file(from, JSON_REJECT_DUPLICATES, &err), *o;
+	const char *mark, *org, *have = json_string_value(json_object_get(s->doc, "org"));
+	int status;
+
+	*kept = 0;
+	if (doc == NULL) {
+		msg_at(from, (unsigned long)err.line, "not a state file of msi-extract: %s",
+		    err.text);
+		return MSI_EXIT_BADINPUT;
+	}
+	if ((status = check_doc(from, doc)) != 0)
+		goto out;
+	org = json_string_value(json_object_get(doc, "org"));
+	o = json_object_get(json_object_get(doc, "objects"), s->object);
+	mark = json_string_value(json_object_get(o, "mark"));
+	if (mark == NULL) {
+		msg_warn("%s: no mark of %s to commit", from, s->object);
+		status = MSI_EXIT_BADINPUT;
+	} else if (have[0] != '\0' && org[0] != '\0' && strcmp(org, have) != 0) {
+		msg_warn(
+		    "%s: the state of org %s, not of org %s, whose mark %s holds; use another "
+		    "state file",
+		    s->path, have, org, from);
+		status = MSI_EXIT_USAGE;
+	} else if (strcmp(mark, s->mark) < 0) {
+		*kept = 1;
+	} else {
+		json_object_set_new(s->doc, "org", json_string(org));
+		json_object_set(json_object_get(s->doc, "objects"), s->object, o);
+		status = write_doc(s);
+	}
+out:
+	json_decref(doc);
+	return status;
+}
+
+/* The document written anew beside the file, synced, renamed over it. Returns 0 or an exit
+ * status. */
+static int
+write_doc(struct sfstate *s)
+{
+	FILE *fp;
+
 	if ((fp = statefile_begin(&s->file)) == NULL) {
 		msg_syswarn("%s", s->file.tmp);
 		return MSI_EXIT_IO;

@@ -23,6 +23,7 @@ struct sfstate {
 
 int sfstate_open(struct sfstate *s, const char *path, const char *object, const char *org);
 int sfstate_commit(struct sfstate *s, const char *mark, json_t *at_mark, unsigned long rows);
+int sfstate_take(struct sfstate *s, const char *from, int *kept);
 void sfstate_close(struct sfstate *s);
 int sfstate_valid_mark(const char *m);
 int sfstate_valid_id(const char *s, size_t n);

@@ -61,6 +61,9 @@ struct batch {
 
 /* msi-load's output (results.c): the result lines, the rejects file, the counts. */
 struct results {
+	FILE *out; /* the result lines: standard output, or --results */
+	const char *out_name;
+	json_t *merged; /* --merge: "file:line" -> this run's result line */
 	FILE *rejects;
 	const char *rejects_name;
 	unsigned long records, created, updated, skipped, failed, retryable;
@@ -116,6 +119,7 @@ struct load {
 	json_t *lead_ids; /* roles: externalPersonId -> Marketo leadId (or null: none) */
 
 	int stopping;
+	char fresh[4200]; /* --merge: this run's rejects, before they join the file's */
 };
 
 struct batch *batch_read(struct load *l);
@@ -144,6 +148,9 @@ void results_write(struct results *r, json_t *line, json_t *rec);
 void results_flush(struct results *r);
 int results_rejected(const struct results *r);
 json_t *results_stats(const struct results *r, const char *object);
+
+FILE *merge_results_open(const char *path, int resumed, unsigned long keep);
+int merge_retry(const char *results, json_t *merged, const char *rejects, const char *fresh);
 
 int run(struct load *l);
 int run_dry(

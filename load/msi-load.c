@@ -6,11 +6,13 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "exitcode.h"
 #include "finish.h"
+#include "fshut.h"
 #include "load.h"
 #include "msg.h"
 #include "options.h"
@@ -33,6 +35,10 @@ init(struct load *l, const struct options *o)
 	l->fail_fast = o->fail_fast;
 	l->unlink = o->unlink;
 	l->in.files = o->files;
+	l->results.out = stdout;
+	l->results.out_name = "stdout";
+	if (o->merge)
+		l->results.merged = json_object();
 	l->resends_end = &l->resends;
 	deletes_init(
 	    &l->deletes, o->obj, o->delete_mode, o->delete_leads, o->max_delete, o->deletes);
@@ -77,8 +83,18 @@ start(struct load *l, struct options *o)
 		l->in.skip = l->checkpoint.skip;
 	}
 	deletes_report(&l->deletes, l->in.skip > 0);
-	/* a resumed run adds to the rejects of the runs before */
-	if (results_open(&l->results, o->rejects, l->in.skip > 0) != 0)
+	if (o->results != NULL) {
+		l->results.out_name = o->results;
+		l->results.out = merge_results_open(
+		    o->results, l->in.skip > 0, l->checkpoint.results_before);
+		if (l->results.out == NULL)
+			msg_sysfatal(MSI_EXIT_IO, "%s", o->results);
+	}
+	/* a resumed run adds to the rejects of the runs before; --merge's go beside them */
+	if (o->merge && o->rejects != NULL)
+		snprintf(l->fresh, sizeof l->fresh, "%s.new", o->rejects);
+	if (results_open(&l->results, o->merge && o->rejects != NULL ? l->fresh : o->rejects,
+	        l->in.skip > 0) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "%s", o->rejects);
 	return 0;
 }
@@ -158,6 +174,7 @@ finish(struct load *l, const struct options *o, int stopped)
 	struct end e = {l, stopped, 0, 0, 0, 0};
 	int status = mkclient_status(&l->mk) ? mkclient_status(&l->mk) : l->in.status;
 	unsigned long rejected;
+	int merged;
 
 	if (l->landed.path != NULL) {
 		if (!stopped && status == 0 && l->deletes.mode &&
@@ -172,12 +189,24 @@ finish(struct load *l, const struct options *o, int stopped)
 		e.service = 1;
 		status = MSI_EXIT_SERVICE;
 	}
+	if (l->results.out != stdout && fshut(l->results.out, l->results.out_name) != 0 &&
+	    (status == 0 || status == MSI_EXIT_SERVICE))
+		status = MSI_EXIT_IO;
+	if (o->merge && !e.stopped && (status == 0 || status == MSI_EXIT_SERVICE)) {
+		results_flush(&l->results);
+		if ((merged = merge_retry(o->retry, l->results.merged, o->rejects, l->fresh)) !=
+		    0)
+			status = merged;
+	}
 	rejected = results_rejected(&l->results) || l->deletes.refused || l->deletes.held ||
 	           l->deletes.not_deleted > 0;
 	status = finish_run(&(struct finish){l->results.rejects, l->results.rejects_name,
 	                        rejected, NULL, o->stats, summary, counts, &e},
 	    status);
 	json_decref(l->in.retry);
+	json_decref(l->results.merged);
+	if (l->fresh[0] != '\0')
+		unlink(l->fresh);
 	mkclient_free(&l->mk);
 	checkpoint_free(&l->checkpoint);
 	return status;

@@ -15,8 +15,9 @@ usage(FILE *fp, int status)
 	fputs("usage: msi-load [-hV] [--dry-run] [--fail-fast] [--no-unlink] [--progress]\n"
 	      "                [-a action] [-c concurrency] [-C config] [-l lookup-field]\n"
 	      "                [-m max-retries] [-n calls-per-window] [--own-window]\n"
-	      "                [-r rejects] [--retry results] [-s state] [--stats-json file]\n"
-	      "                [-t timeout] [-w window] [--window-dir dir]\n"
+	      "                [-r rejects] [--results file] [--retry results [--merge]]\n"
+	      "                [-s state] [--stats-json file] [-t timeout] [-w window]\n"
+	      "                [--window-dir dir]\n"
 	      "                [--changed-only landed [--delete-missing | --delete-listed]\n"
 	      "                 [--delete-leads] [--deletes file] [--hold-deletes reason]\n"
 	      "                 [--keep file] [--max-delete percent]]\n"
@@ -84,6 +85,8 @@ option(struct options *o, int ch, char *argv[])
 	case 'h': usage(stdout, MSI_EXIT_OK); break;
 	case 'H': o->hold = optarg; break;
 	case 'l': o->lookup = optarg; break;
+	case 'J': o->merge = 1; break;
+	case 'O': o->results = optarg; break;
 	case 'r': o->rejects = optarg; break;
 	case 'R': o->retry = optarg; break;
 	case 's': o->state = optarg; break;
@@ -146,6 +149,17 @@ cross_check(const struct options *o)
 		    "of some of it");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (o->merge && (o->retry == NULL || o->results != NULL || o->dry)) {
+		msg_warn(
+		    "--merge puts a --retry's result lines in its results file: it goes with "
+		    "--retry, not with --results or --dry-run");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (o->results != NULL && o->dry) {
+		msg_warn(
+		    "--results is where result lines go: a dry run writes calls, not results");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
 	if (o->landed != NULL && o->state != NULL && strcmp(o->landed, o->state) == 0) {
 		msg_warn(
 		    "--changed-only and --state are two files: the same name is given to both");
@@ -170,12 +184,14 @@ options_parse(struct options *o, int argc, char *argv[])
 	    {"dry-run", no_argument, NULL, 'D'},
 	    {"keep", required_argument, NULL, 'P'},
 	    {"max-delete", required_argument, NULL, 'X'},
+	    {"merge", no_argument, NULL, 'J'},
 	    {"fail-fast", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"hold-deletes", required_argument, NULL, 'H'},
 	    {"lookup-field", required_argument, NULL, 'l'},
 	    {"no-unlink", no_argument, NULL, 'U'},
 	    {"rejects", required_argument, NULL, 'r'},
+	    {"results", required_argument, NULL, 'O'},
 	    {"retry", required_argument, NULL, 'R'},
 	    {"state", required_argument, NULL, 's'},
 	    {"stats-json", required_argument, NULL, 'S'},

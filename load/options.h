@@ -15,8 +15,10 @@ struct options {
 	int dry, fail_fast;
 	int unlink; /* a record refused for its sales person goes again without it */
 	const char *rejects, *retry, *state, *stats;
-	const char *landed; /* --changed-only */
-	int delete_mode;    /* DELETE_MISSING, DELETE_LISTED (deletes.h), or 0 */
+	const char *results; /* --results: the result lines' file, not standard output */
+	int merge;           /* --merge: a --retry's lines put in its results file */
+	const char *landed;  /* --changed-only */
+	int delete_mode;     /* DELETE_MISSING, DELETE_LISTED (deletes.h), or 0 */
 	int delete_leads;
 	double max_delete;   /* percent; 10 by default */
 	const char *deletes; /* --deletes */

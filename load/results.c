@@ -107,6 +107,7 @@ void
 results_write(struct results *r, json_t *line, json_t *rec)
 {
 	const char *status = json_string_value(json_object_get(line, "status"));
+	char key[4200];
 
 	r->records++;
 	if (strcmp(status, "created") == 0)
@@ -121,8 +122,14 @@ results_write(struct results *r, json_t *line, json_t *rec)
 		r->retryable++;
 	if (json_object_get(line, "unlinked") != NULL)
 		r->unlinked++;
-	if (ndjson_write(stdout, line) != 0)
-		exit(fwrite_failed(stdout, "stdout"));
+	if (ndjson_write(r->out, line) != 0)
+		exit(fwrite_failed(r->out, r->out_name));
+	if (r->merged != NULL) {
+		snprintf(key, sizeof key, "%s:%" JSON_INTEGER_FORMAT,
+		    json_string_value(json_object_get(line, "file")),
+		    json_integer_value(json_object_get(line, "line")));
+		json_object_set(r->merged, key, line);
+	}
 	if (r->rejects != NULL &&
 	    (strcmp(status, "skipped") == 0 || strcmp(status, "failed") == 0))
 		set_aside(r, line, rec, strcmp(status, "skipped") == 0 ? "skipped" : "failed");
@@ -134,8 +141,8 @@ results_write(struct results *r, json_t *line, json_t *rec)
 void
 results_flush(struct results *r)
 {
-	if (fflush(stdout) != 0)
-		exit(fwrite_failed(stdout, "stdout"));
+	if (fflush(r->out) != 0)
+		exit(fwrite_failed(r->out, r->out_name));
 	if (r->rejects != NULL && fflush(r->rejects) != 0)
 		exit(fwrite_failed(r->rejects, r->rejects_name));
 }

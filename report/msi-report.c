@@ -15,12 +15,14 @@
 #include "report.h"
 
 /* What the run asks: the summary, or one of the lists msi-sync needs. */
-enum mode { SUMMARY, PERSONS, UNAPPLIED };
+enum mode { SUMMARY, NOTES, PERSONS, REFERENCES, UNAPPLIED, UNDONE };
 
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-report [-hV] [--persons | --unapplied] run-dir\n", fp);
+	fputs("usage: msi-report [-hV] [--notes object | --persons | --references |\n"
+	      "                  --unapplied | --undone object] run-dir\n",
+	    fp);
 	exit(status);
 }
 
@@ -112,14 +114,18 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
+	    {"notes", required_argument, NULL, 'N'},
 	    {"persons", no_argument, NULL, 'P'},
+	    {"references", no_argument, NULL, 'R'},
 	    {"unapplied", no_argument, NULL, 'U'},
+	    {"undone", required_argument, NULL, 'D'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct finish fin = {0};
 	enum mode mode = SUMMARY;
 	struct run r;
+	const char *object = NULL;
 	int ch, status, modes = 0;
 
 	msg_init(argv[0]);
@@ -127,14 +133,22 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'N': mode = NOTES, object = optarg, modes++; break;
 		case 'P': mode = PERSONS, modes++; break;
+		case 'R': mode = REFERENCES, modes++; break;
 		case 'U': mode = UNAPPLIED, modes++; break;
+		case 'D': mode = UNDONE, object = optarg, modes++; break;
 		case 'V': printf("msi-report %s\n", MSI_VERSION); return MSI_EXIT_OK;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
 	if (modes > 1) {
-		msg_warn("--persons and --unapplied: one at a time");
+		msg_warn("--notes, --persons, --references, --unapplied and --undone: one at a "
+		         "time");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (object != NULL && sf_by_name(object) == NULL) {
+		msg_warn("\"%s\" is not an object msi-sync extracts", object);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (argc - optind != 1) {
@@ -146,9 +160,16 @@ main(int argc, char *argv[])
 	}
 
 	run_open(&r, argv[optind]);
-	status = mode == PERSONS     ? persons(&r)
-	         : mode == UNAPPLIED ? list_unapplied(&r)
-	                             : summary(&r);
+	if (mode == NOTES)
+		notes_print(&r, object);
+	else if (mode == REFERENCES)
+		references_print(&r);
+	else if (mode == UNDONE)
+		undone_print(&r, object);
+	status = mode == NOTES || mode == REFERENCES || mode == UNDONE ? MSI_EXIT_OK
+	         : mode == PERSONS                                     ? persons(&r)
+	         : mode == UNAPPLIED                                   ? list_unapplied(&r)
+	                                                               : summary(&r);
 	if (r.status != 0) /* a file damaged or unreadable: what was printed is not all */
 		status = r.status;
 	run_close(&r);

@@ -17,6 +17,7 @@ struct run {
 	json_t *done; /* stages.done: stage -> true */
 	json_t *bad;  /* files found damaged or unreadable: told once, then passed over */
 	int state, dry_run, delete_leads, apply; /* run.conf's settings */
+	int hold;                                /* run.conf's hold (--hold-unknown) */
 	char max_delete[32];                     /* run.conf's max_delete, else 10 */
 	int status; /* the worst problem met reading (3 or 4), else 0 */
 };
@@ -50,5 +51,8 @@ json_t *unapplied(struct run *r);
 void verify_print(struct run *r, struct verdict *v);
 void fates_print(struct run *r);
 char *alike(const char *s);
+void notes_print(struct run *r, const char *object);
+void references_print(struct run *r);
+void undone_print(struct run *r, const char *object);
 
 #endif

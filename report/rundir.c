@@ -263,6 +263,8 @@ conf_line(struct run *r, char *line, const char *path, unsigned long n)
 		r->delete_leads = *val != '\0';
 	else if (strcmp(line, "apply") == 0)
 		r->apply = *val != '\0';
+	else if (strcmp(line, "hold") == 0)
+		r->hold = strcmp(val, "1") == 0;
 	else if (strcmp(line, "max_delete") == 0 && *val != '\0')
 		snprintf(r->max_delete, sizeof r->max_delete, "%s", val);
 }

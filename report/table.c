@@ -16,8 +16,9 @@ struct row {
 	int seen; /* a stats file of it: a row in the table */
 	json_int_t rows, xrej, written, trej, skipped, unlinked, calls, unchanged;
 	json_int_t deleted, gone, refused, held, notdel, planned, needed;
-	json_t *retries; /* cause -> calls retried, over the load's attempts */
-	char *held_why;  /* "planned why", of the last attempt that held its deletes */
+	json_int_t refusals, undeleted; /* attempts whose deletes were refused, not all done */
+	json_t *retries;                /* cause -> calls retried, over the load's attempts */
+	char *held_why; /* "planned why", of the last attempt that held its deletes */
 	json_int_t created, updated, mk_skipped, mk_failed, mk_retryable;
 };
 
@@ -55,8 +56,12 @@ add_load(struct row *w, const json_t *s)
 	w->unchanged += num(json_object_get(s, "unchanged"));
 	w->deleted += num(json_object_get(d, "deleted"));
 	w->gone += num(json_object_get(d, "listed"));
-	if (truthy(json_object_get(d, "refused")))
+	if (truthy(json_object_get(d, "refused"))) {
 		w->refused += num(json_object_get(d, "planned"));
+		w->refusals++;
+	}
+	if (num(json_object_get(d, "not_deleted")) > 0)
+		w->undeleted++;
 	if (truthy(json_object_get(d, "held"))) {
 		const json_t *hw = json_object_get(d, "held_why");
 		char *why = truthy(hw) ? interp(hw) : estrdup("");
@@ -355,4 +360,25 @@ retryable_print(struct run *r, struct verdict *v)
 		    "failed for the service after their retries: %lu; msi-sync --resume %s sends "
 		    "them again\n",
 		    v->retryable, r->dir);
+}
+
+/*
+ * What keeps object's extract mark out of the state (msi-sync
+ * --from-salesforce -S): a result line to send again ("retryable"), else
+ * deletes refused, held or not all done in an attempt ("deletes"); else
+ * nothing.
+ */
+void
+undone_print(struct run *r, const char *object)
+{
+	struct row w;
+
+	memset(&w, 0, sizeof w);
+	read_row(r, object, &w);
+	if (w.mk_retryable > 0)
+		printf("retryable\n");
+	else if (w.refusals + w.held + w.undeleted > 0)
+		printf("deletes\n");
+	json_decref(w.retries);
+	free(w.held_why);
 }
