@@ -205,8 +205,10 @@ apply_free(struct apply *a)
 		close(a->state_fd);
 }
 
-int
-main(int argc, char *argv[])
+/* The options, checked; the input files in a->files. */
+static void
+parse_options(int argc, char *argv[], struct apply *a, struct fields_opts *fo, struct end *end,
+    const char **stats_file)
 {
 	static const struct option longopts[] = {
 	    {"any-field", no_argument, NULL, 'A'},
@@ -226,67 +228,74 @@ main(int argc, char *argv[])
 	    {NULL, 0, NULL, 0},
 	};
 	static char *const std_in[] = {"-", NULL};
+	int ch, i;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":" SFOPTS_SHORT "c:hr:s:V" FIELDS_OPTS_SHORT,
+	            longopts, NULL)) != -1) {
+		if (sfopts_parse(&a->sfo, ch, optarg, usage) ||
+		    fields_opts_parse(fo, ch, optarg, usage))
+			continue;
+		switch (ch) {
+		case 'A': a->any_field = 1; break;
+		case 'B': a->bulk = 1; break;
+		case 'b': a->bulk = 0; break;
+		case 'c':
+			a->concurrency = (int)numarg_range_or_usage(
+			    optarg, "--concurrency", 1, 25, "calls from 1 to 25", usage);
+			break;
+		case 'G': a->merge = 1; break;
+		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'J': *stats_file = optarg; break;
+		case 'r': a->rejects_name = optarg; break;
+		case 's': a->state_name = optarg; break;
+		case 'S': end->stats = 1; break;
+		case 'T':
+			a->threshold =
+			    (unsigned long)numarg_range_or_usage(optarg, "--bulk-threshold", 1,
+			        100000000, "a number of updates from 1", usage);
+			break;
+		case 'V': printf("msi-apply %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
+		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
+		}
+	}
+	a->files = optind < argc ? argv + optind : std_in;
+	a->nfiles = optind < argc ? argc - optind : 1;
+	if (a->nfiles > 1000) {
+		msg_warn("at most 1000 files");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	for (i = 0; a->state_name != NULL && i < a->nfiles; i++)
+		if (strcmp(a->files[i], "-") == 0) {
+			msg_warn("--state is bound to the input files' size and content, read "
+			         "again by a resumed run: give files, not standard input");
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+}
+
+int
+main(int argc, char *argv[])
+{
 	struct fields_opts fo = {{NULL}, 0, NULL};
 	struct apply a;
 	struct end end;
 	const char *stats_file = NULL;
-	int ch, i, stats = 0, status;
+	int status;
 
 	msg_init(argv[0]);
 	memset(&a, 0, sizeof a);
+	memset(&end, 0, sizeof end);
 	a.bulk = -1;
 	a.threshold = BULK_THRESHOLD;
 	a.concurrency = 4;
 	a.state_fd = -1;
 	sfopts_init(&a.sfo);
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":" SFOPTS_SHORT "c:hr:s:V" FIELDS_OPTS_SHORT,
-	            longopts, NULL)) != -1) {
-		if (sfopts_parse(&a.sfo, ch, optarg, usage) ||
-		    fields_opts_parse(&fo, ch, optarg, usage))
-			continue;
-		switch (ch) {
-		case 'A': a.any_field = 1; break;
-		case 'B': a.bulk = 1; break;
-		case 'b': a.bulk = 0; break;
-		case 'c':
-			a.concurrency = (int)numarg_range_or_usage(
-			    optarg, "--concurrency", 1, 25, "calls from 1 to 25", usage);
-			break;
-		case 'G': a.merge = 1; break;
-		case 'h': usage(stdout, MSI_EXIT_OK); break;
-		case 'J': stats_file = optarg; break;
-		case 'r': a.rejects_name = optarg; break;
-		case 's': a.state_name = optarg; break;
-		case 'S': stats = 1; break;
-		case 'T':
-			a.threshold =
-			    (unsigned long)numarg_range_or_usage(optarg, "--bulk-threshold", 1,
-			        100000000, "a number of updates from 1", usage);
-			break;
-		case 'V': printf("msi-apply %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
-		}
-	}
-	a.files = optind < argc ? argv + optind : std_in;
-	a.nfiles = optind < argc ? argc - optind : 1;
-	if (a.nfiles > 1000) {
-		msg_warn("at most 1000 files");
-		usage(stderr, MSI_EXIT_USAGE);
-	}
-	for (i = 0; a.state_name != NULL && i < a.nfiles; i++)
-		if (strcmp(a.files[i], "-") == 0) {
-			msg_warn("--state is bound to the input files' size and content, read "
-			         "again by a resumed run: give files, not standard input");
-			usage(stderr, MSI_EXIT_USAGE);
-		}
+	parse_options(argc, argv, &a, &fo, &end, &stats_file);
 	if ((status = fields_setup(&a.fs, &fo)) != 0) {
 		fields_free(&a.fs);
 		return status;
 	}
-	memset(&end, 0, sizeof end);
 	end.a = &a;
-	end.stats = stats;
 	end.t0 = http_now();
 	if ((status = start_run(&a)) == 0) {
 		status = send_updates(&a, &end);

@@ -260,8 +260,16 @@ counts(void *ctx, int status)
 	    (json_int_t)e->x->rejected, "files", files_json(e->files, e->found));
 }
 
-int
-main(int argc, char *argv[])
+/* The run's options, besides the extract's own (rejects). */
+struct options {
+	struct csvin_opts csv;
+	const char *object, *stats_file;
+	int stats;
+};
+
+/* The options; returns the input files (standard input without any). */
+static char **
+parse_options(int argc, char *argv[], struct extract *x, struct options *o)
 {
 	static const struct option longopts[] = {
 	    {"delimiter", required_argument, NULL, 'd'},
@@ -275,28 +283,16 @@ main(int argc, char *argv[])
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct csvin_opts opts = {',', TEXTENC_AUTO, CSVIN_MAX_ROW};
-	struct rowpipe_file *found;
-	struct extract x;
-	struct end end;
-	const char *object = NULL, *stats_file = NULL;
-	char *stdin_only[] = {"-", NULL};
-	char **files, (*types)[MAX_TYPE + 1];
-	int ch, stats = 0, status, i;
+	static char *stdin_only[] = {"-", NULL};
 	long size;
+	int ch;
 
-	msg_init(argv[0]);
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--salesforce") == 0)
-			run_salesforce(argv);
-	memset(&x, 0, sizeof x);
-	x.id_col = (size_t)-1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":d:e:hm:o:r:sV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': opts.delim = parse_delimiter(optarg); break;
+		case 'd': o->csv.delim = parse_delimiter(optarg); break;
 		case 'e':
-			if (textenc_parse(optarg, &opts.encoding) != 0) {
+			if (textenc_parse(optarg, &o->csv.encoding) != 0) {
 				msg_warn("unknown encoding \"%s\": use auto, utf8, latin1, "
 				         "cp1252 or utf16",
 				    optarg);
@@ -311,24 +307,36 @@ main(int argc, char *argv[])
 				    optarg);
 				usage(stderr, MSI_EXIT_USAGE);
 			}
-			opts.max_row = (size_t)size;
+			o->csv.max_row = (size_t)size;
 			break;
 		case 'o':
-			if ((object = object_arg(optarg)) == NULL)
+			if ((o->object = object_arg(optarg)) == NULL)
 				usage(stderr, MSI_EXIT_USAGE);
 			break;
-		case 'r': x.rejects_name = optarg; break;
-		case 's': stats = 1; break;
-		case 'S': stats_file = optarg; break;
-		case 'V': printf("msi-extract %s\n", MSI_VERSION); return MSI_EXIT_OK;
+		case 'r': x->rejects_name = optarg; break;
+		case 's': o->stats = 1; break;
+		case 'S': o->stats_file = optarg; break;
+		case 'V': printf("msi-extract %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	files = argc > 0 ? argv : stdin_only;
-	types = emalloc((size_t)(argc + 1) * sizeof *types);
-	for (i = 0; files[i] != NULL; i++) {
+	return optind < argc ? argv + optind : stdin_only;
+}
+
+/* An object's name, as a file's names it. */
+typedef char objtype[MAX_TYPE + 1];
+
+/* Each file's object: --object's, else its name's; standard input needs --object. */
+static objtype *
+object_types(char **files, const char *object)
+{
+	objtype *types;
+	size_t i, n = 0;
+
+	while (files[n] != NULL)
+		n++;
+	types = emalloc((n + 1) * sizeof *types);
+	for (i = 0; i < n; i++) {
 		if (object != NULL) {
 			snprintf(types[i], sizeof types[i], "%s", object);
 		} else if (strcmp(files[i], "-") == 0) {
@@ -339,19 +347,39 @@ main(int argc, char *argv[])
 			type_from_name(files[i], types[i]);
 		}
 	}
+	return types;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o = {{',', TEXTENC_AUTO, CSVIN_MAX_ROW}, NULL, NULL, 0};
+	struct rowpipe_file *found;
+	struct extract x;
+	struct end end;
+	char **files;
+	objtype *types;
+	int status, i, n;
+
+	msg_init(argv[0]);
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--salesforce") == 0)
+			run_salesforce(argv);
+	memset(&x, 0, sizeof x);
+	x.id_col = (size_t)-1;
+	files = parse_options(argc, argv, &x, &o);
+	types = object_types(files, o.object);
 	if (x.rejects_name != NULL && (x.rejects = fopen_private(x.rejects_name, 0)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", x.rejects_name);
 
-	found = ecalloc((size_t)i + 1, sizeof *found);
-	status = extract_files(&x, files, types, &opts, found);
+	for (n = 0; files[n] != NULL; n++)
+		;
+	found = ecalloc((size_t)n + 1, sizeof *found);
+	status = extract_files(&x, files, types, &o.csv, found);
 
-	end.x = &x;
-	end.files = files;
-	end.found = found;
-	end.encoding = opts.encoding;
-	end.stats = stats;
+	end = (struct end){&x, files, found, o.csv.encoding, o.stats};
 	status = finish_run(&(struct finish){x.rejects, x.rejects_name, x.rejected, "rows",
-	                        stats_file, summary, counts, &end},
+	                        o.stats_file, summary, counts, &end},
 	    status);
 	free(found);
 	jsonbuf_free(&x.out);
