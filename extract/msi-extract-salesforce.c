@@ -171,8 +171,9 @@ counts(void *ctx, int status)
 	return json_incref(r->st);
 }
 
-int
-main(int argc, char *argv[])
+/* The options, into r; check_options checks them against each other. */
+static void
+parse_options(int argc, char *argv[], struct run *r)
 {
 	static const struct option longopts[] = {
 	    {"all-rows", no_argument, NULL, 'A'},
@@ -196,8 +197,52 @@ main(int argc, char *argv[])
 	    SFOPTS_LONG,
 	    {NULL, 0, NULL, 0},
 	};
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(
+	            argc, argv, ":" SFOPTS_SHORT "d:e:hm:o:r:sV", longopts, NULL)) != -1) {
+		if (sfopts_parse(&r->sq.sf, ch, optarg, usage))
+			continue;
+		switch (ch) {
+		case 'A': r->sq.all_rows = 1; break;
+		case 'B':
+			r->sq.lookback = numarg_range_or_usage(
+			    optarg, "--lookback", 0, 86400, "seconds from 0 to 86400", usage);
+			break;
+		case 'd':
+		case 'e':
+		case 'm': r->file_opts = 1; break;
+		case 'F': r->sq.fields = optarg; break;
+		case 'h': usage(stdout, MSI_EXIT_OK); break;
+		case 'K': r->commit_mark = optarg; break;
+		case 'L': break;
+		case 'M': r->sq.map = optarg; break;
+		case 'o':
+			if ((r->object = object_arg(optarg)) == NULL)
+				usage(stderr, MSI_EXIT_USAGE);
+			break;
+		case 'Q': r->sq.soql = optarg; break;
+		case 'R':
+			r->sq.max_records = numarg_range_or_usage(optarg, "--max-records", 1,
+			    100000000, "a number of rows from 1", usage);
+			break;
+		case 'r': r->x.rejects_name = optarg; break;
+		case 's': r->stats = 1; break;
+		case 'S': r->stats_file = optarg; break;
+		case 'T': r->sq.state = optarg; break;
+		case 'V': printf("msi-extract %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
+		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
+		}
+	}
+	r->nfiles = argc - optind;
+}
+
+int
+main(int argc, char *argv[])
+{
 	struct run r;
-	int ch, status;
+	int status;
 
 	/* its messages are those of msi-extract --salesforce, however it was started */
 	msg_init("msi-extract");
@@ -206,43 +251,7 @@ main(int argc, char *argv[])
 	sfopts_init(&r.sq.sf);
 	r.sq.max_records = 50000;
 	r.sq.lookback = -1; /* not given: LOOKBACK with --state */
-	opterr = 0;
-	while ((ch = getopt_long(
-	            argc, argv, ":" SFOPTS_SHORT "d:e:hm:o:r:sV", longopts, NULL)) != -1) {
-		if (sfopts_parse(&r.sq.sf, ch, optarg, usage))
-			continue;
-		switch (ch) {
-		case 'A': r.sq.all_rows = 1; break;
-		case 'B':
-			r.sq.lookback = numarg_range_or_usage(
-			    optarg, "--lookback", 0, 86400, "seconds from 0 to 86400", usage);
-			break;
-		case 'd':
-		case 'e':
-		case 'm': r.file_opts = 1; break;
-		case 'F': r.sq.fields = optarg; break;
-		case 'h': usage(stdout, MSI_EXIT_OK); break;
-		case 'K': r.commit_mark = optarg; break;
-		case 'L': break;
-		case 'M': r.sq.map = optarg; break;
-		case 'o':
-			if ((r.object = object_arg(optarg)) == NULL)
-				usage(stderr, MSI_EXIT_USAGE);
-			break;
-		case 'Q': r.sq.soql = optarg; break;
-		case 'R':
-			r.sq.max_records = numarg_range_or_usage(optarg, "--max-records", 1,
-			    100000000, "a number of rows from 1", usage);
-			break;
-		case 'r': r.x.rejects_name = optarg; break;
-		case 's': r.stats = 1; break;
-		case 'S': r.stats_file = optarg; break;
-		case 'T': r.sq.state = optarg; break;
-		case 'V': printf("msi-extract %s\n", MSI_VERSION); return MSI_EXIT_OK;
-		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
-		}
-	}
-	r.nfiles = argc - optind;
+	parse_options(argc, argv, &r);
 	check_options(&r);
 	status = r.commit_mark != NULL ? commit_mark(&r) : extract_live(&r);
 	status = finish_run(&(struct finish){r.x.rejects, r.x.rejects_name, r.x.rejected,
