@@ -25,7 +25,9 @@ enum mode {
 	COPY,
 	HOLD_REASON,
 	RESUME_CHECK,
-	COMMIT
+	COMMIT,
+	OPTIONS,
+	SYNC_USAGE
 };
 
 static void
@@ -38,7 +40,9 @@ usage(FILE *fp, int status)
 	    "       msi-state [-hV] --read-conf run-dir\n"
 	    "       msi-state [-hV] --check state-dir\n"
 	    "       msi-state [-hV] --claim | --copy | --hold-reason | --resume-check run-dir\n"
-	    "       msi-state [-hV] --commit file target\n",
+	    "       msi-state [-hV] --commit file target\n"
+	    "       msi-state [-hV] --options -- [msi-sync-argument ...]\n"
+	    "       msi-state [-hV] --sync-usage\n",
 	    fp);
 	exit(status);
 }
@@ -101,6 +105,12 @@ run(enum mode mode, int argc, char *argv[])
 		conf_keys(stdout);
 		return MSI_EXIT_OK;
 	}
+	if (mode == SYNC_USAGE) {
+		sync_usage(stdout);
+		return MSI_EXIT_OK;
+	}
+	if (mode == OPTIONS)
+		return sync_options(argc, argv, stdout);
 	if (mode == CHECK)
 		return state_check(argv[0]);
 	if (mode == COMMIT)
@@ -134,21 +144,23 @@ check_operands(enum mode mode, int modes, int operands)
 		    modes == 0 ? "what to do? one of the modes below" : "one mode at a time");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (mode == KEYS && operands > 0) {
-		msg_warn("--keys takes no operand");
+	if ((mode == KEYS || mode == SYNC_USAGE) && operands > 0) {
+		msg_warn("%s takes no operand", mode == KEYS ? "--keys" : "--sync-usage");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (mode == OPTIONS || mode == KEYS || mode == SYNC_USAGE)
+		return; /* --options: msi-sync's arguments, checked as its options */
 	if (mode == COMMIT && operands != 2) {
 		msg_warn("--commit takes a file and its target");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (mode != KEYS && operands == 0) {
+	if (operands == 0) {
 		msg_warn(mode == CHECK     ? "which state folder?"
 		         : mode == NEW_RUN ? "which runs folder?"
 		                           : "which run folder?");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (mode != KEYS && mode != WRITE_CONF && mode != COMMIT && operands > 1) {
+	if (mode != WRITE_CONF && mode != COMMIT && operands > 1) {
 		msg_warn("one folder, not %d", operands);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
@@ -166,8 +178,10 @@ main(int argc, char *argv[])
 	    {"hold-reason", no_argument, NULL, HOLD_REASON},
 	    {"keys", no_argument, NULL, KEYS},
 	    {"new-run", no_argument, NULL, NEW_RUN},
+	    {"options", no_argument, NULL, OPTIONS},
 	    {"read-conf", no_argument, NULL, READ_CONF},
 	    {"resume-check", no_argument, NULL, RESUME_CHECK},
+	    {"sync-usage", no_argument, NULL, SYNC_USAGE},
 	    {"version", no_argument, NULL, 'V'},
 	    {"write-conf", no_argument, NULL, WRITE_CONF},
 	    {NULL, 0, NULL, 0},
@@ -192,7 +206,9 @@ main(int argc, char *argv[])
 		case CLAIM:
 		case COPY:
 		case HOLD_REASON:
-		case RESUME_CHECK: mode = (enum mode)ch, modes++; break;
+		case RESUME_CHECK:
+		case OPTIONS:
+		case SYNC_USAGE: mode = (enum mode)ch, modes++; break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}

@@ -1,0 +1,494 @@
+/* syncopts.c: msi-sync's command line: its usage, its options read in order and checked. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ealloc.h"
+#include "exitcode.h"
+#include "msg.h"
+#include "state.h"
+
+/* What an option takes, and how its value is checked (as msi-sync checked it). */
+enum kind {
+	FLAG,    /* no value: sets its setting to arg */
+	VALUE,   /* a value, not empty */
+	NUMBER,  /* a number from 1 */
+	COUNT,   /* a number from 0 */
+	SECONDS, /* a number of seconds from 0 */
+	PERCENT, /* a percent from 0 to 100 */
+	CHOICE,  /* one of the words of arg */
+};
+
+/*
+ * msi-sync's options, as typed (no value attached: "-c5" and "--csv=1" are
+ * unknown), each the setting it sets (msi-sync's variable); those of the
+ * pace may be given with --resume, for that run only. Not getopt_long: it
+ * would take attached values and say its own messages, and msi-sync's
+ * users have had these since it was a bash loop.
+ */
+static const struct syncopt {
+	const char *name, *alias;
+	const char *var;
+	enum kind kind;
+	const char *arg;
+	int pace;
+} syncopts[] = {
+    {"--apply", NULL, "apply", FLAG, "1", 0},
+    {"--confirm-source", NULL, "confirm_source", FLAG, "1", 0},
+    {"--csv", NULL, "csv", FLAG, "1", 0},
+    {"--delete-leads", NULL, "delete_leads", FLAG, "1", 0},
+    {"--dry-run", NULL, "dry_run", FLAG, "1", 0},
+    {"--from-salesforce", NULL, "from_sf", FLAG, "1", 0},
+    {"--full-extract", NULL, "full_extract", FLAG, "1", 0},
+    {"--lookback", NULL, "lookback", SECONDS, NULL, 0},
+    {"--sf-config", NULL, "sf_config", VALUE, NULL, 0},
+    {"--max-delete", NULL, "max_delete", PERCENT, NULL, 0},
+    {"-S", "--state-dir", "state_dir", VALUE, NULL, 0},
+    {"--follow-symlinks", NULL, "follow_symlinks", FLAG, "1", 0},
+    {"--hold-unknown", NULL, "hold", FLAG, "1", 0},
+    {"--no-writeback", NULL, "writeback", FLAG, "0", 0},
+    {"--verify", NULL, "verify", FLAG, "1", 0},
+    {"-C", "--config", "config", VALUE, NULL, 1},
+    {"-c", "--concurrency", "concurrency", NUMBER, NULL, 1},
+    {"--date-order", NULL, "date_order", CHOICE, "mdy dmy", 0},
+    {"--default-role", NULL, "default_role", VALUE, NULL, 0},
+    {"--encoding", NULL, "encoding", CHOICE, "auto utf8 latin1 cp1252 utf16", 0},
+    {"-l", "--lookup-field", "lookup", VALUE, NULL, 0},
+    {"-m", "--max-retries", "max_retries", COUNT, NULL, 1},
+    {"-N", "--namespace", "namespace", VALUE, NULL, 0},
+    {"-n", "--calls-per-window", "per_window", NUMBER, NULL, 1},
+    {"-o", "--runs-dir", "runs_dir", VALUE, NULL, 0},
+    {"-s", "--writeback-state", "wb_state", VALUE, NULL, 0},
+    {"-w", "--window", "window", NUMBER, NULL, 1},
+};
+
+#define NSYNCOPTS (sizeof syncopts / sizeof syncopts[0])
+
+/*
+ * The settings msi-sync takes from its options, with their defaults (empty:
+ * the tools' own): run.conf's keys, then what a run needs besides. The
+ * values are borrowed (argv's, these), but the paths made absolute (owned).
+ */
+static struct setting {
+	const char *name;
+	const char *value;
+} settings[] = {
+    {"export_dir", ""},
+    {"csv", "0"},
+    {"hold", "0"},
+    {"writeback", "1"},
+    {"follow_symlinks", "0"},
+    {"config", ""},
+    {"concurrency", ""},
+    {"lookup", "externalPersonId"},
+    {"namespace", ""},
+    {"per_window", ""},
+    {"window", ""},
+    {"wb_state", ""},
+    {"max_retries", ""},
+    {"encoding", ""},
+    {"date_order", ""},
+    {"default_role", ""},
+    {"verify", ""},
+    {"state_dir", ""},
+    {"max_delete", ""},
+    {"delete_leads", ""},
+    {"dry_run", ""},
+    {"from_sf", ""},
+    {"sf_config", ""},
+    {"full_extract", ""},
+    {"apply", ""},
+    {"confirm_source", ""},
+    {"lookback", ""},
+    {"resume", ""},
+    {"runs_dir", "runs"},
+    {"export_arg", ""},
+    {"help", ""},
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* The paths made absolute (new strings), freed at the end. */
+static char *owned[4];
+
+/* msi-sync's usage, its man page's SYNOPSIS. */
+void
+sync_usage(FILE *fp)
+{
+	fputs("usage: msi-sync [-h] [--apply] [--csv] [--dry-run] [--follow-symlinks]\n"
+	      "                [--hold-unknown] [--no-writeback] [--verify] [-C config]\n"
+	      "                [-c concurrency] [--sf-config file]\n"
+	      "                [--date-order order] [--default-role role]\n"
+	      "                [--encoding name] [-l lookup-field] [-m max-retries]\n"
+	      "                [-N namespace] [-n calls-per-window] [-o runs-dir]\n"
+	      "                [-s writeback-state] [-w window]\n"
+	      "                [-S state-dir [--confirm-source] [--delete-leads]\n"
+	      "                 [--max-delete percent]]\n"
+	      "                export-dir\n"
+	      "       msi-sync [options as above but --encoding]\n"
+	      "                [-S state-dir [--full-extract] [--lookback seconds]]\n"
+	      "                --from-salesforce\n"
+	      "       msi-sync [-h] [-C config] [-c concurrency] [-m max-retries]\n"
+	      "                [-n calls-per-window] [-w window] --resume run-dir\n",
+	    fp);
+}
+
+/* A bad use of msi-sync: the message, then the usage on stderr; status 2. */
+static noreturn void __attribute__((format(printf, 1, 2))) bad_use(const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	m = emalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(m, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	msg_warn("%s", m);
+	free(m);
+	sync_usage(stderr);
+	exit(MSI_EXIT_USAGE);
+}
+
+/* The slot of setting name: one of the table's. */
+static const char **
+slot(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i].value;
+	msg_fatal(MSI_EXIT_USAGE, "%s: no such setting", name);
+}
+
+/* The value of setting name (borrowed), "" when not set. */
+static const char *
+get(const char *name)
+{
+	return *slot(name);
+}
+
+/* Whether s is one or more ASCII digits, the first not 0 when from_one. */
+static int
+digits(const char *s, int from_one)
+{
+	if (*s < '0' || *s > '9' || (from_one && *s == '0'))
+		return 0;
+	return s[strspn(s, "0123456789")] == '\0';
+}
+
+/* Whether word w is one of the words of list (parted by single spaces). */
+static int
+one_of(const char *w, const char *list)
+{
+	size_t n = strlen(w);
+	const char *p;
+
+	if (n == 0 || strchr(w, ' ') != NULL)
+		return 0;
+	for (p = list; (p = strstr(p, w)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Whether v is a percent from 0 to 100: digits, and a dot and digits. */
+static int
+percent(const char *v)
+{
+	const char *dot = strchr(v, '.');
+	size_t n = strspn(v, "0123456789");
+
+	if (n == 0 || (dot == NULL ? v[n] != '\0' : v + n != dot || !digits(dot + 1, 0)))
+		return 0;
+	return strtod(v, NULL) <= 100;
+}
+
+/* The value v (NULL: none) of option o, typed as name, checked; it is bad use if wrong. */
+static void
+check_value(const struct syncopt *o, const char *name, const char *v)
+{
+	char words[64], *p;
+	const char *w;
+
+	if (v == NULL)
+		v = "";
+	switch (o->kind) {
+	case FLAG: break;
+	case VALUE:
+		if (*v == '\0')
+			bad_use("%s needs a value", name);
+		break;
+	case NUMBER:
+	case COUNT:
+		if (!digits(v, o->kind == NUMBER))
+			bad_use("bad %s \"%s\"", name, v);
+		break;
+	case SECONDS:
+		if (!digits(v, 0))
+			bad_use("bad %s \"%s\": seconds", name, v);
+		break;
+	case PERCENT:
+		if (!percent(v))
+			bad_use("bad %s \"%s\": a percent from 0 to 100", name, v);
+		break;
+	case CHOICE:
+		if (one_of(v, o->arg))
+			break;
+		for (p = words, w = o->arg; *w != '\0' && p < words + sizeof words - 3; w++)
+			if (*w == ' ') {
+				*p++ = ',';
+				*p++ = ' ';
+			} else
+				*p++ = *w;
+		*p = '\0';
+		bad_use("bad %s \"%s\": one of %s", name, v, words);
+	}
+}
+
+/* The option typed as a, or NULL. */
+static const struct syncopt *
+find(const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < NSYNCOPTS; i++)
+		if (strcmp(a, syncopts[i].name) == 0 ||
+		    (syncopts[i].alias != NULL && strcmp(a, syncopts[i].alias) == 0))
+			return &syncopts[i];
+	return NULL;
+}
+
+/*
+ * Reads the options of argv (argc of them) in order, up to the first
+ * operand or "--", each checked as it comes: the first wrong is the one
+ * told. -h ends it (help). *not_pace: the first option given that --resume
+ * does not take. Returns the index of the first operand.
+ */
+static int
+read_options(int argc, char *argv[], const char **not_pace)
+{
+	const struct syncopt *o;
+	const char *a, *v;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		a = argv[i];
+		v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			*slot("help") = "1";
+			return argc;
+		}
+		if (strcmp(a, "--resume") == 0 || strncmp(a, "--resume=", 9) == 0) {
+			if (a[8] == '=')
+				v = a + 9;
+			else
+				i++;
+			if (v == NULL || *v == '\0')
+				bad_use("--resume needs a value");
+			*slot("resume") = v;
+			continue;
+		}
+		if (strcmp(a, "--") == 0)
+			return i + 1;
+		if (*a != '-')
+			return i;
+		if ((o = find(a)) == NULL)
+			bad_use("unknown option %s", a);
+		if (!o->pace && *not_pace == NULL)
+			*not_pace = a;
+		if (o->kind == FLAG) {
+			*slot(o->var) = o->arg;
+			continue;
+		}
+		check_value(o, a, v);
+		*slot(o->var) = v;
+		i++;
+	}
+	return i;
+}
+
+/* run.conf holds a setting a line: a value with a newline is refused, status 2. */
+static void
+one_line(void)
+{
+	static const char *const what[][2] = {
+	    {"the export folder's name", "export_arg"},
+	    {"the run folder's name (--resume)", "resume"},
+	    {"-o runs-dir", "runs_dir"},
+	    {"-C config", "config"},
+	    {"--sf-config", "sf_config"},
+	    {"-s writeback-state", "wb_state"},
+	    {"-S state-dir", "state_dir"},
+	    {"-l lookup-field", "lookup"},
+	    {"-N namespace", "namespace"},
+	    {"--default-role", "default_role"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof what / sizeof what[0]; i++)
+		if (strchr(get(what[i][1]), '\n') != NULL)
+			msg_fatal(MSI_EXIT_USAGE,
+			    "%s holds a newline: refused (run.conf keeps a setting a line)",
+			    what[i][0]);
+}
+
+/*
+ * The folder msi-sync runs in as the shell names it: $PWD when it is that
+ * folder (a path through a symbolic link stays one), else getcwd's. A new
+ * string.
+ */
+static char *
+shell_pwd(void)
+{
+	const char *pwd = getenv("PWD");
+	struct stat here, there;
+	char cwd[PATH_MAX];
+
+	if (pwd != NULL && *pwd == '/' && stat(pwd, &there) == 0 && stat(".", &here) == 0 &&
+	    here.st_dev == there.st_dev && here.st_ino == there.st_ino)
+		return estrdup(pwd);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "cannot name the current folder");
+	return estrdup(cwd);
+}
+
+/* The paths the run keeps made absolute: the current folder's name before them. */
+static void
+absolute_paths(void)
+{
+	static const char *const keys[] = {"wb_state", "config", "sf_config", "state_dir"};
+	const char **v;
+	char *pwd = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = slot(keys[i]);
+		if (**v == '\0' || **v == '/')
+			continue;
+		if (pwd == NULL)
+			pwd = shell_pwd();
+		owned[i] = emalloc(strlen(pwd) + strlen(*v) + 2);
+		sprintf(owned[i], "%s/%s", pwd, *v);
+		*v = owned[i];
+	}
+	free(pwd);
+}
+
+/* Whether setting name is set (not empty). */
+static int
+is_set(const char *name)
+{
+	return *get(name) != '\0';
+}
+
+/* Whether environment variable name is set and not empty. */
+static int
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0';
+}
+
+/* The options that go together, or do not, in the order msi-sync checked them. */
+static void
+check_together(void)
+{
+	int from_sf = is_set("from_sf"), apply = is_set("apply"), state = is_set("state_dir");
+
+	if (!from_sf && is_set("full_extract"))
+		bad_use("--full-extract goes with --from-salesforce");
+	if (!from_sf && !apply && is_set("sf_config"))
+		bad_use("--sf-config goes with --from-salesforce or --apply");
+	if (apply && (strcmp(get("writeback"), "1") != 0 || strcmp(get("csv"), "0") != 0))
+		bad_use(
+		    "--apply applies msi-writeback's NDJSON updates: not with --no-writeback or "
+		    "--csv");
+	if (apply && !from_sf && !is_set("sf_config") && !env_set("SALESFORCE_CONFIG") &&
+	    !env_set("SALESFORCE_LOGIN_URL") && !is_set("resume"))
+		bad_use("--apply with an export folder needs the org's connection: --sf-config "
+		        "file, or SALESFORCE_LOGIN_URL and the credentials in the environment "
+		        "(msi-apply(1))");
+	if (from_sf && is_set("encoding"))
+		bad_use("--encoding is how export files are read: not with --from-salesforce");
+	if (is_set("full_extract") && !state)
+		bad_use(
+		    "--full-extract goes with -S state-dir (without it every extract is whole)");
+	if (is_set("lookback") && !(from_sf && state))
+		bad_use("--lookback goes with --from-salesforce and -S state-dir (what changed "
+		        "since the marks)");
+	if (!state &&
+	    (is_set("max_delete") || is_set("delete_leads") || is_set("confirm_source")))
+		bad_use(
+		    "--max-delete, --delete-leads and --confirm-source go with -S state-dir");
+	/* by another field, a Lead and its Contact can be one Marketo lead: deleting it for
+	 * one deletes both */
+	if (is_set("delete_leads") && strcmp(get("lookup"), "externalPersonId") != 0)
+		bad_use(
+		    "--delete-leads needs -l externalPersonId (persons found by %s may share a "
+		    "lead)",
+		    get("lookup"));
+}
+
+/* The operands, n of them: the export folder, or none (--from-salesforce, --resume). */
+static void
+check_operands(int n, const char *not_pace)
+{
+	if (is_set("resume")) {
+		if (n != 0)
+			bad_use("--resume takes the run folder only");
+		if (not_pace != NULL)
+			msg_fatal(MSI_EXIT_USAGE,
+			    "%s: not with --resume, which syncs as the run began (its run.conf); only "
+			    "-C, -c, -m, -n and -w may be given with it",
+			    not_pace);
+	} else if (is_set("from_sf")) {
+		if (n != 0)
+			bad_use("--from-salesforce reads the org: no export folder");
+	} else if (n == 0)
+		bad_use("which export folder?");
+	else if (n != 1)
+		bad_use("one export folder, not %d", n);
+}
+
+/*
+ * msi-sync's arguments (argv, argc of them) read as its loop read them and
+ * checked; the settings printed to out as key=value lines: run.conf's keys,
+ * resume, runs_dir, export_arg (the export folder as given), help, and
+ * pace_KEY for the pace given (with --resume, for that run only). -h: only
+ * help=1. A bad use ends the program with the message and msi-sync's usage.
+ */
+int
+sync_options(int argc, char *argv[], FILE *out)
+{
+	const char *not_pace = NULL;
+	int first = read_options(argc, argv, &not_pace);
+	size_t i;
+
+	if (is_set("help")) {
+		fputs("help=1\n", out);
+		return MSI_EXIT_OK;
+	}
+	*slot("export_arg") = first < argc ? argv[first] : "";
+	one_line();
+	absolute_paths();
+	check_together();
+	check_operands(argc - first, not_pace);
+	for (i = 0; i < NSETTINGS; i++)
+		fprintf(out, "%s=%s\n", settings[i].name, settings[i].value);
+	for (i = 0; i < NSYNCOPTS; i++)
+		if (syncopts[i].pace)
+			fprintf(out, "pace_%s=%s\n", syncopts[i].var, get(syncopts[i].var));
+	for (i = 0; i < sizeof owned / sizeof owned[0]; i++)
+		free(owned[i]);
+	return MSI_EXIT_OK;
+}
