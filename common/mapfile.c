@@ -52,14 +52,9 @@ mapfile_error(struct mapfile *mf, const char *fmt, ...)
 {
 	va_list ap;
 	char *what;
-	int len;
 
 	va_start(ap, fmt);
-	len = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	what = emalloc((size_t)(len < 0 ? 0 : len) + 1);
-	va_start(ap, fmt);
-	vsnprintf(what, (size_t)(len < 0 ? 0 : len) + 1, fmt, ap);
+	what = evasprintf(fmt, ap);
 	va_end(ap);
 	msg_at(mf->path, mf->line, "%s", what);
 	free(what);

@@ -148,7 +148,7 @@ apply_calls(struct run *r, const char **again)
 	size_t i, n = 0;
 
 	for (i = 0; (f = run_next(r, &i, "apply.*.stats.json")) != NULL;) {
-		tag = xasprintf("apply %.*s", (int)(strlen(f) - 17), f + 6);
+		tag = easprintf("apply %.*s", (int)(strlen(f) - 17), f + 6);
 		if (!run_done(r, tag))
 			*again = "--resume sends them";
 		free(tag);
@@ -164,13 +164,13 @@ apply_calls(struct run *r, const char **again)
 	json_object_foreach (paths, key, v)
 		list[n++] = key;
 	qsort(list, n, sizeof *list, by_string);
-	text = xasprintf("%lld (", (long long)calls);
+	text = easprintf("%lld (", (long long)calls);
 	for (i = 0; i < n; i++) {
-		t = xasprintf("%s%s%s", text, i ? ", " : "", list[i]);
+		t = easprintf("%s%s%s", text, i ? ", " : "", list[i]);
 		free(text);
 		text = t;
 	}
-	t = xasprintf("%s)", text);
+	t = easprintf("%s)", text);
 	free(text);
 	free(list);
 	json_decref(paths);

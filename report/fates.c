@@ -133,7 +133,7 @@ reason_of(const json_t *r)
 	char *rs = truthy(reason) ? interp(reason) : estrdup("no reason given");
 	char *al = alike(rs), *w;
 
-	w = xasprintf(
+	w = easprintf(
 	    "%s %s%s%s%s: %s", st, ss, cd ? " (" : "", cd ? cd : "", cd ? ")" : "", al);
 	free(st), free(ss), free(cd), free(rs), free(al);
 	return w;
@@ -231,7 +231,7 @@ load_reject(void *ctx, json_t *r, unsigned long line)
 static void
 read_stats(struct run *r, const char *o, struct fate *f)
 {
-	char *name = xasprintf("%s.extract.stats.json", o), *pattern;
+	char *name = easprintf("%s.extract.stats.json", o), *pattern;
 	const json_t *sk, *v;
 	const char *key, *file;
 	json_t *s;
@@ -244,7 +244,7 @@ read_stats(struct run *r, const char *o, struct fate *f)
 		json_decref(s);
 	}
 	free(name);
-	name = xasprintf("%s.transform.stats.json", o);
+	name = easprintf("%s.transform.stats.json", o);
 	if ((s = run_json(r, name)) != NULL) {
 		/* skips by reason: "skipped_by", or "skipped" itself when an object */
 		sk = json_object_get(s, "skipped");
@@ -261,7 +261,7 @@ read_stats(struct run *r, const char *o, struct fate *f)
 		json_decref(s);
 	}
 	free(name);
-	pattern = xasprintf("%s.load.*.stats.json", o);
+	pattern = easprintf("%s.load.*.stats.json", o);
 	while ((file = run_next(r, &i, pattern)) != NULL) {
 		if ((s = run_json(r, file)) == NULL)
 			continue;
@@ -285,13 +285,13 @@ read_fate(struct run *r, const char *o, struct fate *f)
 	f->unlinked = json_object();
 	f->lines = json_object();
 	read_stats(r, o, f);
-	name = xasprintf("%s.extract-rejects.ndjson", o);
+	name = easprintf("%s.extract-rejects.ndjson", o);
 	run_each(r, name, extract_reject, f);
 	free(name);
-	name = xasprintf("%s.transform-rejects.ndjson", o);
+	name = easprintf("%s.transform-rejects.ndjson", o);
 	run_each(r, name, transform_reject, f);
 	free(name);
-	name = xasprintf("%s.results.ndjson", o);
+	name = easprintf("%s.results.ndjson", o);
 	if (run_has(r, name)) {
 		run_each(r, name, load_result, f);
 		json_object_foreach (f->sent_unlinked, key, v)
@@ -299,7 +299,7 @@ read_fate(struct run *r, const char *o, struct fate *f)
 				json_object_set(f->unlinked, key, v);
 	}
 	free(name);
-	name = xasprintf("%s.load-rejects.ndjson", o);
+	name = easprintf("%s.load-rejects.ndjson", o);
 	run_each(r, name, load_reject, f);
 	free(name);
 }
@@ -408,12 +408,12 @@ skips(const struct fate *f)
 		for (c = k; *c; c++)
 			*c = *c == '_' ? ' ' : *c;
 		val = interp(v);
-		t = xasprintf("%s%s%s %s", s ? s : "", s ? ", " : "", k, val);
+		t = easprintf("%s%s%s %s", s ? s : "", s ? ", " : "", k, val);
 		free(s), free(k), free(val);
 		s = t;
 	}
 	if (f->tskip - by > 0) {
-		t = xasprintf(
+		t = easprintf(
 		    "%s%sother %lld", s ? s : "", s ? ", " : "", (long long)(f->tskip - by));
 		free(s);
 		s = t;
@@ -433,7 +433,7 @@ print_line(const char *o, const struct fate *f, json_int_t unlinked)
 static void
 list_add(char **list, const char *sep, const char *o, const char *text)
 {
-	char *t = xasprintf("%s%s%s %s", *list ? *list : "", *list ? sep : "", o, text);
+	char *t = easprintf("%s%s%s %s", *list ? *list : "", *list ? sep : "", o, text);
 
 	free(*list);
 	*list = t;
@@ -450,7 +450,7 @@ print_after(struct fate *fates, json_int_t lost, json_int_t unlinked)
 		if (!fates[i].read)
 			continue;
 		if (fates[i].waiting > 0) {
-			t = xasprintf("%lld", (long long)fates[i].waiting);
+			t = easprintf("%lld", (long long)fates[i].waiting);
 			list_add(&waiting, ", ", sf_objects[i].name, t);
 			free(t);
 		}

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "ealloc.h"
 #include "exitcode.h"
 #include "finish.h"
 #include "fshut.h"
@@ -90,7 +91,7 @@ persons(struct run *r)
 	for (i = 0; i < SF_OBJECTS; i++) {
 		if (sf_objects[i].mkto != MKTO_LEAD)
 			continue;
-		name = xasprintf("%s.results.ndjson", sf_objects[i].name);
+		name = easprintf("%s.results.ndjson", sf_objects[i].name);
 		run_each(r, name, landed_person, NULL);
 		free(name);
 	}

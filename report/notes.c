@@ -53,7 +53,7 @@ file_note(const json_t *f)
 void
 notes_print(struct run *r, const char *object)
 {
-	char *name = xasprintf("%s.extract.stats.json", object);
+	char *name = easprintf("%s.extract.stats.json", object);
 	json_t *st = run_has(r, name) ? run_json(r, name) : NULL, *files, *f;
 	size_t i;
 
@@ -80,7 +80,7 @@ references_print(struct run *r)
 	int i, any = 0;
 
 	for (i = 0; i < SF_OBJECTS; i++) {
-		name = xasprintf("%s.transform.stats.json", sf_objects[i].name);
+		name = easprintf("%s.transform.stats.json", sf_objects[i].name);
 		st = run_has(r, name) ? run_json(r, name) : NULL;
 		u = json_object_get(st, "unknown_references");
 		sent = json_object_get(u, "sent"), held = json_object_get(u, "held");

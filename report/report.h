@@ -42,7 +42,6 @@ long long run_size(const struct run *r, const char *name);
 json_int_t num(const json_t *v);
 int truthy(const json_t *v);
 char *interp(const json_t *v);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void table_print(struct run *r, struct verdict *v);
 void retryable_print(struct run *r, struct verdict *v);

@@ -14,24 +14,6 @@
 #include "msg.h"
 #include "report.h"
 
-/* A new string, as sprintf would write it; the caller frees it. */
-char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	s = emalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* A problem met reading a file (told already): the worst status is the run's. */
 static void
 problem(struct run *r, const char *path, int status)
@@ -54,7 +36,7 @@ known_bad(const struct run *r, const char *path)
 char *
 run_path(const struct run *r, const char *name)
 {
-	return xasprintf("%s/%s", r->dir, name);
+	return easprintf("%s/%s", r->dir, name);
 }
 
 static int
@@ -322,8 +304,8 @@ interp(const json_t *v)
 	if (json_is_string(v))
 		return estrdup(json_string_value(v));
 	if (json_is_integer(v))
-		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return easprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	if (json_is_real(v) && json_real_value(v) == (double)(json_int_t)json_real_value(v))
-		return xasprintf("%" JSON_INTEGER_FORMAT, (json_int_t)json_real_value(v));
+		return easprintf("%" JSON_INTEGER_FORMAT, (json_int_t)json_real_value(v));
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }

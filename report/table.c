@@ -32,7 +32,7 @@ retries_text(const json_t *retries)
 
 	json_object_foreach ((json_t *)retries, key, n) {
 		v = interp(n);
-		t = xasprintf("%s%s%s %s", s, *s ? " " : "", key, v);
+		t = easprintf("%s%s%s %s", s, *s ? " " : "", key, v);
 		free(s);
 		free(v);
 		s = t;
@@ -69,7 +69,7 @@ add_load(struct row *w, const json_t *s)
 		w->held++;
 		free(w->held_why);
 		w->held_why =
-		    xasprintf("%lld %s", (long long)num(json_object_get(d, "planned")), why);
+		    easprintf("%lld %s", (long long)num(json_object_get(d, "planned")), why);
 		free(why);
 	}
 	w->notdel += num(json_object_get(d, "not_deleted"));
@@ -117,13 +117,13 @@ load_stats_name(const char *name, const char *o)
 static void
 read_row(struct run *r, const char *o, struct row *w)
 {
-	char *name, *pattern = xasprintf("%s.load.*.stats.json", o);
+	char *name, *pattern = easprintf("%s.load.*.stats.json", o);
 	const char *f;
 	json_t *s;
 	size_t i = 0;
 
 	w->retries = json_object();
-	name = xasprintf("%s.extract.stats.json", o);
+	name = easprintf("%s.extract.stats.json", o);
 	if ((s = run_json(r, name)) != NULL) {
 		w->seen = 1;
 		w->rows = num(json_object_get(s, "rows"));
@@ -131,7 +131,7 @@ read_row(struct run *r, const char *o, struct row *w)
 	}
 	json_decref(s);
 	free(name);
-	name = xasprintf("%s.transform.stats.json", o);
+	name = easprintf("%s.transform.stats.json", o);
 	if ((s = run_json(r, name)) != NULL) {
 		w->seen = 1;
 		w->written = num(json_object_get(s, "written"));
@@ -149,7 +149,7 @@ read_row(struct run *r, const char *o, struct row *w)
 		json_decref(s);
 	}
 	free(pattern);
-	name = xasprintf("%s.results.ndjson", o);
+	name = easprintf("%s.results.ndjson", o);
 	run_each(r, name, add_result, w);
 	free(name);
 }
@@ -193,9 +193,9 @@ print_row(struct run *r, const struct sf_def *sf, struct row *w, struct verdict 
 static void
 append(char **list, const char *fmt, const char *o, json_int_t n, json_int_t m)
 {
-	char *add = xasprintf(fmt, o, (long long)n, (long long)m), *t;
+	char *add = easprintf(fmt, o, (long long)n, (long long)m), *t;
 
-	t = xasprintf("%s%s", *list ? *list : "", add);
+	t = easprintf("%s%s", *list ? *list : "", add);
 	free(*list);
 	free(add);
 	*list = t;
@@ -212,7 +212,7 @@ print_notes(struct run *r, struct row *rows, struct verdict *v)
 		struct row *w = &rows[i];
 		const char *o = sf_objects[i].name;
 
-		stage = xasprintf("missing %s", o);
+		stage = easprintf("missing %s", o);
 		if (run_done(r, stage))
 			append(&missing, " %s.csv,", o, 0, 0);
 		free(stage);
@@ -225,7 +225,7 @@ print_notes(struct run *r, struct row *rows, struct verdict *v)
 			char *sp = strchr(w->held_why, ' ');
 
 			*sp = '\0';
-			stage = xasprintf(
+			stage = easprintf(
 			    "%s  %s %s: %s\n", held ? held : "", o, w->held_why, sp + 1);
 			free(held);
 			held = stage;
@@ -280,16 +280,16 @@ print_writeback(struct run *r)
 		    strcmp(f + 10 + strspn(f + 10, "0123456789"), ".stats.json") == 0)
 			last = n;
 	for (n = 1; n <= last; n++) {
-		name = xasprintf("writeback.%lu.stats.json", n);
+		name = easprintf("writeback.%lu.stats.json", n);
 		if ((s = run_json(r, name)) != NULL) {
 			for (k = 0; k < 9; k++)
 				text[k] = interp(json_object_get(s, members[k]));
 			free(text[6]);
 			text[6] =
-			    xasprintf("%lld", (long long)(num(json_object_get(s, "rejected")) +
+			    easprintf("%lld", (long long)(num(json_object_get(s, "rejected")) +
 			                                  num(json_object_get(s, "failed"))));
 			retries = retries_text(json_object_get(s, "retries"));
-			attempt = n == 1 ? estrdup("") : xasprintf(" (attempt %lu)", n);
+			attempt = n == 1 ? estrdup("") : easprintf(" (attempt %lu)", n);
 			printf(
 			    "writeback%s: persons: %s (Lead %s, Contact %s); updates: %s; "
 			    "unchanged: %s; missing: %s; rejected: %s; repeated: %s; calls: %s; "

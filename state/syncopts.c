@@ -142,14 +142,9 @@ static noreturn void __attribute__((format(printf, 1, 2))) bad_use(const char *f
 {
 	va_list ap;
 	char *m;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	m = emalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(m, (size_t)n + 1, fmt, ap);
+	m = evasprintf(fmt, ap);
 	va_end(ap);
 	msg_warn("%s", m);
 	free(m);
