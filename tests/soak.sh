@@ -66,7 +66,7 @@ NIGHTS=${2:-7}
 SEED=${3:-1}
 [ "$NIGHTS" -ge 1 ] || usage
 tools="extract/msi-extract extract/msi-extract-salesforce transform/msi-transform load/msi-load
-    writeback/msi-writeback apply/msi-apply tests/marketo-sim/marketo-sim
+    writeback/msi-writeback apply/msi-apply report/msi-report state/msi-state tests/marketo-sim/marketo-sim
     tests/salesforce-sim/salesforce-sim tests/gen-org/gen-org"
 for t in $tools; do
 	[ -x "$B/$t" ] || {
