@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$B/demo-live
 rm -rf "$out"
 mkdir -p "$out"
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/report:$B/state:$PATH
 export PATH
 
 # start NAME PROGRAM ARGS...: a simulator on a free port; its port in $out/NAME.port

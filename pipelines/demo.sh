@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$B/demo
 rm -rf "$out"
 mkdir -p "$out"
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/report:$B/state:$PATH
 export PATH
 
 "$B/tests/marketo-sim/marketo-sim" --port-file "$out/sim.port" > "$out/sim.log" 2>&1 &

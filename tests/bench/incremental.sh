@@ -23,7 +23,7 @@ export LC_ALL
 
 die() { echo "incremental.sh: $*" >&2; exit 1; }
 B=$(cd "${1:-build}" && pwd) || die "${1:-build}: no build folder"
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/tests/gen-org:$(cd "$(dirname "$0")/../../pipelines" && pwd):$PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/report:$B/state:$B/tests/gen-org:$(cd "$(dirname "$0")/../../pipelines" && pwd):$PATH
 export PATH
 P=${BENCH_INCR_PERSONS:-100000}
 case $P in '' | *[!0-9]*) die "BENCH_INCR_PERSONS: not a number: $P" ;; esac

@@ -16,7 +16,7 @@ export LC_ALL
 
 die() { echo "sync.sh: $*" >&2; exit 1; }
 B=$(cd "${1:-build}" && pwd) || die "${1:-build}: no build folder"
-PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/tests/gen-org:$(cd "$(dirname "$0")/../../pipelines" && pwd):$PATH
+PATH=$B/extract:$B/transform:$B/load:$B/writeback:$B/apply:$B/verify:$B/report:$B/state:$B/tests/gen-org:$(cd "$(dirname "$0")/../../pipelines" && pwd):$PATH
 export PATH
 PERSONS=${BENCH_SYNC_PERSONS:-50000 100000}
 tmp=$(mktemp -d)
