@@ -453,3 +453,63 @@ mkclient_next_page(const json_t *answer, struct jsonbuf *form, size_t base)
 	curl_free(esc);
 	return 1;
 }
+
+/*
+ * Asks Marketo for the records of path (the query call of what) whose
+ * filter field is one of ids[0..n) (at most 300), with fields, following
+ * nextPageToken; fn gets each record found. The query goes as POST
+ * ?_method=GET with a form body (Adobe's "Query" pages allow it): 300 ids
+ * make a URL over what the client builds. Returns 0, or -1 when calls must
+ * stop (mkclient_status says why; what failed was said, as what did).
+ */
+int
+mkclient_query(struct mkclient *c, const char *what, const char *path, const char *filter,
+    const char *fields, const char **ids, size_t n, void (*fn)(void *ctx, json_t *rec),
+    void *ctx)
+{
+	struct jsonbuf form = {0};
+	struct mkanswer a;
+	json_t *rec;
+	char *esc, *url;
+	size_t i, base;
+	int status = 0, more;
+
+	url = easprintf("%s?_method=GET", path);
+	jsonbuf_addstr(&form, "filterType=");
+	jsonbuf_addstr(&form, filter);
+	jsonbuf_addstr(&form, "&batchSize=300&fields=");
+	esc = curl_easy_escape(NULL, fields, 0);
+	jsonbuf_addstr(&form, esc);
+	curl_free(esc);
+	jsonbuf_addstr(&form, "&filterValues=");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			jsonbuf_addstr(&form, "%2C");
+		esc = curl_easy_escape(NULL, ids[i], 0);
+		jsonbuf_addstr(&form, esc);
+		curl_free(esc);
+	}
+	base = form.len;
+	for (;;) {
+		if (mkclient_call(c, url, form.data, form.len, "application/x-www-form-urlencoded",
+		        &a) != RETRY_DONE) {
+			if (mkclient_status(c) == 0) {
+				msg_warn(
+				    "the %s query failed: %s %s; stopping", what, a.code, a.message);
+				mkclient_stop(c, MSI_EXIT_SERVICE);
+			}
+			json_decref(a.json);
+			status = -1;
+			break;
+		}
+		json_array_foreach (json_object_get(a.json, "result"), i, rec)
+			fn(ctx, rec);
+		more = mkclient_next_page(a.json, &form, base);
+		json_decref(a.json);
+		if (!more)
+			break;
+	}
+	jsonbuf_free(&form);
+	free(url);
+	return status;
+}

@@ -91,5 +91,8 @@ enum retry_action mkclient_call(struct mkclient *c, const char *path, const char
     size_t len, const char *content_type, struct mkanswer *a);
 void mkclient_summary(const struct mkclient *c, FILE *fp);
 int mkclient_next_page(const json_t *answer, struct jsonbuf *form, size_t base);
+int mkclient_query(struct mkclient *c, const char *what, const char *path, const char *filter,
+    const char *fields, const char **ids, size_t n, void (*fn)(void *ctx, json_t *rec),
+    void *ctx);
 
 #endif

@@ -9,14 +9,17 @@
 
 const struct mkto_def mkto_objects[MKTO_OBJECTS] = {
     {"salespersons", "sales person", "/v1/salespersons.json", "externalSalesPersonId", "005",
-        {"externalSalesPersonId"}, 0},
+        {"externalSalesPersonId"}, 0, "externalSalesPersonId,email"},
     {"companies", "company", "/v1/companies.json", "externalCompanyId", "001",
-        {"externalCompanyId"}, 0},
-    {"leads", "lead", "/v1/leads.json", "externalPersonId", "003", {"externalPersonId"}, 0},
+        {"externalCompanyId"}, 0, "externalCompanyId,externalSalesPersonId"},
+    {"leads", "lead", "/v1/leads.json", "externalPersonId", "003", {"externalPersonId"}, 0,
+        "id,externalPersonId,externalCompanyId,externalSalesPersonId"},
     {"opportunities", "opportunity", "/v1/opportunities.json", "externalOpportunityId", "006",
-        {"externalOpportunityId"}, 0},
+        {"externalOpportunityId"}, 0,
+        "externalOpportunityId,externalCompanyId,externalSalesPersonId"},
     {"roles", "opportunity role", "/v1/opportunities/roles.json", NULL, NULL,
-        {"externalOpportunityId", "externalPersonId", "role"}, 1},
+        {"externalOpportunityId", "externalPersonId", "role"}, 1,
+        "externalOpportunityId,leadId,role"},
 };
 
 const struct sf_def sf_objects[SF_OBJECTS] = {

@@ -17,6 +17,8 @@ struct mkto_def {
 	                        /* name by id_field: a person named by a role is a Contact */
 	const char *key[3];     /* what a result line names a record by */
 	int lead_ids;           /* its externalPersonId is sent as Marketo's leadId */
+	const char *links;      /* the fields MSI links it by, comma-separated: what a */
+	                        /* read of it asks for, what its describe must list */
 };
 
 struct sf_def {

@@ -190,6 +190,81 @@ delete_input(const struct deletes *d, struct landed *s, const char *key)
 	return json_pack("{s:s}", d->obj->key[0], key);
 }
 
+/*
+ * What a dry run reads back to name a record it would delete: the fields
+ * that tell a person what it is, by the field the delete names it by (a
+ * lead by its Marketo id). Roles are named by their key already.
+ */
+static const char *const name_fields[MKTO_OBJECTS] = {
+    "externalSalesPersonId,email,firstName,lastName",
+    "externalCompanyId,company",
+    "id,externalPersonId,email,firstName,lastName",
+    "externalOpportunityId,name",
+    NULL,
+};
+
+/* The value a delete names record key by, as Marketo's query answers it: "" if none. */
+static const char *
+filter_value(const struct deletes *d, struct landed *s, const char *key, char *buf, size_t size)
+{
+	json_t *extra = landed_extra(s, key);
+
+	if (!d->is_lead)
+		return key;
+	if (!json_is_integer(extra))
+		return "";
+	snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(extra));
+	return buf;
+}
+
+/* One record the dry run's query found, filed by the value it was asked by. */
+static void
+preview_found(void *ctx, json_t *rec)
+{
+	struct deletes *d = ctx;
+	json_t *v = json_object_get(rec, d->is_lead ? "id" : d->obj->id_field);
+	char buf[32];
+
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		json_object_set(d->found, buf, rec);
+	} else if (json_is_string(v)) {
+		json_object_set(d->found, json_string_value(v), rec);
+	}
+}
+
+/* What Marketo has of record key, read back by the dry run: its record, or null. Borrowed. */
+static json_t *
+preview_of(const struct deletes *d, struct landed *s, const char *key)
+{
+	char buf[32];
+	json_t *rec = json_object_get(d->found, filter_value(d, s, key, buf, sizeof buf));
+
+	return rec != NULL ? rec : json_null();
+}
+
+/*
+ * A dry run's batch of deletes, keys[0..n), read back from Marketo so that
+ * the preview names each (d->found); 0, or -1 when calls must stop.
+ */
+static int
+preview_read(struct deletes *d, struct landed *s, struct mkclient *mk, const char **keys, size_t n)
+{
+	const char *ids[PER_CALL];
+	char bufs[PER_CALL][32];
+	size_t i, m = 0;
+
+	json_decref(d->found);
+	d->found = json_object();
+	for (i = 0; i < n; i++)
+		if (*(ids[m] = filter_value(d, s, keys[i], bufs[m], sizeof bufs[m])) != '\0')
+			m++;
+	if (m == 0)
+		return 0;
+	return mkclient_query(mk, d->obj->label, d->obj->path, d->is_lead ? "id" : d->obj->id_field,
+	    name_fields[d->obj - mkto_objects], ids, m, preview_found, d);
+}
+
 /* The delete call's path: the sync call's, .json made /delete.json. */
 static void
 delete_path(const struct deletes *d, char *buf, size_t size)
@@ -211,6 +286,8 @@ delete_done(struct deletes *d, struct landed *s, const char *key, const char *wh
 	    "record", landed_line(s, key));
 	if (reasons != NULL)
 		json_object_set_new(line, "reasons", reasons);
+	if (d->found != NULL)
+		json_object_set(line, "marketo", preview_of(d, s, key));
 	/* the line is out before the state forgets the record: a kill loses neither */
 	if (d->out == NULL)
 		json_decref(line);
@@ -281,11 +358,18 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 		text = json_dumps(body, JSON_COMPACT);
 		json_decref(body);
 		d->calls++;
+		if (dry && d->name && name_fields[d->obj - mkto_objects] != NULL &&
+		    preview_read(d, s, mk, batch, m) != 0) {
+			free(text);
+			return mkclient_status(mk);
+		}
 		if (dry) {
 			if (puts(text) == EOF)
 				exit(fwrite_failed(stdout, "stdout"));
 			for (j = 0; j < m; j++)
 				delete_done(d, s, batch[j], bwhy[j], "would delete", NULL);
+			json_decref(d->found);
+			d->found = NULL;
 			free(text);
 			continue;
 		}
@@ -429,6 +513,8 @@ deletes_close(struct deletes *d)
 	d->out = NULL;
 	json_decref(d->keep);
 	d->keep = NULL;
+	json_decref(d->found);
+	d->found = NULL;
 	return st;
 }
 

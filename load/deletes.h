@@ -35,6 +35,8 @@ struct deletes {
 	unsigned long holds; /* the reasons met: the first is told */
 	int hold_listed;     /* --hold-deletes: IsDeleted/IsConverted deletes held too */
 	double needed;       /* the percent that would have let refused deletes go */
+	int name;            /* a dry run reads each record to delete back (--check) */
+	json_t *found;       /* a dry run's batch: the filter value -> Marketo's record */
 };
 
 void deletes_init(struct deletes *d, const struct mkto_def *obj, int mode, int leads,

@@ -14,6 +14,7 @@
 #include "finish.h"
 #include "fshut.h"
 #include "load.h"
+#include "mkcheck.h"
 #include "msg.h"
 #include "options.h"
 
@@ -230,17 +231,44 @@ dry_counts(void *ctx, int status)
 	return c;
 }
 
-/* What a dry run would delete, by the state read (not locked) and the input. */
-static void
+/* What a dry run would delete, by the state read (not locked) and the input; 0 or a status. */
+static int
 dry_deletes(struct load *l)
 {
-	deletes_run(&l->deletes, &l->landed, &l->mk, 1);
+	int status = deletes_run(&l->deletes, &l->landed, &l->mk, 1);
+
 	if (l->deletes.refused)
 		msg_warn("dry run: the deletes would be refused (--max-delete)");
 	else if (l->deletes.planned > 0)
 		msg_warn("dry run: %s: %lu; calls: %lu",
 		    l->is_lead && !l->deletes.leads ? "gone, to be listed" : "to be deleted",
 		    l->deletes.planned, l->deletes.calls);
+	return status;
+}
+
+/*
+ * --check: Marketo's settings, a token, and the describe of each object
+ * asked for (common/mkcheck.c), a line each on standard output; no record
+ * is read or written. Returns 0, or the exit status of what is wrong.
+ */
+static int
+check(struct load *l, const struct options *o)
+{
+	char why[MKCONF_WHY_SIZE];
+	json_t *desc;
+	int i;
+
+	if (mkclient_init(&l->mk, &o->mk, why) != 0)
+		msg_fatal(MSI_EXIT_USAGE, "%s", why);
+	if (mkcheck_token(&l->mk, stdout) == 0)
+		for (i = 0; i < MKTO_OBJECTS && mkclient_status(&l->mk) == 0; i++)
+			if (o->check_objs[i]) {
+				desc = mkcheck_describe(&l->mk, (enum mkto_object)i, o->lookup, stdout);
+				json_decref(desc);
+			}
+	i = finish_run(&(struct finish){NULL}, mkclient_status(&l->mk));
+	mkclient_free(&l->mk);
+	return i;
 }
 
 /*
@@ -252,14 +280,30 @@ static int
 dry_run(struct load *l, const struct options *o)
 {
 	struct end e = {l, 0, 0, 0, 0, 0};
+	char why[MKCONF_WHY_SIZE];
+	json_t *desc;
 	int status;
 
+	if (o->check) { /* the read-only calls: a token, the describe, the deletes read back */
+		if (mkclient_init(&l->mk, &o->mk, why) != 0)
+			msg_fatal(MSI_EXIT_USAGE, "%s", why);
+		if (mkcheck_token(&l->mk, stderr) != 0 ||
+		    (desc = mkcheck_describe(&l->mk, l->obj - mkto_objects, l->lookup, stderr)) ==
+		        NULL)
+		{
+			status = finish_run(&(struct finish){NULL}, mkclient_status(&l->mk));
+			mkclient_free(&l->mk);
+			return status;
+		}
+		json_decref(desc);
+		l->deletes.name = 1;
+	}
 	if (o->landed != NULL)
 		landed_open(&l->landed, o->landed, l->obj, NULL, record_key, l);
 	deletes_report(&l->deletes, 0);
 	status = run_dry(l, &e.records, &e.calls, &e.too_large);
 	if (l->landed.path != NULL && l->deletes.mode && status == 0)
-		dry_deletes(l);
+		status = dry_deletes(l);
 	if (l->landed.path != NULL)
 		msg_warn("dry run: unchanged since they landed, not sent: %lu", l->unchanged);
 	if (e.too_large > 0)
@@ -277,6 +321,8 @@ dry_run(struct load *l, const struct options *o)
 	                        o->stats, NULL, dry_counts, &e},
 	    status);
 	json_decref(l->in.retry);
+	if (o->check)
+		mkclient_free(&l->mk);
 	return status;
 }
 
@@ -292,6 +338,8 @@ main(int argc, char *argv[])
 	init(&l, &o);
 	if ((status = read_option_files(&l, &o)) != 0)
 		return status;
+	if (o.check && !o.dry)
+		return check(&l, &o);
 	if (o.dry)
 		return dry_run(&l, &o);
 	if ((status = start(&l, &o)) != 0)

@@ -21,7 +21,8 @@ usage(FILE *fp, int status)
 	      "                [--changed-only landed [--delete-missing | --delete-listed]\n"
 	      "                 [--delete-leads] [--deletes file] [--hold-deletes reason]\n"
 	      "                 [--keep file] [--max-delete percent]]\n"
-	      "                object [file ...]\n",
+	      "                object [file ...]\n"
+	      "       msi-load --check [-C config] [-l lookup-field] [object ...]\n",
 	    fp);
 	exit(status);
 }
@@ -54,6 +55,7 @@ option(struct options *o, int ch, char *argv[])
 		o->action = optarg;
 		break;
 	case 'D': o->dry = 1; break;
+	case 'Q': o->check = 1; break;
 	case 'E': o->delete_leads = 1; break;
 	case 'G': o->deletes = optarg; break;
 	case 'K': o->landed = optarg; break;
@@ -97,12 +99,36 @@ option(struct options *o, int ch, char *argv[])
 	}
 }
 
+/* --check's operands: the objects to describe; none: every one. */
+static void
+check_operands(struct options *o, int argc, char *argv[])
+{
+	const struct mkto_def *d;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if ((d = mkto_by_name(argv[i])) == NULL) {
+			msg_warn("--check: unknown object \"%s\": salespersons, companies, leads, "
+			         "opportunities or roles",
+			    argv[i]);
+			usage(stderr, MSI_EXIT_USAGE);
+		}
+		o->check_objs[d - mkto_objects] = 1;
+	}
+	for (i = 0; argc == 0 && i < MKTO_OBJECTS; i++)
+		o->check_objs[i] = 1;
+}
+
 /* The operands: the object, then the files (none: standard input). */
 static void
 operands(struct options *o, int argc, char *argv[])
 {
 	static char *stdin_only[] = {"-", NULL};
 
+	if (o->check && !o->dry) {
+		check_operands(o, argc, argv);
+		return;
+	}
 	if (argc < 1) {
 		msg_warn(
 		    "which object: salespersons, companies, leads, opportunities or roles?");
@@ -160,6 +186,13 @@ cross_check(const struct options *o)
 		    "--results is where result lines go: a dry run writes calls, not results");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (o->check && !o->dry &&
+	    (o->landed != NULL || o->retry != NULL || o->results != NULL || o->state != NULL ||
+	        o->rejects != NULL || o->stats != NULL)) {
+		msg_warn("--check reads no records and writes no file: it takes -C, -l and the "
+		         "objects to describe (or --dry-run, whose deletes it names)");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
 	if (o->landed != NULL && o->state != NULL && strcmp(o->landed, o->state) == 0) {
 		msg_warn(
 		    "--changed-only and --state are two files: the same name is given to both");
@@ -181,6 +214,7 @@ options_parse(struct options *o, int argc, char *argv[])
 	    {"delete-listed", no_argument, NULL, 'I'},
 	    {"delete-missing", no_argument, NULL, 'M'},
 	    {"deletes", required_argument, NULL, 'G'},
+	    {"check", no_argument, NULL, 'Q'},
 	    {"dry-run", no_argument, NULL, 'D'},
 	    {"keep", required_argument, NULL, 'P'},
 	    {"max-delete", required_argument, NULL, 'X'},

@@ -38,6 +38,7 @@ static const struct syncopt {
 	int pace;
 } syncopts[] = {
     {"--apply", NULL, "apply", FLAG, "1", 0},
+    {"--check", NULL, "check", FLAG, "1", 0},
     {"--confirm-source", NULL, "confirm_source", FLAG, "1", 0},
     {"--csv", NULL, "csv", FLAG, "1", 0},
     {"--delete-leads", NULL, "delete_leads", FLAG, "1", 0},
@@ -108,6 +109,7 @@ static struct setting {
     {"runs_dir", "runs"},
     {"export_arg", ""},
     {"help", ""},
+    {"check", ""},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -119,9 +121,9 @@ static char *owned[4];
 void
 sync_usage(FILE *fp)
 {
-	fputs("usage: msi-sync [-h] [--apply] [--csv] [--dry-run] [--follow-symlinks]\n"
-	      "                [--hold-unknown] [--no-writeback] [--verify] [-C config]\n"
-	      "                [-c concurrency] [--sf-config file]\n"
+	fputs("usage: msi-sync [-h] [--apply] [--check] [--csv] [--dry-run]\n"
+	      "                [--follow-symlinks] [--hold-unknown] [--no-writeback] [--verify]\n"
+	      "                [-C config] [-c concurrency] [--sf-config file]\n"
 	      "                [--date-order order] [--default-role role]\n"
 	      "                [--encoding name] [-l lookup-field] [-m max-retries]\n"
 	      "                [-N namespace] [-n calls-per-window] [-o runs-dir]\n"

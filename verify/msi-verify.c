@@ -54,15 +54,6 @@ static const char *const check_names[CHECKS] = {"missing", "lead-company-link",
     "opportunity-salesperson-link", "role-missing", "duplicate-lead", "salesperson-email",
     "lead-id"};
 
-/* What each query asks for besides the id it filters on. */
-static const char *const query_fields[MKTO_OBJECTS] = {
-    "externalSalesPersonId,email",
-    "externalCompanyId,externalSalesPersonId",
-    "id,externalPersonId,externalCompanyId,externalSalesPersonId",
-    "externalOpportunityId,externalCompanyId,externalSalesPersonId",
-    "externalOpportunityId,leadId,role",
-};
-
 struct verify {
 	struct mkclient mk;
 	/*
@@ -89,6 +80,13 @@ struct verify {
 	int stop;               /* MSI_EXIT_IO once stdout fails */
 	int files;              /* --files: the operands are files, not a run folder */
 	const char *stats_file; /* --stats-json, or NULL */
+};
+
+/* What a query's records are filed by (query_chunk, found). */
+struct found_ctx {
+	struct verify *v;
+	enum mkto_object o;
+	const char *filter;
 };
 
 static void
@@ -641,68 +639,33 @@ draw_sample(struct verify *v)
 	free(ids);
 }
 
-/*
- * Asks Marketo for up to 300 ids of one object, following nextPageToken,
- * and files each record found under the id it was asked by. The query goes
- * as POST ?_method=GET with a form body, as msi-load's and msi-writeback's
- * lead queries do: 300 ids make a URL over what the client builds. Returns
- * 0, or -1 when calls must stop (mkclient_status says why).
- */
+/* One record a query found, filed under the id it was asked by. */
+static void
+found(void *ctx, json_t *rec)
+{
+	struct found_ctx *f = ctx;
+	const char *id;
+	json_t *list;
+
+	if ((id = str(rec, f->filter)) == NULL)
+		return;
+	if ((list = json_object_get(f->v->found[f->o], id)) == NULL)
+		json_object_set_new(f->v->found[f->o], id, list = json_array());
+	json_array_append(list, rec);
+}
+
+/* Asks Marketo for up to 300 ids of one object (mkclient_query). Returns 0, or -1. */
 static int
 query_chunk(
     struct verify *v, enum mkto_object o, const char *filter, const char **ids, size_t n)
 {
-	struct jsonbuf form = {0};
-	struct mkanswer a;
+	struct found_ctx f = {v, o, filter};
 	unsigned long before = v->mk.calls;
-	const char *id;
-	json_t *rec, *list;
-	char *esc, path[128];
-	size_t i, base;
-	int status = 0, more;
+	int status;
 
-	snprintf(path, sizeof path, "%s?_method=GET", mkto_objects[o].path);
-	jsonbuf_addstr(&form, "filterType=");
-	jsonbuf_addstr(&form, filter);
-	jsonbuf_addstr(&form, "&batchSize=300&fields=");
-	esc = curl_easy_escape(NULL, query_fields[o], 0);
-	jsonbuf_addstr(&form, esc);
-	curl_free(esc);
-	jsonbuf_addstr(&form, "&filterValues=");
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			jsonbuf_addstr(&form, "%2C");
-		esc = curl_easy_escape(NULL, ids[i], 0);
-		jsonbuf_addstr(&form, esc);
-		curl_free(esc);
-	}
-	base = form.len;
-	for (;;) {
-		if (mkclient_call(&v->mk, path, form.data, form.len,
-		        "application/x-www-form-urlencoded", &a) != RETRY_DONE) {
-			if (mkclient_status(&v->mk) == 0) {
-				msg_warn("the %s query failed: %s %s; stopping",
-				    mkto_objects[o].label, a.code, a.message);
-				mkclient_stop(&v->mk, MSI_EXIT_SERVICE);
-			}
-			json_decref(a.json);
-			status = -1;
-			break;
-		}
-		json_array_foreach (json_object_get(a.json, "result"), i, rec) {
-			if ((id = str(rec, filter)) == NULL)
-				continue;
-			if ((list = json_object_get(v->found[o], id)) == NULL)
-				json_object_set_new(v->found[o], id, list = json_array());
-			json_array_append(list, rec);
-		}
-		more = mkclient_next_page(a.json, &form, base);
-		json_decref(a.json);
-		if (!more)
-			break;
-	}
+	status = mkclient_query(&v->mk, mkto_objects[o].label, mkto_objects[o].path, filter,
+	    mkto_objects[o].links, ids, n, found, &f);
 	v->calls[o] += v->mk.calls - before;
-	jsonbuf_free(&form);
 	return status;
 }
 

@@ -18,6 +18,7 @@
 #include "fshut.h"
 #include "jsonbuf.h"
 #include "mkclient.h"
+#include "mkcheck.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "numarg.h"
@@ -93,7 +94,8 @@ usage(FILE *fp, int status)
 	      "                     [-n calls-per-window] [-r rejects] [-s state]\n"
 	      "                     [--stats-json file] [-t timeout] [-u missing] [-w window]\n"
 	      "                     [--window-dir dir] [file ...]\n"
-	      "       msi-writeback -s state --forget ids\n",
+	      "       msi-writeback -s state --forget ids\n"
+	      "       msi-writeback --check [-C config] [-M map] [-N namespace] [-s state]\n",
 	    fp);
 	exit(status);
 }
@@ -642,6 +644,7 @@ forget(const char *state_name, const char *ids)
 /* The options that are not the run's own state. */
 struct wbopts {
 	const char *csv_dir, *stats, *forget_ids;
+	int check; /* --check */
 	struct fields_opts fo;
 	struct mkopts mo;
 };
@@ -652,6 +655,7 @@ parse_options(int argc, char *argv[], struct writeback *w, struct wbopts *o)
 {
 	static const struct option longopts[] = {
 	    {"changed-only", no_argument, NULL, 'X'},
+	    {"check", no_argument, NULL, 'Q'},
 	    {"csv", required_argument, NULL, 'd'},
 	    {"forget", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
@@ -678,6 +682,7 @@ parse_options(int argc, char *argv[], struct writeback *w, struct wbopts *o)
 		switch (ch) {
 		case 'd': o->csv_dir = optarg; break;
 		case 'F': o->forget_ids = optarg; break;
+		case 'Q': o->check = 1; break;
 		case 'h': usage(stdout, MSI_EXIT_OK); break;
 		case 'i': w->id_field = optarg; break;
 		case 'r': w->rejects_name = optarg; break;
@@ -691,6 +696,12 @@ parse_options(int argc, char *argv[], struct writeback *w, struct wbopts *o)
 	}
 	if (o->forget_ids != NULL && (w->state_name == NULL || optind < argc)) {
 		msg_warn("--forget takes the state (-s) and the file of ids, and nothing else");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (o->check && (optind < argc || o->forget_ids != NULL || o->csv_dir != NULL ||
+	                    w->changed_only || w->rejects_name != NULL ||
+	                    w->missing_name != NULL || o->stats != NULL)) {
+		msg_warn("--check reads no persons and writes no file: it takes -C, -M, -N and -s");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (w->changed_only && w->state_name == NULL) {
@@ -725,6 +736,26 @@ start(struct writeback *w, struct wbopts *o)
 	sfout_open(&w->out, o->csv_dir, &w->fs);
 	w->seen = json_object();
 	return 0;
+}
+
+/*
+ * --check: after start (the fields, the settings, the state readable and
+ * its folder writable), a token and the describe of leads: the MSI fields
+ * the instance has, each with the Salesforce field it is written to.
+ */
+static int
+check(struct writeback *w)
+{
+	size_t i;
+
+	if (mkcheck_token(&w->mk, stdout) == 0 && describe(w) == 0)
+		for (i = 0; i < w->fs.n; i++)
+			printf("marketo: MSI field %s: ok, written to %s\n", w->fs.f[i].use,
+			    w->fs.f[i].sf);
+	if (w->state_name != NULL && mkclient_status(&w->mk) == 0)
+		printf("writeback: state %s: ok (%lu persons)\n", w->state_name,
+		    w->state.loaded);
+	return finish_run(&(struct finish){NULL}, mkclient_status(&w->mk));
 }
 
 /*
@@ -812,7 +843,7 @@ int
 main(int argc, char *argv[])
 {
 	static struct writeback w;
-	struct wbopts o = {NULL, NULL, NULL, {{NULL}, 0, NULL}, {0}};
+	struct wbopts o = {NULL, NULL, NULL, 0, {{NULL}, 0, NULL}, {0}};
 	char **files;
 	int status;
 
@@ -822,6 +853,11 @@ main(int argc, char *argv[])
 		return finish_run(&(struct finish){0}, forget(w.state_name, o.forget_ids));
 	if ((status = start(&w, &o)) != 0)
 		return status;
+	if (o.check) {
+		status = check(&w);
+		writeback_free(&w);
+		return status;
+	}
 
 	read_input(&w, files);
 
