@@ -137,7 +137,7 @@ REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o $(
 $(B)/report/msi-report: $(REPORT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(REPORT_OBJ) $(LIB) $(DEP_LIBS)
 
-STATE_OBJ = $(B)/state/msi-state.o $(B)/state/runconf.o $(B)/state/statedir.o \
+STATE_OBJ = $(B)/state/msi-state.o $(B)/state/prune.o $(B)/state/runconf.o $(B)/state/statedir.o \
 	$(B)/state/syncopts.o
 
 $(B)/state/msi-state: $(STATE_OBJ) $(LIB)
