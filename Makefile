@@ -55,32 +55,58 @@ BENCH_BINS = $(B)/tests/bench/gen-leads $(B)/tests/bench/maxrss
 # A synthetic org export at any size (the demo's sample, the end-to-end test).
 GEN_ORG = $(B)/tests/gen-org/gen-org
 
-# Debian packages the build, the tests, the demo and the benchmarks need.
-DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev \
-	libmicrohttpd-dev libssl-dev curl jq miller mandoc valgrind shellcheck openssl
+# Debian packages, by what needs them; make deps installs them all (each one of Debian's:
+# apt-cache policy names it). A plain make needs the compiler and the libraries' headers:
+BUILD_DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev libssl-dev
+# msi-sync at run time: jq (its other commands are bash's, coreutils' and util-linux's flock).
+RUN_DEBS = jq
+# The simulators the demos, the tests and the benchmarks run against.
+SIM_DEBS = libmicrohttpd-dev
+# make demo: the build, msi-sync's jq, the Marketo simulator; demo-live (and soak) also call the
+# simulators with curl.
+DEMO_DEBS = $(BUILD_DEBS) $(RUN_DEBS) $(SIM_DEBS)
+DEMO_LIVE_DEBS = $(DEMO_DEBS) curl
+# make bench: curl calls the simulators, miller (mlr) edits the generated CSV.
+BENCH_DEBS = $(DEMO_DEBS) curl miller
+# make check: the cases call the simulators (curl), make keys (openssl), edit CSV (miller) and
+# add (bc); the runner lists processes (procps), lints pages (mandoc) and scripts
+# (shellcheck) and runs valgrind.
+CHECK_DEBS = $(DEMO_DEBS) bc curl mandoc miller openssl procps shellcheck valgrind
+# make lint: the pages and the C code's layout.
+LINT_DEBS = clang-format mandoc
+DEBS = $(sort $(CHECK_DEBS) $(BENCH_DEBS) $(LINT_DEBS))
 
 .SECONDARY:
 
-.PHONY: gen-org all check check-build check-asan check-asan-build fuzz soak demo demo-live install uninstall clean bench deps debs lint
+.PHONY: gen-org all check check-build check-asan check-asan-build fuzz soak demo demo-live install \
+	uninstall clean bench deps debs debs-check debs-demo debs-demo-live debs-bench debs-lint lint
 
-# A plain make builds; only deps, check, demo, bench and lint install packages.
-all: $(BINS)
+# A plain make builds the tools and gen-org (a test export of any size; not installed); only deps,
+# check, demo, demo-live, soak, bench and lint install packages, each those it needs.
+all: $(BINS) $(GEN_ORG)
 
 # The packages: $(DEBS), and jsforce for the conformance case (below).
 deps: debs $(JSFORCE)
 
-# Installs whatever of $(DEBS) is missing: apt-get as root, sudo otherwise.
-debs:
+debs: PKGS = $(DEBS)
+debs-check: PKGS = $(CHECK_DEBS)
+debs-demo: PKGS = $(DEMO_DEBS)
+debs-demo-live: PKGS = $(DEMO_LIVE_DEBS)
+debs-bench: PKGS = $(BENCH_DEBS)
+debs-lint: PKGS = $(LINT_DEBS)
+
+# Installs whatever of $(PKGS) is missing: apt-get as root, sudo otherwise.
+debs debs-check debs-demo debs-demo-live debs-bench debs-lint:
 	@command -v dpkg-query >/dev/null 2>&1 || { \
-	    echo "make deps: not a Debian system; install by hand: $(DEBS)" >&2; exit 1; }; \
-	missing=; for p in $(DEBS); do \
+	    echo "make $@: not a Debian system; install by hand: $(PKGS)" >&2; exit 1; }; \
+	missing=; for p in $(PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=; \
 	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
-	else echo "make deps: missing packages:$$missing; run 'make deps' as root or install sudo" >&2; exit 1; fi; \
-	echo "make deps: installing$$missing"; \
+	else echo "make $@: missing packages:$$missing; run make as root or install sudo" >&2; exit 1; fi; \
+	echo "make $@: installing$$missing"; \
 	$$sudo apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
 
@@ -137,7 +163,7 @@ REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o $(
 $(B)/report/msi-report: $(REPORT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(REPORT_OBJ) $(LIB) $(DEP_LIBS)
 
-STATE_OBJ = $(B)/state/msi-state.o $(B)/state/runconf.o $(B)/state/statedir.o \
+STATE_OBJ = $(B)/state/msi-state.o $(B)/state/prune.o $(B)/state/runconf.o $(B)/state/statedir.o \
 	$(B)/state/syncopts.o
 
 $(B)/state/msi-state: $(STATE_OBJ) $(LIB)
@@ -287,7 +313,7 @@ VALGRIND_CHECKS = 'unit/*' 'msi-load/*' 'msi-writeback/*' 'msi-apply/*' 'msi-ver
 	'msi-transform/bad-lines-rejects'
 FUZZ_CHECK_SECONDS = 3
 
-check: debs
+check: debs-check
 	@$(MAKE) --no-print-directory -j$(NPROC) check-build
 	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan NODE_DIR=$(NODE_DIR) $(ASAN_FLAGS) check-build
 	sh tests/run.sh $(B) $(PLAIN_CHECKS)
@@ -296,7 +322,7 @@ check: debs
 	sh tests/fuzz.sh $(B)/asan $(FUZZ_CHECK_SECONDS)
 
 # The ASan + UBSan build of the tools and the test programs, in $(B)/asan.
-check-asan-build: deps
+check-asan-build: debs-check
 	@$(MAKE) --no-print-directory -j$(NPROC) B=$(B)/asan $(ASAN_FLAGS) check-build
 
 check-asan: check-asan-build
@@ -309,13 +335,13 @@ fuzz: check-asan-build
 # A randomised bad week of msi-sync --apply against both simulators
 # (tests/soak.sh), SOAK_NIGHTS nights (default 60) of seed SOAK_SEED
 # (default 1), on the normal build.
-soak: deps
+soak: debs-demo-live
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM) $(SFSIM) $(GEN_ORG)
 	sh tests/soak.sh $(B) $${SOAK_NIGHTS:-60} $${SOAK_SEED:-1}
 
 # Each script prints its figures and exits non-zero when a target is missed;
 # both run either way.
-bench: deps
+bench: debs-bench
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM) $(SFSIM) $(GEN_ORG)
 	@st=0; sh tests/bench/extract.sh $(B) || st=1; \
 	sh tests/bench/transform.sh $(B) || st=1; \
@@ -329,19 +355,19 @@ bench: deps
 
 # The whole sync (pipelines/msi-sync) on the bundled sample export against
 # the local simulator: pipelines/demo.sh.
-demo: deps
+demo: debs-demo
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM)
 	sh pipelines/demo.sh $(B)
 
 # The same sync read from a live org: msi-sync --from-salesforce with a state
 # folder, three nights, against the Salesforce and Marketo simulators:
 # pipelines/demo-live.sh.
-demo-live: deps
+demo-live: debs-demo-live
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM) $(SFSIM)
 	sh pipelines/demo-live.sh $(B)
 
 # The pages, and the C code as .clang-format lays it out (clang-format -i on a file fixes it).
-lint: deps
+lint: debs-lint
 	mandoc -Tlint -Wwarning $(MANS)
 	@command -v clang-format >/dev/null 2>&1 || { echo "make lint: clang-format not installed (apt-get install clang-format)" >&2; exit 1; }
 	clang-format --dry-run --Werror $$(find common extract transform load writeback apply verify report state tests -name '*.[ch]')

@@ -11,6 +11,7 @@
 #include "exitcode.h"
 #include "finish.h"
 #include "msg.h"
+#include "numarg.h"
 #include "state.h"
 
 /* What the run does: one mode a run. */
@@ -27,7 +28,8 @@ enum mode {
 	RESUME_CHECK,
 	COMMIT,
 	OPTIONS,
-	SYNC_USAGE
+	SYNC_USAGE,
+	PRUNE
 };
 
 static void
@@ -42,7 +44,8 @@ usage(FILE *fp, int status)
 	    "       msi-state [-hV] --claim | --copy | --hold-reason | --resume-check run-dir\n"
 	    "       msi-state [-hV] --commit file target\n"
 	    "       msi-state [-hV] --options -- [msi-sync-argument ...]\n"
-	    "       msi-state [-hV] --sync-usage\n",
+	    "       msi-state [-hV] --sync-usage\n"
+	    "       msi-state [-hV] --prune runs-dir keep [run-dir]\n",
 	    fp);
 	exit(status);
 }
@@ -93,6 +96,27 @@ state_mode(enum mode mode, const struct conf *c, const char *run)
 	}
 }
 
+/* --prune runs-dir keep [run-dir]: the runs folder kept to its keep newest runs and run-dir. */
+static int
+prune_mode(int argc, char *argv[])
+{
+	char *runs, *current = NULL;
+	long keep;
+	int status;
+
+	if (numarg(argv[1], 0, &keep) != 0) {
+		msg_warn("--prune: bad keep \"%s\": a number from 0 (0: keep all)", argv[1]);
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	runs = absolute(argv[0]);
+	if (argc > 2)
+		current = absolute(argv[2]);
+	status = runs_prune(runs, (unsigned long)keep, current);
+	free(current);
+	free(runs);
+	return status;
+}
+
 /* The mode's work on its operands (argv, argc of them, checked). Returns the status. */
 static int
 run(enum mode mode, int argc, char *argv[])
@@ -115,6 +139,8 @@ run(enum mode mode, int argc, char *argv[])
 		return state_check(argv[0]);
 	if (mode == COMMIT)
 		return state_commit(argv[0], argv[1]);
+	if (mode == PRUNE)
+		return prune_mode(argc, argv);
 	if (mode == NEW_RUN) {
 		dir = absolute(argv[0]);
 		status = run_make(dir);
@@ -154,13 +180,18 @@ check_operands(enum mode mode, int modes, int operands)
 		msg_warn("--commit takes a file and its target");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
+	if (mode == PRUNE && (operands < 2 || operands > 3)) {
+		msg_warn(
+		    "--prune takes the runs folder, how many runs to keep, and the run that ended");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
 	if (operands == 0) {
 		msg_warn(mode == CHECK     ? "which state folder?"
 		         : mode == NEW_RUN ? "which runs folder?"
 		                           : "which run folder?");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (mode != WRITE_CONF && mode != COMMIT && operands > 1) {
+	if (mode != WRITE_CONF && mode != COMMIT && mode != PRUNE && operands > 1) {
 		msg_warn("one folder, not %d", operands);
 		usage(stderr, MSI_EXIT_USAGE);
 	}
@@ -179,6 +210,7 @@ main(int argc, char *argv[])
 	    {"keys", no_argument, NULL, KEYS},
 	    {"new-run", no_argument, NULL, NEW_RUN},
 	    {"options", no_argument, NULL, OPTIONS},
+	    {"prune", no_argument, NULL, PRUNE},
 	    {"read-conf", no_argument, NULL, READ_CONF},
 	    {"resume-check", no_argument, NULL, RESUME_CHECK},
 	    {"sync-usage", no_argument, NULL, SYNC_USAGE},
@@ -208,6 +240,7 @@ main(int argc, char *argv[])
 		case HOLD_REASON:
 		case RESUME_CHECK:
 		case OPTIONS:
+		case PRUNE:
 		case SYNC_USAGE: mode = (enum mode)ch, modes++; break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}

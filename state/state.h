@@ -41,6 +41,9 @@ int state_resume_check(const struct staterun *r);
 int state_hold_reason(const struct staterun *r, FILE *out);
 int state_commit(const char *from, const char *to);
 
+/* prune.c: the runs folder kept to its newest run folders. */
+int runs_prune(const char *runs, unsigned long keep, const char *current);
+
 /* syncopts.c: msi-sync's command line: its usage, its options as settings. */
 void sync_usage(FILE *fp);
 int sync_options(int argc, char *argv[], FILE *out);

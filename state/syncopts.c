@@ -26,7 +26,8 @@ enum kind {
 /*
  * msi-sync's options, as typed (no value attached: "-c5" and "--csv=1" are
  * unknown), each the setting it sets (msi-sync's variable); those of the
- * pace may be given with --resume, for that run only. Not getopt_long: it
+ * pace (1) may be given with --resume, for that run only; those of 2 with
+ * --resume too, not being the run's settings (run.conf's). Not getopt_long: it
  * would take attached values and say its own messages, and msi-sync's
  * users have had these since it was a bash loop.
  */
@@ -65,6 +66,7 @@ static const struct syncopt {
     {"-o", "--runs-dir", "runs_dir", VALUE, NULL, 0},
     {"-s", "--writeback-state", "wb_state", VALUE, NULL, 0},
     {"-w", "--window", "window", NUMBER, NULL, 1},
+    {"--keep-runs", NULL, "keep_runs", COUNT, NULL, 2},
 };
 
 #define NSYNCOPTS (sizeof syncopts / sizeof syncopts[0])
@@ -107,12 +109,16 @@ static struct setting {
     {"lookback", ""},
     {"resume", ""},
     {"runs_dir", "runs"},
+    {"keep_runs", ""},
     {"export_arg", ""},
     {"help", ""},
     {"check", ""},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* How many run folders a new run keeps without --keep-runs: a month of nights. */
+#define KEEP_RUNS "30"
 
 /* The paths made absolute (new strings), freed at the end. */
 static char *owned[4];
@@ -128,6 +134,7 @@ sync_usage(FILE *fp)
 	      "                [--encoding name] [-l lookup-field] [-m max-retries]\n"
 	      "                [-N namespace] [-n calls-per-window] [-o runs-dir]\n"
 	      "                [-s writeback-state] [-w window]\n"
+	      "                [--keep-runs n]\n"
 	      "                [-S state-dir [--confirm-source] [--delete-leads]\n"
 	      "                 [--max-delete percent]]\n"
 	      "                export-dir\n"
@@ -135,7 +142,8 @@ sync_usage(FILE *fp)
 	      "                [-S state-dir [--full-extract] [--lookback seconds]]\n"
 	      "                --from-salesforce\n"
 	      "       msi-sync [-h] [-C config] [-c concurrency] [-m max-retries]\n"
-	      "                [-n calls-per-window] [-w window] --resume run-dir\n",
+	      "                [-n calls-per-window] [-w window] [--keep-runs n]\n"
+	      "                --resume run-dir\n",
 	    fp);
 }
 
@@ -300,7 +308,7 @@ read_options(int argc, char *argv[], const char **not_pace)
 			return i;
 		if ((o = find(a)) == NULL)
 			bad_use("unknown option %s", a);
-		if (!o->pace && *not_pace == NULL)
+		if (o->pace == 0 && *not_pace == NULL)
 			*not_pace = a;
 		if (o->kind == FLAG) {
 			*slot(o->var) = o->arg;
@@ -446,7 +454,7 @@ check_operands(int n, const char *not_pace)
 		if (not_pace != NULL)
 			msg_fatal(MSI_EXIT_USAGE,
 			    "%s: not with --resume, which syncs as the run began (its run.conf); only "
-			    "-C, -c, -m, -n and -w may be given with it",
+			    "-C, -c, -m, -n, -w and --keep-runs may be given with it",
 			    not_pace);
 	} else if (is_set("from_sf")) {
 		if (n != 0)
@@ -480,10 +488,13 @@ sync_options(int argc, char *argv[], FILE *out)
 	absolute_paths();
 	check_together();
 	check_operands(argc - first, not_pace);
+	/* a resumed run prunes only when told (the nights' --keep-runs is not in run.conf) */
+	if (!is_set("keep_runs") && !is_set("resume"))
+		*slot("keep_runs") = KEEP_RUNS;
 	for (i = 0; i < NSETTINGS; i++)
 		fprintf(out, "%s=%s\n", settings[i].name, settings[i].value);
 	for (i = 0; i < NSYNCOPTS; i++)
-		if (syncopts[i].pace)
+		if (syncopts[i].pace == 1)
 			fprintf(out, "pace_%s=%s\n", syncopts[i].var, get(syncopts[i].var));
 	for (i = 0; i < sizeof owned / sizeof owned[0]; i++)
 		free(owned[i]);
