@@ -51,6 +51,8 @@ static const struct syncopt {
     {"--follow-symlinks", NULL, "follow_symlinks", FLAG, "1", 0},
     {"--hold-unknown", NULL, "hold", FLAG, "1", 0},
     {"--no-writeback", NULL, "writeback", FLAG, "0", 0},
+    {"--no-progress", NULL, "progress", FLAG, "0", 1},
+    {"--progress", NULL, "progress", FLAG, "1", 1},
     {"--verify", NULL, "verify", FLAG, "1", 0},
     {"-C", "--config", "config", VALUE, NULL, 1},
     {"-c", "--concurrency", "concurrency", NUMBER, NULL, 1},
@@ -120,6 +122,7 @@ void
 sync_usage(FILE *fp)
 {
 	fputs("usage: msi-sync [-h] [--apply] [--csv] [--dry-run] [--follow-symlinks]\n"
+	      "                [--no-progress] [--progress]\n"
 	      "                [--hold-unknown] [--no-writeback] [--verify] [-C config]\n"
 	      "                [-c concurrency] [--sf-config file]\n"
 	      "                [--date-order order] [--default-role role]\n"
@@ -133,7 +136,8 @@ sync_usage(FILE *fp)
 	      "                [-S state-dir [--full-extract] [--lookback seconds]]\n"
 	      "                --from-salesforce\n"
 	      "       msi-sync [-h] [-C config] [-c concurrency] [-m max-retries]\n"
-	      "                [-n calls-per-window] [-w window] --resume run-dir\n",
+	      "                [-n calls-per-window] [-w window] --resume run-dir\n"
+	      "                [--no-progress] [--progress]\n",
 	    fp);
 }
 

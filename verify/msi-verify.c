@@ -95,6 +95,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-verify [-hV] [--own-window] [--progress] [-c concurrency]\n"
+	      "                  [--no-progress] [--progress-fd fd]\n"
 	      "                  [-C config] [-m max-retries] [-n calls-per-window]\n"
 	      "                  [--sample n] [--seed n] [-S state-dir] [--stats-json file]\n"
 	      "                  [-t timeout] [-w window] [--window-dir dir] run-dir\n"

@@ -88,6 +88,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-writeback [-hV] [--changed-only] [--own-window] [--progress]\n"
+	      "                     [--no-progress] [--progress-fd fd]\n"
 	      "                     [-c concurrency] [-C config] [-d csv-dir] [-i id-field]\n"
 	      "                     [-M map] [-m max-retries] [-N namespace]\n"
 	      "                     [-n calls-per-window] [-r rejects] [-s state]\n"
