@@ -35,7 +35,7 @@ static const struct syncopt {
 	const char *var;
 	enum kind kind;
 	const char *arg;
-	int pace;
+	int pace; /* 1: a pace, may be given with --resume; 2: not a pace, but may be too */
 } syncopts[] = {
     {"--apply", NULL, "apply", FLAG, "1", 0},
     {"--confirm-source", NULL, "confirm_source", FLAG, "1", 0},
@@ -51,8 +51,8 @@ static const struct syncopt {
     {"--follow-symlinks", NULL, "follow_symlinks", FLAG, "1", 0},
     {"--hold-unknown", NULL, "hold", FLAG, "1", 0},
     {"--no-writeback", NULL, "writeback", FLAG, "0", 0},
-    {"--no-progress", NULL, "progress", FLAG, "0", 1},
-    {"--progress", NULL, "progress", FLAG, "1", 1},
+    {"--no-progress", NULL, "progress", FLAG, "0", 2},
+    {"--progress", NULL, "progress", FLAG, "1", 2},
     {"--verify", NULL, "verify", FLAG, "1", 0},
     {"-C", "--config", "config", VALUE, NULL, 1},
     {"-c", "--concurrency", "concurrency", NUMBER, NULL, 1},
@@ -110,6 +110,7 @@ static struct setting {
     {"runs_dir", "runs"},
     {"export_arg", ""},
     {"help", ""},
+    {"progress", ""}, /* --progress 1, --no-progress 0, else the terminal decides: not in run.conf */
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -485,7 +486,7 @@ sync_options(int argc, char *argv[], FILE *out)
 	for (i = 0; i < NSETTINGS; i++)
 		fprintf(out, "%s=%s\n", settings[i].name, settings[i].value);
 	for (i = 0; i < NSYNCOPTS; i++)
-		if (syncopts[i].pace)
+		if (syncopts[i].pace == 1)
 			fprintf(out, "pace_%s=%s\n", syncopts[i].var, get(syncopts[i].var));
 	for (i = 0; i < sizeof owned / sizeof owned[0]; i++)
 		free(owned[i]);
