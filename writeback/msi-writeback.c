@@ -192,8 +192,8 @@ static void
 progress(struct writeback *w, int last)
 {
 	mkclient_progress(&w->mk, last, w->persons, "persons",
-	    "%lu persons (updates %lu, unchanged %lu, missing %lu, rejected %lu)", w->persons,
-	    w->updates, w->unchanged, w->nmissing, w->rejected + w->failed);
+	    "updates %lu, unchanged %lu, missing %lu, rejected %lu", w->updates, w->unchanged,
+	    w->nmissing, w->rejected + w->failed);
 }
 
 static void build_form(struct writeback *w, struct query *q);
