@@ -192,8 +192,8 @@ mkclient_progress(
 	va_end(ap);
 	in = ratelimit_in_window(&c->limit, http_now());
 	if (last)
-		progress_end(&c->progress, done, "%s; %d calls in the window, %lu retries", counts,
-		    in, retries);
+		progress_end(&c->progress, done, "%s; %d calls in the window, %lu retries",
+		    counts, in, retries);
 	else
 		progress_update(&c->progress, done, "%s; %d calls in the window, %lu retries",
 		    counts, in, retries);

@@ -46,7 +46,8 @@ progress_opts_init(struct progress_opts *o)
  * descriptor open for writing: else a message and the usage (status 2).
  */
 int
-progress_opts_parse(struct progress_opts *o, int ch, const char *arg, void (*usage)(FILE *, int))
+progress_opts_parse(
+    struct progress_opts *o, int ch, const char *arg, void (*usage)(FILE *, int))
 {
 	int flags;
 
@@ -135,7 +136,8 @@ progress_count_lines(int fd)
 			continue;
 		if (got < 0)
 			return 0;
-		for (p = buf, end = buf + got; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		for (p = buf, end = buf + got; (p = memchr(p, '\n', (size_t)(end - p))) != NULL;
+		     p++)
 			lines++;
 		last = buf[got - 1];
 		off += got;
@@ -208,7 +210,8 @@ draw(struct progress *p, const char *text, int last)
 		if ((put = write(p->fd, line + off, len - off)) < 0) {
 			if (errno == EINTR)
 				continue;
-			p->fd = -1; /* a closed terminal or pipe: no more lines, the work goes on */
+			/* a closed terminal or pipe: no more lines, the work goes on */
+			p->fd = -1;
 			return;
 		}
 		off += (size_t)put;
@@ -220,21 +223,21 @@ draw(struct progress *p, const char *text, int last)
 
 /* "900 of 3,000 records (30%), 774/s, about 3 s left", then "; " and the tool's detail. */
 static void
-counts(struct progress *p, char *buf, size_t size, unsigned long done, const char *fmt,
-    va_list ap)
+counts(
+    struct progress *p, char *buf, size_t size, unsigned long done, const char *fmt, va_list ap)
 {
 	char a[32], b[32], left[32];
 	double elapsed = p->clock() - p->started, rate = elapsed > 0 ? done / elapsed : 0;
 	size_t len;
 
 	if (p->total > 0 && done <= p->total)
-		len = (size_t)snprintf(buf, size, "%s of %s %s (%lu%%), %s/s", progress_count(a, done),
-		    progress_count(b, p->total), p->unit,
+		len = (size_t)snprintf(buf, size, "%s of %s %s (%lu%%), %s/s",
+		    progress_count(a, done), progress_count(b, p->total), p->unit,
 		    (unsigned long)(100.0 * (double)done / (double)p->total),
 		    progress_count(left, (unsigned long)(rate + 0.5)));
 	else
-		len = (size_t)snprintf(buf, size, "%s %s, %s/s", progress_count(a, done), p->unit,
-		    progress_count(left, (unsigned long)(rate + 0.5)));
+		len = (size_t)snprintf(buf, size, "%s %s, %s/s", progress_count(a, done),
+		    p->unit, progress_count(left, (unsigned long)(rate + 0.5)));
 	if (len < size && p->total > 0 && done < p->total && rate > 0) {
 		duration(left, sizeof left, (double)(p->total - done) / rate);
 		len += (size_t)snprintf(buf + len, size - len, ", about %s left", left);

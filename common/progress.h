@@ -1,4 +1,5 @@
-/* progress.h: the progress line a tool shows while it works: options, counts, rate, time left. */
+/* progress.h: the progress line a tool shows while it works: options, counts, rate, time left.
+ */
 #ifndef MSI_PROGRESS_H
 #define MSI_PROGRESS_H
 
@@ -23,14 +24,14 @@ struct progress_opts {
 
 /* One run's line. Its members are read and set through the functions below. */
 struct progress {
-	int fd;               /* where the line goes, or -1: no line */
-	int tty;              /* a terminal: the line is rewritten in place */
-	int drawn;            /* a line was shown */
-	int open;             /* a terminal's line not yet ended by a newline */
-	const char *unit;     /* what is counted: "records" */
-	unsigned long total;  /* of them, 0 while not known */
-	double started;       /* when the work began */
-	double shown;         /* when the line was last shown */
+	int fd;                /* where the line goes, or -1: no line */
+	int tty;               /* a terminal: the line is rewritten in place */
+	int drawn;             /* a line was shown */
+	int open;              /* a terminal's line not yet ended by a newline */
+	const char *unit;      /* what is counted: "records" */
+	unsigned long total;   /* of them, 0 while not known */
+	double started;        /* when the work began */
+	double shown;          /* when the line was last shown */
 	double (*clock)(void); /* seconds; http_now, or a test's */
 };
 

@@ -54,7 +54,7 @@ static struct run {
 	json_t *at_max;              /* the ids of the records read at max */
 	unsigned long out_rows;
 	struct extract *x;
-	char where[80]; /* "job 750...: page 3", what messages name a row by */
+	char where[80];           /* "job 750...: page 3", what messages name a row by */
 	struct progress progress; /* the job's state while it runs, then the pages read */
 	double job_started;
 } R;

@@ -110,7 +110,8 @@ static struct setting {
     {"runs_dir", "runs"},
     {"export_arg", ""},
     {"help", ""},
-    {"progress", ""}, /* --progress 1, --no-progress 0, else the terminal decides: not in run.conf */
+    /* --progress 1, --no-progress 0, else the terminal decides: not in run.conf */
+    {"progress", ""},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
