@@ -33,7 +33,7 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 
 COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/finish.c common/fshut.c common/http.c common/inputid.c common/jsonbuf.c common/jwt.c \
 	common/mapfile.c common/mapping.c common/mkcheck.c common/mkclient.c common/mkconf.c common/msg.c common/msifields.c common/ndjson.c \
-	common/numarg.c common/objects.c common/ratelimit.c common/reject.c common/retry.c \
+	common/numarg.c common/objects.c common/progress.c common/ratelimit.c common/reject.c common/retry.c \
 	common/sfclient.c common/sfid.c common/sfopts.c common/sfout.c common/statefile.c \
 	common/stats.c common/textenc.c common/words.c
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)

@@ -34,6 +34,7 @@ usage(FILE *fp, int status)
 	      "                 [-r rejects] [-s state] [--any-field] [--bulk | --no-bulk]\n"
 	      "                 [--bulk-threshold n] [--max-retries n] [--merge]\n"
 	      "                 [--poll-max seconds] [--stats] [--stats-json file]\n"
+	      "                 [--no-progress] [--progress] [--progress-fd fd]\n"
 	      "                 [--timeout seconds] [file ...]\n",
 	    fp);
 	exit(status);

@@ -46,7 +46,7 @@ mkopts_init(struct mkopts *o)
 		o->window_dir = NULL;
 	o->max_retries = 5;
 	o->timeout = 60;
-	o->progress = isatty(STDERR_FILENO);
+	progress_opts_init(&o->progress);
 }
 
 /*
@@ -66,10 +66,9 @@ mkopts_parse(struct mkopts *o, int ch, const char *arg, void (*usage)(FILE *, in
 		break;
 	case 't': o->timeout = numarg_or_usage(arg, "--timeout", 1, usage); break;
 	case 'w': o->window = (double)numarg_or_usage(arg, "--window", 1, usage); break;
-	case MKOPTS_PROGRESS: o->progress = 1; break;
 	case MKOPTS_OWN_WINDOW: o->own_window = 1; break;
 	case MKOPTS_WINDOW_DIR: o->window_dir = arg; break;
-	default: return 0;
+	default: return progress_opts_parse(&o->progress, ch, arg, usage);
 	}
 	return 1;
 }
@@ -130,7 +129,7 @@ mkclient_init(struct mkclient *c, const struct mkopts *o, char why[MKCONF_WHY_SI
 	}
 	c->timeout_ms = o->timeout * 1000;
 	c->max_retries = (int)o->max_retries;
-	c->progress = o->progress;
+	progress_start(&c->progress, &o->progress, "records");
 	c->rng = 0x9e3779b97f4a7c15UL ^ (unsigned long)getpid();
 	c->started = http_now();
 	return 0;
@@ -170,31 +169,34 @@ mkclient_retry_after(struct mkclient *c, int attempts)
 }
 
 /*
- * A line of progress on standard error, at most once a second, when asked
- * for: the tool's counts (fmt), then the calls in the window, done units a
- * second and the retries; the last one ends the line.
+ * The progress line (progress.c), when it is due or last: done units of
+ * the total (progress_total), the tool's counts (fmt), then the calls of
+ * this machine in the instance's window and the retries.
  */
 void
 mkclient_progress(
     struct mkclient *c, int last, unsigned long done, const char *unit, const char *fmt, ...)
 {
-	double now = http_now(), elapsed = now - c->started;
 	unsigned long retries = 0;
+	char counts[512];
 	va_list ap;
-	int i;
+	int i, in;
 
-	if (!c->progress || (!last && now - c->shown < 1.0))
+	if (!progress_on(&c->progress) || (!last && !progress_due(&c->progress)))
 		return;
-	c->shown = now;
+	c->progress.unit = unit;
 	for (i = 0; i < RETRY_CAUSES; i++)
 		retries += c->retries[i];
-	fprintf(stderr, "%s: ", msg_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(counts, sizeof counts, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ", %d calls in the window, %.0f %s/s, %lu retries%s",
-	    ratelimit_in_window(&c->limit, now), elapsed > 0 ? (double)done / elapsed : 0.0,
-	    unit, retries, last ? "\n" : "\r");
+	in = ratelimit_in_window(&c->limit, http_now());
+	if (last)
+		progress_end(&c->progress, done, "%s; %d calls in the window, %lu retries",
+		    counts, in, retries);
+	else
+		progress_update(&c->progress, done, "%s; %d calls in the window, %lu retries",
+		    counts, in, retries);
 }
 
 /* Adds the calls, the retries by cause and the seconds taken to stats. */

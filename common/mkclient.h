@@ -10,6 +10,7 @@
 #include "http.h"
 #include "jsonbuf.h"
 #include "mkconf.h"
+#include "progress.h"
 #include "ratelimit.h"
 #include "retry.h"
 
@@ -20,7 +21,7 @@ struct mkopts {
 	double window;
 	const char *window_dir; /* --window-dir, else $MSI_WINDOW_DIR, else NULL: the default */
 	int own_window;         /* --own-window: the window is not shared */
-	int progress;           /* --progress; also when standard error is a terminal */
+	struct progress_opts progress; /* --progress, --no-progress, --progress-fd */
 };
 
 /* Their letters, for a tool's getopt_long string and option table. */
@@ -34,11 +35,10 @@ struct mkopts {
 	{"own-window", no_argument, NULL, MKOPTS_OWN_WINDOW}, \
 	{"window-dir", required_argument, NULL, MKOPTS_WINDOW_DIR}, \
 	{"max-retries", required_argument, NULL, 'm'}, \
-	{"progress", no_argument, NULL, MKOPTS_PROGRESS}, \
+	PROGRESS_LONG, \
 	{"timeout", required_argument, NULL, 't'}, \
 	{"window", required_argument, NULL, 'w'}
 /* clang-format on */
-#define MKOPTS_PROGRESS   0x100
 #define MKOPTS_OWN_WINDOW 0x101
 #define MKOPTS_WINDOW_DIR 0x102
 
@@ -53,8 +53,7 @@ struct mkclient {
 	unsigned long calls, retries[RETRY_CAUSES];
 	int status; /* 0, or MSI_EXIT_SERVICE or MSI_EXIT_QUOTA once calls must stop */
 	double started;
-	int progress;
-	double shown; /* when the progress line was last written */
+	struct progress progress; /* the progress line (progress.c) */
 };
 
 /* What became of one call. */

@@ -20,6 +20,7 @@ sfopts_init(struct sfopts *o)
 	o->timeout = 120;
 	o->max_retries = 5;
 	o->poll_max = 10;
+	progress_opts_init(&o->progress);
 }
 
 /*
@@ -44,7 +45,7 @@ sfopts_parse(struct sfopts *o, int ch, const char *arg, void (*usage)(FILE *, in
 		o->timeout =
 		    numarg_range_or_usage(arg, "--timeout", 1, 86400, "seconds from 1", usage);
 		break;
-	default: return 0;
+	default: return progress_opts_parse(&o->progress, ch, arg, usage);
 	}
 	return 1;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "mkconf.h"
+#include "progress.h"
 #include "sfclient.h"
 
 /* The options of every tool that calls Salesforce, as given; sfopts_init sets the defaults. */
@@ -14,6 +15,7 @@ struct sfopts {
 	long timeout;       /* --timeout: seconds a call may take */
 	long max_retries;   /* --max-retries: of a call the service failed */
 	double poll_max;    /* --poll-max: seconds between two polls of a job, at most */
+	struct progress_opts progress; /* --progress, --no-progress, --progress-fd */
 };
 
 /* Their letters, for a tool's getopt_long string and option table: -C, the rest long only. */
@@ -24,6 +26,7 @@ struct sfopts {
 	{"config", required_argument, NULL, 'C'}, \
 	{"max-retries", required_argument, NULL, SFOPTS_MAX_RETRIES}, \
 	{"poll-max", required_argument, NULL, SFOPTS_POLL_MAX}, \
+	PROGRESS_LONG, \
 	{"timeout", required_argument, NULL, SFOPTS_TIMEOUT}
 /* clang-format on */
 #define SFOPTS_MAX_RETRIES 0x200

@@ -40,6 +40,7 @@ struct extract {
 	"                   [--fields list | --map map | --soql query]\n"               \
 	"                   [--lookback seconds] [--max-records n] [--max-retries n]\n" \
 	"                   [--poll-max seconds] [--state file] [--stats-json file]\n"  \
+	"                   [--no-progress] [--progress] [--progress-fd fd]\n"          \
 	"                   [--timeout seconds]\n"
 
 int valid_type(const char *s, size_t n);

@@ -24,6 +24,7 @@
 #include "http.h"
 #include "jsonbuf.h"
 #include "msg.h"
+#include "progress.h"
 #include "sfclient.h"
 #include "sfopts.h"
 #include "sfquery.h"
@@ -53,7 +54,9 @@ static struct run {
 	json_t *at_max;              /* the ids of the records read at max */
 	unsigned long out_rows;
 	struct extract *x;
-	char where[80]; /* "job 750...: page 3", what messages name a row by */
+	char where[80];           /* "job 750...: page 3", what messages name a row by */
+	struct progress progress; /* the job's state while it runs, then the pages read */
+	double job_started;
 } R;
 
 static void
@@ -398,6 +401,8 @@ wait_job(const struct sfquery_opts *o)
 				return MSI_EXIT_SERVICE;
 			}
 			R.processed = json_integer_value(n);
+			progress_total(&R.progress, (unsigned long)R.processed);
+			progress_restart(&R.progress); /* the rate: of the pages read */
 			json_decref(j);
 			return 0;
 		}
@@ -410,6 +415,8 @@ wait_job(const struct sfquery_opts *o)
 			json_decref(j);
 			return MSI_EXIT_SERVICE;
 		}
+		progress_note(&R.progress, "%s: job %s %s, %.0f s", o->object, R.job, state,
+		    http_now() - R.job_started);
 		json_decref(j);
 		http_pause(pause);
 		pause = pause * 2 > o->sf.poll_max ? o->sf.poll_max : pause * 2;
@@ -528,9 +535,13 @@ read_pages(const struct sfquery_opts *o)
 			jsonbuf_free(&path);
 			return MSI_EXIT_SERVICE;
 		}
+		progress_update(&R.progress, R.rows_read, "%s: job %s, %lu page%s", o->object,
+		    R.job, R.pages, R.pages == 1 ? "" : "s");
 		if (strcmp(locator, "null") == 0)
 			break;
 	}
+	progress_end(&R.progress, R.rows_read, "%s: job %s, %lu page%s", o->object, R.job,
+	    R.pages, R.pages == 1 ? "" : "s");
 	jsonbuf_free(&path);
 	if ((json_int_t)R.rows_read != R.processed) {
 		msg_warn("%s: query job %s: Salesforce processed %lld records "
@@ -661,6 +672,7 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 	memset(&R, 0, sizeof R);
 	R.x = x;
 	R.at_max = json_object();
+	progress_start(&R.progress, &o->sf.progress, "records");
 	if (sfopts_client(&R.sf, &o->sf, why) != 0) {
 		msg_warn("%s", why);
 		return MSI_EXIT_USAGE;
@@ -694,6 +706,7 @@ sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats)
 	if ((st = make_query(o, &soql)) != 0)
 		goto out;
 	jsonbuf_add(&soql, "", 1);
+	R.job_started = http_now();
 	if ((st = create_job(o, &soql)) != 0 || (st = wait_job(o)) != 0 ||
 	    (st = read_pages(o)) != 0)
 		goto out;

@@ -13,6 +13,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-load [-hV] [--dry-run] [--fail-fast] [--no-unlink] [--progress]\n"
+	      "                [--no-progress] [--progress-fd fd]\n"
 	      "                [-a action] [-c concurrency] [-C config] [-l lookup-field]\n"
 	      "                [-m max-retries] [-n calls-per-window] [--own-window]\n"
 	      "                [-r rejects] [--results file] [--retry results [--merge]]\n"

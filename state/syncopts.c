@@ -36,7 +36,7 @@ static const struct syncopt {
 	const char *var;
 	enum kind kind;
 	const char *arg;
-	int pace;
+	int pace; /* 1: a pace, may be given with --resume; 2: not a pace, but may be too */
 } syncopts[] = {
     {"--apply", NULL, "apply", FLAG, "1", 0},
     {"--check", NULL, "check", FLAG, "1", 0},
@@ -53,6 +53,8 @@ static const struct syncopt {
     {"--follow-symlinks", NULL, "follow_symlinks", FLAG, "1", 0},
     {"--hold-unknown", NULL, "hold", FLAG, "1", 0},
     {"--no-writeback", NULL, "writeback", FLAG, "0", 0},
+    {"--no-progress", NULL, "progress", FLAG, "0", 2},
+    {"--progress", NULL, "progress", FLAG, "1", 2},
     {"--verify", NULL, "verify", FLAG, "1", 0},
     {"-C", "--config", "config", VALUE, NULL, 1},
     {"-c", "--concurrency", "concurrency", NUMBER, NULL, 1},
@@ -113,6 +115,8 @@ static struct setting {
     {"export_arg", ""},
     {"help", ""},
     {"check", ""},
+    /* --progress 1, --no-progress 0, else the terminal decides: not in run.conf */
+    {"progress", ""},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -128,7 +132,8 @@ void
 sync_usage(FILE *fp)
 {
 	fputs("usage: msi-sync [-h] [--apply] [--check] [--csv] [--dry-run]\n"
-	      "                [--follow-symlinks] [--hold-unknown] [--no-writeback] [--verify]\n"
+	      "                [--follow-symlinks] [--hold-unknown] [--no-progress]\n"
+	      "                [--no-writeback] [--progress] [--verify]\n"
 	      "                [-C config] [-c concurrency] [--sf-config file]\n"
 	      "                [--date-order order] [--default-role role]\n"
 	      "                [--encoding name] [-l lookup-field] [-m max-retries]\n"
@@ -143,7 +148,7 @@ sync_usage(FILE *fp)
 	      "                --from-salesforce\n"
 	      "       msi-sync [-h] [-C config] [-c concurrency] [-m max-retries]\n"
 	      "                [-n calls-per-window] [-w window] [--keep-runs n]\n"
-	      "                --resume run-dir\n",
+	      "                [--no-progress] [--progress] --resume run-dir\n",
 	    fp);
 }
 
@@ -454,7 +459,8 @@ check_operands(int n, const char *not_pace)
 		if (not_pace != NULL)
 			msg_fatal(MSI_EXIT_USAGE,
 			    "%s: not with --resume, which syncs as the run began (its run.conf); only "
-			    "-C, -c, -m, -n, -w and --keep-runs may be given with it",
+			    "-C, -c, -m, -n, -w, --keep-runs, --progress and --no-progress may be "
+			    "given with it",
 			    not_pace);
 	} else if (is_set("from_sf")) {
 		if (n != 0)

@@ -92,7 +92,8 @@ struct found_ctx {
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-verify [-hV] [--own-window] [--progress] [-c concurrency]\n"
+	fputs("usage: msi-verify [-hV] [--own-window] [--progress] [--no-progress]\n"
+	      "                  [--progress-fd fd] [-c concurrency]\n"
 	      "                  [-C config] [-m max-retries] [-n calls-per-window]\n"
 	      "                  [--sample n] [--seed n] [-S state-dir] [--stats-json file]\n"
 	      "                  [-t timeout] [-w window] [--window-dir dir] run-dir\n"

@@ -89,6 +89,7 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: msi-writeback [-hV] [--changed-only] [--own-window] [--progress]\n"
+	      "                     [--no-progress] [--progress-fd fd]\n"
 	      "                     [-c concurrency] [-C config] [-d csv-dir] [-i id-field]\n"
 	      "                     [-M map] [-m max-retries] [-N namespace]\n"
 	      "                     [-n calls-per-window] [-r rejects] [-s state]\n"
@@ -193,8 +194,8 @@ static void
 progress(struct writeback *w, int last)
 {
 	mkclient_progress(&w->mk, last, w->persons, "persons",
-	    "%lu persons (updates %lu, unchanged %lu, missing %lu, rejected %lu)", w->persons,
-	    w->updates, w->unchanged, w->nmissing, w->rejected + w->failed);
+	    "updates %lu, unchanged %lu, missing %lu, rejected %lu", w->updates, w->unchanged,
+	    w->nmissing, w->rejected + w->failed);
 }
 
 static void build_form(struct writeback *w, struct query *q);
