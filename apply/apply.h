@@ -1,7 +1,8 @@
 /*
  * apply.h: what the parts of msi-apply share. The calls go one way:
  * msi-apply.c (options, the run, its end) calls the parts, input.c,
- * describe.c, collections.c and ingest.c, and outcome.c; the parts call
+ * describe.c (and --check's describe_probe), collections.c and ingest.c,
+ * and outcome.c; the parts call
  * outcome.c (what became of each update, the result lines); outcome.c
  * and ingest.c call applystate.c (--state), which calls none of them.
  */
@@ -31,7 +32,8 @@ enum upd_status {
 	U_UPDATED,  /* Salesforce applied it */
 	U_FAILED,   /* Salesforce refused it, or the service failed it (retryable) */
 	U_REJECTED, /* not sent: the input line is not an update */
-	U_UNSENT    /* not sent for a stop: failed, retryable */
+	U_UNSENT,   /* not sent for a stop: failed, retryable */
+	U_WOULD     /* --dry-run: an update a run would send */
 };
 
 /* One input line: an update, or a line that is not one. */
@@ -67,6 +69,8 @@ struct apply {
 
 	/* options */
 	struct fields fs;        /* the fields an update may set (-N, --map) */
+	const char *ns;          /* -N as given, or NULL */
+	int dry_run;             /* --dry-run: the read-only calls, then what would be sent */
 	int any_field;           /* --any-field: any object, any field */
 	int bulk;                /* 1 --bulk, 0 --no-bulk, -1 by the threshold */
 	unsigned long threshold; /* --bulk-threshold */
@@ -89,6 +93,7 @@ struct apply {
 	size_t unsent;  /* the first update a stopped run did not send: the checkpoint stays
 	                   before it */
 	unsigned long updated, failed, rejected, unsent_n, calls_coll, jobs_made;
+	unsigned long would;      /* --dry-run: the updates a run would send */
 	unsigned long answered_n; /* answered by the run before past its checkpoint */
 	int stopped;              /* an exit status that ended sending early, or 0 */
 	int job_failed; /* an ingest job ended Failed or Aborted: its rest unprocessed */
@@ -100,6 +105,8 @@ int input_read(struct apply *a);
 
 /* describe.c: the fields the updates set, checked against each object's describe. */
 int describe_check(struct apply *a);
+/* describe.c: --check: the token, Lead's and Contact's describes, a line each on out. */
+int describe_probe(struct apply *a, FILE *out);
 
 /* collections.c: sObject Collections PATCH, calls in parallel. */
 void collections_run(struct apply *a);

@@ -35,6 +35,11 @@ usage(FILE *fp, int status)
 	      "                 [--bulk-threshold n] [--max-retries n] [--merge]\n"
 	      "                 [--poll-max seconds] [--stats] [--stats-json file]\n"
 	      "                 [--no-progress] [--progress] [--progress-fd fd]\n"
+	      "                 [--timeout seconds] [file ...]\n"
+	      "       msi-apply --check [-C config] [-M map] [-N namespace] [--max-retries n]\n"
+	      "                 [--timeout seconds]\n"
+	      "       msi-apply --dry-run [-C config] [-M map] [-N namespace] [-r rejects]\n"
+	      "                 [--any-field] [--max-retries n] [--stats] [--stats-json file]\n"
 	      "                 [--timeout seconds] [file ...]\n",
 	    fp);
 	exit(status);
@@ -47,6 +52,7 @@ struct end {
 	unsigned long pending; /* the updates to send */
 	double t0;             /* when the run started: http_now() */
 	int stats;             /* --stats */
+	int check;             /* --check: the settings and the org, nothing read or sent */
 };
 
 /* A reject of the runs before: it goes when it says an update of this input was not sent. */
@@ -77,12 +83,19 @@ static int
 start_run(struct apply *a)
 {
 	char why[MKCONF_WHY_SIZE];
+	struct sferror e;
 	int status;
 
 	a->unsent = SIZE_MAX;
 	if (sfopts_client(&a->sf, &a->sfo, why) != 0) {
 		msg_warn("%s", why);
 		return MSI_EXIT_USAGE;
+	}
+	/* a dry run fails on wrong settings as a run would, before reading anything */
+	if (a->dry_run && (status = sfclient_token(&a->sf, &e)) != 0) {
+		msg_warn("Salesforce token: %s: %s", e.message,
+		    sfclient_token_hint(&a->sf, status, &e));
+		return status;
 	}
 	/* --merge: a resumed run sends now what the rejects say it did not send */
 	if (a->merge && a->rejects_name != NULL && a->state_name != NULL &&
@@ -99,6 +112,49 @@ start_run(struct apply *a)
 }
 
 /*
+ * --dry-run: the updates checked against the org's describes as a run
+ * checks them, then a result line each, "would update" with the fields it
+ * would send; nothing sent. Returns 0 or an exit status.
+ */
+static int
+dry_run(struct apply *a, struct end *e)
+{
+	size_t i;
+	int status;
+
+	if (e->pending > 0 && (status = describe_check(a)) != 0)
+		return status;
+	for (i = 0; i < a->n; i++)
+		if (a->u[i].status == U_PENDING)
+			a->u[i].status = U_WOULD;
+	return outcome_flush(a) != 0 ? MSI_EXIT_IO : 0;
+}
+
+/*
+ * --check: the settings, a token, Lead's and Contact's describes against
+ * the MSI fields, a line each on standard output; nothing read or sent.
+ */
+static int
+check(struct apply *a, const struct sfopts *o)
+{
+	char why[MKCONF_WHY_SIZE];
+	const char *config = o->config ? o->config : getenv("SALESFORCE_CONFIG");
+	int status;
+
+	if (sfopts_client(&a->sf, o, why) != 0) {
+		msg_line(stdout, "salesforce: settings: %s", why);
+		return MSI_EXIT_USAGE;
+	}
+	msg_line(stdout, "salesforce: settings: ok (%s, %s flow)",
+	    config && *config ? config : "the environment",
+	    a->sf.jwt ? "JWT bearer" : "client credentials");
+	status = describe_probe(a, stdout);
+	if (fshut(stdout, "stdout") != 0 && status == 0)
+		status = MSI_EXIT_IO;
+	return status;
+}
+
+/*
  * The updates checked against the org and sent, by sObject Collections
  * or by ingest jobs (those of a stopped run always by jobs), and the
  * result line of every input line written. Returns 0 or an exit status.
@@ -112,7 +168,9 @@ send_updates(struct apply *a, struct end *e)
 		e->pending += a->obj[k].pending;
 	bulk = json_array_size(a->jobs) > 0 ||
 	       (a->bulk < 0 ? e->pending >= a->threshold : a->bulk == 1);
-	e->path = bulk ? "bulk" : "collections";
+	e->path = a->dry_run ? "none" : bulk ? "bulk" : "collections";
+	if (a->dry_run)
+		return dry_run(a, e);
 	if (e->pending > 0 && (status = describe_check(a)) != 0) {
 		if (status != MSI_EXIT_SERVICE && status != MSI_EXIT_QUOTA)
 			return status; /* the settings, the org's fields: not to send again */
@@ -134,6 +192,20 @@ send_updates(struct apply *a, struct end *e)
 	return a->job_failed ? MSI_EXIT_SERVICE : 0;
 }
 
+/* A dry run's summary on stderr: what would be sent; with --stats, the API usage. */
+static void
+dry_summary(const struct end *e)
+{
+	const struct apply *a = e->a;
+
+	msg_warn("dry run: updates: %lu; would update: %lu; rejected: %lu; nothing was sent; "
+	         "calls: %lu (describes); retries: %lu; %.1f s",
+	    (unsigned long)a->n, a->would, a->rejected, a->sf.calls, a->sf.retries,
+	    http_now() - e->t0);
+	if (e->stats && a->sf.usage[0] != '\0')
+		msg_warn("Salesforce API usage: %s", a->sf.usage);
+}
+
 /* The run's summary on stderr: the counts, the path, the calls; with --stats, the API usage. */
 static void
 summary(void *ctx, int status)
@@ -142,6 +214,10 @@ summary(void *ctx, int status)
 	const struct apply *a = e->a;
 
 	(void)status;
+	if (a->dry_run) {
+		dry_summary(e);
+		return;
+	}
 	if (a->failed > APPLY_FAIL_MESSAGES)
 		msg_warn("%lu records more refused by Salesforce%s",
 		    a->failed - APPLY_FAIL_MESSAGES,
@@ -177,6 +253,10 @@ counts(void *ctx, int status)
 	    (json_int_t)a->calls_coll, "ingest_jobs", (json_int_t)a->jobs_made, "retries",
 	    (json_int_t)a->sf.retries, "stopped", a->stopped != 0, "seconds",
 	    http_now() - e->t0);
+	if (a->dry_run) {
+		json_object_set_new(st, "dry_run", json_true());
+		json_object_set_new(st, "would_update", json_integer((json_int_t)a->would));
+	}
 	if (a->sf.usage[0] != '\0')
 		json_object_set_new(st, "salesforce",
 		    json_pack(
@@ -206,6 +286,30 @@ apply_free(struct apply *a)
 		close(a->state_fd);
 }
 
+/*
+ * --check and --dry-run against the other options: --check reads and
+ * writes nothing, so takes only those of the connection and the fields;
+ * a dry run keeps no state, which would say updates were sent.
+ */
+static void
+check_modes(const struct apply *a, const struct end *end, int sending, int nfiles)
+{
+	if (end->check && a->dry_run) {
+		msg_warn("one of --check and --dry-run");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (end->check && (sending || nfiles > 0)) {
+		msg_warn("--check reads no updates and sends nothing: only -C, -M, -N, "
+		         "--max-retries and --timeout");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (a->dry_run && (a->state_name != NULL || a->merge)) {
+		msg_warn(
+		    "--dry-run sends nothing, so it keeps no state: not with -s or --merge");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+}
+
 /* The options, checked; the input files in a->files. */
 static void
 parse_options(int argc, char *argv[], struct apply *a, struct fields_opts *fo, struct end *end,
@@ -215,7 +319,9 @@ parse_options(int argc, char *argv[], struct apply *a, struct fields_opts *fo, s
 	    {"any-field", no_argument, NULL, 'A'},
 	    {"bulk", no_argument, NULL, 'B'},
 	    {"bulk-threshold", required_argument, NULL, 'T'},
+	    {"check", no_argument, NULL, 'K'},
 	    {"concurrency", required_argument, NULL, 'c'},
+	    {"dry-run", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"merge", no_argument, NULL, 'G'},
 	    {"no-bulk", no_argument, NULL, 'b'},
@@ -229,7 +335,7 @@ parse_options(int argc, char *argv[], struct apply *a, struct fields_opts *fo, s
 	    {NULL, 0, NULL, 0},
 	};
 	static char *const std_in[] = {"-", NULL};
-	int ch, i;
+	int ch, i, sending = 0;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":" SFOPTS_SHORT "c:hr:s:V" FIELDS_OPTS_SHORT,
@@ -237,10 +343,14 @@ parse_options(int argc, char *argv[], struct apply *a, struct fields_opts *fo, s
 		if (sfopts_parse(&a->sfo, ch, optarg, usage) ||
 		    fields_opts_parse(fo, ch, optarg, usage))
 			continue;
+		/* the options about what is read, sent and written: not with --check */
+		sending |= ch > 0 && ch < 128 && strchr("ABbcGJrsST", ch) != NULL;
 		switch (ch) {
 		case 'A': a->any_field = 1; break;
 		case 'B': a->bulk = 1; break;
 		case 'b': a->bulk = 0; break;
+		case 'D': a->dry_run = 1; break;
+		case 'K': end->check = 1; break;
 		case 'c':
 			a->concurrency = (int)numarg_range_or_usage(
 			    optarg, "--concurrency", 1, 25, "calls from 1 to 25", usage);
@@ -260,6 +370,7 @@ parse_options(int argc, char *argv[], struct apply *a, struct fields_opts *fo, s
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
+	check_modes(a, end, sending, argc - optind);
 	a->files = optind < argc ? argv + optind : std_in;
 	a->nfiles = optind < argc ? argc - optind : 1;
 	if (a->nfiles > 1000) {
@@ -296,9 +407,12 @@ main(int argc, char *argv[])
 		fields_free(&a.fs);
 		return status;
 	}
+	a.ns = fo.ns;
 	end.a = &a;
 	end.t0 = http_now();
-	if ((status = start_run(&a)) == 0) {
+	if (end.check)
+		status = check(&a, &a.sfo);
+	else if ((status = start_run(&a)) == 0) {
 		status = send_updates(&a, &end);
 		status = finish_run(&(struct finish){a.rejects, a.rejects_name,
 		                        a.failed + a.rejected + a.unsent_n, NULL, stats_file,

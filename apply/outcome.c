@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
 #include "apply.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "reject.h"
@@ -84,8 +86,10 @@ static int
 write_result(struct apply *a, struct upd *u)
 {
 	static const char *const names[] = {
-	    "pending", "updated", "failed", "rejected", "failed"};
-	json_t *o = json_object();
+	    "pending", "updated", "failed", "rejected", "failed", "would update"};
+	json_t *o = json_object(), *rec, *fields, *v;
+	const char *key;
+	int failed;
 
 	json_object_set_new(o, "file", json_string(file_name(a, u)));
 	json_object_set_new(o, "line", json_integer((json_int_t)u->line));
@@ -98,6 +102,23 @@ write_result(struct apply *a, struct upd *u)
 		json_object_set(o, "reasons", u->reasons);
 	if (u->retryable)
 		json_object_set_new(o, "retryable", json_true());
+	if (u->status == U_WOULD && (rec = json_loads(u->text, 0, NULL)) != NULL) {
+		/* what a run would send of it: its fields, the Id and attributes aside */
+		fields = json_object();
+		json_object_foreach (rec, key, v) {
+			if (strcmp(key, "attributes") != 0 && strcasecmp(key, "Id") != 0)
+				json_object_set(fields, key, v);
+		}
+		json_object_set_new(o, "fields", fields);
+		json_decref(rec);
+		/* its numbers as the input has them (2.6, not 2.6000000000000001) */
+		failed =
+		    json_dumpf(o, stdout,
+		        JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) != 0 ||
+		    putchar('\n') == EOF;
+		json_decref(o);
+		return failed ? fwrite_failed(stdout, "stdout") : 0;
+	}
 	return ndjson_emit(stdout, "stdout", o);
 }
 
@@ -178,6 +199,7 @@ outcome_flush(struct apply *a)
 		case U_UPDATED: a->updated++; break;
 		case U_REJECTED: a->rejected++; break;
 		case U_UNSENT: a->unsent_n++; break;
+		case U_WOULD: a->would++; break;
 		case U_FAILED:
 			if (a->failed++ < APPLY_FAIL_MESSAGES) {
 				first = json_array_get(u->reasons, 0);
@@ -188,7 +210,8 @@ outcome_flush(struct apply *a)
 			}
 			break;
 		}
-		if (u->status != U_UPDATED && a->rejects != NULL && write_reject(a, u) != 0)
+		if (u->status != U_UPDATED && u->status != U_WOULD && a->rejects != NULL &&
+		    write_reject(a, u) != 0)
 			return MSI_EXIT_IO;
 		free(u->text);
 		u->text = NULL;

@@ -65,14 +65,14 @@ msg_forget(const char *s)
  * the program holds "(hidden)".
  */
 static void
-put_clean(const char *m, size_t len)
+put_clean(FILE *fp, const char *m, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)m, *end = p + len;
 	char *out = malloc(len + 1), *o = out; /* "(hidden)" is no longer than a secret */
 	size_t i, n;
 
 	if (out == NULL) { /* no memory: the message as it is would show too much */
-		fputs("(a message that could not be written)", stderr);
+		fputs("(a message that could not be written)", fp);
 		return;
 	}
 	while (p < end) {
@@ -93,25 +93,18 @@ put_clean(const char *m, size_t len)
 			p++;
 		}
 	}
-	fwrite(out, 1, (size_t)(o - out), stderr);
+	fwrite(out, 1, (size_t)(o - out), fp);
 	free(out);
 }
 
-/* The message, and ": " and errno's text when syserr is not 0 (errno as it was). */
+/* fmt and ap's text, cleaned (put_clean), on fp. */
 static void
-vmsg(const char *file, unsigned long line, int syserr, const char *fmt, va_list ap)
+vput(FILE *fp, const char *fmt, va_list ap)
 {
 	char small[1024], *m = small;
 	va_list again;
 	int len;
 
-	fprintf(stderr, "%s: ", msg_prog);
-	if (file != NULL) {
-		if (line > 0)
-			fprintf(stderr, "%s:%lu: ", file, line);
-		else
-			fprintf(stderr, "%s: ", file);
-	}
 	va_copy(again, ap);
 	len = vsnprintf(small, sizeof small, fmt, ap);
 	if (len >= (int)sizeof small && (m = malloc((size_t)len + 1)) != NULL)
@@ -122,9 +115,23 @@ vmsg(const char *file, unsigned long line, int syserr, const char *fmt, va_list 
 		len = (int)sizeof small - 1;
 	}
 	if (len > 0)
-		put_clean(m, (size_t)len);
+		put_clean(fp, m, (size_t)len);
 	if (m != small)
 		free(m);
+}
+
+/* The message, and ": " and errno's text when syserr is not 0 (errno as it was). */
+static void
+vmsg(const char *file, unsigned long line, int syserr, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", msg_prog);
+	if (file != NULL) {
+		if (line > 0)
+			fprintf(stderr, "%s:%lu: ", file, line);
+		else
+			fprintf(stderr, "%s: ", file);
+	}
+	vput(stderr, fmt, ap);
 	if (syserr != 0)
 		fprintf(stderr, ": %s", strerror(syserr));
 	fputc('\n', stderr);
@@ -138,6 +145,22 @@ msg_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(NULL, 0, 0, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A line of a report on fp, as --check writes its results on standard
+ * output: no program name, cleaned as messages are (a server's text may
+ * hold a secret or a terminal's escapes).
+ */
+void
+msg_line(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(fp, fmt, ap);
+	va_end(ap);
+	fputc('\n', fp);
 }
 
 /* A message ending with what errno says, as warn(3) writes it. */

@@ -435,6 +435,44 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 }
 
 /*
+ * What to do about a token sfclient_token did not get (its status st and
+ * e), for a person: which settings to look at; never a secret. Salesforce
+ * answers a wrong consumer key or secret "invalid_client", and a grant it
+ * will not give (a JWT it cannot verify, a user not approved for the app,
+ * a client credentials flow without its Run As user) "invalid_grant"
+ * ("OAuth 2.0 Client Credentials Flow for Server-to-Server Integration",
+ * https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_client_credentials_flow.htm&type=5;
+ * "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration",
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5).
+ */
+const char *
+sfclient_token_hint(const struct sfclient *c, int st, const struct sferror *e)
+{
+	if (st == MSI_EXIT_USAGE)
+		return "check private_key_file (SALESFORCE_PRIVATE_KEY_FILE): an RSA key without "
+		       "passphrase, readable by its owner only";
+	if (e->http == 0)
+		return "check login_url (SALESFORCE_LOGIN_URL): the org's My Domain URL, and that "
+		       "it can be reached from here";
+	if (strcmp(e->code, "invalid_client") == 0)
+		return c->jwt
+		           ? "the client id is wrong: check client_id (SALESFORCE_CLIENT_ID), "
+		             "the connected app's consumer key"
+		           : "the client id or the client secret is wrong: check client_id "
+		             "and client_secret (SALESFORCE_CLIENT_ID, "
+		             "SALESFORCE_CLIENT_SECRET) against the connected app's consumer "
+		             "key and secret";
+	if (strcmp(e->code, "invalid_grant") == 0)
+		return c->jwt
+		           ? "check username and private_key_file (the key of the certificate "
+		             "the connected app holds), the audience, and that the user is "
+		             "approved for the app"
+		           : "the connected app must allow the client credentials flow, with "
+		             "a Run As user: Setup, App Manager, the app's policies";
+	return "check login_url, client_id, and client_secret or username and private_key_file";
+}
+
+/*
  * Makes k's HTTP call ready with the token of now: path below
  * /services/data/vXX.X/ (or from /services/ on, as Salesforce's own
  * locators are), a body for POST, PATCH or PUT. The caller performs it

@@ -67,6 +67,7 @@ struct sfcall {
 int sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_retries,
     char why[MKCONF_WHY_SIZE]);
 int sfclient_token(struct sfclient *c, struct sferror *e);
+const char *sfclient_token_hint(const struct sfclient *c, int st, const struct sferror *e);
 int sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
     const char *content_type, struct http_call *answer, struct sferror *e);
 int sfclient_get_csv(

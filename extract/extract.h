@@ -42,6 +42,11 @@ struct extract {
 	"                   [--poll-max seconds] [--state file] [--stats-json file]\n"  \
 	"                   [--no-progress] [--progress] [--progress-fd fd]\n"          \
 	"                   [--timeout seconds]\n"
+/* msi-extract-salesforce's usage goes on with --check's form, which its page spells. */
+#define EXTRACT_SALESFORCE_CHECK_USAGE                                    \
+	"       msi-extract --salesforce --check -o object [-C config]\n" \
+	"                   [--fields list | --map map | --soql query]\n" \
+	"                   [--max-retries n] [--state file] [--timeout seconds]\n"
 
 int valid_type(const char *s, size_t n);
 const char *object_arg(const char *arg);

@@ -2,8 +2,9 @@
  * msi-extract-salesforce.c: what msi-extract --salesforce runs: one object
  * read from a live org (sfquery.c), written as msi-extract writes an
  * export's rows (records.c); --state's new mark written once the records
- * are out. A program of its own so that msi-extract, reading files, loads
- * neither libcurl nor libcrypto.
+ * are out; or, with --check, the connection and the object's fields
+ * checked (sfquery_check). A program of its own so that msi-extract,
+ * reading files, loads neither libcurl nor libcrypto.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,7 +43,7 @@
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: " EXTRACT_SALESFORCE_USAGE, fp);
+	fputs("usage: " EXTRACT_SALESFORCE_USAGE EXTRACT_SALESFORCE_CHECK_USAGE, fp);
 	exit(status);
 }
 
@@ -53,7 +54,9 @@ struct run {
 	const char *object, *stats_file;
 	const char *commit_mark; /* --commit-mark: a run's state file */
 	int stats, file_opts, nfiles;
-	json_t *st; /* --stats-json's counts, sfquery_run's first */
+	int check;   /* --check: the settings, the token, the describe and the fields */
+	int writing; /* an option about what a run reads or writes, which --check does not */
+	json_t *st;  /* --stats-json's counts, sfquery_run's first */
 };
 
 /* The options together make sense: else a message, and the usage. */
@@ -92,6 +95,11 @@ check_options(struct run *r)
 		msg_warn(
 		    "--commit-mark puts a run's mark in the --state file, reading nothing: with "
 		    "--state, not with --all-rows, --fields, --lookback, --map or --soql");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (r->check && (r->writing || r->commit_mark != NULL)) {
+		msg_warn("--check reads no records and writes nothing: only -C, --fields, "
+		         "--map, --soql, --state, --max-retries and --timeout");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (sq->lookback < 0)
@@ -177,6 +185,7 @@ parse_options(int argc, char *argv[], struct run *r)
 {
 	static const struct option longopts[] = {
 	    {"all-rows", no_argument, NULL, 'A'},
+	    {"check", no_argument, NULL, 'X'},
 	    {"commit-mark", required_argument, NULL, 'K'},
 	    {"delimiter", required_argument, NULL, 'd'},
 	    {"encoding", required_argument, NULL, 'e'},
@@ -204,6 +213,7 @@ parse_options(int argc, char *argv[], struct run *r)
 	            argc, argv, ":" SFOPTS_SHORT "d:e:hm:o:r:sV", longopts, NULL)) != -1) {
 		if (sfopts_parse(&r->sq.sf, ch, optarg, usage))
 			continue;
+		r->writing |= ch > 0 && ch < 128 && strchr("ABRrsS", ch) != NULL;
 		switch (ch) {
 		case 'A': r->sq.all_rows = 1; break;
 		case 'B':
@@ -232,6 +242,7 @@ parse_options(int argc, char *argv[], struct run *r)
 		case 'S': r->stats_file = optarg; break;
 		case 'T': r->sq.state = optarg; break;
 		case 'V': printf("msi-extract %s\n", MSI_VERSION); exit(MSI_EXIT_OK);
+		case 'X': r->check = 1; break;
 		default: msg_badopt(ch, argv); usage(stderr, MSI_EXIT_USAGE);
 		}
 	}
@@ -253,6 +264,13 @@ main(int argc, char *argv[])
 	r.sq.lookback = -1; /* not given: LOOKBACK with --state */
 	parse_options(argc, argv, &r);
 	check_options(&r);
+	if (r.check) {
+		/* one line a check on standard output; no rejects, no counts */
+		status = sfquery_check(&r.sq);
+		if (fshut(stdout, "stdout") != 0 && status == 0)
+			status = MSI_EXIT_IO;
+		return status;
+	}
 	status = r.commit_mark != NULL ? commit_mark(&r) : extract_live(&r);
 	status = finish_run(&(struct finish){r.x.rejects, r.x.rejects_name, r.x.rejected,
 	                        "rows", r.stats_file, summary, counts, &r},

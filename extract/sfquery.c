@@ -10,6 +10,7 @@
  * its mark is not committed: msi-sync deletes from Marketo what a whole
  * extract lacks.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@ static struct run {
 	struct sfclient sf;
 	struct sfstate state;
 	int have_state, committable;
+	int check;     /* --check: what is said goes to standard output, as the check's lines */
+	size_t chosen; /* the fields the query names */
 	int skip_at_mark; /* --lookback 0: the ids seen at the mark are left out */
 	char job[40];
 	json_int_t processed; /* the job's numberRecordsProcessed, once JobComplete */
@@ -77,22 +80,49 @@ add_field(struct field **f, size_t *n, const char *name, int user)
 	(*n)++;
 }
 
+/*
+ * What the run says about the object and its fields: a warning; under
+ * --check, a line of the check on standard output ("salesforce: Lead: ...";
+ * object "" or NULL: the text names it).
+ */
+static void say(const char *object, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(const char *object, const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (R.check && object != NULL && object[0] != '\0')
+		msg_line(stdout, "salesforce: %s: %s", object, text);
+	else if (R.check)
+		msg_line(stdout, "salesforce: %s", text);
+	else
+		msg_warn("%s", text);
+}
+
 /* Says why the call failed and gives the exit status for it. */
 static int
 failed(const char *what, int st, const struct sferror *e)
 {
+	const char *object = NULL; /* what names it: "Lead: describe" */
+
 	if (st == MSI_EXIT_QUOTA) {
-		msg_warn("%s: Salesforce says REQUEST_LIMIT_EXCEEDED: the org's API requests "
-		         "of the last 24 hours are spent (%s); run again when they are not",
+		say(object,
+		    "%s: Salesforce says REQUEST_LIMIT_EXCEEDED: the org's API requests of the "
+		    "last 24 hours are spent (%s); run again when they are not",
 		    what, R.sf.usage[0] ? R.sf.usage : "usage not reported");
 		return MSI_EXIT_QUOTA;
 	}
 	if (st == SF_REFUSED) {
-		msg_warn("%s: Salesforce refused it: HTTP %ld %s%s%s", what, e->http, e->code,
-		    e->code[0] && e->message[0] ? ": " : "", e->message);
+		say(object, "%s: Salesforce refused it: HTTP %ld %s%s%s", what, e->http,
+		    e->code, e->code[0] && e->message[0] ? ": " : "", e->message);
 		return MSI_EXIT_SERVICE;
 	}
-	msg_warn("%s: %s", what, e->message);
+	say(object, "%s: %s", what, e->message);
 	return st;
 }
 
@@ -205,7 +235,7 @@ choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *so
 		}
 		if (spelled != NULL && type != NULL &&
 		    (strcmp(type, "address") == 0 || strcmp(type, "location") == 0)) {
-			msg_warn(
+			say(o->object,
 			    "%s.%s is a compound field, which Bulk API queries cannot read: "
 			    "name its parts (%sStreet, %sCity, ...)",
 			    o->object, spelled, want[i].name, want[i].name);
@@ -223,13 +253,15 @@ choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *so
 		}
 		if (j++ > 0)
 			jsonbuf_addstr(soql, ", ");
+		R.chosen = j;
 		jsonbuf_addstr(soql, spelled);
 	}
 	jsonbuf_add(&missing, "", 1);
 	jsonbuf_add(&dropped, "", 1);
 	if (missing.len > 1) {
-		msg_warn("%s has no field %s, or does not show it to the integration user "
-		         "(field-level security); %s",
+		say(o->object,
+		    "%s has no field %s, or does not show it to the integration user "
+		    "(field-level security); %s",
 		    o->object, missing.data,
 		    o->fields  ? "check --fields"
 		    : o->state ? "SystemModstamp is needed by --state; check the map file"
@@ -237,8 +269,9 @@ choose_fields(const struct sfquery_opts *o, json_t *describe, struct jsonbuf *so
 		status = MSI_EXIT_USAGE;
 	}
 	if (dropped.len > 1 && status == 0)
-		msg_warn("%s: not in the org, or not shown to the integration user, so not "
-		         "queried: %s",
+		say(o->object,
+		    "%s: not in the org, or not shown to the integration user, so not "
+		    "queried: %s",
 		    o->object, dropped.data);
 	jsonbuf_addstr(soql, " FROM ");
 	jsonbuf_addstr(soql, o->object);
@@ -580,9 +613,12 @@ make_query(const struct sfquery_opts *o, struct jsonbuf *soql)
 	st = call_json("GET", path.data, NULL, what, &j, &e);
 	jsonbuf_free(&path);
 	if (st == SF_REFUSED && e.http == 404) {
-		msg_warn("the org has no object %s (or does not show it to the integration "
-		         "user)",
-		    o->object);
+		say(o->object,
+		    "the org has no object %s (or does not show it to the integration user)%s",
+		    o->object,
+		    R.check ? ": give the integration user read access to it (its profile or a "
+		              "permission set)"
+		            : "");
 		return MSI_EXIT_USAGE;
 	}
 	if (st == SF_REFUSED)
@@ -722,6 +758,52 @@ out:
 	if (o->stats && R.sf.usage[0] != '\0')
 		msg_warn("Salesforce %s after %lu calls", R.sf.usage, R.sf.calls);
 	jsonbuf_free(&soql);
+	return st;
+}
+
+/*
+ * --check: the settings, a token, the object's describe and the fields the
+ * query would name, each a line on standard output, "ok (...)" or what to
+ * do; no job made, no state opened. Returns 0 or an exit status.
+ */
+int
+sfquery_check(const struct sfquery_opts *o)
+{
+	const char *config = o->sf.config ? o->sf.config : getenv("SALESFORCE_CONFIG");
+	struct jsonbuf soql = {0};
+	struct sferror e;
+	char why[MKCONF_WHY_SIZE];
+	int st;
+
+	memset(&R, 0, sizeof R);
+	R.check = 1;
+	if (sfopts_client(&R.sf, &o->sf, why) != 0) {
+		msg_line(stdout, "salesforce: settings: %s", why);
+		st = MSI_EXIT_USAGE;
+		goto out;
+	}
+	msg_line(stdout, "salesforce: settings: ok (%s, %s flow)",
+	    config && *config ? config : "the environment",
+	    R.sf.jwt ? "JWT bearer" : "client credentials");
+	if ((st = sfclient_token(&R.sf, &e)) != 0) {
+		msg_line(stdout, "salesforce: token: %s: %s", e.message,
+		    sfclient_token_hint(&R.sf, st, &e));
+		goto out;
+	}
+	msg_line(stdout, "salesforce: token: ok (%s)", R.sf.instance);
+	if (o->soql != NULL) {
+		msg_line(stdout, "salesforce: %s: not checked: --soql's query is the user's",
+		    o->object);
+		goto out;
+	}
+	R.chosen = 0;
+	if ((st = make_query(o, &soql)) == 0)
+		msg_line(stdout, "salesforce: %s: ok (%zu field%s queried)", o->object,
+		    R.chosen, R.chosen == 1 ? "" : "s");
+out:
+	jsonbuf_free(&soql);
+	sfclient_free(&R.sf);
+	memset(&R, 0, sizeof R);
 	return st;
 }
 

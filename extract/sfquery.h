@@ -23,5 +23,6 @@ struct sfquery_opts {
 
 int sfquery_run(struct extract *x, const struct sfquery_opts *o, json_t *stats);
 int sfquery_commit(int written);
+int sfquery_check(const struct sfquery_opts *o);
 
 #endif

@@ -934,6 +934,9 @@ main(int argc, char *argv[])
 		return 2;
 	st.rng = 88172645463325252UL ^ opt.seed;
 	store_init(opt.ns);
+	if (store_restrict(
+	        getenv("SALESFORCE_SIM_READONLY"), getenv("SALESFORCE_SIM_HIDDEN")) != 0)
+		return 2;
 	if (opt.org != NULL && store_load(opt.org) != 0)
 		return 1;
 	jobs.job_ms = opt.job_ms;

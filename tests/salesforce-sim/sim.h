@@ -91,12 +91,15 @@ struct sobject {
 	size_t nrecords, rcap;
 	long deleted_field; /* IsDeleted, or -1 (User) */
 	long stamp_field;   /* SystemModstamp */
+	int hidden;         /* SALESFORCE_SIM_HIDDEN: the integration user cannot see it */
 };
 
 #define OBJECTS 6
 
 void store_init(const char *ns);
+int store_restrict(const char *readonly, const char *hidden);
 const char *store_type_name(enum ftype t);
+struct sobject *store_object_admin(const char *name);
 struct record *store_find(struct sobject *o, const char *id18);
 void store_update(
     struct sobject *o, struct record *r, size_t n, const size_t *fields, char *const *texts);

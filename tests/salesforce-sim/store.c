@@ -322,8 +322,18 @@ store_free(void)
 	}
 }
 
+/* The object of that name (in any case) as the integration user sees it: NULL when hidden. */
 struct sobject *
 store_object(const char *name)
+{
+	struct sobject *o = store_object_admin(name);
+
+	return o != NULL && !o->hidden ? o : NULL;
+}
+
+/* The object of that name, hidden or not: the admin calls see every object. */
+struct sobject *
+store_object_admin(const char *name)
 {
 	size_t i;
 
@@ -331,6 +341,51 @@ store_object(const char *name)
 		if (strcasecmp(objects[i].name, name) == 0)
 			return &objects[i];
 	return NULL;
+}
+
+/*
+ * What the integration user may not do, from the environment, for the
+ * clients' tests: readonly, fields (comma-separated, any case, on every
+ * object that has them) whose describe says updateable false and whose
+ * updates are refused, as a formula field or field-level security makes
+ * them; hidden, objects the user cannot see (no read permission), which
+ * every API call answers as an object the org lacks (describe 404
+ * NOT_FOUND, SOQL INVALID_TYPE) and the global describe leaves out.
+ * Returns 0, or -1 after a message for a name that is no field or object.
+ */
+int
+store_restrict(const char *readonly, const char *hidden)
+{
+	char *list, *name, *save;
+	size_t i;
+	long f;
+	int found, bad = 0;
+
+	for (list = estrdup(readonly ? readonly : ""), name = strtok_r(list, ", ", &save);
+	     name != NULL; name = strtok_r(NULL, ", ", &save)) {
+		for (i = 0, found = 0; i < OBJECTS; i++)
+			if ((f = store_field(&objects[i], name)) >= 0) {
+				objects[i].fields[f].updateable = 0;
+				found = 1;
+			}
+		if (!found) {
+			msg_warn("SALESFORCE_SIM_READONLY: no object has a field %s", name);
+			bad = 1;
+		}
+	}
+	free(list);
+	for (list = estrdup(hidden ? hidden : ""), name = strtok_r(list, ", ", &save);
+	     name != NULL; name = strtok_r(NULL, ", ", &save)) {
+		struct sobject *o = store_object_admin(name);
+
+		if (o == NULL) {
+			msg_warn("SALESFORCE_SIM_HIDDEN: no object %s", name);
+			bad = 1;
+		} else
+			o->hidden = 1;
+	}
+	free(list);
+	return bad ? -1 : 0;
 }
 
 struct sobject *
@@ -916,7 +971,8 @@ store_describe_global(const char *version, struct answer *a)
 	size_t t;
 
 	for (t = 0; t < OBJECTS; t++)
-		json_array_append_new(list, object_summary(t, version));
+		if (!objects[t].hidden)
+			json_array_append_new(list, object_summary(t, version));
 	a->status = 200;
 	a->json = json_pack(
 	    "{s:s, s:i, s:o}", "encoding", "UTF-8", "maxBatchSize", 200, "sobjects", list);
@@ -986,7 +1042,7 @@ body_object(json_t *body, unsigned *status, json_t **answer)
 	*answer = NULL;
 	if (name == NULL)
 		*answer = admin_error(status, "%s", "expected {\"object\":NAME, ...}");
-	else if ((o = store_object(name)) == NULL)
+	else if ((o = store_object_admin(name)) == NULL)
 		*answer = admin_error(status, "no object %s", name);
 	else
 		return o;
