@@ -50,6 +50,7 @@ static const struct syncopt {
     {"-S", "--state-dir", "state_dir", VALUE, NULL, 0},
     {"--follow-symlinks", NULL, "follow_symlinks", FLAG, "1", 0},
     {"--hold-unknown", NULL, "hold", FLAG, "1", 0},
+    {"--new-set-asides", NULL, "new_set_asides", FLAG, "1", 0},
     {"--no-writeback", NULL, "writeback", FLAG, "0", 0},
     {"--verify", NULL, "verify", FLAG, "1", 0},
     {"-C", "--config", "config", VALUE, NULL, 1},
@@ -104,6 +105,7 @@ static struct setting {
     {"apply", ""},
     {"confirm_source", ""},
     {"lookback", ""},
+    {"new_set_asides", ""},
     {"resume", ""},
     {"runs_dir", "runs"},
     {"export_arg", ""},
@@ -120,7 +122,8 @@ void
 sync_usage(FILE *fp)
 {
 	fputs("usage: msi-sync [-h] [--apply] [--csv] [--dry-run] [--follow-symlinks]\n"
-	      "                [--hold-unknown] [--no-writeback] [--verify] [-C config]\n"
+	      "                [--hold-unknown] [--new-set-asides]\n"
+	      "                [--no-writeback] [--verify] [-C config]\n"
 	      "                [-c concurrency] [--sf-config file]\n"
 	      "                [--date-order order] [--default-role role]\n"
 	      "                [--encoding name] [-l lookup-field] [-m max-retries]\n"
