@@ -158,7 +158,7 @@ $(B)/verify/msi-verify: $(B)/verify/msi-verify.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/verify/msi-verify.o $(LIB) $(DEP_LIBS)
 
 REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o $(B)/report/notes.o \
-	$(B)/report/rundir.o $(B)/report/table.o
+	$(B)/report/rundir.o $(B)/report/setasides.o $(B)/report/table.o
 
 $(B)/report/msi-report: $(REPORT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(REPORT_OBJ) $(LIB) $(DEP_LIBS)

@@ -227,13 +227,34 @@ load_reject(void *ctx, json_t *r, unsigned long line)
 	return 0;
 }
 
+/*
+ * What msi-transform's stats (borrowed) say it skipped on purpose:
+ * "skipped", or the sum of its reasons when "skipped" is the reasons
+ * themselves, or "skipped_by"'s. Both tables count skips by it.
+ */
+json_int_t
+transform_skipped(const json_t *stats)
+{
+	const json_t *sk = json_object_get(stats, "skipped"), *v;
+	const char *key;
+	json_int_t n = 0;
+
+	if (json_is_number(sk))
+		return num(sk);
+	if (!json_is_object(sk))
+		sk = json_object_get(stats, "skipped_by");
+	json_object_foreach ((json_t *)sk, key, v)
+		n += num(v);
+	return n;
+}
+
 /* The stats files of an object: its rows, what its stages set aside or skipped. */
 static void
 read_stats(struct run *r, const char *o, struct fate *f)
 {
 	char *name = easprintf("%s.extract.stats.json", o), *pattern;
 	const json_t *sk, *v;
-	const char *key, *file;
+	const char *file;
 	json_t *s;
 	size_t i = 0;
 
@@ -252,12 +273,7 @@ read_stats(struct run *r, const char *o, struct fate *f)
 		json_decref(f->skip_by);
 		f->skip_by = json_is_object(v) ? json_incref((json_t *)v) : json_object();
 		f->trej = num(json_object_get(s, "rejected"));
-		f->tskip = 0;
-		if (json_is_number(sk))
-			f->tskip = num(sk);
-		else
-			json_object_foreach (f->skip_by, key, v)
-				f->tskip += num(v);
+		f->tskip = transform_skipped(s);
 		json_decref(s);
 	}
 	free(name);
@@ -329,6 +345,40 @@ static json_int_t
 unlisted(const struct fate *f)
 {
 	return f->load_unlinked > f->load_listed ? f->load_unlinked - f->load_listed : 0;
+}
+
+/*
+ * The records of an object that landed unlinked: sent by msi-transform
+ * naming a record not in the export and taken by Marketo, or sent again
+ * by msi-load without a link Marketo refused (718), each once. The one
+ * count of "unlinked", in both tables.
+ */
+static json_int_t
+fate_unlinked(const struct fate *f)
+{
+	return (json_int_t)json_object_size(f->unlinked) + unlisted(f);
+}
+
+static void
+fate_free(struct fate *f)
+{
+	json_decref(f->skip_by), json_decref(f->why);
+	json_decref(f->sent_unlinked), json_decref(f->unlinked);
+	json_decref(f->lines);
+}
+
+/* The records of object o that landed unlinked (fate_unlinked), read from the run folder. */
+json_int_t
+landed_unlinked(struct run *r, const char *o)
+{
+	struct fate f;
+	json_int_t n;
+
+	memset(&f, 0, sizeof f);
+	read_fate(r, o, &f);
+	n = fate_unlinked(&f);
+	fate_free(&f);
+	return n;
 }
 
 static int
@@ -423,10 +473,13 @@ skips(const struct fate *f)
 
 /* A line of the table: what became of an object's rows, or of all of them. */
 static void
-print_line(const char *o, const struct fate *f, json_int_t unlinked)
+print_line(const char *o, const struct fate *f, json_int_t unlinked, int unsent)
 {
-	printf("  %-24s %7lld %7lld %8lld %11lld %11lld\n", o, (long long)f->rows,
+	printf("  %-24s %7lld %7lld %8lld %7lld %10lld", o, (long long)f->rows,
 	    (long long)f->landed, (long long)unlinked, (long long)f->tskip, (long long)f->lost);
+	if (unsent)
+		printf(" %6lld", (long long)f->waiting);
+	printf("\n");
 }
 
 /* Appends "o text" to a list, after sep. */
@@ -439,30 +492,23 @@ list_add(char **list, const char *sep, const char *o, const char *text)
 	*list = t;
 }
 
-/* The lines under the table: the rows not sent yet, the skips by reason, the top reasons. */
+/* The lines under the table: the skips by reason, the top reasons. */
 static void
 print_after(struct fate *fates, json_int_t lost, json_int_t unlinked)
 {
-	char *waiting = NULL, *skipped = NULL, *t;
+	char *skipped = NULL, *t;
 	int i;
 
 	for (i = 0; i < SF_OBJECTS; i++) {
 		if (!fates[i].read)
 			continue;
-		if (fates[i].waiting > 0) {
-			t = easprintf("%lld", (long long)fates[i].waiting);
-			list_add(&waiting, ", ", sf_objects[i].name, t);
-			free(t);
-		}
 		if ((t = skips(&fates[i])) != NULL)
 			list_add(&skipped, "; ", sf_objects[i].name, t);
 		free(t);
 	}
-	if (waiting != NULL)
-		printf("not sent yet (the run stopped): %s\n", waiting);
 	if (skipped != NULL)
 		printf("skipped on purpose: %s\n", skipped);
-	free(waiting), free(skipped);
+	free(skipped);
 	if (lost + unlinked == 0)
 		return;
 	if (lost > 0)
@@ -481,7 +527,7 @@ fates_print(struct run *r)
 {
 	struct fate fates[SF_OBJECTS], all;
 	json_int_t unlinked[SF_OBJECTS], all_unlinked = 0;
-	int i, any = 0;
+	int i, any = 0, unsent;
 
 	memset(fates, 0, sizeof fates);
 	memset(&all, 0, sizeof all);
@@ -491,8 +537,10 @@ fates_print(struct run *r)
 		read_fate(r, sf_objects[i].name, f);
 		f->landed += f->unchanged;
 		f->lost += f->xrej + f->trej;
-		unlinked[i] = (json_int_t)json_object_size(f->unlinked) + unlisted(f);
+		unlinked[i] = fate_unlinked(f);
 		f->waiting = f->rows - f->landed - f->tskip - f->lost;
+		if (f->waiting < 0)
+			f->waiting = 0;
 		if (!f->read)
 			continue;
 		any = 1;
@@ -500,20 +548,21 @@ fates_print(struct run *r)
 		all.lost += f->lost, all.waiting += f->waiting, all_unlinked += unlinked[i];
 	}
 	if (any) {
-		printf("what became of the rows read (read = landed + skipped on purpose + not "
-		       "landed%s):\n",
-		    all.waiting > 0 ? " + not sent yet" : "");
-		printf("  %-24s %7s %7s %8s %11s %11s\n", "object", "read", "landed",
-		    "unlinked", "on purpose", "not landed");
+		unsent = all.waiting != 0;
+		printf(
+		    "what became of the rows read: read = landed + skipped + not landed%s; "
+		    "landed = created + updated%s, unlinked of them; not landed = rejected + "
+		    "refused + failed\n",
+		    unsent ? " + unsent" : "", r->state ? " + unchanged" : "");
+		printf("  %-24s %7s %7s %8s %7s %10s", "object", "read", "landed", "unlinked",
+		    "skipped", "not landed");
+		printf(unsent ? " %6s\n" : "\n", "unsent");
 		for (i = 0; i < SF_OBJECTS; i++)
 			if (fates[i].read)
-				print_line(sf_objects[i].name, &fates[i], unlinked[i]);
-		print_line("all", &all, all_unlinked);
+				print_line(sf_objects[i].name, &fates[i], unlinked[i], unsent);
+		print_line("all", &all, all_unlinked, unsent);
 		print_after(fates, all.lost, all_unlinked);
 	}
-	for (i = 0; i < SF_OBJECTS; i++) {
-		json_decref(fates[i].skip_by), json_decref(fates[i].why);
-		json_decref(fates[i].sent_unlinked), json_decref(fates[i].unlinked);
-		json_decref(fates[i].lines);
-	}
+	for (i = 0; i < SF_OBJECTS; i++)
+		fate_free(&fates[i]);
 }

@@ -16,13 +16,14 @@
 #include "report.h"
 
 /* What the run asks: the summary, or one of the lists msi-sync needs. */
-enum mode { SUMMARY, NOTES, PERSONS, REFERENCES, UNAPPLIED, UNDONE };
+enum mode { SUMMARY, NOTES, PERSONS, REFERENCES, SET_ASIDES, UNAPPLIED, UNDONE };
 
 static void
 usage(FILE *fp, int status)
 {
-	fputs("usage: msi-report [-hV] [--notes object | --persons | --references |\n"
-	      "                  --unapplied | --undone object] run-dir\n",
+	fputs("usage: msi-report [-hV] [--new-set-asides]\n"
+	      "                  [--notes object | --persons | --references |\n"
+	      "                  --set-asides | --unapplied | --undone object] run-dir\n",
 	    fp);
 	exit(status);
 }
@@ -47,11 +48,12 @@ print_set_aside(struct run *r)
  * The summary: the table of what each stage did, object by object; what
  * the deletes, the writeback, the apply and the verify did; what became of
  * the rows read; where the set-aside records are. Returns 0, 1 when
- * anything was set aside, 5 when records failed for the service and can be
- * sent again (--resume).
+ * anything was set aside (only_new: anything the previous run did not set
+ * aside), 5 when records failed for the service and can be sent again
+ * (--resume).
  */
 static int
-summary(struct run *r)
+summary(struct run *r, int only_new)
 {
 	struct verdict v = {0, 0};
 
@@ -62,6 +64,8 @@ summary(struct run *r)
 	if (!r->dry_run)
 		fates_print(r);
 	print_set_aside(r);
+	if (only_new && v.failed && !new_set_asides_print(r))
+		v.failed = 0; /* all set aside by the previous run too */
 	printf("run folder: %s\n", r->dir);
 	if (v.retryable > 0)
 		return MSI_EXIT_SERVICE;
@@ -115,9 +119,11 @@ main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 	    {"help", no_argument, NULL, 'h'},
+	    {"new-set-asides", no_argument, NULL, 'W'},
 	    {"notes", required_argument, NULL, 'N'},
 	    {"persons", no_argument, NULL, 'P'},
 	    {"references", no_argument, NULL, 'R'},
+	    {"set-asides", no_argument, NULL, 'A'},
 	    {"unapplied", no_argument, NULL, 'U'},
 	    {"undone", required_argument, NULL, 'D'},
 	    {"version", no_argument, NULL, 'V'},
@@ -127,7 +133,7 @@ main(int argc, char *argv[])
 	enum mode mode = SUMMARY;
 	struct run r;
 	const char *object = NULL;
-	int ch, status, modes = 0;
+	int ch, status, modes = 0, only_new = 0;
 
 	msg_init(argv[0]);
 	opterr = 0;
@@ -137,6 +143,8 @@ main(int argc, char *argv[])
 		case 'N': mode = NOTES, object = optarg, modes++; break;
 		case 'P': mode = PERSONS, modes++; break;
 		case 'R': mode = REFERENCES, modes++; break;
+		case 'A': mode = SET_ASIDES, modes++; break;
+		case 'W': only_new = 1; break;
 		case 'U': mode = UNAPPLIED, modes++; break;
 		case 'D': mode = UNDONE, object = optarg, modes++; break;
 		case 'V': printf("msi-report %s\n", MSI_VERSION); return MSI_EXIT_OK;
@@ -144,8 +152,12 @@ main(int argc, char *argv[])
 		}
 	}
 	if (modes > 1) {
-		msg_warn("--notes, --persons, --references, --unapplied and --undone: one at a "
-		         "time");
+		msg_warn("--notes, --persons, --references, --set-asides, --unapplied and "
+		         "--undone: one at a time");
+		usage(stderr, MSI_EXIT_USAGE);
+	}
+	if (only_new && mode != SUMMARY) {
+		msg_warn("--new-set-asides is the summary's: not with a list");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (object != NULL && sf_by_name(object) == NULL) {
@@ -167,10 +179,16 @@ main(int argc, char *argv[])
 		references_print(&r);
 	else if (mode == UNDONE)
 		undone_print(&r, object);
-	status = mode == NOTES || mode == REFERENCES || mode == UNDONE ? MSI_EXIT_OK
-	         : mode == PERSONS                                     ? persons(&r)
-	         : mode == UNAPPLIED                                   ? list_unapplied(&r)
-	                                                               : summary(&r);
+	else if (mode == SET_ASIDES)
+		set_asides_print(&r);
+	if (mode == PERSONS)
+		status = persons(&r);
+	else if (mode == UNAPPLIED)
+		status = list_unapplied(&r);
+	else if (mode == SUMMARY)
+		status = summary(&r, only_new);
+	else
+		status = MSI_EXIT_OK;
 	if (r.status != 0) /* a file damaged or unreadable: what was printed is not all */
 		status = r.status;
 	run_close(&r);

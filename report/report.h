@@ -49,9 +49,18 @@ void apply_print(struct run *r, struct verdict *v);
 json_t *unapplied(struct run *r);
 void verify_print(struct run *r, struct verdict *v);
 void fates_print(struct run *r);
+json_int_t transform_skipped(const json_t *stats);
+json_int_t landed_unlinked(struct run *r, const char *o);
 char *alike(const char *s);
 void notes_print(struct run *r, const char *object);
 void references_print(struct run *r);
 void undone_print(struct run *r, const char *object);
+enum { DELETES_REFUSED = 1, DELETES_HELD = 2, DELETES_NOT_ALL = 4 };
+unsigned deletes_undone(struct run *r, const char *o);
+void set_aside_add(
+    json_t *keys, const char *object, const char *id, const char *stage, const char *reason);
+json_t *set_asides(struct run *r);
+void set_asides_print(struct run *r);
+int new_set_asides_print(struct run *r);
 
 #endif

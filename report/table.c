@@ -3,6 +3,11 @@
  * --stats-json files and msi-load's result lines (which a retry
  * rewrites), never from a message; then what the deletes did, the
  * writeback's attempts, and what can be sent again.
+ *
+ * Each column counts one thing, and they add up (msi-report(1)):
+ * read = rejected + skipped + unchanged + sent + unsent, and
+ * sent = created + updated + refused + failed, sent being the records
+ * msi-load answered for (a result line each): 0 when no call was made.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,8 @@ struct row {
 	json_t *retries;                /* cause -> calls retried, over the load's attempts */
 	char *held_why; /* "planned why", of the last attempt that held its deletes */
 	json_int_t created, updated, mk_skipped, mk_failed, mk_retryable;
+	json_int_t sent,
+	    unsent; /* answered by msi-load; written and neither sent nor unchanged */
 };
 
 /* The retries as "cause n cause n", or "none". */
@@ -136,7 +143,7 @@ read_row(struct run *r, const char *o, struct row *w)
 		w->seen = 1;
 		w->written = num(json_object_get(s, "written"));
 		w->trej = num(json_object_get(s, "rejected"));
-		w->skipped = num(json_object_get(s, "skipped"));
+		w->skipped = transform_skipped(s);
 		w->unlinked = num(json_object_get(s, "unlinked"));
 	}
 	json_decref(s);
@@ -154,10 +161,31 @@ read_row(struct run *r, const char *o, struct row *w)
 	free(name);
 }
 
+/*
+ * What was sent and what was not yet: the records msi-load answered for
+ * (its result lines), and the rows read that were neither set aside,
+ * skipped, passed over unchanged nor sent (the run stopped first), as the
+ * second table counts them (fates.c). A dry run sends nothing: sent is
+ * what a run would send.
+ */
+static void
+count_sent(const struct run *r, struct row *w)
+{
+	if (r->dry_run) {
+		w->sent = w->written - w->unchanged;
+		w->unsent = 0;
+		return;
+	}
+	w->sent = w->created + w->updated + w->mk_skipped + w->mk_failed;
+	w->unsent = w->rows - w->xrej - w->trej - w->skipped - w->unchanged - w->sent;
+	if (w->unsent < 0)
+		w->unsent = 0;
+}
+
 /* An object's line of the table; a dry run deletes nothing: the columns say what a run would.
  */
 static void
-print_row(struct run *r, const struct sf_def *sf, struct row *w, struct verdict *v)
+print_row(struct run *r, const struct sf_def *sf, struct row *w, int unsent, struct verdict *v)
 {
 	char *retries = retries_text(w->retries);
 
@@ -168,25 +196,46 @@ print_row(struct run *r, const struct sf_def *sf, struct row *w, struct verdict 
 			w->deleted = w->planned;
 	}
 	v->retryable += (unsigned long)w->mk_retryable;
-	if (r->state) /* sent: to the sync call; an unchanged record is not */
-		printf(
-		    "%-24s %7lld %7lld %7lld %7lld %9lld %7lld %8lld %8lld %7lld %6lld  %s\n",
-		    sf->name, (long long)w->rows, (long long)(w->written - w->unchanged),
-		    (long long)w->created, (long long)w->updated, (long long)w->unchanged,
-		    (long long)(w->skipped + w->mk_skipped),
-		    (long long)(w->xrej + w->trej + w->mk_failed), (long long)w->unlinked,
-		    (long long)w->deleted, (long long)w->calls, retries);
-	else
-		printf("%-24s %7lld %7lld %7lld %7lld %7lld %8lld %8lld %6lld  %s\n", sf->name,
-		    (long long)w->rows, (long long)w->written, (long long)w->created,
-		    (long long)w->updated, (long long)(w->skipped + w->mk_skipped),
-		    (long long)(w->xrej + w->trej + w->mk_failed), (long long)w->unlinked,
-		    (long long)w->calls, retries);
+	printf("%-24s %7lld %8lld %7lld", sf->name, (long long)w->rows,
+	    (long long)(w->xrej + w->trej), (long long)w->skipped);
+	if (r->state)
+		printf(" %9lld", (long long)w->unchanged);
+	printf(" %7lld", (long long)w->sent);
+	if (unsent)
+		printf(" %6lld", (long long)w->unsent);
+	printf(" %7lld %7lld %7lld %6lld %8lld", (long long)w->created, (long long)w->updated,
+	    (long long)w->mk_skipped, (long long)w->mk_failed,
+	    (long long)landed_unlinked(r, sf->name));
+	if (r->state)
+		printf(" %7lld", (long long)w->deleted);
+	printf(" %6lld  %s\n", (long long)w->calls, retries);
 	free(retries);
 	if (r->state && w->refused + w->notdel + w->held > 0)
 		v->failed = 1;
 	if (w->xrej + w->trej + w->mk_failed + w->mk_skipped > 0)
 		v->failed = 1;
+}
+
+/* The table's first line, what its columns count and how they add up; then their names. */
+static void
+print_header(const struct run *r, int unsent)
+{
+	printf("per object: read = rejected + skipped (by rule)%s + sent (to Marketo)%s; "
+	       "sent = created + updated + refused (by Marketo) + failed (for the service); "
+	       "unlinked: created or updated without a link%s\n",
+	    r->state ? " + unchanged (as it landed before)" : "",
+	    unsent ? " + unsent (the run stopped first)" : "",
+	    r->state ? "; deleted: in Marketo" : "");
+	printf("%-24s %7s %8s %7s", "object", "read", "rejected", "skipped");
+	if (r->state)
+		printf(" %9s", "unchanged");
+	printf(" %7s", "sent");
+	if (unsent)
+		printf(" %6s", "unsent");
+	printf(" %7s %7s %7s %6s %8s", "created", "updated", "refused", "failed", "unlinked");
+	if (r->state)
+		printf(" %7s", "deleted");
+	printf(" %6s  %s\n", "calls", "retries");
 }
 
 /* Appends to *list, a growing string, what fmt makes. */
@@ -320,22 +369,18 @@ void
 table_print(struct run *r, struct verdict *v)
 {
 	struct row rows[SF_OBJECTS];
-	int i;
+	int i, unsent = 0;
 
 	memset(rows, 0, sizeof rows);
-	for (i = 0; i < SF_OBJECTS; i++)
+	for (i = 0; i < SF_OBJECTS; i++) {
 		read_row(r, sf_objects[i].name, &rows[i]);
-	if (r->state)
-		printf("%-24s %7s %7s %7s %7s %9s %7s %8s %8s %7s %6s  %s\n", "object", "read",
-		    "sent", "created", "updated", "unchanged", "skipped", "rejected",
-		    "unlinked", "deleted", "calls", "retries");
-	else
-		printf("%-24s %7s %7s %7s %7s %7s %8s %8s %6s  %s\n", "object", "read", "sent",
-		    "created", "updated", "skipped", "rejected", "unlinked", "calls",
-		    "retries");
+		count_sent(r, &rows[i]);
+		unsent |= rows[i].seen && rows[i].unsent > 0;
+	}
+	print_header(r, unsent);
 	for (i = 0; i < SF_OBJECTS; i++)
 		if (rows[i].seen)
-			print_row(r, &sf_objects[i], &rows[i], v);
+			print_row(r, &sf_objects[i], &rows[i], unsent, v);
 	print_notes(r, rows, v);
 	print_writeback(r);
 	for (i = 0; i < SF_OBJECTS; i++) {
@@ -360,6 +405,29 @@ retryable_print(struct run *r, struct verdict *v)
 		    "failed for the service after their retries: %lu; msi-sync --resume %s sends "
 		    "them again\n",
 		    v->retryable, r->dir);
+}
+
+/*
+ * What the deletes of object o did not do, over its load's attempts (with
+ * a state; setasides.c keys them): DELETES_REFUSED over --max-delete,
+ * DELETES_HELD, DELETES_NOT_ALL done; 0 when none.
+ */
+unsigned
+deletes_undone(struct run *r, const char *o)
+{
+	struct row w;
+	unsigned what = 0;
+
+	if (!r->state)
+		return 0;
+	memset(&w, 0, sizeof w);
+	read_row(r, o, &w);
+	what |= w.refused > 0 ? DELETES_REFUSED : 0;
+	what |= w.held > 0 ? DELETES_HELD : 0;
+	what |= w.notdel > 0 ? DELETES_NOT_ALL : 0;
+	json_decref(w.retries);
+	free(w.held_why);
+	return what;
 }
 
 /*

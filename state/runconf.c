@@ -80,6 +80,7 @@ static const struct key {
     {"apply", 0, ONE_OR_NONE},
     {"confirm_source", 0, ONE_OR_NONE},
     {"lookback", 0, SECONDS_OR_NONE},
+    {"new_set_asides", 0, ONE_OR_NONE},
 };
 
 /* Prints the keys, one a line, in run.conf's order: what msi-sync hands to --write-conf. */

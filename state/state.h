@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 /* run.conf's keys, as many as runconf.c's table holds. */
-#define CONF_KEYS 27
+#define CONF_KEYS 28
 
 /* A run's settings: each value a new string, or NULL when not given. */
 struct conf {

@@ -52,6 +52,7 @@ static const struct syncopt {
     {"-S", "--state-dir", "state_dir", VALUE, NULL, 0},
     {"--follow-symlinks", NULL, "follow_symlinks", FLAG, "1", 0},
     {"--hold-unknown", NULL, "hold", FLAG, "1", 0},
+    {"--new-set-asides", NULL, "new_set_asides", FLAG, "1", 0},
     {"--no-writeback", NULL, "writeback", FLAG, "0", 0},
     {"--no-progress", NULL, "progress", FLAG, "0", 2},
     {"--progress", NULL, "progress", FLAG, "1", 2},
@@ -109,6 +110,7 @@ static struct setting {
     {"apply", ""},
     {"confirm_source", ""},
     {"lookback", ""},
+    {"new_set_asides", ""},
     {"resume", ""},
     {"runs_dir", "runs"},
     {"keep_runs", ""},
@@ -132,8 +134,8 @@ void
 sync_usage(FILE *fp)
 {
 	fputs("usage: msi-sync [-h] [--apply] [--check] [--csv] [--dry-run]\n"
-	      "                [--follow-symlinks] [--hold-unknown] [--no-progress]\n"
-	      "                [--no-writeback] [--progress] [--verify]\n"
+	      "                [--follow-symlinks] [--hold-unknown] [--new-set-asides]\n"
+	      "                [--no-progress] [--no-writeback] [--progress] [--verify]\n"
 	      "                [-C config] [-c concurrency] [--sf-config file]\n"
 	      "                [--date-order order] [--default-role role]\n"
 	      "                [--encoding name] [-l lookup-field] [-m max-retries]\n"
