@@ -43,6 +43,10 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: " EXTRACT_SALESFORCE_USAGE, fp);
+	if (status == MSI_EXIT_OK)
+		fputs("\n" EXTRACT_COMMON_HELP EXTRACT_SALESFORCE_HELP
+		      "\nSee msi-extract-salesforce(1).\n",
+		    fp);
 	exit(status);
 }
 

@@ -24,6 +24,19 @@ usage(FILE *fp, int status)
 	fputs("usage: msi-report [-hV] [--notes object | --persons | --references |\n"
 	      "                  --unapplied | --undone object] run-dir\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "  -h, --help               print this help and exit\n"
+		    "      --notes object       how the object's export files were read\n"
+		    "      --persons            the result lines of the persons Marketo took\n"
+		    "      --references         the objects naming records not in the export\n"
+		    "      --unapplied          the Ids of the updates not applied\n"
+		    "      --undone object      what keeps the object's load from being whole\n"
+		    "  -V, --version            print the version and exit\n"
+		    "  run-dir                  the run folder (msi-sync(1)); the summary by default\n"
+		    "\nSee msi-report(1).\n",
+		    fp);
 	exit(status);
 }
 

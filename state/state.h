@@ -43,6 +43,7 @@ int state_commit(const char *from, const char *to);
 
 /* syncopts.c: msi-sync's command line: its usage, its options as settings. */
 void sync_usage(FILE *fp);
+void sync_help(FILE *fp);
 int sync_options(int argc, char *argv[], FILE *out);
 
 #endif

@@ -218,7 +218,8 @@ run_man() {
 	synopsis=$(mandoc -Tascii -O width=200 "$page" | sed "s/.$(printf '\b')//g" |
 		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
 		sed 's/^ //; s/ $//')
-	usage=$("$tool" --help | tr -s ' \n' '  ' | sed 's/^usage: //; s/ $//')
+	# --help: the usage, then after a blank line a line an option
+	usage=$("$tool" --help | sed '/^$/,$d' | tr -s ' \n' '  ' | sed 's/^usage: //; s/ $//')
 	if [ "$synopsis" = "$usage" ]; then ok; else
 		bad "$tool: usage differs from the man page SYNOPSIS:" \
 			"  usage:    $usage" "  SYNOPSIS: $synopsis"
