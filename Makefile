@@ -57,7 +57,7 @@ GEN_ORG = $(B)/tests/gen-org/gen-org
 
 # Debian packages the build, the tests, the demo and the benchmarks need.
 DEBS = build-essential pkg-config libcsv-dev libcurl4-openssl-dev libjansson-dev \
-	libmicrohttpd-dev libssl-dev curl jq miller mandoc valgrind shellcheck openssl
+	libmicrohttpd-dev libssl-dev curl jq miller mandoc groff-base valgrind shellcheck openssl
 
 .SECONDARY:
 
@@ -340,9 +340,13 @@ demo-live: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM) $(SFSIM)
 	sh pipelines/demo-live.sh $(B)
 
-# The pages, and the C code as .clang-format lays it out (clang-format -i on a file fixes it).
+# The pages (mandoc, and groff as man(1) renders them: a warning, such as a line it cannot
+# break, fails), and the C code as .clang-format lays it out (clang-format -i on a file fixes it).
 lint: deps
 	mandoc -Tlint -Wwarning $(MANS)
+	@st=0; for p in $(MANS); do \
+	    w=$$(groff -mandoc -Tutf8 -ww -z $$p 2>&1); [ -z "$$w" ] || { echo "$$w" >&2; st=1; }; \
+	done; exit $$st
 	@command -v clang-format >/dev/null 2>&1 || { echo "make lint: clang-format not installed (apt-get install clang-format)" >&2; exit 1; }
 	clang-format --dry-run --Werror $$(find common extract transform load writeback apply verify report state tests -name '*.[ch]')
 
