@@ -47,6 +47,9 @@ usage(FILE *fp, int status)
 		fputs("\n" EXTRACT_COMMON_HELP EXTRACT_SALESFORCE_HELP
 		      "\nSee msi-extract-salesforce(1).\n",
 		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

@@ -48,6 +48,9 @@ usage(FILE *fp, int status)
 		    "  file                     an export file, Object.csv (none or -: stdin)\n"
 		    "\n" EXTRACT_SALESFORCE_HELP "\nSee msi-extract(1).\n",
 		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

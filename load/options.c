@@ -6,6 +6,7 @@
 
 #include "deletes.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
 #include "options.h"
 
@@ -59,6 +60,9 @@ usage(FILE *fp, int status)
 		    "  object                   salespersons, companies, leads, opportunities, roles\n"
 		    "\nSee msi-load(1).\n",
 		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

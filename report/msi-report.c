@@ -37,6 +37,9 @@ usage(FILE *fp, int status)
 		    "  run-dir                  the run folder (msi-sync(1)); the summary by default\n"
 		    "\nSee msi-report(1).\n",
 		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

@@ -9,6 +9,7 @@
 
 #include "ealloc.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "finish.h"
 #include "msg.h"
 #include "state.h"
@@ -63,6 +64,9 @@ usage(FILE *fp, int status)
 		    "      --sync-usage         print msi-sync's help, its -h\n"
 		    "\nSee msi-state(1).\n",
 		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 
