@@ -348,7 +348,7 @@ find_typed(const char *a)
  * operands among them are set aside (*first: the first), "--" ends the
  * options; a value follows its option or is attached to it ("--name=value",
  * "-cvalue"). Each is checked as it comes: the first wrong is the one told.
- * -h and -V end it (help, version). *not_pace: the first option given that
+ * -h and -V (or -hV) end it (help, version). *not_pace: the first option given that
  * --resume does not take. Returns the number of operands.
  */
 static int
@@ -370,6 +370,9 @@ read_options(int argc, char *argv[], const char **not_pace, const char **first, 
 				*first = a;
 			continue;
 		}
+		/* -h and -V may come together, as the C tools' -hV: the first is done */
+		if (a[1] != '-' && a[strspn(a + 1, "hV") + 1] == '\0')
+			a = a[1] == 'h' ? "-h" : "-V";
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*slot("help") = "1";
 			return 0;
