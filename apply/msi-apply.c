@@ -53,7 +53,7 @@ usage(FILE *fp, int status)
 		    "      --max-retries n      times a failed call is sent again (default 5)\n"
 		    "      --merge              resumed: the rejects of updates not sent are dropped\n"
 		    "      --poll-max seconds   the longest wait between two looks at a job (10)\n"
-		    "      --stats              print the counts and the API usage at the end\n"
+		    "      --stats              also print Salesforce's API usage at the end\n"
 		    "      --stats-json file    write the counts to file as JSON at the end\n"
 		    "      --timeout seconds    a call unanswered this long times out (default 120)\n"
 		    "  -V, --version            print the version and exit\n"
