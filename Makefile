@@ -71,9 +71,9 @@ BENCH_DEBS = $(DEMO_DEBS) curl miller
 # make check: the cases call the simulators (curl), make keys (openssl), edit CSV (miller) and
 # add (bc); the runner lists processes (procps), lints pages (mandoc) and scripts
 # (shellcheck) and runs valgrind.
-CHECK_DEBS = $(DEMO_DEBS) bc curl mandoc miller openssl procps shellcheck valgrind
+CHECK_DEBS = $(DEMO_DEBS) bc curl groff-base mandoc miller openssl procps shellcheck valgrind
 # make lint: the pages and the C code's layout.
-LINT_DEBS = clang-format mandoc
+LINT_DEBS = clang-format groff-base mandoc
 DEBS = $(sort $(CHECK_DEBS) $(BENCH_DEBS) $(LINT_DEBS))
 
 .SECONDARY:
@@ -366,9 +366,13 @@ demo-live: debs-demo-live
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(SIM) $(SFSIM)
 	sh pipelines/demo-live.sh $(B)
 
-# The pages, and the C code as .clang-format lays it out (clang-format -i on a file fixes it).
+# The pages (mandoc, and groff as man(1) renders them: a warning, such as a line it cannot
+# break, fails), and the C code as .clang-format lays it out (clang-format -i on a file fixes it).
 lint: debs-lint
 	mandoc -Tlint -Wwarning $(MANS)
+	@st=0; for p in $(MANS); do \
+	    w=$$(groff -mandoc -Tutf8 -ww -z $$p 2>&1); [ -z "$$w" ] || { echo "$$w" >&2; st=1; }; \
+	done; exit $$st
 	@command -v clang-format >/dev/null 2>&1 || { echo "make lint: clang-format not installed (apt-get install clang-format)" >&2; exit 1; }
 	clang-format --dry-run --Werror $$(find common extract transform load writeback apply verify report state tests -name '*.[ch]')
 

@@ -20,6 +20,7 @@
 #include "finish.h"
 #include "fshut.h"
 #include "msg.h"
+#include "progress.h"
 #include "ndjson.h"
 #include "numarg.h"
 #include "sfopts.h"
@@ -42,6 +43,35 @@ usage(FILE *fp, int status)
 	      "                 [--any-field] [--max-retries n] [--stats] [--stats-json file]\n"
 	      "                 [--timeout seconds] [file ...]\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "  -C, --config config      read the org's connection settings from config\n"
+		    "  -c, --concurrency n      Collections calls in flight at once, 1-25 (default 4)\n"
+		    "  -h, --help               print this help and exit\n"
+		    "  -M, --map map            msi-writeback's map: the fields it writes are sent\n"
+		    "  -N, --namespace prefix   put prefix before each custom field without one\n"
+		    "  -r, --rejects rejects    append every update failed or rejected there\n"
+		    "  -s, --state state        keep the checkpoint and the jobs in state\n"
+		    "      --any-field          any object and field, not only MSI's\n"
+		    "      --check              a token and the describes, the MSI fields checked; no update\n"
+		    "      --dry-run            the checks, then what would be sent, written; nothing sent\n"
+		    PROGRESS_HELP
+		    "      --bulk               always a Bulk API 2.0 ingest job\n"
+		    "      --no-bulk            always sObject Collections\n"
+		    "      --bulk-threshold n   from n updates on, an ingest job (default 2000)\n"
+		    "      --max-retries n      times a failed call is sent again (default 5)\n"
+		    "      --merge              resumed: the rejects of updates not sent are dropped\n"
+		    "      --poll-max seconds   the longest wait between two looks at a job (10)\n"
+		    "      --stats              also print Salesforce's API usage at the end\n"
+		    "      --stats-json file    write the counts to file as JSON at the end\n"
+		    "      --timeout seconds    a call unanswered this long times out (default 120)\n"
+		    "  -V, --version            print the version and exit\n"
+		    "\nSee msi-apply(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

@@ -300,6 +300,33 @@ read_file(void *c, const struct conf_key *keys, size_t nkeys, const char *path,
 }
 
 /*
+ * A base URL with no path (https://123-ABC-456.mktorest.com) sends every call
+ * to /v1/..., which Marketo answers with 404: its REST API is under /rest, as
+ * the REST API endpoint URL of Admin > Web Services shows it
+ * (https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/rest-api).
+ * A warning as the settings are read, not a refusal: only an empty path is
+ * surely wrong, and a path of another kind (a proxy's) is left alone.
+ */
+static void
+base_url_hint(const char *url)
+{
+	char *path = NULL;
+	CURLU *u;
+
+	if ((u = curl_url()) == NULL)
+		msg_fatal(MSI_EXIT_IO, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    (path[0] == '\0' || strcmp(path, "/") == 0))
+		msg_warn(
+		    "MARKETO_BASE_URL %.200s: no path: the base URL normally ends in /rest "
+		    "(Adobe: REST API endpoint URL in Admin > Web Services)",
+		    url);
+	curl_free(path);
+	curl_url_cleanup(u);
+}
+
+/*
  * Fills c from the config file path (if not NULL), then from the
  * environment, which wins. The identity URL defaults to the base URL's
  * host with /identity. Returns 0, or -1 with why (which never holds a
@@ -334,6 +361,7 @@ mkconf_load(struct mkconf *c, const char *path, char why[MKCONF_WHY_SIZE])
 	if (!mkconf_url_allowed("MARKETO_BASE_URL", c->base_url, why) ||
 	    !mkconf_url_allowed("MARKETO_IDENTITY_URL", c->identity_url, why))
 		return -1;
+	base_url_hint(c->base_url);
 	return 0;
 }
 

@@ -68,6 +68,30 @@ default_audience(const char *login_url)
 }
 
 /*
+ * The login URL without the token endpoint's path, which is added to it: a
+ * URL copied whole from Salesforce's OAuth endpoints page
+ * (https://MyDomain.my.salesforce.com/services/oauth2/token) means the same
+ * org, and would otherwise be called at .../services/oauth2/token/services/
+ * oauth2/token, a 404, with the JWT audience taken from it as well. Cut in
+ * place (the string is the settings').
+ */
+static void
+login_url_trim(char *url)
+{
+	static const char token[] = "/services/oauth2/token";
+	size_t n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (n >= sizeof token - 1 &&
+	    strncasecmp(url + n - (sizeof token - 1), token, sizeof token - 1) == 0)
+		n -= sizeof token - 1;
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	url[n] = '\0';
+}
+
+/*
  * Reads the settings (the config file, if any, then the environment) and
  * checks them: a login URL fit for the credentials, a client id, and the
  * credentials of one flow. Returns 0, or -1 with why (never a secret).
@@ -89,6 +113,7 @@ sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int max_r
 		    config ? " or config file" : "");
 		return -1;
 	}
+	login_url_trim(c->conf.login_url);
 	if (!mkconf_url_allowed("SALESFORCE_LOGIN_URL", c->conf.login_url, why))
 		return -1;
 	c->jwt = c->conf.username != NULL || c->conf.private_key_file != NULL;
@@ -372,12 +397,21 @@ sfclient_token(struct sfclient *c, struct sferror *e)
 		memset(call.body, 0, len);
 		if (classify(rc, http_status(&call)) != RETRY_AGAIN)
 			break;
-		http_call_free(&call);
 		if (backoff(c, ++attempt, &when) != 0) {
-			snprintf(e->message, sizeof e->message,
-			    "%.200s: no answer after %d retries", url, c->max_retries);
+			/* what the last attempt met, in libcurl's words ("Could not resolve
+			 * host: ...") or as its status */
+			if (rc != CURLE_OK)
+				snprintf(e->message, sizeof e->message,
+				    "%.120s: %.120s (after %d retries)", url,
+				    http_call_error(&call, rc), c->max_retries);
+			else
+				snprintf(e->message, sizeof e->message,
+				    "%.200s: HTTP %ld (after %d retries)", url,
+				    http_status(&call), c->max_retries);
+			http_call_free(&call);
 			return MSI_EXIT_SERVICE;
 		}
+		http_call_free(&call);
 		if (when > http_now())
 			http_pause(when - http_now());
 	}

@@ -44,6 +44,13 @@ static void
 usage(FILE *fp, int status)
 {
 	fputs("usage: " EXTRACT_SALESFORCE_USAGE EXTRACT_SALESFORCE_CHECK_USAGE, fp);
+	if (status == MSI_EXIT_OK)
+		fputs("\n" EXTRACT_COMMON_HELP EXTRACT_SALESFORCE_HELP
+		      "\nSee msi-extract-salesforce(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

@@ -38,6 +38,19 @@ usage(FILE *fp, int status)
 	      "                   [-o object] [-r rejects] [--stats-json file] [file ...]\n"
 	      "       " EXTRACT_SALESFORCE_USAGE,
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n" EXTRACT_COMMON_HELP
+		    "  -d, --delimiter name     comma (default), tab, pipe, semicolon, caret or `\n"
+		    "  -e, --encoding name      auto (default), utf8, latin1, cp1252 or utf16\n"
+		    "  -m, --max-row-size size  a row's bytes at most, K, M or G (default 64M)\n"
+		    "  -o, --object object      every file holds this object, whatever its name\n"
+		    "  file                     an export file, Object.csv (none or -: stdin)\n"
+		    "\n" EXTRACT_SALESFORCE_HELP "\nSee msi-extract(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

@@ -6,7 +6,9 @@
 
 #include "deletes.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "msg.h"
+#include "progress.h"
 #include "options.h"
 
 static void
@@ -25,6 +27,46 @@ usage(FILE *fp, int status)
 	      "                object [file ...]\n"
 	      "       msi-load --check [-C config] [-l lookup-field] [object ...]\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "  -a, --action action      createOrUpdate (default), createOnly or updateOnly\n"
+		    "  -c, --concurrency n      calls in flight at once, this machine's (default 8)\n"
+		    "  -C, --config config      read the connection settings from config\n"
+		    "      --changed-only landed  send only what differs from what landed\n"
+		    "      --delete-leads       delete the leads gone, rather than list them\n"
+		    "      --delete-listed      the input is what changed: delete the deleted ones\n"
+		    "      --delete-missing     the input is whole: delete what it lacks\n"
+		    "      --deletes file       write a line for each record gone\n"
+		    "      --check              a token and each object's describe, a line each; no record\n"
+		    "      --dry-run            no network: write the calls' bodies instead\n"
+		    "      --fail-fast          stop after the first batch that fails\n"
+		    "  -h, --help               print this help and exit\n"
+		    "      --hold-deletes reason  make no delete this run; list them as held\n"
+		    "      --keep file          records set aside this run: not deleted (rejects)\n"
+		    "  -l, --lookup-field field  for leads: the field Marketo finds them by (email)\n"
+		    "  -m, --max-retries n      times a failed call is sent again (default 5)\n"
+		    "      --max-delete percent  refuse the deletes over this share (default 10)\n"
+		    "      --merge              with --retry: the new result lines replace the old\n"
+		    "  -n, --calls-per-window n  calls started a window, this machine's (default 80)\n"
+		    "      --no-unlink          skip a record refused for its sales person (718)\n"
+		    "      --own-window         a window for this process alone (tests)\n"
+		    PROGRESS_HELP
+		    "  -r, --rejects rejects    write skipped and failed records there\n"
+		    "      --results file       write the result lines to file, not standard output\n"
+		    "      --retry results      send again what failed for the service in results\n"
+		    "  -s, --state state        keep a checkpoint in state: a rerun resumes\n"
+		    "      --stats-json file    write the counts to file as JSON at the end\n"
+		    "  -t, --timeout seconds    seconds a call may take (default 60)\n"
+		    "  -V, --version            print the version and exit\n"
+		    "  -w, --window seconds     the window, in seconds (default 20)\n"
+		    "      --window-dir dir     the folder of the shared window files\n"
+		    "  object                   salespersons, companies, leads, opportunities, roles\n"
+		    "\nSee msi-load(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

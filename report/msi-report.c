@@ -25,6 +25,24 @@ usage(FILE *fp, int status)
 	      "                  [--notes object | --persons | --references |\n"
 	      "                  --set-asides | --unapplied | --undone object] run-dir\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "  -h, --help               print this help and exit\n"
+		    "      --notes object       how the object's export files were read\n"
+		    "      --new-set-asides     status 1 only for set-asides the previous run had not\n"
+		    "      --persons            the result lines of the persons Marketo took\n"
+		    "      --set-asides         the keys of what was set aside, sorted, a line each\n"
+		    "      --references         the objects naming records not in the export\n"
+		    "      --unapplied          the Ids of the updates not applied\n"
+		    "      --undone object      what keeps the object's load from being whole\n"
+		    "  -V, --version            print the version and exit\n"
+		    "  run-dir                  the run folder (msi-sync(1)); the summary by default\n"
+		    "\nSee msi-report(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

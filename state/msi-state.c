@@ -9,6 +9,7 @@
 
 #include "ealloc.h"
 #include "exitcode.h"
+#include "fshut.h"
 #include "finish.h"
 #include "msg.h"
 #include "numarg.h"
@@ -47,6 +48,29 @@ usage(FILE *fp, int status)
 	    "       msi-state [-hV] --sync-usage\n"
 	    "       msi-state [-hV] --prune runs-dir keep [run-dir]\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "  -h, --help               print this help and exit\n"
+		    "  -V, --version            print the version and exit\n"
+		    "      --keys               print run.conf's keys, one a line\n"
+		    "      --new-run runs-dir   make a new run folder, named by the time, in runs-dir\n"
+		    "      --write-conf run-dir  write run-dir/run.conf from the key=value settings\n"
+		    "      --read-conf run-dir  print run-dir/run.conf's settings, checked\n"
+		    "      --check state-dir    refuse a state folder others could forge\n"
+		    "      --claim run-dir      make the run the state's generation\n"
+		    "      --copy run-dir       copy what the state knew into the run folder\n"
+		    "      --hold-reason run-dir  print why the run's deletes are held, if they are\n"
+		    "      --resume-check run-dir  resume only while the state is as the run left it\n"
+		    "      --commit file target  replace target by a copy of file, synced and renamed\n"
+		    "      --options -- args    print msi-sync's arguments as key=value settings\n"
+		    "      --sync-usage         print msi-sync's help, its -h\n"
+		    "      --prune runs-dir keep [run-dir]  remove the run folders past the keep newest\n"
+		    "\nSee msi-state(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 
@@ -130,7 +154,7 @@ run(enum mode mode, int argc, char *argv[])
 		return MSI_EXIT_OK;
 	}
 	if (mode == SYNC_USAGE) {
-		sync_usage(stdout);
+		sync_help(stdout);
 		return MSI_EXIT_OK;
 	}
 	if (mode == OPTIONS)

@@ -46,6 +46,7 @@ int runs_prune(const char *runs, unsigned long keep, const char *current);
 
 /* syncopts.c: msi-sync's command line: its usage, its options as settings. */
 void sync_usage(FILE *fp);
+void sync_help(FILE *fp);
 int sync_options(int argc, char *argv[], FILE *out);
 
 #endif

@@ -24,12 +24,13 @@ enum kind {
 };
 
 /*
- * msi-sync's options, as typed (no value attached: "-c5" and "--csv=1" are
- * unknown), each the setting it sets (msi-sync's variable); those of the
- * pace (1) may be given with --resume, for that run only; those of 2 with
- * --resume too, not being the run's settings (run.conf's). Not getopt_long: it
- * would take attached values and say its own messages, and msi-sync's
- * users have had these since it was a bash loop.
+ * msi-sync's options, each the setting it sets (msi-sync's variable); those
+ * of the pace (1) may be given with --resume, for that run only; those of
+ * 2 with --resume too, not being the run's settings (run.conf's). Read as
+ * getopt_long reads a C tool's (a value attached or not, options after the
+ * operand, "--" their end), but not by it: its messages are its own, and
+ * each option's value is checked as msi-sync's users have had it checked
+ * since it was a bash loop.
  */
 static const struct syncopt {
 	const char *name, *alias;
@@ -133,7 +134,7 @@ static char *owned[4];
 void
 sync_usage(FILE *fp)
 {
-	fputs("usage: msi-sync [-h] [--apply] [--check] [--csv] [--dry-run]\n"
+	fputs("usage: msi-sync [-hV] [--apply] [--check] [--csv] [--dry-run]\n"
 	      "                [--follow-symlinks] [--hold-unknown] [--new-set-asides]\n"
 	      "                [--no-progress] [--no-writeback] [--progress] [--verify]\n"
 	      "                [-C config] [-c concurrency] [--sf-config file]\n"
@@ -148,9 +149,56 @@ sync_usage(FILE *fp)
 	      "       msi-sync [options as above but --encoding]\n"
 	      "                [-S state-dir [--full-extract] [--lookback seconds]]\n"
 	      "                --from-salesforce\n"
-	      "       msi-sync [-h] [-C config] [-c concurrency] [-m max-retries]\n"
+	      "       msi-sync [-hV] [-C config] [-c concurrency] [-m max-retries]\n"
 	      "                [-n calls-per-window] [-w window] [--keep-runs n]\n"
 	      "                [--no-progress] [--progress] --resume run-dir\n",
+	    fp);
+}
+
+/* msi-sync's help (-h): its usage, a line an option, its page. */
+void
+sync_help(FILE *fp)
+{
+	sync_usage(fp);
+	fputs(
+	    "\n"
+	    "      --apply              apply the Salesforce updates to the org (msi-apply)\n"
+	    "      --check              make the checks a run makes first, say each, and exit\n"
+	    "      --csv                write the updates as Bulk API 2.0 CSV files\n"
+	    "      --dry-run            send nothing, change no state: the calls written out\n"
+	    "      --follow-symlinks    read an export file that is a symbolic link\n"
+	    "      --hold-unknown       do not send records whose references are unknown\n"
+	    "      --new-set-asides     status 1 only for set-asides the last run had not\n"
+	    "      --no-progress        no progress lines, even on a terminal\n"
+	    "      --no-writeback       stop after the loads\n"
+	    "      --progress           the stages' progress lines, even when not a terminal\n"
+	    "      --verify             read Marketo back and compare it with what was sent\n"
+	    "  -C, --config config      Marketo's settings from config\n"
+	    "  -c, --concurrency n      calls in flight at once, this machine's (default 8)\n"
+	    "      --sf-config file     the Salesforce settings (--from-salesforce, --apply)\n"
+	    "      --date-order order   local dates: month first, mdy (default), or dmy\n"
+	    "      --default-role role  the role of a contact role without one\n"
+	    "      --encoding name      the exports' encoding: auto (default), utf8, ...\n"
+	    "  -h, --help               print this help and exit\n"
+	    "  -l, --lookup-field field  the lead field persons are found by\n"
+	    "  -m, --max-retries n      times a failed call is sent again (default 5)\n"
+	    "  -N, --namespace prefix   the Salesforce fields' namespace prefix (mkto_si__)\n"
+	    "  -n, --calls-per-window n  calls started a window, this machine's (default 80)\n"
+	    "  -o, --runs-dir runs-dir  where run folders are made (default runs)\n"
+	    "      --keep-runs n        run folders kept when a run ends (default 30; 0: all)\n"
+	    "  -s, --writeback-state file  send only changed updates, digests in file\n"
+	    "  -V, --version            print the version and exit\n"
+	    "  -w, --window seconds     the window, in seconds (default 20)\n"
+	    "  -S, --state-dir dir      keep what is in Marketo there: sync what changed\n"
+	    "      --confirm-source     with -S: this source sees all the state's did\n"
+	    "      --delete-leads       with -S: delete the persons gone, not list them\n"
+	    "      --max-delete percent  with -S: refuse deletes over this share (default 10)\n"
+	    "      --full-extract       with -S: read every record, not what changed\n"
+	    "      --lookback seconds   with -S: ask again this long before each mark\n"
+	    "      --from-salesforce    read the org itself, not an export folder\n"
+	    "      --resume run-dir     continue the run in run-dir with its settings\n"
+	    "  export-dir               the folder of the Salesforce exports (Lead.csv, ...)\n"
+	    "\nSee msi-sync(1).\n",
 	    fp);
 }
 
@@ -280,52 +328,102 @@ find(const char *a)
 }
 
 /*
- * Reads the options of argv (argc of them) in order, up to the first
- * operand or "--", each checked as it comes: the first wrong is the one
- * told. -h ends it (help). *not_pace: the first option given that --resume
- * does not take. Returns the index of the first operand.
+ * The value of option o typed as a (NULL: none): attached to a ("--name=value",
+ * "-cvalue") or the next argument, argv[*i + 1], which it then takes. A flag
+ * takes none.
+ */
+static const char *
+option_value(const struct syncopt *o, const char *a, int argc, char *argv[], int *i)
+{
+	const char *eq = strchr(a, '=');
+
+	if (a[1] == '-' && eq != NULL) {
+		if (o->kind == FLAG)
+			bad_use("%.*s takes no value", (int)(eq - a), a);
+		return eq + 1;
+	}
+	if (o->kind == FLAG)
+		return NULL;
+	if (a[1] != '-' && a[2] != '\0')
+		return a + 2;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+/* The option typed as a ("--name=value": its name; "-cvalue": -c), or NULL. */
+static const struct syncopt *
+find_typed(const char *a)
+{
+	char name[64];
+	size_t n = a[1] == '-' ? strcspn(a, "=") : 2;
+
+	if (n >= sizeof name)
+		return NULL;
+	memcpy(name, a, n);
+	name[n] = '\0';
+	return find(name);
+}
+
+/*
+ * Reads the options of argv (argc of them) in order, as getopt_long does:
+ * operands among them are set aside (*first: the first), "--" ends the
+ * options; a value follows its option or is attached to it ("--name=value",
+ * "-cvalue"). Each is checked as it comes: the first wrong is the one told.
+ * -h and -V (or -hV) end it (help, version). *not_pace: the first option given that
+ * --resume does not take. Returns the number of operands.
  */
 static int
-read_options(int argc, char *argv[], const char **not_pace)
+read_options(int argc, char *argv[], const char **not_pace, const char **first, int *version)
 {
 	const struct syncopt *o;
-	const char *a, *v;
-	int i;
+	const char *a, *v, *typed;
+	int i, operands = 0;
 
 	for (i = 0; i < argc; i++) {
 		a = argv[i];
-		v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--") == 0) {
+			if (operands == 0 && i + 1 < argc)
+				*first = argv[i + 1];
+			return operands + argc - i - 1;
+		}
+		if (*a != '-' || a[1] == '\0') {
+			if (operands++ == 0)
+				*first = a;
+			continue;
+		}
+		/* -h and -V may come together, as the C tools' -hV: the first is done */
+		if (a[1] != '-' && a[strspn(a + 1, "hV") + 1] == '\0')
+			a = a[1] == 'h' ? "-h" : "-V";
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*slot("help") = "1";
-			return argc;
+			return 0;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			*version = 1;
+			return 0;
 		}
 		if (strcmp(a, "--resume") == 0 || strncmp(a, "--resume=", 9) == 0) {
-			if (a[8] == '=')
-				v = a + 9;
-			else
-				i++;
+			v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
 			if (v == NULL || *v == '\0')
 				bad_use("--resume needs a value");
 			*slot("resume") = v;
 			continue;
 		}
-		if (strcmp(a, "--") == 0)
-			return i + 1;
-		if (*a != '-')
-			return i;
-		if ((o = find(a)) == NULL)
+		if ((o = find_typed(a)) == NULL)
 			bad_use("unknown option %s", a);
+		typed = a[1] == '-' && o->alias != NULL ? o->alias : o->name;
 		if (o->pace == 0 && *not_pace == NULL)
-			*not_pace = a;
+			*not_pace = typed;
+		v = option_value(o, a, argc, argv, &i);
 		if (o->kind == FLAG) {
 			*slot(o->var) = o->arg;
 			continue;
 		}
-		check_value(o, a, v);
+		check_value(o, typed, v);
 		*slot(o->var) = v;
-		i++;
 	}
-	return i;
+	return operands;
 }
 
 /* run.conf holds a setting a line: a value with a newline is refused, status 2. */
@@ -478,24 +576,29 @@ check_operands(int n, const char *not_pace)
  * checked; the settings printed to out as key=value lines: run.conf's keys,
  * resume, runs_dir, export_arg (the export folder as given), help, and
  * pace_KEY for the pace given (with --resume, for that run only). -h: only
- * help=1. A bad use ends the program with the message and msi-sync's usage.
+ * help=1; -V: only version=VERSION. A bad use ends the program with the message and
+ * msi-sync's usage.
  */
 int
 sync_options(int argc, char *argv[], FILE *out)
 {
-	const char *not_pace = NULL;
-	int first = read_options(argc, argv, &not_pace);
+	const char *not_pace = NULL, *first = "";
+	int version = 0, operands = read_options(argc, argv, &not_pace, &first, &version);
 	size_t i;
 
 	if (is_set("help")) {
 		fputs("help=1\n", out);
 		return MSI_EXIT_OK;
 	}
-	*slot("export_arg") = first < argc ? argv[first] : "";
+	if (version) {
+		fputs("help=\nversion=" MSI_VERSION "\n", out);
+		return MSI_EXIT_OK;
+	}
+	*slot("export_arg") = first;
 	one_line();
 	absolute_paths();
 	check_together();
-	check_operands(argc - first, not_pace);
+	check_operands(operands, not_pace);
 	/* a resumed run prunes only when told (the nights' --keep-runs is not in run.conf) */
 	if (!is_set("keep_runs") && !is_set("resume"))
 		*slot("keep_runs") = KEEP_RUNS;

@@ -203,7 +203,7 @@ $(diff -u "$want" "$work/$f" | head -40)"
 	if [ -z "$why" ]; then ok; else bad "$case:$why"; fi
 }
 
-# Man pages: mandoc finds nothing to say, and usage() is the SYNOPSIS.
+# Man pages: mandoc and groff find nothing to say, and usage() is the SYNOPSIS.
 run_man() {
 	page=$1
 	tool=${page##*/}
@@ -215,10 +215,17 @@ run_man() {
 	if lint=$(mandoc -Tlint -Wwarning "$page" 2>&1) && [ -z "$lint" ]; then ok; else
 		bad "$tool.1: mandoc -Tlint:" "$lint"
 	fi
+	# groff, as man(1) renders it: no warning (a table too wide, a line it cannot break)
+	if ! command -v groff > /dev/null; then
+		bad "$tool.1: groff not installed (make deps)"
+	elif lint=$(groff -mandoc -Tutf8 -ww -z "$page" 2>&1) && [ -z "$lint" ]; then ok; else
+		bad "$tool.1: groff -ww:" "$lint"
+	fi
 	synopsis=$(mandoc -Tascii -O width=200 "$page" | sed "s/.$(printf '\b')//g" |
 		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
 		sed 's/^ //; s/ $//')
-	usage=$("$tool" --help | tr -s ' \n' '  ' | sed 's/^usage: //; s/ $//')
+	# --help: the usage, then after a blank line a line an option
+	usage=$("$tool" --help | sed '/^$/,$d' | tr -s ' \n' '  ' | sed 's/^usage: //; s/ $//')
 	if [ "$synopsis" = "$usage" ]; then ok; else
 		bad "$tool: usage differs from the man page SYNOPSIS:" \
 			"  usage:    $usage" "  SYNOPSIS: $synopsis"

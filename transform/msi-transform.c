@@ -86,6 +86,29 @@ usage(FILE *fp, int status)
 	      "                     [--stats-json file] [-u offset] [file ...]\n"
 	      "       msi-transform --objects\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "  -a, --lead-without-account policy  keep (default) or skip a Lead without account\n"
+		    "  -d, --date-order order   local dates: month first, mdy (default), or dmy\n"
+		    "  -h, --help               print this help and exit\n"
+		    "  -k, --known known        reject references to ids not in these records\n"
+		    "  -K, --known-miss miss    a reference not among -k's: reject (default) or send\n"
+		    "  -m, --map map            which Salesforce field becomes which Marketo field\n"
+		    "  -o, --object object      every record is this Salesforce object\n"
+		    "      --objects            print the objects in MSI's order, their Marketo names\n"
+		    "  -q, --queue-owner owner  a Lead owned by a queue: omit (default) or skip\n"
+		    "  -r, --rejects rejects    write rejected and skipped records there and go on\n"
+		    "  -R, --default-role role  a contact role's role when empty (default Other)\n"
+		    "  -s, --stats              print the counts on standard error at the end\n"
+		    "      --stats-json file    write the counts to file as JSON at the end\n"
+		    "  -u, --utc-offset offset  times without a zone are this far from UTC (+00:00)\n"
+		    "  -V, --version            print the version and exit\n"
+		    "\nSee msi-transform(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

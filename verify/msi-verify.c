@@ -20,6 +20,7 @@
 #include "jsonbuf.h"
 #include "mkclient.h"
 #include "msg.h"
+#include "progress.h"
 #include "ndjson.h"
 #include "numarg.h"
 #include "objects.h"
@@ -99,6 +100,30 @@ usage(FILE *fp, int status)
 	      "                  [-t timeout] [-w window] [--window-dir dir] run-dir\n"
 	      "       msi-verify [options] --files file ...\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "      --own-window         a window for this process alone (tests)\n"
+		    PROGRESS_HELP
+		    "  -c, --concurrency n      calls in flight at once, this machine's (default 8)\n"
+		    "  -C, --config config      read the connection settings from config\n"
+		    "      --files              the arguments are sent files, OBJECT.mkto.ndjson\n"
+		    "  -h, --help               print this help and exit\n"
+		    "  -m, --max-retries n      times a failed call is sent again (default 5)\n"
+		    "  -n, --calls-per-window n  calls started a window, this machine's (default 80)\n"
+		    "      --sample n           check n persons drawn at random and their links\n"
+		    "      --seed n             the seed of the draw (default 1)\n"
+		    "  -S, --state-dir dir      check what the state folder says is in Marketo too\n"
+		    "      --stats-json file    write the counts to file as JSON at the end\n"
+		    "  -t, --timeout seconds    seconds a call may take (default 60)\n"
+		    "  -V, --version            print the version and exit\n"
+		    "  -w, --window seconds     the window, in seconds (default 20)\n"
+		    "      --window-dir dir     the folder of the shared window files\n"
+		    "\nSee msi-verify(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

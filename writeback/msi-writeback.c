@@ -20,6 +20,7 @@
 #include "mkclient.h"
 #include "mkcheck.h"
 #include "msg.h"
+#include "progress.h"
 #include "ndjson.h"
 #include "numarg.h"
 #include "objects.h"
@@ -98,6 +99,36 @@ usage(FILE *fp, int status)
 	      "       msi-writeback -s state --forget ids\n"
 	      "       msi-writeback --check [-C config] [-M map] [-N namespace] [-s state]\n",
 	    fp);
+	if (status == MSI_EXIT_OK)
+		fputs(
+		    "\n"
+		    "      --changed-only       write only the updates that differ from the last (-s)\n"
+		    "      --own-window         a window for this process alone (tests)\n"
+		    PROGRESS_HELP
+		    "      --check              a token, the MSI fields Marketo has, -s readable; no person\n"
+		    "  -c, --concurrency n      queries in flight at once, this machine's (default 8)\n"
+		    "  -C, --config config      read the Marketo settings from config\n"
+		    "  -d, --csv csv-dir        write Bulk API 2.0 CSV files into csv-dir\n"
+		    "      --forget ids         write state without the persons listed in ids\n"
+		    "  -h, --help               print this help and exit\n"
+		    "  -i, --id-field field     take each record's Salesforce id from this field only\n"
+		    "  -M, --map map            the MSI fields' Salesforce names (up to 16 maps)\n"
+		    "  -m, --max-retries n      times a failed call is sent again (default 5)\n"
+		    "  -N, --namespace prefix   put prefix before each custom field without one\n"
+		    "  -n, --calls-per-window n  calls started a window, this machine's (default 80)\n"
+		    "  -r, --rejects rejects    write each record set aside there\n"
+		    "  -s, --state state        keep the digests of the updates written in state\n"
+		    "      --stats-json file    write the counts to file as JSON at the end\n"
+		    "  -t, --timeout seconds    seconds a call may take (default 60)\n"
+		    "  -u, --missing missing    list the persons Marketo has no lead for there\n"
+		    "  -V, --version            print the version and exit\n"
+		    "  -w, --window seconds     the window, in seconds (default 20)\n"
+		    "      --window-dir dir     the folder of the shared window files\n"
+		    "\nSee msi-writeback(1).\n",
+		    fp);
+	/* help written to a full disk or a closed pipe is a failure, as any output */
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
 	exit(status);
 }
 

@@ -117,9 +117,10 @@ main(void)
 	mkconf_free(&c);
 
 	clear_env();
-	path = write_file("# instance\nbase_url = http://127.0.0.1:9999\nclient_id=file-id\n"
-	                  "client_secret =  file-secret  \n",
-	    0600);
+	path =
+	    write_file("# instance\nbase_url = http://127.0.0.1:9999/rest\nclient_id=file-id\n"
+	               "client_secret =  file-secret  \n",
+	        0600);
 	CHECK("a private config file",
 	    mkconf_load(&c, path, why) == 0 && strcmp(c.client_secret, "file-secret") == 0 &&
 	        strcmp(c.identity_url, "http://127.0.0.1:9999/identity") == 0);
