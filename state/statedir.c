@@ -447,6 +447,25 @@ claimed(const char *run)
 	return found;
 }
 
+/* Whether run's stages.done says the state was copied (msi-sync's "state copied"). */
+static int
+copied(const char *run)
+{
+	char *file = path(run, "stages.done"), *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+	FILE *fp = fopen(file, "r");
+
+	free(file);
+	if (fp == NULL)
+		return 0;
+	while (!found && getline(&line, &cap, fp) > 0)
+		found = strcmp(line, "state copied\n") == 0;
+	free(line);
+	fclose(fp);
+	return found;
+}
+
 /* The generation run began from (its state.generation, trailing newlines dropped), or NULL. */
 static char *
 began_at(const char *run)
@@ -494,6 +513,9 @@ state_resume_check(const struct staterun *r)
 		snprintf(since, sizeof since, "this run last moved it");
 	} else {
 		began = began_at(r->run);
+		/* killed before it copied the state: it began from nothing yet, and copies it now */
+		if (began == NULL && !copied(r->run))
+			goto out;
 		if (began != NULL && *began != '\0' && strcmp(began, number) == 0)
 			goto out;
 		if (began != NULL && *began != '\0')
