@@ -3,7 +3,8 @@
  * composite/sobjects with allOrNone false: at most 200 records of one
  * object a call (a call of several objects is split by Salesforce into
  * chunks, at most 10), calls in flight at once up to --concurrency, each
- * answered record by record in order.
+ * answered record by record in order. The progress line (common/progress.c)
+ * counts the updates answered of those to send.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "exitcode.h"
 #include "jsonbuf.h"
 #include "msg.h"
+#include "progress.h"
 
 struct batch {
 	size_t *idx; /* the updates, indexes in apply.u */
@@ -37,6 +39,8 @@ struct coll {
 	struct apply *a;
 	CURLM *multi;
 	struct slot *slots;
+	struct progress progress; /* --progress: the updates answered of those to send */
+	unsigned long done;       /* the updates answered, each call's records once */
 };
 
 /* Batches by first update, so that result lines go out as early as they can. */
@@ -195,11 +199,13 @@ ended(void *ctx, struct http_call *h, CURLcode rc)
 	if (st == 0) {
 		read_answer(a, s->b, h);
 		http_call_free(h);
+		c->done += s->b->n;
 	} else if (st == SF_REFUSED) {
 		/* the call itself refused (a value of the wrong type, say): each of its records
 		 */
 		outcome_fail_all(
 		    a, s->b->idx, s->b->n, e.code[0] ? e.code : "http", e.message, 0);
+		c->done += s->b->n;
 	} else {
 		outcome_stop(a, st, &e, "PATCH composite/sobjects");
 	}
@@ -212,14 +218,20 @@ ended(void *ctx, struct http_call *h, CURLcode rc)
 void
 collections_run(struct apply *a)
 {
-	struct coll c = {a, NULL, NULL};
+	struct coll c;
 	struct batch *bs;
 	struct sferror e;
-	size_t nb, next = 0, i;
+	size_t nb, next = 0, i, total = 0;
 	int busy, st;
 	double now, wake;
 
+	memset(&c, 0, sizeof c);
+	c.a = a;
 	bs = make_batches(a, &nb);
+	for (i = 0; i < nb; i++)
+		total += bs[i].n;
+	progress_start(&c.progress, &a->sfo.progress, "updates");
+	progress_total(&c.progress, (unsigned long)total);
 	c.multi = curl_multi_init();
 	c.slots = ecalloc((size_t)a->concurrency, sizeof *c.slots);
 	for (;;) {
@@ -254,7 +266,13 @@ collections_run(struct apply *a)
 			curl_multi_poll(
 			    c.multi, NULL, 0, wait > 0 ? (int)(wait * 1000) + 1 : 0, NULL);
 		}
+		progress_update(&c.progress, c.done, NULL);
 	}
+	/* a stop's last line says so: its time left is of a rate no longer sending */
+	if (a->stopped)
+		progress_end(&c.progress, c.done, "stopped");
+	else
+		progress_end(&c.progress, c.done, NULL);
 	curl_multi_cleanup(c.multi);
 	for (i = 0; i < nb; i++)
 		free(bs[i].idx);

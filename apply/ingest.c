@@ -7,7 +7,9 @@
  * the state from its creation on, so that a run stopped at any moment is
  * followed by one that finishes those jobs instead of sending their
  * records again; a job found still Open (its upload perhaps cut short) is
- * aborted, which applies nothing, and made again.
+ * aborted, which applies nothing, and made again. The progress line
+ * (common/progress.c) shows a job's state while it is waited for, then
+ * the updates answered by the jobs' results of those to send.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -23,6 +25,7 @@
 #include "ealloc.h"
 #include "exitcode.h"
 #include "msg.h"
+#include "progress.h"
 #include "sfout.h"
 
 /* The job's updates: indexes in apply.u of object k's pending updates [first, first+count). */
@@ -53,6 +56,12 @@ object_of(struct apply *a, const char *name)
 			return k;
 	return -1;
 }
+
+/* The progress line of the run's jobs: the updates whose results were read of those to send. */
+struct watch {
+	struct progress p;
+	unsigned long done;
+};
 
 /* One JSON call of the job's; 0 with the answer (a new reference), or the status after a stop.
  */
@@ -343,17 +352,25 @@ running(const char *state)
  * would (as msi-extract's wait for a query job does), rather than be
  * polled forever: the job's records end failed and retryable, and with
  * --state the job stays there, to be followed by the run that resumes.
+ * While it runs, the progress line says its state, the seconds it has
+ * been waited for and the records it has processed of those it holds
+ * (numberRecordsProcessed, "Get Job Info",
+ * https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_info.htm),
+ * when the answer has them.
  */
 static int
-follow(struct apply *a, json_t *job, double *pause)
+follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 {
 	const char *id = json_string_value(json_object_get(job, "id"));
-	int k = object_of(a, json_string_value(json_object_get(job, "object")));
-	char path[256], why[600];
+	const char *object = json_string_value(json_object_get(job, "object"));
+	int k = object_of(a, object);
+	char path[256], why[600], x[32], y[32];
 	const char *state, *err;
-	json_t *info, *where;
+	json_t *info, *where, *processed;
 	struct reading r;
 	size_t *idx, n, i;
+	double since = http_now();
+	json_int_t held;
 	int st;
 
 	snprintf(path, sizeof path, "jobs/ingest/%s", id);
@@ -377,6 +394,17 @@ follow(struct apply *a, json_t *job, double *pause)
 		}
 		if (st == 0)
 			break;
+		processed = json_object_get(info, "numberRecordsProcessed");
+		held = json_integer_value(json_object_get(job, "count"));
+		if (json_is_integer(processed) && json_integer_value(processed) >= 0)
+			progress_note(&w->p,
+			    "%s: job %s %s, %.0f s; %s of %s records processed", object, id,
+			    state, http_now() - since,
+			    progress_count(x, (unsigned long)json_integer_value(processed)),
+			    progress_count(y, (unsigned long)held));
+		else
+			progress_note(&w->p, "%s: job %s %s, %.0f s", object, id, state,
+			    http_now() - since);
 		json_decref(info);
 		http_pause(*pause);
 		*pause = *pause * 2 < a->sfo.poll_max ? *pause * 2 : a->sfo.poll_max;
@@ -420,6 +448,9 @@ follow(struct apply *a, json_t *job, double *pause)
 				    NULL, 1);
 		if (strcmp(state, "JobComplete") != 0 && a->stopped == 0)
 			a->job_failed = 1;
+		w->done += (unsigned long)n;
+		progress_update(
+		    &w->p, w->done, "%s: job %s %s, results read", object, id, state);
 	}
 	json_decref(where);
 	json_decref(info);
@@ -431,10 +462,18 @@ void
 ingest_run(struct apply *a)
 {
 	size_t i, *idx, n, first, count, bytes, start, len, covered[APPLY_OBJECTS] = {0};
+	unsigned long total = 0;
 	double pause = 0.2;
+	struct watch w;
 	json_t *job, *info;
 	char path[256];
 	int k;
+
+	memset(&w, 0, sizeof w);
+	for (k = 0; k < a->nobj; k++)
+		total += (unsigned long)a->obj[k].pending;
+	progress_start(&w.p, &a->sfo.progress, "updates");
+	progress_total(&w.p, total);
 
 	/* jobs of a run before: one still Open may have half an upload: aborted, made again */
 	for (i = 0; i < json_array_size(a->jobs); i++) {
@@ -444,14 +483,14 @@ ingest_run(struct apply *a)
 			snprintf(path, sizeof path, "jobs/ingest/%s",
 			    json_string_value(json_object_get(job, "id")));
 			if (call(a, "GET", path, NULL, &info) != 0)
-				return;
+				goto end;
 			if (json_string_value(json_object_get(info, "state")) != NULL &&
 			    strcmp(json_string_value(json_object_get(info, "state")), "Open") ==
 			        0) {
 				json_decref(info);
 				if (call(a, "PATCH", path, "{\"state\":\"Aborted\"}", &info) !=
 				    0)
-					return;
+					goto end;
 				json_decref(info);
 				json_array_remove(a->jobs, i--);
 				state_write(a);
@@ -491,8 +530,14 @@ ingest_run(struct apply *a)
 	 * the job says.
 	 */
 	for (i = 0; i < json_array_size(a->jobs) && !a->stopped; i++)
-		if (follow(a, json_array_get(a->jobs, i), &pause) != 0)
-			return;
+		if (follow(a, json_array_get(a->jobs, i), &pause, &w) != 0)
+			goto end;
 	if (!a->stopped)
 		json_array_clear(a->jobs);
+end:
+	/* a stop's last line says so: its time left is of a rate no longer sending */
+	if (a->stopped)
+		progress_end(&w.p, w.done, "stopped");
+	else
+		progress_end(&w.p, w.done, NULL);
 }
