@@ -55,8 +55,7 @@ usage(FILE *fp, int status)
 		    "  -s, --state state        keep the checkpoint and the jobs in state\n"
 		    "      --any-field          any object and field, not only MSI's\n"
 		    "      --check              a token and the describes, the MSI fields checked; no update\n"
-		    "      --dry-run            the checks, then what would be sent, written; nothing sent\n"
-		    PROGRESS_HELP
+		    "      --dry-run            the checks, then what would be sent, written; nothing sent\n" PROGRESS_HELP
 		    "      --bulk               always a Bulk API 2.0 ingest job\n"
 		    "      --no-bulk            always sObject Collections\n"
 		    "      --bulk-threshold n   from n updates on, an ingest job (default 2000)\n"

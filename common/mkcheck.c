@@ -21,8 +21,7 @@
 #include "mkcheck.h"
 #include "msg.h"
 
-static void
-say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 say(FILE *out, const char *fmt, ...)
@@ -75,8 +74,8 @@ describe_path(enum mkto_object o)
 	const char *path = mkto_objects[o].path;
 	size_t n = strlen(path) - strlen(".json");
 
-	return easprintf("%.*s/%s", (int)n, path,
-	    o == MKTO_LEAD ? "describe2.json" : "describe.json");
+	return easprintf(
+	    "%.*s/%s", (int)n, path, o == MKTO_LEAD ? "describe2.json" : "describe.json");
 }
 
 /*
@@ -116,15 +115,17 @@ mkcheck_describe(struct mkclient *mk, enum mkto_object o, const char *lookup, FI
 			*next++ = '\0';
 		if (strcmp(f, "id") == 0 || listed(fields, f))
 			continue;
-		msg_warn("marketo: %s: %s is not among the fields: this instance is not set up for "
-		         "an MSI custom (non-native) sync, or the API user's role cannot see it",
+		msg_warn(
+		    "marketo: %s: %s is not among the fields: this instance is not set up for "
+		    "an MSI custom (non-native) sync, or the API user's role cannot see it",
 		    path, f);
 		bad = 1;
 	}
 	if (!bad && o == MKTO_LEAD && lookup != NULL &&
 	    !listed(json_object_get(desc, "searchableFields"), lookup)) {
-		msg_warn("marketo: %s: the lookup field %s is not searchable: leads cannot be "
-		         "found by it (-l names another: email, externalPersonId if searchable)",
+		msg_warn(
+		    "marketo: %s: the lookup field %s is not searchable: leads cannot be "
+		    "found by it (-l names another: email, externalPersonId if searchable)",
 		    path, lookup);
 		bad = 1;
 	}
@@ -138,11 +139,11 @@ mkcheck_describe(struct mkclient *mk, enum mkto_object o, const char *lookup, FI
 		json_decref(desc);
 		desc = NULL;
 	} else if (o == MKTO_LEAD && lookup != NULL) {
-		say(out, "marketo: %s: ok (%zu fields, with %s; lookup field %s searchable)\n", d->name,
-		    json_array_size(fields), links, lookup);
+		say(out, "marketo: %s: ok (%zu fields, with %s; lookup field %s searchable)\n",
+		    d->name, json_array_size(fields), links, lookup);
 	} else {
-		say(out, "marketo: %s: ok (%zu fields, with %s)\n", d->name, json_array_size(fields),
-		    links);
+		say(out, "marketo: %s: ok (%zu fields, with %s)\n", d->name,
+		    json_array_size(fields), links);
 	}
 	free(path);
 	free(links);

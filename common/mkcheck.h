@@ -10,6 +10,7 @@
 #include "objects.h"
 
 int mkcheck_token(struct mkclient *mk, FILE *out);
-json_t *mkcheck_describe(struct mkclient *mk, enum mkto_object o, const char *lookup, FILE *out);
+json_t *mkcheck_describe(
+    struct mkclient *mk, enum mkto_object o, const char *lookup, FILE *out);
 
 #endif

@@ -493,11 +493,11 @@ mkclient_query(struct mkclient *c, const char *what, const char *path, const cha
 	}
 	base = form.len;
 	for (;;) {
-		if (mkclient_call(c, url, form.data, form.len, "application/x-www-form-urlencoded",
-		        &a) != RETRY_DONE) {
+		if (mkclient_call(c, url, form.data, form.len,
+		        "application/x-www-form-urlencoded", &a) != RETRY_DONE) {
 			if (mkclient_status(c) == 0) {
-				msg_warn(
-				    "the %s query failed: %s %s; stopping", what, a.code, a.message);
+				msg_warn("the %s query failed: %s %s; stopping", what, a.code,
+				    a.message);
 				mkclient_stop(c, MSI_EXIT_SERVICE);
 			}
 			json_decref(a.json);

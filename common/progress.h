@@ -19,9 +19,9 @@ struct progress_opts {
 	{"progress-fd", required_argument, NULL, PROGRESS_FD}
 /* clang-format on */
 /* Their lines in a tool's --help. */
-#define PROGRESS_HELP                                                                        \
+#define PROGRESS_HELP                                                                          \
 	"      --progress           a progress line once a second, even when not a terminal\n" \
-	"      --no-progress        no progress line, even on a terminal\n"                     \
+	"      --no-progress        no progress line, even on a terminal\n"                    \
 	"      --progress-fd fd     progress lines to descriptor fd, not standard error\n"
 #define PROGRESS_ON  0x300
 #define PROGRESS_OFF 0x301

@@ -58,22 +58,21 @@ struct extract {
 	"  -V, --version            print the version and exit\n"
 
 /* Its options, a line each, for both programs' --help (after msi-extract's own). */
-#define EXTRACT_SALESFORCE_HELP                                                             \
-	"      --salesforce         read the object from the org (Bulk API 2.0 queries)\n"  \
-	"      --check              a token and the object's describe, the fields checked\n" \
-	PROGRESS_HELP                                                                        \
-	"  -o, --object object      the Salesforce object to read\n"                        \
-	"  -C, --config config      read the org's connection settings from config\n"       \
-	"      --all-rows           deleted and archived rows too (queryAll)\n"             \
-	"      --commit-mark file   read nothing: put a run's mark (file) in the --state\n" \
-	"      --fields list        query these fields (comma-separated), Id among them\n"  \
-	"      --map map            query the fields msi-transform's map file names too\n"  \
-	"      --soql query         run this query as it is\n"                              \
-	"      --lookback seconds   with --state: ask again this long before the mark\n"    \
-	"      --max-records n      rows a results page, at most (default 50000)\n"         \
-	"      --max-retries n      times a failed call is sent again (default 5)\n"        \
-	"      --poll-max seconds   the longest pause between two looks at a job\n"         \
-	"      --state file         only what changed since the mark kept in file\n"        \
+#define EXTRACT_SALESFORCE_HELP                                                                            \
+	"      --salesforce         read the object from the org (Bulk API 2.0 queries)\n"                 \
+	"      --check              a token and the object's describe, the fields checked\n" PROGRESS_HELP \
+	"  -o, --object object      the Salesforce object to read\n"                                       \
+	"  -C, --config config      read the org's connection settings from config\n"                      \
+	"      --all-rows           deleted and archived rows too (queryAll)\n"                            \
+	"      --commit-mark file   read nothing: put a run's mark (file) in the --state\n"                \
+	"      --fields list        query these fields (comma-separated), Id among them\n"                 \
+	"      --map map            query the fields msi-transform's map file names too\n"                 \
+	"      --soql query         run this query as it is\n"                                             \
+	"      --lookback seconds   with --state: ask again this long before the mark\n"                   \
+	"      --max-records n      rows a results page, at most (default 50000)\n"                        \
+	"      --max-retries n      times a failed call is sent again (default 5)\n"                       \
+	"      --poll-max seconds   the longest pause between two looks at a job\n"                        \
+	"      --state file         only what changed since the mark kept in file\n"                       \
 	"      --timeout seconds    a call unanswered this long times out (default 120)\n"
 
 int valid_type(const char *s, size_t n);

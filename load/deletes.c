@@ -248,7 +248,8 @@ preview_of(const struct deletes *d, struct landed *s, const char *key)
  * the preview names each (d->found); 0, or -1 when calls must stop.
  */
 static int
-preview_read(struct deletes *d, struct landed *s, struct mkclient *mk, const char **keys, size_t n)
+preview_read(
+    struct deletes *d, struct landed *s, struct mkclient *mk, const char **keys, size_t n)
 {
 	const char *ids[PER_CALL];
 	char bufs[PER_CALL][32];
@@ -261,8 +262,9 @@ preview_read(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 			m++;
 	if (m == 0)
 		return 0;
-	return mkclient_query(mk, d->obj->label, d->obj->path, d->is_lead ? "id" : d->obj->id_field,
-	    name_fields[d->obj - mkto_objects], ids, m, preview_found, d);
+	return mkclient_query(mk, d->obj->label, d->obj->path,
+	    d->is_lead ? "id" : d->obj->id_field, name_fields[d->obj - mkto_objects], ids, m,
+	    preview_found, d);
 }
 
 /* The delete call's path: the sync call's, .json made /delete.json. */

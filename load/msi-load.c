@@ -263,7 +263,8 @@ check(struct load *l, const struct options *o)
 	if (mkcheck_token(&l->mk, stdout) == 0)
 		for (i = 0; i < MKTO_OBJECTS && mkclient_status(&l->mk) == 0; i++)
 			if (o->check_objs[i]) {
-				desc = mkcheck_describe(&l->mk, (enum mkto_object)i, o->lookup, stdout);
+				desc = mkcheck_describe(
+				    &l->mk, (enum mkto_object)i, o->lookup, stdout);
 				json_decref(desc);
 			}
 	i = finish_run(&(struct finish){NULL}, mkclient_status(&l->mk));
@@ -288,9 +289,8 @@ dry_run(struct load *l, const struct options *o)
 		if (mkclient_init(&l->mk, &o->mk, why) != 0)
 			msg_fatal(MSI_EXIT_USAGE, "%s", why);
 		if (mkcheck_token(&l->mk, stderr) != 0 ||
-		    (desc = mkcheck_describe(&l->mk, l->obj - mkto_objects, l->lookup, stderr)) ==
-		        NULL)
-		{
+		    (desc = mkcheck_describe(
+		         &l->mk, l->obj - mkto_objects, l->lookup, stderr)) == NULL) {
 			status = finish_run(&(struct finish){NULL}, mkclient_status(&l->mk));
 			mkclient_free(&l->mk);
 			return status;

@@ -50,8 +50,7 @@ usage(FILE *fp, int status)
 		    "      --merge              with --retry: the new result lines replace the old\n"
 		    "  -n, --calls-per-window n  calls started a window, this machine's (default 80)\n"
 		    "      --no-unlink          skip a record refused for its sales person (718)\n"
-		    "      --own-window         a window for this process alone (tests)\n"
-		    PROGRESS_HELP
+		    "      --own-window         a window for this process alone (tests)\n" PROGRESS_HELP
 		    "  -r, --rejects rejects    write skipped and failed records there\n"
 		    "      --results file       write the result lines to file, not standard output\n"
 		    "      --retry results      send again what failed for the service in results\n"
@@ -151,8 +150,9 @@ check_operands(struct options *o, int argc, char *argv[])
 
 	for (i = 0; i < argc; i++) {
 		if ((d = mkto_by_name(argv[i])) == NULL) {
-			msg_warn("--check: unknown object \"%s\": salespersons, companies, leads, "
-			         "opportunities or roles",
+			msg_warn(
+			    "--check: unknown object \"%s\": salespersons, companies, leads, "
+			    "opportunities or roles",
 			    argv[i]);
 			usage(stderr, MSI_EXIT_USAGE);
 		}

@@ -13,7 +13,7 @@ struct options {
 	const char *action; /* -a: createOrUpdate (the default), createOnly, updateOnly */
 	const char *lookup; /* -l: leads' lookupField; email by default */
 	int dry, fail_fast;
-	int check;                  /* --check: Marketo's read-only calls */
+	int check;                    /* --check: Marketo's read-only calls */
 	int check_objs[MKTO_OBJECTS]; /* the objects --check describes */
 	int unlink; /* a record refused for its sales person goes again without it */
 	const char *rejects, *retry, *state, *stats;

@@ -513,7 +513,8 @@ state_resume_check(const struct staterun *r)
 		snprintf(since, sizeof since, "this run last moved it");
 	} else {
 		began = began_at(r->run);
-		/* killed before it copied the state: it began from nothing yet, and copies it now */
+		/* killed before it copied the state: it began from nothing yet, and copies it
+		 * now */
 		if (began == NULL && !copied(r->run))
 			goto out;
 		if (began != NULL && *began != '\0' && strcmp(began, number) == 0)

@@ -103,8 +103,7 @@ usage(FILE *fp, int status)
 	if (status == MSI_EXIT_OK)
 		fputs(
 		    "\n"
-		    "      --own-window         a window for this process alone (tests)\n"
-		    PROGRESS_HELP
+		    "      --own-window         a window for this process alone (tests)\n" PROGRESS_HELP
 		    "  -c, --concurrency n      calls in flight at once, this machine's (default 8)\n"
 		    "  -C, --config config      read the connection settings from config\n"
 		    "      --files              the arguments are sent files, OBJECT.mkto.ndjson\n"

@@ -103,8 +103,7 @@ usage(FILE *fp, int status)
 		fputs(
 		    "\n"
 		    "      --changed-only       write only the updates that differ from the last (-s)\n"
-		    "      --own-window         a window for this process alone (tests)\n"
-		    PROGRESS_HELP
+		    "      --own-window         a window for this process alone (tests)\n" PROGRESS_HELP
 		    "      --check              a token, the MSI fields Marketo has, -s readable; no person\n"
 		    "  -c, --concurrency n      queries in flight at once, this machine's (default 8)\n"
 		    "  -C, --config config      read the Marketo settings from config\n"
@@ -730,10 +729,11 @@ parse_options(int argc, char *argv[], struct writeback *w, struct wbopts *o)
 		msg_warn("--forget takes the state (-s) and the file of ids, and nothing else");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
-	if (o->check && (optind < argc || o->forget_ids != NULL || o->csv_dir != NULL ||
-	                    w->changed_only || w->rejects_name != NULL ||
-	                    w->missing_name != NULL || o->stats != NULL)) {
-		msg_warn("--check reads no persons and writes no file: it takes -C, -M, -N and -s");
+	if (o->check &&
+	    (optind < argc || o->forget_ids != NULL || o->csv_dir != NULL || w->changed_only ||
+	        w->rejects_name != NULL || w->missing_name != NULL || o->stats != NULL)) {
+		msg_warn(
+		    "--check reads no persons and writes no file: it takes -C, -M, -N and -s");
 		usage(stderr, MSI_EXIT_USAGE);
 	}
 	if (w->changed_only && w->state_name == NULL) {
@@ -785,8 +785,8 @@ check(struct writeback *w)
 			printf("marketo: MSI field %s: ok, written to %s\n", w->fs.f[i].use,
 			    w->fs.f[i].sf);
 	if (w->state_name != NULL && mkclient_status(&w->mk) == 0)
-		printf("writeback: state %s: ok (%lu persons)\n", w->state_name,
-		    w->state.loaded);
+		printf(
+		    "writeback: state %s: ok (%lu persons)\n", w->state_name, w->state.loaded);
 	return finish_run(&(struct finish){NULL}, mkclient_status(&w->mk));
 }
 
