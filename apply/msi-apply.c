@@ -68,10 +68,7 @@ usage(FILE *fp, int status)
 		    "  -V, --version            print the version and exit\n"
 		    "\nSee msi-apply(1).\n",
 		    fp);
-	/* help written to a full disk or a closed pipe is a failure, as any output */
-	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
-		status = MSI_EXIT_IO;
-	exit(status);
+	usage_exit(status);
 }
 
 /* What the end of the run reports on. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -146,4 +147,17 @@ fcommit(FILE *fp, const char *tmp, const char *path)
 	if (fclose(fp) == EOF)
 		return -1;
 	return rename(tmp, path);
+}
+
+/*
+ * The end of a tool's usage or --help: exit with status, but 4 when the
+ * help (status 0, on standard output) could not all be written: a full
+ * disk or a closed pipe is a failure, as for any output.
+ */
+void
+usage_exit(int status)
+{
+	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
+		status = MSI_EXIT_IO;
+	exit(status);
 }

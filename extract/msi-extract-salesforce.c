@@ -48,10 +48,7 @@ usage(FILE *fp, int status)
 		fputs("\n" EXTRACT_COMMON_HELP EXTRACT_SALESFORCE_HELP
 		      "\nSee msi-extract-salesforce(1).\n",
 		    fp);
-	/* help written to a full disk or a closed pipe is a failure, as any output */
-	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
-		status = MSI_EXIT_IO;
-	exit(status);
+	usage_exit(status);
 }
 
 /* The options and what a run needs besides them. */

@@ -63,10 +63,7 @@ usage(FILE *fp, int status)
 		    "  object                   salespersons, companies, leads, opportunities, roles\n"
 		    "\nSee msi-load(1).\n",
 		    fp);
-	/* help written to a full disk or a closed pipe is a failure, as any output */
-	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
-		status = MSI_EXIT_IO;
-	exit(status);
+	usage_exit(status);
 }
 
 /* The defaults, in one place. */

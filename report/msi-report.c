@@ -40,10 +40,7 @@ usage(FILE *fp, int status)
 		    "  run-dir                  the run folder (msi-sync(1)); the summary by default\n"
 		    "\nSee msi-report(1).\n",
 		    fp);
-	/* help written to a full disk or a closed pipe is a failure, as any output */
-	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
-		status = MSI_EXIT_IO;
-	exit(status);
+	usage_exit(status);
 }
 
 /* The files of set-aside records, each with its count of lines. */

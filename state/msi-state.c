@@ -68,10 +68,7 @@ usage(FILE *fp, int status)
 		    "      --prune runs-dir keep [run-dir]  remove the run folders past the keep newest\n"
 		    "\nSee msi-state(1).\n",
 		    fp);
-	/* help written to a full disk or a closed pipe is a failure, as any output */
-	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
-		status = MSI_EXIT_IO;
-	exit(status);
+	usage_exit(status);
 }
 
 /* dir as an absolute path, without a trailing slash: a new string. */

@@ -106,10 +106,7 @@ usage(FILE *fp, int status)
 		    "  -V, --version            print the version and exit\n"
 		    "\nSee msi-transform(1).\n",
 		    fp);
-	/* help written to a full disk or a closed pipe is a failure, as any output */
-	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
-		status = MSI_EXIT_IO;
-	exit(status);
+	usage_exit(status);
 }
 
 /* Finds source in rec, ignoring case (Data Loader writes UPPERCASE headers). Borrowed. */

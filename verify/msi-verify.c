@@ -120,10 +120,7 @@ usage(FILE *fp, int status)
 		    "      --window-dir dir     the folder of the shared window files\n"
 		    "\nSee msi-verify(1).\n",
 		    fp);
-	/* help written to a full disk or a closed pipe is a failure, as any output */
-	if (status == MSI_EXIT_OK && fshut(stdout, "stdout") != 0)
-		status = MSI_EXIT_IO;
-	exit(status);
+	usage_exit(status);
 }
 
 static int
