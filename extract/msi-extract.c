@@ -36,7 +36,7 @@ usage(FILE *fp, int status)
 {
 	fputs("usage: msi-extract [-hsV] [-d delimiter] [-e encoding] [-m max-row-size]\n"
 	      "                   [-o object] [-r rejects] [--stats-json file] [file ...]\n"
-	      "       " EXTRACT_SALESFORCE_USAGE,
+	      "       " EXTRACT_SALESFORCE_USAGE EXTRACT_SALESFORCE_CHECK_USAGE,
 	    fp);
 	if (status == MSI_EXIT_OK)
 		fputs(
