@@ -161,6 +161,24 @@ progress_count_file(const char *path)
 	return n;
 }
 
+/*
+ * The lines of files (a NULL-ended list, as a tool's operands): a record
+ * or a person a line, the total a progress line counts to; 0 when one is
+ * not a regular file (a pipe: no total).
+ */
+unsigned long
+progress_count_files(char *const *files)
+{
+	unsigned long lines = 0, n;
+
+	for (; *files != NULL; files++) {
+		if ((n = progress_count_file(*files)) == 0)
+			return 0;
+		lines += n;
+	}
+	return lines;
+}
+
 /* n with a comma every three digits, for people: "45,000". Returns buf. */
 char *
 progress_count(char buf[32], unsigned long n)

@@ -50,6 +50,7 @@ void progress_restart(struct progress *p);
 void progress_total(struct progress *p, unsigned long total);
 unsigned long progress_count_lines(int fd);
 unsigned long progress_count_file(const char *path);
+unsigned long progress_count_files(char *const *files);
 void progress_update(struct progress *p, unsigned long done, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void progress_note(struct progress *p, const char *fmt, ...)

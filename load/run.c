@@ -183,16 +183,11 @@ progress(struct load *l, int last)
 static void
 progress_input(struct load *l)
 {
-	unsigned long lines = 0, n;
-	char **f;
+	unsigned long lines;
 
 	if (!progress_on(&l->mk.progress))
 		return;
-	for (f = l->in.files; *f != NULL; f++) {
-		if ((n = progress_count_file(*f)) == 0)
-			return; /* not a file (a pipe): no total */
-		lines += n;
-	}
+	lines = progress_count_files(l->in.files); /* 0: a pipe, no total */
 	if (lines > l->in.skip)
 		progress_total(&l->mk.progress, lines - l->in.skip);
 }

@@ -888,6 +888,9 @@ main(int argc, char *argv[])
 		return status;
 	}
 
+	/* the total of the progress line: the persons, a line each, when the input is files */
+	if (progress_on(&w.mk.progress))
+		progress_total(&w.mk.progress, progress_count_files(files));
 	read_input(&w, files);
 
 	status = wind_down(&w);
