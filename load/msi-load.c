@@ -222,7 +222,7 @@ dry_counts(void *ctx, int status)
 	json_t *c = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:b, s:i}", "tool", "msi-load",
 	    "object", l->obj->name, "dry_run", 1, "records", (json_int_t)e->records, "calls",
 	    (json_int_t)(e->calls + l->deletes.calls), "too_large", (json_int_t)e->too_large,
-	    "stopped", l->in.status != 0, "status", status);
+	    "stopped", l->in.status != 0 || mkclient_status(&l->mk) != 0, "status", status);
 
 	if (l->landed.path != NULL) {
 		json_object_set_new(c, "unchanged", json_integer((json_int_t)l->unchanged));
