@@ -322,9 +322,11 @@ done < "$tmp/excluded"
 
 # The order they start in: the slowest, as timed last time, first; in a
 # fresh checkout, as tests/check-times has them (the plain pass's times,
-# refreshed by copying build/.test-times there), so that the long cases do
-# not start last.
+# refreshed by copying build/.test-times there; under valgrind
+# tests/check-times-valgrind, from build/.test-times-valgrind), so that the
+# long cases do not start last.
 prev=$times
+[ -f "$prev" ] || [ "${VALGRIND:-0}" != 1 ] || prev=$top/tests/check-times-valgrind
 [ -f "$prev" ] || prev=$top/tests/check-times
 [ -f "$prev" ] || prev=/dev/null
 awk -v prev="$prev" 'FILENAME == prev { secs[$2] = $1; next }
