@@ -285,7 +285,9 @@ PLAIN_ONLY = 'hostile/05-*' 'hostile/06-*' 'hostile/09-*' 'hostile/10-*' 'hostil
 	'msi-extract/sf-equals-export' 'msi-apply/both-paths' 'msi-sync/stale-resume-refused' \
 	'msi-sync/damaged-export-holds-deletes' 'msi-sync/writeback-kill-window' \
 	'msi-sync/export-folder-missing-files' 'msi-sync/source-change-holds-deletes' \
-	'msi-sync/state-folder-private' 'msi-sync/apply-unconfirmed-next-run' 'msi-sync/soak-short'
+	'msi-sync/state-folder-private' 'msi-sync/apply-unconfirmed-next-run' 'msi-sync/soak-short' \
+	'msi-sync/interrupt-resume' 'msi-sync/keep-runs' 'msi-sync/new-set-asides' \
+	'msi-sync/check-mistakes' 'msi-sync/progress'
 VALGRIND_SKIPS = $(shell cd tests/cases && for f in msi-*/*/valgrind-skip; do \
 	[ -f "$$f" ] && echo "'$${f%/valgrind-skip}'"; done)
 PLAIN_CHECKS = 'unit/*' 'man/*' 'shellcheck/*' 'marketo-sim/*' 'salesforce-sim/*' $(VALGRIND_SKIPS) \
