@@ -120,10 +120,21 @@ vput(FILE *fp, const char *fmt, va_list ap)
 		free(m);
 }
 
+/* What runs before a message is written (progress.c: a terminal's open progress line ended). */
+static void (*before)(void);
+
+void
+msg_before(void (*fn)(void))
+{
+	before = fn;
+}
+
 /* The message, and ": " and errno's text when syserr is not 0 (errno as it was). */
 static void
 vmsg(const char *file, unsigned long line, int syserr, const char *fmt, va_list ap)
 {
+	if (before != NULL)
+		before();
 	fprintf(stderr, "%s: ", msg_prog);
 	if (file != NULL) {
 		if (line > 0)

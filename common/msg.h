@@ -9,6 +9,7 @@
 extern const char *msg_prog;
 
 void msg_init(const char *argv0);
+void msg_before(void (*fn)(void));
 void msg_secret(const char *s);
 void msg_forget(const char *s);
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -210,6 +210,33 @@ duration(char *buf, size_t size, double s)
 		snprintf(buf, size, "%ld h %ld min", t / 3600, (t % 3600 + 30) / 60);
 }
 
+/*
+ * The descriptor of a terminal line left open, which a message erases
+ * first (msg_before), or -1. A copy, not the line's struct: a message may
+ * come after the struct is gone.
+ */
+static int open_fd = -1;
+
+/*
+ * Before a message: the open line is erased (a carriage return, EL), so
+ * that the message is not written onto its end; the next line, due within
+ * a second, is drawn after it.
+ */
+static void
+clear_open(void)
+{
+	static const char erase[] = "\r\033[K";
+
+	ssize_t put;
+
+	if (open_fd >= 0) {
+		put = write(open_fd, erase, sizeof erase - 1);
+		(void)put; /* a terminal gone: nothing to erase */
+	}
+	open_fd = -1;
+	msg_before(NULL);
+}
+
 /* Writes the line: rewritten in place on a terminal, else a line of its own. */
 static void
 draw(struct progress *p, const char *text, int last)
@@ -237,6 +264,8 @@ draw(struct progress *p, const char *text, int last)
 	p->drawn = 1;
 	p->open = p->tty && !last;
 	p->shown = p->clock();
+	open_fd = p->open ? p->fd : -1;
+	msg_before(p->open ? clear_open : NULL);
 }
 
 /* "900 of 3,000 records (30%), 774/s, about 3 s left", then "; " and the tool's detail. */
