@@ -103,14 +103,18 @@ digits(const char *s, int from_one)
 	return *s == '\0';
 }
 
-/* Whether word w is one of the words of list (words parted by single spaces). */
-static int
-one_of(const char *w, const char *list)
+/*
+ * Whether word w is one of the words of list (words parted by single
+ * spaces); a w holding a space is none (it would match two words). Also
+ * msi-sync's options' choices (syncopts.c).
+ */
+int
+conf_one_of(const char *w, const char *list)
 {
 	size_t n = strlen(w);
 	const char *p;
 
-	if (n == 0)
+	if (n == 0 || strchr(w, ' ') != NULL)
 		return 0;
 	for (p = list; (p = strstr(p, w)) != NULL; p += n)
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
@@ -140,8 +144,8 @@ value_ok(enum check check, const char *v)
 		       digits(dot + 1, 0);
 	case FIELD:
 	case ANY: return 1;
-	case ENCODING: return one_of(v, "auto utf8 latin1 cp1252 utf16");
-	case DATE_ORDER: return one_of(v, "mdy dmy");
+	case ENCODING: return conf_one_of(v, "auto utf8 latin1 cp1252 utf16");
+	case DATE_ORDER: return conf_one_of(v, "mdy dmy");
 	}
 	return 0;
 }

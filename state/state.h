@@ -26,6 +26,7 @@ struct staterun {
 /* runconf.c: the run folder made; run.conf read, checked and written. */
 int run_make(const char *runs);
 void conf_keys(FILE *out);
+int conf_one_of(const char *w, const char *list);
 int conf_args(struct conf *c, int argc, char *const argv[]);
 int conf_read(struct conf *c, const char *file);
 int conf_write(const struct conf *c, const char *file);

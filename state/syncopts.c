@@ -245,21 +245,6 @@ digits(const char *s, int from_one)
 	return s[strspn(s, "0123456789")] == '\0';
 }
 
-/* Whether word w is one of the words of list (parted by single spaces). */
-static int
-one_of(const char *w, const char *list)
-{
-	size_t n = strlen(w);
-	const char *p;
-
-	if (n == 0 || strchr(w, ' ') != NULL)
-		return 0;
-	for (p = list; (p = strstr(p, w)) != NULL; p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
-
 /* Whether v is a percent from 0 to 100: digits, and a dot and digits. */
 static int
 percent(const char *v)
@@ -301,7 +286,7 @@ check_value(const struct syncopt *o, const char *name, const char *v)
 			bad_use("bad %s \"%s\": a percent from 0 to 100", name, v);
 		break;
 	case CHOICE:
-		if (one_of(v, o->arg))
+		if (conf_one_of(v, o->arg))
 			break;
 		for (p = words, w = o->arg; *w != '\0' && p < words + sizeof words - 3; w++)
 			if (*w == ' ') {
