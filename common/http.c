@@ -12,6 +12,7 @@
 #include "ealloc.h"
 #include "exitcode.h"
 #include "http.h"
+#include "keysort.h"
 #include "msg.h"
 
 /* Seconds on the machine's monotonic clock, the same for all its processes. */
@@ -67,31 +68,6 @@ http_init(void)
 }
 
 /*
- * A temporary file of this user's, for an answer too large to hold: in
- * TMPDIR (else /tmp), unlinked at once, so that it goes with the process
- * however it ends. NULL with errno set.
- */
-static FILE *
-spill_file(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	FILE *fp;
-	int fd;
-
-	snprintf(path, sizeof path, "%s/msi-answer.XXXXXX", dir && *dir ? dir : "/tmp");
-	if ((fd = mkstemp(path)) < 0)
-		return NULL;
-	unlink(path);
-	if ((fp = fdopen(fd, "w+")) == NULL)
-		close(fd);
-	else
-		setvbuf(fp, NULL, _IOFBF,
-		    (size_t)1 << 18); /* large writes: an answer comes by 16 KB */
-	return fp;
-}
-
-/*
  * The answer's bytes: into memory, or past HTTP_SPILL_AFTER, for a call
  * that allows it, into its temporary file. Returning less than was given
  * ends the call (CURLE_WRITE_ERROR); why says why.
@@ -104,7 +80,7 @@ collect(char *data, size_t size, size_t n, void *arg)
 
 	if (c->spill_ok && (c->spill != NULL || c->response.len + len > HTTP_SPILL_AFTER)) {
 		if (c->spill == NULL) {
-			if ((c->spill = spill_file()) == NULL ||
+			if ((c->spill = scratch_file("answer")) == NULL ||
 			    (c->response.len > 0 && fwrite(c->response.data, 1, c->response.len,
 			                                c->spill) != c->response.len)) {
 				snprintf(c->why, sizeof c->why,
