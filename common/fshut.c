@@ -119,7 +119,8 @@ fopen_tmp(const char *tmp)
 
 	if (unlink(tmp) != 0 && errno != ENOENT)
 		return NULL;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600); /* read back too (a state sorted anew) */
 	if (fd < 0)
 		return NULL;
 	if ((fp = fdopen(fd, "w")) == NULL)

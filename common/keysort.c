@@ -86,8 +86,8 @@ keysort_start(struct keysort *ks, const char *what, int stable)
 {
 	int to[2], from[2], rc;
 	char tdir[4096], **env;
-	char *argv[] = {"sort", "-t", "\t", "-k1,1", "-S", KEYSORT_MEMORY, "--parallel=1",
-	    "-T", tdir, stable ? "-s" : NULL, NULL};
+	char *argv[] = {"sort", "-t", "\t", "-k1,1", "-S", KEYSORT_MEMORY, "--parallel=1", "-T",
+	    tdir, stable ? "-s" : NULL, NULL};
 	posix_spawn_file_actions_t fa;
 
 	memset(ks, 0, sizeof *ks);

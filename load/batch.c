@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ealloc.h"
+#include "keysort.h"
 #include "exitcode.h"
 #include "load.h"
 #include "msg.h"
@@ -84,17 +86,56 @@ retry_load(struct load *l, const char *path)
 }
 
 /*
+ * Opens an input file; "-" is standard input, or, once kept to be read
+ * twice (input_plan), a stream of its copy from its start. NULL with
+ * errno set.
+ */
+static FILE *
+input_open(struct load *l, const char *file)
+{
+	FILE *fp;
+	int fd;
+
+	if (strcmp(file, "-") != 0)
+		return fopen(file, "r");
+	if (l->in.spool == NULL)
+		return stdin;
+	if ((fd = dup(fileno(l->in.spool))) < 0)
+		return NULL;
+	if (lseek(fd, 0, SEEK_SET) < 0 || (fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	return fp;
+}
+
+/* Reading stops, for status; a message first unless the input is only being planned. */
+static json_t *
+input_stop(struct load *l, int status, int sys)
+{
+	if (!l->in.planning && sys)
+		msg_syswarn("%s", l->in.fp ? l->in.name : l->in.files[l->in.file]);
+	else if (!l->in.planning)
+		/* not what msi-transform writes: nothing from here on is read */
+		msg_at(l->in.name, l->in.reader.line, "%s", l->in.reader.error);
+	l->in.status = status;
+	return NULL;
+}
+
+/*
  * The next record of the input, or NULL at its end or when reading
  * stopped (l->in.status says why, after a message). Records a resumed
- * run answered before (--state) and, with --retry, records not to be sent
- * again are passed over.
+ * run answered before (--state), with --retry records not to be sent
+ * again, and with --changed-only records as they landed last are passed
+ * over, those last without being parsed again (the plan did).
  */
 static json_t *
 next_record(struct load *l)
 {
 	enum ndjson_result res;
-	json_t *rec;
+	json_t *rec = NULL;
 	char key[4200];
+	int same;
 
 	while (l->in.status == 0) {
 		if (l->in.fp == NULL) {
@@ -103,38 +144,28 @@ next_record(struct load *l)
 			l->in.name = strcmp(l->in.files[l->in.file], "-") == 0
 			                 ? "<stdin>"
 			                 : l->in.files[l->in.file];
-			l->in.fp = strcmp(l->in.files[l->in.file], "-") == 0
-			               ? stdin
-			               : fopen(l->in.files[l->in.file], "r");
-			if (l->in.fp == NULL) {
-				msg_syswarn("%s", l->in.files[l->in.file]);
-				l->in.status = MSI_EXIT_IO;
-				return NULL;
-			}
+			if ((l->in.fp = input_open(l, l->in.files[l->in.file])) == NULL)
+				return input_stop(l, MSI_EXIT_IO, 1);
 			ndjson_reader_init(&l->in.reader, l->in.fp, l->in.name);
 		}
-		res = ndjson_read(&l->in.reader, &rec);
-		if (res == NDJSON_READERR) {
-			msg_syswarn("%s", l->in.name);
-			l->in.status = MSI_EXIT_IO;
-			return NULL;
-		}
+		same = !l->in.planning && l->landed.path != NULL && l->in.skip == 0 &&
+		       l->in.retry == NULL && landed_same(&l->landed, l->in.seq);
+		res = same ? ndjson_skip(&l->in.reader) : ndjson_read(&l->in.reader, &rec);
+		if (res == NDJSON_READERR)
+			return input_stop(l, MSI_EXIT_IO, 1);
 		if (res == NDJSON_EOF) {
 			input_close(l);
 			l->in.file++;
 			continue;
 		}
-		if (res == NDJSON_BADLINE) {
-			/* not what msi-transform writes: nothing from here on is read */
-			msg_at(l->in.name, l->in.reader.line, "%s", l->in.reader.error);
-			l->in.status = MSI_EXIT_BADINPUT;
-			return NULL;
-		}
+		if (res == NDJSON_BADLINE)
+			return input_stop(l, MSI_EXIT_BADINPUT, 0);
+		l->in.seq++;
+		if (l->in.planning)
+			return rec;
 		l->in.carry_line = l->in.reader.line;
 		if (l->in.skip > 0) {
 			l->in.skip--; /* answered in an earlier run (--state) */
-			if (l->landed.path != NULL)
-				landed_same(&l->landed, rec); /* in the input all the same */
 			json_decref(rec);
 			continue;
 		}
@@ -147,15 +178,66 @@ next_record(struct load *l)
 				continue;
 			}
 		}
-		if (l->landed.path != NULL && landed_same(&l->landed, rec)) {
+		if (same ||
+		    (l->landed.path != NULL && landed_same(&l->landed, l->in.seq - 1))) {
 			l->in.passed++; /* as it landed last (--changed-only): not sent */
 			l->in.unchanged_ahead++;
 			json_decref(rec);
+			rec = NULL;
 			continue;
 		}
 		return rec;
 	}
 	return NULL;
+}
+
+/* Keeps standard input in a scratch file, to be read twice. */
+static void
+spool_stdin(struct load *l)
+{
+	char buf[1 << 16];
+	size_t n;
+
+	if ((l->in.spool = scratch_file("input")) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "a scratch file (TMPDIR) for <stdin>");
+	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+		if (fwrite(buf, 1, n, l->in.spool) != n)
+			msg_sysfatal(MSI_EXIT_IO, "a scratch file (TMPDIR) for <stdin>");
+	if (ferror(stdin))
+		msg_sysfatal(MSI_EXIT_IO, "<stdin>");
+	if (fflush(l->in.spool) == EOF)
+		msg_sysfatal(MSI_EXIT_IO, "a scratch file (TMPDIR) for <stdin>");
+}
+
+/*
+ * --changed-only: reads the input once to plan (landed.c sorts its keys
+ * and merges them with the state), then from its start again. Standard
+ * input is kept in a scratch file to be read twice. Where the plan could
+ * not read (a bad line), the run reads and stops as without it; the plan
+ * tells how many records it read (l->in.planned).
+ */
+void
+input_plan(struct load *l)
+{
+	json_t *rec;
+	int i;
+
+	for (i = 0; l->in.files[i] != NULL; i++)
+		if (strcmp(l->in.files[i], "-") == 0 && l->in.spool == NULL)
+			spool_stdin(l);
+	l->in.planning = 1;
+	landed_plan_begin(&l->landed);
+	while ((rec = next_record(l)) != NULL) {
+		landed_plan_add(&l->landed, rec, l->in.seq - 1);
+		json_decref(rec);
+	}
+	landed_plan_end(&l->landed);
+	l->in.planned = l->in.status == 0 ? l->in.seq : (unsigned long)-1;
+	input_close(l);
+	l->in.planning = 0;
+	l->in.status = 0;
+	l->in.file = 0;
+	l->in.seq = 0;
 }
 
 /* The request body of a sync call, without its records: what each call starts with. */

@@ -23,6 +23,12 @@
 
 #define PER_CALL 300 /* a delete call's records at most */
 
+/* A record the deletes take: its state line, and why it goes. */
+struct gone {
+	struct landed_rec r;
+	const char *why;
+};
+
 /* What --keep, --hold-deletes and the other delete options set; defaults: none. */
 void
 deletes_init(struct deletes *d, const struct mkto_def *obj, int mode, int leads,
@@ -172,11 +178,19 @@ role_kept(const struct deletes *d, json_t *extra)
 	return json_is_true(k);
 }
 
+/* What the state keeps of a record besides its key: a lead's Marketo id, a role's line. */
+static json_t *
+extra_of(const struct deletes *d, const struct landed_rec *r)
+{
+	return d->obj->lead_ids ? r->line : json_object_get(r->line, "id");
+}
+
 /* What a delete call's input names the record by. A new reference. */
 static json_t *
-delete_input(const struct deletes *d, struct landed *s, const char *key)
+delete_input(const struct deletes *d, const struct landed_rec *r)
 {
-	json_t *extra = landed_extra(s, key);
+	json_t *extra = extra_of(d, r);
+	const char *key = r->key;
 
 	if (d->is_lead)
 		return json_is_integer(extra) ? json_pack("{s:O}", "id", extra) : NULL;
@@ -205,12 +219,12 @@ static const char *const name_fields[MKTO_OBJECTS] = {
 
 /* The value a delete names record key by, as Marketo's query answers it: "" if none. */
 static const char *
-filter_value(const struct deletes *d, struct landed *s, const char *key, char *buf, size_t size)
+filter_value(const struct deletes *d, const struct landed_rec *r, char *buf, size_t size)
 {
-	json_t *extra = landed_extra(s, key);
+	json_t *extra = extra_of(d, r);
 
 	if (!d->is_lead)
-		return key;
+		return r->key;
 	if (!json_is_integer(extra))
 		return "";
 	snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(extra));
@@ -235,21 +249,20 @@ preview_found(void *ctx, json_t *rec)
 
 /* What Marketo has of record key, read back by the dry run: its record, or null. Borrowed. */
 static json_t *
-preview_of(const struct deletes *d, struct landed *s, const char *key)
+preview_of(const struct deletes *d, const struct landed_rec *r)
 {
 	char buf[32];
-	json_t *rec = json_object_get(d->found, filter_value(d, s, key, buf, sizeof buf));
+	json_t *rec = json_object_get(d->found, filter_value(d, r, buf, sizeof buf));
 
 	return rec != NULL ? rec : json_null();
 }
 
 /*
- * A dry run's batch of deletes, keys[0..n), read back from Marketo so that
+ * A dry run's batch of deletes, g[0..n), read back from Marketo so that
  * the preview names each (d->found); 0, or -1 when calls must stop.
  */
 static int
-preview_read(
-    struct deletes *d, struct landed *s, struct mkclient *mk, const char **keys, size_t n)
+preview_read(struct deletes *d, struct mkclient *mk, const struct gone *g, size_t n)
 {
 	const char *ids[PER_CALL];
 	char bufs[PER_CALL][32];
@@ -258,7 +271,7 @@ preview_read(
 	json_decref(d->found);
 	d->found = json_object();
 	for (i = 0; i < n; i++)
-		if (*(ids[m] = filter_value(d, s, keys[i], bufs[m], sizeof bufs[m])) != '\0')
+		if (*(ids[m] = filter_value(d, &g[i].r, bufs[m], sizeof bufs[m])) != '\0')
 			m++;
 	if (m == 0)
 		return 0;
@@ -279,17 +292,17 @@ delete_path(const struct deletes *d, char *buf, size_t size)
 /* A line of the deletes file (reasons, if any, stolen); the record leaves the state when it
  * left Marketo. */
 static void
-delete_done(struct deletes *d, struct landed *s, const char *key, const char *why,
-    const char *status, json_t *reasons)
+delete_done(struct deletes *d, struct landed *s, const struct gone *g, const char *status,
+    json_t *reasons)
 {
 	json_t *line;
 
-	line = json_pack("{s:s, s:s, s:s, s:o}", "key", key, "why", why, "status", status,
-	    "record", landed_line(s, key));
+	line = json_pack("{s:s, s:s, s:s, s:o}", "key", g->r.key, "why", g->why, "status",
+	    status, "record", json_copy(g->r.line));
 	if (reasons != NULL)
 		json_object_set_new(line, "reasons", reasons);
 	if (d->found != NULL)
-		json_object_set(line, "marketo", preview_of(d, s, key));
+		json_object_set(line, "marketo", preview_of(d, &g->r));
 	/* the line is out before the state forgets the record: a kill loses neither */
 	if (d->out == NULL)
 		json_decref(line);
@@ -301,10 +314,52 @@ delete_done(struct deletes *d, struct landed *s, const char *key, const char *wh
 			d->listed++;
 		else if (strcmp(status, "deleted") == 0)
 			d->deleted++;
-		landed_gone(s, key); /* key may be the state's own: used last */
+		landed_gone(s, g->r.line);
 	} else if (strcmp(status, "would delete") != 0 && strcmp(status, "would list") != 0 &&
 	           strcmp(status, "not sent") != 0 && strcmp(status, "held") != 0) {
 		d->not_deleted++;
+	}
+}
+
+/*
+ * The next record to go: a known one the input lacks, not kept (--keep,
+ * a role of an opportunity set aside) and, with an input of what changed,
+ * listed as deleted or converted. 1 with g set (its line to free), or 0.
+ */
+static int
+next_gone(const struct deletes *d, struct landed *s, struct gone *g)
+{
+	json_t *kept;
+
+	while (landed_unseen_next(s, &g->r)) {
+		kept = json_object_get(d->keep, g->r.key);
+		if (json_is_true(kept) ||
+		    /* an input of what changed: the others are there still, unchanged */
+		    (d->mode == DELETE_LISTED && !json_is_string(kept)) ||
+		    (d->obj->lead_ids && role_kept(d, g->r.line))) {
+			landed_rec_free(&g->r);
+			continue;
+		}
+		g->why = json_is_string(kept) && strcmp(json_string_value(kept), "deleted") == 0
+		             ? "deleted in Salesforce (IsDeleted)"
+		         : json_is_string(kept) ? "converted in Salesforce (IsConverted)"
+		                                : "not in the export";
+		return 1;
+	}
+	return 0;
+}
+
+/* Each record still to go gets the line of status, with a reason of code (NULL: none). */
+static void
+rest_done(struct deletes *d, struct landed *s, const char *status, const char *code,
+    const char *message)
+{
+	struct gone g;
+
+	while (next_gone(d, s, &g)) {
+		delete_done(d, s, &g, status,
+		    code ? json_pack("[{s:s, s:s}]", "code", code, "message", message) : NULL);
+		landed_rec_free(&g.r);
 	}
 }
 
@@ -323,32 +378,41 @@ not_found(json_t *item)
 	return 0;
 }
 
-/* Sends the deletes of keys[0..n) (whys alike), 300 a call, or prints them (dry run). */
+/* Frees the lines of a batch of n. */
+static void
+batch_let_go(struct gone *batch, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		landed_rec_free(&batch[j].r);
+}
+
+/* Sends the deletes of the records to go, 300 a call, or prints them (dry run). */
 static int
-send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const char **keys,
-    const char **whys, size_t n, int dry)
+send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 {
 	struct mkanswer a;
 	json_t *body, *input, *in, *item;
-	const char *batch[PER_CALL], *bwhy[PER_CALL];
+	struct gone batch[PER_CALL];
 	char path[256], *text;
-	size_t i = 0, m, j;
-	int status = 0;
+	size_t m, j;
+	int status = 0, more = 1;
 
 	delete_path(d, path, sizeof path);
-	while (i < n) {
+	while (more) {
 		input = json_array();
-		for (m = 0; i < n && m < PER_CALL; i++) {
-			if ((in = delete_input(d, s, keys[i])) == NULL) {
-				delete_done(d, s, keys[i], whys[i], "failed",
+		for (m = 0; m < PER_CALL && (more = next_gone(d, s, &batch[m])) != 0;) {
+			if ((in = delete_input(d, &batch[m].r)) == NULL) {
+				delete_done(d, s, &batch[m], "failed",
 				    json_pack("[{s:s, s:s}]", "code", "state", "message",
 				        d->is_lead ? "the state has no Marketo id of this lead"
 				                   : "the state has no leadId of this role"));
+				landed_rec_free(&batch[m].r);
 				continue;
 			}
-			batch[m] = keys[i];
-			bwhy[m++] = whys[i];
 			json_array_append_new(input, in);
+			m++;
 		}
 		if (m == 0) {
 			json_decref(input);
@@ -361,18 +425,20 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 		json_decref(body);
 		d->calls++;
 		if (dry && d->name && name_fields[d->obj - mkto_objects] != NULL &&
-		    preview_read(d, s, mk, batch, m) != 0) {
+		    preview_read(d, mk, batch, m) != 0) {
 			free(text);
+			batch_let_go(batch, m);
 			return mkclient_status(mk);
 		}
 		if (dry) {
 			if (puts(text) == EOF)
 				exit(fwrite_failed(stdout, "stdout"));
 			for (j = 0; j < m; j++)
-				delete_done(d, s, batch[j], bwhy[j], "would delete", NULL);
+				delete_done(d, s, &batch[j], "would delete", NULL);
 			json_decref(d->found);
 			d->found = NULL;
 			free(text);
+			batch_let_go(batch, m);
 			continue;
 		}
 		if (mkclient_call(mk, path, text, strlen(text), "application/json", &a) !=
@@ -381,18 +447,17 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 			 * them */
 			status = mkclient_status(mk);
 			for (j = 0; j < m; j++)
-				delete_done(d, s, batch[j], bwhy[j],
-				    status ? "not sent" : "failed",
+				delete_done(d, s, &batch[j], status ? "not sent" : "failed",
 				    json_pack(
 				        "[{s:s, s:s}]", "code", a.code, "message", a.message));
 			json_decref(a.json);
 			free(text);
+			batch_let_go(batch, m);
 			if (status == 0)
 				continue;
-			for (; i < n; i++) /* the rest stay known, and go then too */
-				delete_done(d, s, keys[i], whys[i], "not sent",
-				    json_pack("[{s:s, s:s}]", "code", "stopped", "message",
-				        "the calls stopped before this delete was sent"));
+			/* the rest stay known, and go then too */
+			rest_done(d, s, "not sent", "stopped",
+			    "the calls stopped before this delete was sent");
 			return status;
 		}
 		for (j = 0; j < m; j++) {
@@ -400,13 +465,12 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 			if (json_is_string(json_object_get(item, "status")) &&
 			    strcmp(json_string_value(json_object_get(item, "status")),
 			        "deleted") == 0)
-				delete_done(d, s, batch[j], bwhy[j], "deleted", NULL);
+				delete_done(d, s, &batch[j], "deleted", NULL);
 			else if (item != NULL && not_found(item))
-				delete_done(d, s, batch[j], bwhy[j], "not in Marketo",
+				delete_done(d, s, &batch[j], "not in Marketo",
 				    json_incref(json_object_get(item, "reasons")));
 			else
-				delete_done(d, s, batch[j], bwhy[j],
-				    item ? "skipped" : "failed",
+				delete_done(d, s, &batch[j], item ? "skipped" : "failed",
 				    item
 				        ? json_incref(json_object_get(item, "reasons"))
 				        : json_pack("[{s:s, s:s}]", "code", "answer", "message",
@@ -414,6 +478,7 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 		}
 		json_decref(a.json);
 		free(text);
+		batch_let_go(batch, m);
 	}
 	return status;
 }
@@ -429,10 +494,9 @@ send_deletes(struct deletes *d, struct landed *s, struct mkclient *mk, const cha
 int
 deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 {
-	const char **keys, **gone, **whys, *k;
 	double known = (double)landed_known(s); /* when the run began */
-	json_t *kept;
-	size_t n, i, m = 0;
+	struct gone g;
+	size_t m = 0;
 	int status = 0;
 	char why[256];
 
@@ -440,31 +504,14 @@ deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 		snprintf(why, sizeof why,
 		    "%lu records were set aside without a key this run, and could be any of the %lu "
 		    "known; a run without them lets the deletes go",
-		    d->unkeyed, (unsigned long)landed_count(s));
+		    d->unkeyed, landed_known(s));
 		deletes_hold(d, why, 0);
 	}
-	keys = landed_keys(s, &n);
-	gone = emalloc((n + 1) * sizeof *gone);
-	whys = emalloc((n + 1) * sizeof *whys);
-	for (i = 0; i < n; i++) {
-		k = keys[i];
-		if (landed_seen(s, k))
-			continue;
-		kept = json_object_get(d->keep, k);
-		if (json_is_true(kept))
-			continue;
-		/* an input of what changed: the others are there still, unchanged */
-		if (d->mode == DELETE_LISTED && !json_is_string(kept))
-			continue;
-		if (d->obj->lead_ids && role_kept(d, landed_extra(s, k)))
-			continue;
-		whys[m] =
-		    json_is_string(kept) && strcmp(json_string_value(kept), "deleted") == 0
-		        ? "deleted in Salesforce (IsDeleted)"
-		    : json_is_string(kept) ? "converted in Salesforce (IsConverted)"
-		                           : "not in the export";
-		gone[m++] = k;
-	}
+	/* counted first: what is done with them depends on how many they are */
+	landed_unseen_rewind(s);
+	for (; next_gone(d, s, &g); m++)
+		landed_rec_free(&g.r);
+	landed_unseen_rewind(s);
 	d->planned = m;
 	if (d->holds > 0 && m > 0) {
 		/* the tool cannot be sure they left Salesforce: listed, kept in Marketo */
@@ -474,9 +521,7 @@ deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 		    "in the deletes file: %s%s",
 		    m, d->obj->label, m == 1 ? "" : "s", m == 1 ? "s" : "", d->hold,
 		    d->holds > 1 ? " (and other reasons: see the records set aside)" : "");
-		for (i = 0; i < m; i++)
-			delete_done(d, s, gone[i], whys[i], "held",
-			    json_pack("[{s:s, s:s}]", "code", "held", "message", d->hold));
+		rest_done(d, s, "held", "held", d->hold);
 	} else if (m > 0 && (double)m * 100.0 > d->max_delete * known) {
 		msg_warn(
 		    "%zu of the %lu %s records known to be in Marketo (%.1f%%) are gone from "
@@ -484,22 +529,16 @@ deletes_run(struct deletes *d, struct landed *s, struct mkclient *mk, int dry)
 		    "run again with --max-delete %.0f",
 		    m, landed_known(s), d->obj->label, 100.0 * (double)m / known, d->max_delete,
 		    ceil(100.0 * (double)m / known));
-		for (i = 0; i < m; i++)
-			delete_done(d, s, gone[i], whys[i], "refused",
-			    json_pack("[{s:s, s:s}]", "code", "max-delete", "message",
-			        "more than --max-delete of the known records would go"));
+		rest_done(d, s, "refused", "max-delete",
+		    "more than --max-delete of the known records would go");
 		d->refused = 1;
 		d->needed = ceil(100.0 * (double)m / known);
 	} else if (d->is_lead && !d->leads) {
 		/* a lead's activity history goes with it: listed, left in Marketo */
-		for (i = 0; i < m; i++)
-			delete_done(d, s, gone[i], whys[i], dry ? "would list" : "gone", NULL);
+		rest_done(d, s, dry ? "would list" : "gone", NULL, NULL);
 	} else if (m > 0) {
-		status = send_deletes(d, s, mk, gone, whys, m, dry);
+		status = send_deletes(d, s, mk, dry);
 	}
-	free(keys);
-	free(gone);
-	free(whys);
 	return status;
 }
 

@@ -9,30 +9,39 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "digest.h"
 #include "ealloc.h"
 #include "exitcode.h"
 #include "fshut.h"
+#include "keysort.h"
 #include "landed.h"
 #include "msg.h"
 #include "ndjson.h"
 
 /*
  * The state is NDJSON, for jq as much as for msi-load. Its first line
- * names the object and the Marketo instance:
+ * names the object and the Marketo instance, and says its lines are in
+ * key order:
  *
- *	{"msi-load":"changed-only","object":"companies","instance":"https://.../rest"}
+ *	{"msi-load":"changed-only","object":"companies","instance":"https://.../rest","order":"key"}
  *
- * then a line per record known to be in Marketo: the fields that name it
- * (its external id; a role's opportunity, person and role), what Marketo
- * needs to delete it (a lead's id, a role's leadId) and the digest of what
+ * then a line per record known to be in Marketo, one a key, in the byte
+ * order of their keys (LC_ALL=C sort(1)'s): the fields that name it (its
+ * external id; a role's opportunity, person and role), what Marketo needs
+ * to delete it (a lead's id, a role's leadId) and the digest of what
  * landed. A run appends a line for each record once Marketo confirmed it,
- * and {"...", "gone":true} for each record deleted (or listed as gone);
- * a later line of a key replaces an earlier one. At the end of a run the
- * file is written anew, a line a key in key order, and renamed over the
- * old one. A kill leaves the old lines and those appended, the last maybe
- * cut short: the next run drops that line (its record is sent again).
+ * and {"...", "gone":true} for each record deleted (or listed as gone); a
+ * later line of a key replaces an earlier one (a lead's id kept when the
+ * later line has none). At the end of a run that appended, the appended
+ * lines are sorted (sort(1)) and merged with the old ones into a new file,
+ * renamed over the old one. A kill leaves the old lines and those
+ * appended, the last maybe cut short: the next run drops that line (its
+ * record is sent again) and, finding lines out of order, sorts and merges
+ * them first. A state without "order" (written before it was kept sorted)
+ * is read the same way, once, and rewritten. Nothing of it is held in
+ * memory: the input's keys are sorted by sort(1) and merged with it.
  */
 
 #define HEADER "msi-load"
@@ -62,37 +71,11 @@ landed_key(const struct landed *s, json_t *rec, json_t **made)
 	return json_string_value(k);
 }
 
-/* The state line of a record known to be in Marketo. A new reference. */
-static json_t *
-state_line(const struct landed *s, const char *key, json_t *digest)
-{
-	json_t *line, *extra = json_object_get(s->extra, key);
-
-	if (json_is_object(extra)) { /* roles: the line as read or made */
-		line = json_copy(extra);
-	} else {
-		line = json_object();
-		json_object_set_new(
-		    line, s->is_lead ? "externalPersonId" : s->obj->key[0], json_string(key));
-		if (extra != NULL)
-			json_object_set(line, "id", extra);
-	}
-	json_object_set(line, "digest", digest);
-	return line;
-}
-
-/* The state line of a key known, with its digest. A new reference. */
-json_t *
-landed_line(const struct landed *s, const char *key)
-{
-	return state_line(s, key, json_object_get(s->digest, key));
-}
-
 static json_t *
 header(const struct landed *s)
 {
-	return json_pack("{s:s, s:s, s:s}", HEADER, "changed-only", "object", s->obj->name,
-	    "instance", s->instance);
+	return json_pack("{s:s, s:s, s:s?, s:s}", HEADER, "changed-only", "object",
+	    s->obj->name, "instance", s->instance, "order", "key");
 }
 
 static int
@@ -142,85 +125,259 @@ state_member_bad(const struct landed *s, json_t *line)
 	return NULL;
 }
 
+/* Stops the run after a message: the state cannot be read or written. */
+static void
+io_fatal(const struct landed *s)
+{
+	msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
+}
+
 /*
- * One line of the state file: its header, a record, or a record gone.
- * Returns 0, or an exit status after a message.
+ * The header of a state: of this object and this instance, or the run
+ * stops (status 2). Returns whether it says the lines are in key order.
  */
 static int
-state_take(struct landed *s, json_t *line, unsigned long n)
+header_take(const struct landed *s, json_t *line, unsigned long n)
 {
-	const char *key, *v;
-	json_t *made, *extra;
+	const char *v = json_string_value(json_object_get(line, "object"));
 
-	if (json_object_get(line, HEADER) != NULL) {
-		v = json_string_value(json_object_get(line, "object"));
-		if (v == NULL || strcmp(v, s->obj->name) != 0) {
-			msg_at(s->path, n,
-			    "the state of %s, not of %s: give each object a state of its own",
-			    v ? v : "another object", s->obj->name);
-			return MSI_EXIT_USAGE;
-		}
-		v = json_string_value(json_object_get(line, "instance"));
-		if (s->instance != NULL && (v == NULL || strcmp(v, s->instance) != 0)) {
-			msg_at(s->path, n,
-			    "the state of the Marketo instance %s, not of %s: its records are not "
-			    "known to be there; use a state file of this instance, or remove this "
-			    "one to send everything",
-			    v ? v : "(none)", s->instance);
-			return MSI_EXIT_USAGE;
-		}
-		s->has_header = 1;
-		return 0;
+	if (v == NULL || strcmp(v, s->obj->name) != 0) {
+		msg_at(s->path, n,
+		    "the state of %s, not of %s: give each object a state of its own",
+		    v ? v : "another object", s->obj->name);
+		exit(MSI_EXIT_USAGE);
 	}
+	v = json_string_value(json_object_get(line, "instance"));
+	if (s->instance != NULL && (v == NULL || strcmp(v, s->instance) != 0)) {
+		msg_at(s->path, n,
+		    "the state of the Marketo instance %s, not of %s: its records are not "
+		    "known to be there; use a state file of this instance, or remove this "
+		    "one to send everything",
+		    v ? v : "(none)", s->instance);
+		exit(MSI_EXIT_USAGE);
+	}
+	v = json_string_value(json_object_get(line, "order"));
+	return v != NULL && strcmp(v, "key") == 0;
+}
+
+/*
+ * A record's line of the state, checked: its key (r->key), or the run
+ * stops (status 3) naming the line. r->line is borrowed.
+ */
+static void
+line_take(struct landed *s, json_t *line, unsigned long n, struct landed_rec *r)
+{
+	const char *v;
+
+	r->line = line;
+	r->made = NULL;
 	if ((v = state_member_bad(s, line)) != NULL) {
 		msg_at(s->path, n,
 		    "member \"%s\" is not as msi-load writes it (an edited or foreign state: see "
 		    "msi-load(1), CHANGED ONLY AND DELETES)",
 		    v);
-		return MSI_EXIT_BADINPUT;
+		exit(MSI_EXIT_BADINPUT);
 	}
-	if ((key = landed_key(s, line, &made)) == NULL) {
+	if ((r->key = landed_key(s, line, &r->made)) == NULL) {
 		msg_at(s->path, n, "a state line without the fields that name its %s",
 		    s->obj->label);
-		return MSI_EXIT_BADINPUT;
+		exit(MSI_EXIT_BADINPUT);
 	}
-	if (json_is_true(json_object_get(line, "gone"))) {
-		json_object_del(s->digest, key);
-		json_object_del(s->extra, key);
-	} else if (!json_is_integer(json_object_get(line, "digest"))) {
+	if (!json_is_true(json_object_get(line, "gone")) &&
+	    !json_is_integer(json_object_get(line, "digest"))) {
 		msg_at(s->path, n, "a state line without its digest");
-		json_decref(made);
-		return MSI_EXIT_BADINPUT;
-	} else {
-		json_object_set(s->digest, key, json_object_get(line, "digest"));
-		if (s->obj->lead_ids) {
-			extra = json_copy(line);
-			json_object_del(extra, "digest");
-			json_object_set_new(s->extra, key, extra);
-		} else if (json_is_integer(json_object_get(line, "id"))) {
-			json_object_set(s->extra, key, json_object_get(line, "id"));
-		}
+		exit(MSI_EXIT_BADINPUT);
 	}
-	json_decref(made);
-	return 0;
+}
+
+void
+landed_rec_free(struct landed_rec *r)
+{
+	json_decref(r->made);
+	json_decref(r->line);
+	r->made = r->line = NULL;
+}
+
+/* A line of JSON text (no line end), parsed: a new reference, or NULL. */
+static json_t *
+parse(const char *text, size_t len)
+{
+	json_t *v = json_loadb(text, len, 0, NULL);
+
+	if (v != NULL && !json_is_object(v)) {
+		json_decref(v);
+		v = NULL;
+	}
+	return v;
+}
+
+/* Writes "key\tdigest" to the index of the lines written. */
+static void
+index_put(struct landed *s, FILE *index, const char *enc, json_t *line)
+{
+	if (fprintf(index, "%s\t%" JSON_INTEGER_FORMAT "\n", enc,
+	        json_integer_value(json_object_get(line, "digest"))) < 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+}
+
+/* The lines of a state in key order, read beside their index. */
+struct known_reader {
+	FILE *body, *index;
+	char *line, *iline;
+	size_t size, isize;
+	ssize_t len; /* of line, without its line end */
+	char *key;   /* in iline */
+	json_int_t digest;
+};
+
+/* The next known line: 1, or 0 at the end. */
+static int
+known_next(struct landed *s, struct known_reader *k)
+{
+	ssize_t n;
+	char *tab;
+
+	if (k->index == NULL || (n = getline(&k->iline, &k->isize, k->index)) <= 0)
+		return 0;
+	if ((k->len = getline(&k->line, &k->size, k->body)) <= 0 ||
+	    (tab = strrchr(k->iline, '\t')) == NULL)
+		msg_fatal(MSI_EXIT_IO, "%s: changed while it was read", s->path);
+	k->line[--k->len] = '\0';
+	*tab = '\0';
+	k->key = k->iline;
+	k->digest = strtoll(tab + 1, NULL, 10);
+	return 1;
+}
+
+/* Reads from the first known line. */
+static void
+known_rewind(struct landed *s, struct known_reader *k)
+{
+	memset(k, 0, sizeof *k);
+	k->body = s->body;
+	k->index = s->index;
+	if (s->index == NULL)
+		return;
+	if (fseeko(s->body, s->body_at, SEEK_SET) != 0 || fseeko(s->index, 0, SEEK_SET) != 0)
+		io_fatal(s);
+}
+
+static void
+known_free(struct known_reader *k)
+{
+	free(k->line);
+	free(k->iline);
+}
+
+/* The next line of a sort: 1, or 0 at its end; stops the run when sort(1) failed. */
+static int
+sorted_next(struct keysort *ks, char **key, char **text, size_t *len)
+{
+	int got = keysort_get(ks, key, text, len);
+
+	if (got < 0)
+		exit(MSI_EXIT_IO);
+	return got;
 }
 
 /*
- * Reads the state's lines from fp; *whole says how many bytes of it are
- * whole lines. A line cut short (a kill while appending) ends it: its
- * record is sent again. A line that is not as msi-load writes it stops
- * the run.
+ * Writes to out (and "key\tdigest" to index) the known lines of k with the
+ * lines of ch applied, ch's in key order, stably: a later line of a key
+ * replaces an earlier one (a record's Marketo id kept when the later has
+ * none; a role's line is whole), a line "gone" removes it. The known lines
+ * no change names are copied as they are. Returns the lines written.
  */
-static void
-state_read(struct landed *s, FILE *fp, off_t *whole)
+static unsigned long
+fold(struct landed *s, struct known_reader *k, struct keysort *ch, FILE *out, FILE *index)
 {
-	json_error_t err;
-	json_t *line;
+	struct jsonbuf key = {0};
+	char *ck = NULL, *ctext = NULL;
+	size_t clen = 0;
+	int hk = known_next(s, k), hc = sorted_next(ch, &ck, &ctext, &clen), c;
+	json_t *base, *line, *id;
+	unsigned long n = 0;
+
+	while (hk || hc) {
+		c = !hc ? -1 : !hk ? 1 : strcmp(k->key, ck);
+		if (c < 0) {
+			if (fprintf(out, "%s\n", k->line) < 0 ||
+			    fprintf(
+			        index, "%s\t%" JSON_INTEGER_FORMAT "\n", k->key, k->digest) < 0)
+				break; /* told by the caller (ferror) */
+			n++;
+			hk = known_next(s, k);
+			continue;
+		}
+		key.len = 0;
+		jsonbuf_add(&key, ck, strlen(ck) + 1);
+		base = NULL;
+		if (c == 0) {
+			base = parse(k->line, (size_t)k->len);
+			hk = known_next(s, k);
+		}
+		for (; hc && strcmp(ck, key.data) == 0;
+		     hc = sorted_next(ch, &ck, &ctext, &clen)) {
+			if ((line = parse(ctext, clen)) == NULL)
+				msg_fatal(
+				    MSI_EXIT_IO, "%s: a line could not be read back", s->path);
+			if (json_is_true(json_object_get(line, "gone"))) {
+				json_decref(line);
+				line = NULL;
+			} else if (!s->obj->lead_ids && json_object_get(line, "id") == NULL &&
+			           (id = json_object_get(base, "id")) != NULL) {
+				json_object_set(line, "id", id);
+			}
+			json_decref(base);
+			base = line;
+		}
+		if (base != NULL) {
+			if (ndjson_write(out, base) != 0)
+				break;
+			index_put(s, index, key.data, base);
+			n++;
+			json_decref(base);
+		}
+	}
+	jsonbuf_free(&key);
+	return n;
+}
+
+/* The key of a line as sort(1) orders it: borrowed, valid until the next call. */
+static const char *
+enc(struct landed *s, const char *key)
+{
+	return keysort_key(&s->kb, key);
+}
+
+/* A new scratch file, or the run stops. */
+static FILE *
+scratch(const struct landed *s, const char *name)
+{
+	FILE *fp = scratch_file(name);
+
+	if (fp == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+	return fp;
+}
+
+/*
+ * Reads the state's record lines from fp (after the header, at *whole):
+ * each is checked, and its key and digest go to the index. *whole grows by
+ * the bytes read whole: a line cut short (a kill while appending) ends it,
+ * and its record is sent again. Returns whether the lines were in key
+ * order, one a key, none "gone": else they must be sorted and merged.
+ */
+static int
+read_known(struct landed *s, FILE *fp, off_t *whole, unsigned long n)
+{
+	struct landed_rec r;
+	struct jsonbuf prev = {0};
 	char *buf = NULL;
 	size_t size = 0;
 	ssize_t len;
-	unsigned long n = 0;
-	int st;
+	json_t *line;
+	const char *e;
+	int sorted = 1;
 
 	while ((len = getline(&buf, &size, fp)) > 0) {
 		n++;
@@ -231,24 +388,139 @@ state_read(struct landed *s, FILE *fp, off_t *whole)
 			break;
 		}
 		*whole += len;
-		if ((line = json_loadb(buf, (size_t)len, 0, &err)) == NULL ||
-		    !json_is_object(line)) {
-			msg_at(s->path, n, "%s", line ? "not a JSON object" : err.text);
-			st = MSI_EXIT_BADINPUT;
-		} else {
-			st = state_take(s, line, n);
+		if ((line = parse(buf, (size_t)len)) == NULL) {
+			msg_at(s->path, n, "not a JSON object");
+			exit(MSI_EXIT_BADINPUT);
 		}
-		json_decref(line);
-		if (st != 0) {
-			free(buf);
-			fclose(fp);
-			landed_close(s);
-			exit(st);
+		if (json_object_get(line, HEADER) != NULL) {
+			header_take(s, line, n);
+			json_decref(line);
+			sorted = 0; /* a header within: lines of two runs */
+			continue;
 		}
+		line_take(s, line, n, &r);
+		e = enc(s, r.key);
+		if (json_is_true(json_object_get(line, "gone")) ||
+		    (prev.len > 0 && strcmp(prev.data, e) >= 0))
+			sorted = 0;
+		prev.len = 0;
+		jsonbuf_add(&prev, e, strlen(e) + 1);
+		if (sorted)
+			index_put(s, s->index, e, line);
+		s->known++;
+		landed_rec_free(&r);
 	}
 	if (ferror(fp))
-		msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
+		io_fatal(s);
 	free(buf);
+	jsonbuf_free(&prev);
+	return sorted;
+}
+
+/*
+ * Puts the state's record lines between offsets from and to of fp through
+ * a stable sort by key (header lines left out): ch is then sorted.
+ */
+static void
+sort_lines(struct landed *s, FILE *fp, off_t from, off_t to, struct keysort *ch)
+{
+	struct landed_rec r;
+	char *buf = NULL;
+	size_t size = 0;
+	ssize_t len;
+	json_t *line;
+
+	if (keysort_start(ch, s->path, 1) != 0)
+		exit(MSI_EXIT_IO);
+	if (fseeko(fp, from, SEEK_SET) != 0)
+		io_fatal(s);
+	while (from < to && (len = getline(&buf, &size, fp)) > 0 && buf[len - 1] == '\n') {
+		from += len;
+		if ((line = parse(buf, (size_t)len)) == NULL)
+			msg_fatal(MSI_EXIT_IO, "%s: a line could not be read back", s->path);
+		if (json_object_get(line, HEADER) != NULL) {
+			json_decref(line);
+			continue;
+		}
+		line_take(s, line, 0, &r);
+		if (keysort_put(ch, enc(s, r.key), buf, (size_t)len - 1) != 0)
+			exit(MSI_EXIT_IO);
+		landed_rec_free(&r);
+	}
+	if (ferror(fp))
+		io_fatal(s);
+	free(buf);
+	if (keysort_sorted(ch) != 0)
+		exit(MSI_EXIT_IO);
+}
+
+/*
+ * Writes the state anew from the known lines (in key order) and the lines
+ * of ch: to the state's new file, renamed over the old one (the lock
+ * passes to it), or, in a dry run, to a scratch file. The body and the
+ * index are then the new file's; lines are appended after its end.
+ */
+static void
+rewrite(struct landed *s, struct keysort *ch)
+{
+	struct known_reader k;
+	FILE *out, *index = scratch(s, "index");
+
+	known_rewind(s, &k);
+	if (s->instance == NULL)
+		out = scratch(s, "state");
+	else if ((out = statefile_begin(&s->file)) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "%s", s->file.tmp);
+	if (s->instance != NULL && ndjson_emit(out, s->file.tmp, header(s)) != 0)
+		exit(MSI_EXIT_IO);
+	s->body_at = ftello(out);
+	s->known = fold(s, &k, ch, out, index);
+	s->journal_at = ftello(out);
+	known_free(&k);
+	if (keysort_end(ch) != 0)
+		exit(MSI_EXIT_IO);
+	if (ferror(index) || fflush(index) == EOF)
+		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+	if (s->index != NULL)
+		fclose(s->index);
+	s->index = index;
+	if (s->body != NULL)
+		fclose(s->body);
+	if (s->instance == NULL) {
+		if (fflush(out) == EOF || ferror(out))
+			msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+		s->body = out;
+		return;
+	}
+	if (statefile_commit(&s->file) != 0)
+		io_fatal(s);
+	if ((s->body = statefile_reader(&s->file)) == NULL)
+		io_fatal(s);
+}
+
+/*
+ * Reads the header, the state's first line. Returns whether it says the
+ * lines are in key order; *at is where the record lines begin.
+ */
+static int
+read_header(struct landed *s, off_t *at)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	ssize_t len = getline(&buf, &size, s->body);
+	json_t *line = len > 0 && buf[len - 1] == '\n' ? parse(buf, (size_t)len) : NULL;
+	int ordered = 0;
+
+	*at = 0;
+	if (line != NULL && json_object_get(line, HEADER) != NULL) {
+		ordered = header_take(s, line, 1);
+		*at = len;
+	}
+	json_decref(line);
+	free(buf);
+	if (fseeko(s->body, *at, SEEK_SET) != 0)
+		io_fatal(s);
+	return ordered;
 }
 
 /*
@@ -256,15 +528,17 @@ state_read(struct landed *s, FILE *fp, off_t *whole)
  * opens it to append, locked for the run: one run at a time appends to it.
  * instance is the Marketo REST URL this run calls, or NULL (a dry run,
  * which does not check it, takes no lock and writes nothing). key names
- * the records of objects other than leads. Stops the run on failure.
+ * the records of objects other than leads. Lines out of order (a run
+ * killed, a state of an older msi-load) are sorted and merged first, and
+ * the state rewritten. Stops the run on failure.
  */
 void
 landed_open(struct landed *s, const char *path, const struct mkto_def *obj,
     const char *instance, landed_key_fn *key, const void *key_ctx)
 {
+	struct keysort ch;
 	off_t whole = 0;
-	FILE *fp;
-	int st;
+	int st, ordered;
 
 	memset(s, 0, sizeof *s);
 	s->path = path;
@@ -273,9 +547,7 @@ landed_open(struct landed *s, const char *path, const struct mkto_def *obj,
 	s->key = key;
 	s->key_ctx = key_ctx;
 	s->instance = instance;
-	s->digest = json_object();
-	s->extra = json_object();
-	s->seen = json_object();
+	s->dups = json_object();
 	if (instance != NULL)
 		st = statefile_lock(&s->file, path, STATEFILE_NOFOLLOW | STATEFILE_APPEND,
 		    "another msi-load is using it; try again when it has ended");
@@ -283,65 +555,172 @@ landed_open(struct landed *s, const char *path, const struct mkto_def *obj,
 		st = statefile_open(&s->file, path, 0);
 	if (st != 0 || (st = statefile_regular(&s->file, MSI_EXIT_IO)) != 0)
 		exit(st);
-	if (s->file.fd >= 0) {
-		if ((fp = statefile_reader(&s->file)) == NULL)
-			msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
-		state_read(s, fp, &whole);
-		fclose(fp);
+	if (s->file.fd >= 0 && s->file.st.st_size > 0) {
+		if ((s->body = statefile_reader(&s->file)) == NULL)
+			io_fatal(s);
+		s->index = scratch(s, "index");
+		ordered = read_header(s, &s->body_at);
+		whole = s->body_at;
+		s->journal_at = whole;
+		if (!read_known(s, s->body, &whole, s->body_at > 0) || !ordered) {
+			/* lines of a run killed, or a state written before it was kept sorted
+			 */
+			sort_lines(s, s->body, s->body_at, whole, &ch);
+			fclose(s->index);
+			s->index = NULL;
+			rewrite(s, &ch);
+			whole = s->journal_at;
+		}
+		s->journal_at = whole;
+		if (fflush(s->index) == EOF || ferror(s->index))
+			msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
 	}
-	s->known = json_object_size(s->digest);
 	if (instance == NULL)
 		return;
 	/* the state is for its user only, as the records it names; a line cut short goes */
 	if (statefile_journal(&s->file, whole) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
-	if (!s->has_header) {
-		if (ndjson_emit(s->file.journal, s->path, header(s)) != 0)
+		io_fatal(s);
+	if (whole == 0) {
+		if (ndjson_emit(s->file.journal, s->path, header(s)) != 0 ||
+		    fflush(s->file.journal) == EOF)
 			exit(MSI_EXIT_IO);
+		s->body_at = s->journal_at = ftello(s->file.journal);
 	}
 }
 
+static void append(struct landed *s, json_t *line);
+
+/* The input's records are planned: their keys and digests go to a sort. */
+void
+landed_plan_begin(struct landed *s)
+{
+	if (keysort_start(&s->plan, s->path, 0) != 0)
+		exit(MSI_EXIT_IO);
+}
+
+/* The record of the input at position seq (from 0, in the order read). */
+void
+landed_plan_add(struct landed *s, json_t *rec, unsigned long seq)
+{
+	json_t *made;
+	const char *key = landed_key(s, rec, &made);
+	char rest[64];
+	int n;
+
+	if (seq >= s->records) {
+		size_t old = (s->records + 7) / 8, size = (seq + 8) / 8 * 2;
+
+		s->same = erealloc(s->same, size);
+		memset(s->same + old, 0, size - old);
+		s->records = size * 8;
+	}
+	if (key != NULL) {
+		n = snprintf(
+		    rest, sizeof rest, "%lu %" JSON_INTEGER_FORMAT, seq, digest_of(rec));
+		if (keysort_put(&s->plan, enc(s, key), rest, (size_t)n) != 0)
+			exit(MSI_EXIT_IO);
+	}
+	json_decref(made);
+}
+
 /*
- * A record of the input: remembered as there, and whether it is as it
- * landed last (then it is not sent). A record msi-load cannot key is
- * always sent.
+ * A key in the input more than once: both records go, as they would
+ * without a state, and its digest becomes one no record has, so that next
+ * time the first goes too rather than the second alone over it. k is the
+ * known line of the key, or NULL.
+ */
+static void
+dup_key(struct landed *s, const char *key, struct known_reader *k)
+{
+	json_t *line = k != NULL ? parse(k->line, (size_t)k->len) : json_true();
+
+	if (line == NULL)
+		io_fatal(s);
+	if (k != NULL)
+		json_object_set_new(line, "digest", json_integer(0));
+	json_object_set_new(s->dups, key, line);
+}
+
+/*
+ * Merges the input's keys, sorted, with the known lines: a record whose
+ * key is known with its digest is as it landed last (landed_same); the
+ * known lines whose key the input lacks are kept for the deletes
+ * (landed_unseen_next).
+ */
+void
+landed_plan_end(struct landed *s)
+{
+	struct known_reader k;
+	struct jsonbuf key = {0};
+	char *ik = NULL, *rest = NULL, *p;
+	size_t len = 0;
+	unsigned long seq = 0, count;
+	json_int_t digest = 0;
+	const char *dk;
+	json_t *v;
+	int hk, hi, c;
+
+	if (keysort_sorted(&s->plan) != 0)
+		exit(MSI_EXIT_IO);
+	s->unseen = scratch(s, "unseen");
+	known_rewind(s, &k);
+	hk = known_next(s, &k);
+	hi = sorted_next(&s->plan, &ik, &rest, &len);
+	while (hk || hi) {
+		c = !hi ? -1 : !hk ? 1 : strcmp(k.key, ik);
+		if (c < 0) {
+			if (fprintf(s->unseen, "%s\n", k.line) < 0)
+				msg_sysfatal(
+				    MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+			hk = known_next(s, &k);
+			continue;
+		}
+		key.len = 0;
+		jsonbuf_add(&key, ik, strlen(ik) + 1);
+		for (count = 0; hi && strcmp(ik, key.data) == 0; count++) {
+			seq = strtoul(rest, &p, 10);
+			digest = strtoll(p, NULL, 10);
+			hi = sorted_next(&s->plan, &ik, &rest, &len);
+		}
+		if (count > 1)
+			dup_key(s, key.data, c == 0 ? &k : NULL);
+		else if (c == 0 && digest == k.digest && seq < s->records)
+			s->same[seq / 8] |= (unsigned char)(1u << (seq % 8));
+		if (c == 0)
+			hk = known_next(s, &k);
+	}
+	known_free(&k);
+	jsonbuf_free(&key);
+	if (keysort_end(&s->plan) != 0)
+		exit(MSI_EXIT_IO);
+	/* appended once the known lines are read: the file's reader and its journal share an
+	 * offset */
+	json_object_foreach (s->dups, dk, v)
+		if (json_is_object(v))
+			append(s, json_incref(v));
+	if (fflush(s->unseen) == EOF || ferror(s->unseen))
+		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+}
+
+/* Whether the record at position seq of the input is as it landed last (then it is not sent).
  */
 int
-landed_same(struct landed *s, json_t *rec)
+landed_same(const struct landed *s, unsigned long seq)
 {
-	json_t *made, *old;
-	const char *key;
-	int same;
-
-	if ((key = landed_key(s, rec, &made)) == NULL)
-		return 0;
-	/*
-	 * A key twice in the input: both records go, as they would without a
-	 * state, and its digest becomes one no record has, so that next time
-	 * the first goes too rather than the second alone over it.
-	 */
-	if (json_object_get(s->seen, key) != NULL) {
-		json_object_set_new(s->seen, key, json_false());
-		if (json_object_get(s->digest, key) != NULL)
-			json_object_set_new(s->digest, key, json_integer(0));
-		json_decref(made);
-		return 0;
-	}
-	json_object_set_new(s->seen, key, json_true());
-	old = json_object_get(s->digest, key);
-	same = old != NULL && json_integer_value(old) == digest_of(rec);
-	json_decref(made);
-	return same;
+	return seq < s->records && s->same != NULL && (s->same[seq / 8] >> (seq % 8) & 1);
 }
 
 /* Appends a line (stolen) to the state; stops the run when it cannot be written. */
 static void
 append(struct landed *s, json_t *line)
 {
-	if (s->file.journal == NULL)
+	if (s->file.journal == NULL) {
 		json_decref(line);
-	else if (ndjson_emit(s->file.journal, s->path, line) != 0)
+		return;
+	}
+	if (ndjson_emit(s->file.journal, s->path, line) != 0)
 		exit(MSI_EXIT_IO);
+	s->appended++;
 }
 
 /*
@@ -354,72 +733,88 @@ append(struct landed *s, json_t *line)
 void
 landed_record(struct landed *s, json_t *rec, int unlinked, json_t *id)
 {
-	json_t *made, *dg, *as_sent = NULL, *extra;
+	json_t *made, *line, *as_sent = NULL;
 	const char *key;
+	json_int_t dg;
 
-	if (s->digest == NULL || (key = landed_key(s, rec, &made)) == NULL)
+	if (s->file.journal == NULL || (key = landed_key(s, rec, &made)) == NULL)
 		return;
 	if (unlinked) {
 		as_sent = json_copy(rec);
 		json_object_del(as_sent, OWNER);
 	}
-	/* a key twice in the input keeps the digest no record has (landed_same) */
-	if (json_is_false(json_object_get(s->seen, key)))
-		dg = json_integer(0);
-	else
-		dg = json_integer(digest_of(as_sent ? as_sent : rec));
+	/* a key twice in the input keeps the digest no record has (dup_key) */
+	dg = json_object_get(s->dups, enc(s, key)) != NULL ? 0
+	                                                   : digest_of(as_sent ? as_sent : rec);
 	json_decref(as_sent);
-	json_object_set(s->digest, key, dg);
+	line = json_object();
 	if (s->obj->lead_ids) {
-		extra = json_object();
-		json_object_set(extra, "externalOpportunityId",
+		json_object_set(line, "externalOpportunityId",
 		    json_object_get(rec, "externalOpportunityId"));
 		json_object_set(
-		    extra, "externalPersonId", json_object_get(rec, "externalPersonId"));
-		json_object_set(extra, "role", json_object_get(rec, "role"));
+		    line, "externalPersonId", json_object_get(rec, "externalPersonId"));
+		json_object_set(line, "role", json_object_get(rec, "role"));
 		if (json_is_integer(id))
-			json_object_set(extra, "leadId", id);
-		json_object_set_new(s->extra, key, extra);
-	} else if (json_is_integer(id)) {
-		json_object_set(s->extra, key, id);
+			json_object_set(line, "leadId", id);
+	} else {
+		json_object_set_new(
+		    line, s->is_lead ? "externalPersonId" : s->obj->key[0], json_string(key));
+		if (json_is_integer(id))
+			json_object_set(line, "id", id);
 	}
-	append(s, state_line(s, key, dg));
-	json_decref(dg);
+	json_object_set_new(line, "digest", json_integer(dg));
+	append(s, line);
 	json_decref(made);
 }
 
 /*
- * The record of key left Marketo (or is listed as gone): a line says so,
- * out on the file before the state forgets it.
+ * The record of a known line (borrowed) left Marketo (or is listed as
+ * gone): a line says so, out on the file before the run goes on.
  */
 void
-landed_gone(struct landed *s, const char *key)
+landed_gone(struct landed *s, json_t *line)
 {
-	json_t *gone;
+	json_t *gone = json_copy(line);
 
-	gone = state_line(s, key, json_object_get(s->digest, key));
 	json_object_del(gone, "digest");
 	json_object_set_new(gone, "gone", json_true());
 	append(s, gone);
 	if (s->file.journal != NULL && fflush(s->file.journal) == EOF)
 		exit(fwrite_failed(s->file.journal, s->path));
-	/* key may be the digest table's own: the table that owns it goes last */
-	json_object_del(s->extra, key);
-	json_object_del(s->digest, key);
 }
 
-/* Whether this run's input had the record of key. */
+/* Reads the known lines the input lacks from the first (landed_unseen_next). */
+void
+landed_unseen_rewind(struct landed *s)
+{
+	if (s->unseen != NULL && fseeko(s->unseen, 0, SEEK_SET) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+}
+
+/*
+ * The next known line whose key the input lacks, in key order: 1 with r
+ * set (free it: landed_rec_free), or 0 at their end.
+ */
 int
-landed_seen(const struct landed *s, const char *key)
+landed_unseen_next(struct landed *s, struct landed_rec *r)
 {
-	return json_object_get(s->seen, key) != NULL;
-}
+	char *buf = NULL;
+	size_t size = 0;
+	ssize_t len;
+	json_t *line;
 
-/* What else the state holds of key (borrowed): a lead's Marketo id, a role's line; or NULL. */
-json_t *
-landed_extra(const struct landed *s, const char *key)
-{
-	return json_object_get(s->extra, key);
+	memset(r, 0, sizeof *r);
+	if (s->unseen == NULL || (len = getline(&buf, &size, s->unseen)) <= 0) {
+		free(buf);
+		return 0;
+	}
+	line = parse(buf, (size_t)len);
+	free(buf);
+	if (line == NULL)
+		msg_fatal(
+		    MSI_EXIT_IO, "%s: a scratch file (TMPDIR) could not be read back", s->path);
+	line_take(s, line, 0, r);
+	return 1;
 }
 
 /* How many records were known to be in Marketo when the run began. */
@@ -429,81 +824,54 @@ landed_known(const struct landed *s)
 	return s->known;
 }
 
-/* How many records are known to be in Marketo now. */
-size_t
-landed_count(const struct landed *s)
-{
-	return json_object_size(s->digest);
-}
-
-static int
-by_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * The keys known, sorted (state files and delete lists come out the same
- * each time): an array to free, of keys borrowed from the state, valid
- * while the state keeps them.
- */
-const char **
-landed_keys(const struct landed *s, size_t *n)
-{
-	const char **keys = emalloc((json_object_size(s->digest) + 1) * sizeof *keys), *k;
-	json_t *v;
-
-	*n = 0;
-	json_object_foreach (s->digest, k, v)
-		keys[(*n)++] = k;
-	qsort(keys, *n, sizeof *keys, by_key);
-	return keys;
-}
-
 /* Flushes what was appended to the disk: before a checkpoint may say it is out. */
 void
 landed_sync(struct landed *s)
 {
 	if (statefile_sync(&s->file) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
+		io_fatal(s);
 }
 
 /*
- * Writes the state anew, a line a key in key order, and renames it over
- * the file appended to: a crash leaves one or the other whole. The lock
- * passes to the new file. A dry run writes nothing.
+ * Writes the state anew when the run appended to it: the lines appended
+ * sorted by key (sort(1), stably) and merged with the known ones into a
+ * new file, renamed over the file appended to: a crash leaves one or the
+ * other whole. The lock passes to the new file. A dry run writes nothing.
  */
 void
 landed_commit(struct landed *s)
 {
-	const char **keys;
-	size_t n, i;
+	struct keysort ch;
 	FILE *fp;
 
-	if (s->file.journal == NULL)
+	if (s->file.journal == NULL || s->appended == 0)
 		return;
 	if (fflush(s->file.journal) == EOF)
-		msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
-	if ((fp = statefile_begin(&s->file)) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "%s", s->file.tmp);
-	if (ndjson_emit(fp, s->file.tmp, header(s)) != 0)
-		exit(MSI_EXIT_IO);
-	keys = landed_keys(s, &n);
-	for (i = 0; i < n; i++)
-		if (ndjson_emit(fp, s->file.tmp, landed_line(s, keys[i])) != 0)
-			exit(MSI_EXIT_IO);
-	free(keys);
-	if (statefile_commit(&s->file) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s", s->path);
+		io_fatal(s);
+	if ((fp = statefile_reader(&s->file)) == NULL)
+		io_fatal(s);
+	sort_lines(s, fp, s->journal_at, (off_t)1 << 62, &ch);
+	fclose(fp);
+	rewrite(s, &ch);
 }
 
-/* Lets the state go: its tables, and the file (and its lock). */
+/* Lets the state go: its scratch files, and the file (and its lock). */
 void
 landed_close(struct landed *s)
 {
 	statefile_close(&s->file);
-	json_decref(s->digest);
-	json_decref(s->extra);
-	json_decref(s->seen);
-	s->digest = s->extra = s->seen = NULL;
+	if (s->body != NULL)
+		fclose(s->body);
+	if (s->index != NULL)
+		fclose(s->index);
+	if (s->unseen != NULL)
+		fclose(s->unseen);
+	if (s->plan.pid > 0)
+		keysort_end(&s->plan);
+	s->body = s->index = s->unseen = NULL;
+	free(s->same);
+	s->same = NULL;
+	json_decref(s->dups);
+	s->dups = NULL;
+	jsonbuf_free(&s->kb);
 }

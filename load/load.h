@@ -73,7 +73,11 @@ struct results {
 /* The input files, read a record at a time (batch.c). */
 struct input {
 	char **files;
-	int file; /* the one being read */
+	int file;          /* the one being read */
+	FILE *spool;       /* standard input kept, to be read twice (--changed-only) */
+	unsigned long seq; /* records read: the position of the next (landed_same) */
+	int planning;      /* reading to plan (landed_plan_add): quiet, nothing passed over */
+	unsigned long planned; /* records the plan read, all of the input; -1: it stopped */
 	struct ndjson_reader reader;
 	FILE *fp;
 	const char *name;
@@ -126,6 +130,7 @@ struct batch *batch_read(struct load *l);
 struct batch *batch_at(const struct load *l, int i);
 void batch_free(struct batch *b);
 void input_close(struct load *l);
+void input_plan(struct load *l);
 int retry_load(struct load *l, const char *path);
 void resend_add(struct load *l, struct batch *b, size_t i);
 void resend_due(struct load *l);

@@ -83,6 +83,8 @@ start(struct load *l, struct options *o)
 			return status;
 		l->in.skip = l->checkpoint.skip;
 	}
+	if (o->landed != NULL)
+		input_plan(l);
 	deletes_report(&l->deletes, l->in.skip > 0);
 	if (o->results != NULL) {
 		l->results.out_name = o->results;
@@ -178,6 +180,12 @@ finish(struct load *l, const struct options *o, int stopped)
 	int merged;
 
 	if (l->landed.path != NULL) {
+		/* the plan read the input first: what it read must be what the run read */
+		if (l->in.planned != l->in.seq)
+			deletes_hold(&l->deletes,
+			    "the input changed while it was read (its records: first read "
+			    "stopped or differed, then read again)",
+			    1);
 		if (!stopped && status == 0 && l->deletes.mode &&
 		    (status = deletes_run(&l->deletes, &l->landed, &l->mk, 0)) != 0)
 			e.stopped = 1;
@@ -298,8 +306,10 @@ dry_run(struct load *l, const struct options *o)
 		json_decref(desc);
 		l->deletes.name = 1;
 	}
-	if (o->landed != NULL)
+	if (o->landed != NULL) {
 		landed_open(&l->landed, o->landed, l->obj, NULL, record_key, l);
+		input_plan(l);
+	}
 	deletes_report(&l->deletes, 0);
 	status = run_dry(l, &e.records, &e.calls, &e.too_large);
 	if (l->landed.path != NULL && l->deletes.mode && status == 0)
