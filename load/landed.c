@@ -294,7 +294,7 @@ fold(struct landed *s, struct known_reader *k, struct keysort *ch, FILE *out, FI
 	char *ck = NULL, *ctext = NULL;
 	size_t clen = 0;
 	int hk = known_next(s, k), hc = sorted_next(ch, &ck, &ctext, &clen), c;
-	json_t *base, *line, *id;
+	json_t *base, *line, *id, *dg;
 	unsigned long n = 0;
 
 	while (hk || hc) {
@@ -326,6 +326,10 @@ fold(struct landed *s, struct known_reader *k, struct keysort *ch, FILE *out, FI
 			} else if (!s->obj->lead_ids && json_object_get(line, "id") == NULL &&
 			           (id = json_object_get(base, "id")) != NULL) {
 				json_object_set(line, "id", id);
+				dg = json_incref(json_object_get(line, "digest"));
+				json_object_del(
+				    line, "digest"); /* last, as landed_record writes it */
+				json_object_set_new(line, "digest", dg);
 			}
 			json_decref(base);
 			base = line;
@@ -588,7 +592,18 @@ landed_open(struct landed *s, const char *path, const struct mkto_def *obj,
 	}
 }
 
-static void append(struct landed *s, json_t *line);
+/* Appends a line (stolen) to the state; stops the run when it cannot be written. */
+static void
+append(struct landed *s, json_t *line)
+{
+	if (s->file.journal == NULL) {
+		json_decref(line);
+		return;
+	}
+	if (ndjson_emit(s->file.journal, s->path, line) != 0)
+		exit(MSI_EXIT_IO);
+	s->appended++;
+}
 
 /* The input's records are planned: their keys and digests go to a sort. */
 void
@@ -708,19 +723,6 @@ int
 landed_same(const struct landed *s, unsigned long seq)
 {
 	return seq < s->records && s->same != NULL && (s->same[seq / 8] >> (seq % 8) & 1);
-}
-
-/* Appends a line (stolen) to the state; stops the run when it cannot be written. */
-static void
-append(struct landed *s, json_t *line)
-{
-	if (s->file.journal == NULL) {
-		json_decref(line);
-		return;
-	}
-	if (ndjson_emit(s->file.journal, s->path, line) != 0)
-		exit(MSI_EXIT_IO);
-	s->appended++;
 }
 
 /*
