@@ -351,6 +351,19 @@ write_missing(struct writeback *w, const struct person *p)
 		exit(MSI_EXIT_IO);
 }
 
+/* An update written (update borrowed); a write error stops the run (status 4). */
+static void
+write_update(struct writeback *w, json_t *update)
+{
+	w->updates++;
+	if (sfout_write(&w->out, update) != 0 && w->stop != MSI_EXIT_IO) {
+		/* a CSV file's error is told when it is closed */
+		if (w->out.dir == NULL)
+			fwrite_failed(stdout, "stdout");
+		w->stop = MSI_EXIT_IO;
+	}
+}
+
 /* An answered query: an update, a miss or a reject for each of its persons. */
 static void
 write_query(struct writeback *w, struct query *q)
@@ -384,19 +397,11 @@ write_query(struct writeback *w, struct query *q)
 		                p->id, why)) == NULL) {
 			reject(w, p->file, p->line, p->rec, why, "value", 0);
 		} else {
-			if (w->state_name != NULL &&
-			    !digests_changed(&w->state, p->id, update) && w->changed_only) {
-				w->unchanged++;
-			} else {
-				w->updates++;
-				if (sfout_write(&w->out, update) != 0 &&
-				    w->stop != MSI_EXIT_IO) {
-					/* a CSV file's error is told when it is closed */
-					if (w->out.dir == NULL)
-						fwrite_failed(stdout, "stdout");
-					w->stop = MSI_EXIT_IO;
-				}
-			}
+			/* --changed-only: written once the state tells whether it changed */
+			if (w->state_name != NULL)
+				digests_add(&w->state, p->id, update, w->changed_only);
+			if (!w->changed_only)
+				write_update(w, update);
 			json_decref(update);
 		}
 	}
@@ -636,7 +641,7 @@ forget(const char *state_name, const char *ids)
 {
 	char *line = NULL, norm[SFID_LEN + 1], why[SFID_WHY_SIZE];
 	const char *name = strcmp(ids, "-") == 0 ? "<stdin>" : ids;
-	unsigned long n = 0, forgotten = 0;
+	unsigned long n = 0;
 	struct digests d;
 	size_t size = 0;
 	ssize_t len;
@@ -655,16 +660,17 @@ forget(const char *state_name, const char *ids)
 			msg_at(name, n, "\"%.40s\" is not a Salesforce id: %s", line, why);
 			exit(MSI_EXIT_BADINPUT);
 		}
-		forgotten += (unsigned long)digests_forget(&d, norm);
+		digests_drop(&d, norm);
 	}
 	if (ferror(fp))
 		msg_sysfatal(MSI_EXIT_IO, "%s", name);
 	if (fp != stdin)
 		fclose(fp);
 	free(line);
+	digests_merge(&d, 1);
 	digests_save(&d);
-	msg_warn(
-	    "%s: %lu persons forgotten, %lu kept", state_name, forgotten, d.loaded - forgotten);
+	msg_warn("%s: %lu persons forgotten, %lu kept", state_name, d.forgotten,
+	    d.loaded - d.forgotten);
 	digests_free(&d);
 	return MSI_EXIT_OK;
 }
@@ -788,6 +794,32 @@ check(struct writeback *w)
 }
 
 /*
+ * After the input, with a state: the run's updates merged with it; with
+ * --changed-only those that changed are written now, in the order they
+ * came, the others counted. The new state is begun only for a run that
+ * did not stop (wind_down saves it once the outputs are closed).
+ */
+static void
+settle(struct writeback *w, int status)
+{
+	json_t *update;
+	int changed;
+
+	digests_merge(&w->state, status == 0);
+	if (!w->changed_only)
+		return;
+	while (digests_next(&w->state, &update, &changed)) {
+		if (w->stop == MSI_EXIT_IO)
+			; /* not written: the state is not saved, so it stays to send */
+		else if (changed)
+			write_update(w, update);
+		else
+			w->unchanged++;
+		json_decref(update);
+	}
+}
+
+/*
  * After the input: the run's status, the outputs out, and only then, of a
  * whole run, the state (a stopped run sends every update again).
  */
@@ -797,6 +829,10 @@ wind_down(struct writeback *w)
 	int status = mkclient_status(&w->mk) ? mkclient_status(&w->mk) : w->stop;
 	int out;
 
+	if (w->state_name != NULL && (w->changed_only || status == 0)) {
+		settle(w, status);
+		status = mkclient_status(&w->mk) ? mkclient_status(&w->mk) : w->stop;
+	}
 	progress(w, 1);
 	if (w->stop_file != NULL)
 		msg_warn(
