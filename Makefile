@@ -131,7 +131,7 @@ SFEXTRACT_OBJ = $(B)/extract/msi-extract-salesforce.o $(B)/extract/records.o \
 $(B)/extract/msi-extract-salesforce: $(SFEXTRACT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SFEXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
 
-TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o
+TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o $(B)/transform/inputs.o
 
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
