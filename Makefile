@@ -149,7 +149,8 @@ $(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
 APPLY_OBJ = $(B)/apply/msi-apply.o $(B)/apply/applystate.o $(B)/apply/collections.o \
-	$(B)/apply/describe.o $(B)/apply/ingest.o $(B)/apply/input.o $(B)/apply/outcome.o
+	$(B)/apply/describe.o $(B)/apply/ingest.o $(B)/apply/input.o $(B)/apply/outcome.o \
+	$(B)/apply/spool.o
 
 $(B)/apply/msi-apply: $(APPLY_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APPLY_OBJ) $(LIB) $(DEP_LIBS) -lcrypto

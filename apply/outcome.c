@@ -102,7 +102,7 @@ write_result(struct apply *a, struct upd *u)
 		json_object_set(o, "reasons", u->reasons);
 	if (u->retryable)
 		json_object_set_new(o, "retryable", json_true());
-	if (u->status == U_WOULD && (rec = json_loads(u->text, 0, NULL)) != NULL) {
+	if (u->status == U_WOULD && (rec = spool_get(a, u)) != NULL) {
 		/* what a run would send of it: its fields, the Id and attributes aside */
 		fields = json_object();
 		json_object_foreach (rec, key, v) {
@@ -140,8 +140,7 @@ write_reject(struct apply *a, struct upd *u)
 	r.retryable = u->retryable;
 	r.file = file_name(a, u);
 	r.line = u->line;
-	if (u->text != NULL)
-		rec = json_loads(u->text, 0, NULL);
+	rec = spool_get(a, u);
 	r.record = rec;
 	if (json_array_size(u->reasons) > 1 || json_object_get(first, "fields") != NULL) {
 		extra = json_object();
@@ -213,8 +212,6 @@ outcome_flush(struct apply *a)
 		if (u->status != U_UPDATED && u->status != U_WOULD && a->rejects != NULL &&
 		    write_reject(a, u) != 0)
 			return MSI_EXIT_IO;
-		free(u->text);
-		u->text = NULL;
 		json_decref(u->reasons);
 		u->reasons = NULL;
 		a->written++;
