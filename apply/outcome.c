@@ -160,18 +160,27 @@ write_reject(struct apply *a, struct upd *u)
 void
 outcome_unsent(struct apply *a)
 {
+	json_t *reasons = json_pack("[{s:s, s:s}]", "code",
+	    a->stopped == MSI_EXIT_QUOTA ? "REQUEST_LIMIT_EXCEEDED" : "stopped", "message",
+	    a->stop_why[0] ? a->stop_why : "not sent");
+	struct upd *u;
 	size_t i;
 
 	for (i = a->written; i < a->n; i++) {
-		if (a->u[i].status != U_PENDING)
+		u = &a->u[i];
+		if (u->status != U_PENDING)
 			continue;
 		if (a->unsent == SIZE_MAX)
 			a->unsent = i;
-		outcome_fail(a, i,
-		    a->stopped == MSI_EXIT_QUOTA ? "REQUEST_LIMIT_EXCEEDED" : "stopped",
-		    a->stop_why[0] ? a->stop_why : "not sent", NULL, 1);
-		a->u[i].status = U_UNSENT;
+		/* one reason shared by all (a million updates unsent: one, not a million) */
+		if (u->reasons != NULL)
+			json_array_extend(u->reasons, reasons);
+		else
+			u->reasons = json_incref(reasons);
+		u->status = U_UNSENT;
+		u->retryable = 1;
 	}
+	json_decref(reasons);
 }
 
 /*
