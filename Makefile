@@ -131,7 +131,7 @@ SFEXTRACT_OBJ = $(B)/extract/msi-extract-salesforce.o $(B)/extract/records.o \
 $(B)/extract/msi-extract-salesforce: $(SFEXTRACT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SFEXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
 
-TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o
+TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o $(B)/transform/inputs.o
 
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)
@@ -149,7 +149,8 @@ $(B)/writeback/msi-writeback: $(WRITEBACK_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(WRITEBACK_OBJ) $(LIB) $(DEP_LIBS)
 
 APPLY_OBJ = $(B)/apply/msi-apply.o $(B)/apply/applystate.o $(B)/apply/collections.o \
-	$(B)/apply/describe.o $(B)/apply/ingest.o $(B)/apply/input.o $(B)/apply/outcome.o
+	$(B)/apply/describe.o $(B)/apply/ingest.o $(B)/apply/input.o $(B)/apply/outcome.o \
+	$(B)/apply/spool.o
 
 $(B)/apply/msi-apply: $(APPLY_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APPLY_OBJ) $(LIB) $(DEP_LIBS) -lcrypto

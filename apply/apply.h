@@ -4,12 +4,15 @@
  * describe.c (and --check's describe_probe), collections.c and ingest.c,
  * and outcome.c; the parts call
  * outcome.c (what became of each update, the result lines); outcome.c
- * and ingest.c call applystate.c (--state), which calls none of them.
+ * and ingest.c call applystate.c (--state), which calls none of them;
+ * input.c, the senders and outcome.c call spool.c (the records, kept in
+ * a scratch file), which calls none of them.
  */
 #ifndef MSI_APPLY_H
 #define MSI_APPLY_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -45,8 +48,10 @@ struct upd {
 	unsigned char before; /* answered by a run before, past its checkpoint (--state) */
 	unsigned char written_before; /* ... and its result line written then */
 	unsigned short file;          /* index in apply.files */
+	unsigned
+	    len; /* the record as compact JSON: its length + 1; 0 for a line that is none */
 	unsigned long line;
-	char *text; /* the record as compact JSON: a new string; NULL for a line that is none */
+	off_t at;        /* ... where it is in apply.spool (spool.c) */
 	json_t *reasons; /* [{"code","message","fields"}] of a failure: a new reference */
 };
 
@@ -80,6 +85,9 @@ struct apply {
 	int merge; /* --merge: a resumed run's rejects of what it sends now go */
 	FILE *rejects;
 	const char *state_name;
+
+	FILE *spool;   /* the records (spool.c): a scratch file */
+	off_t spooled; /* its length */
 
 	/* the state (applystate.c) */
 	int state_fd;
@@ -122,6 +130,13 @@ void outcome_fail_all(struct apply *a, size_t *idx, size_t n, const char *code,
 void outcome_stop(struct apply *a, int status, const struct sferror *e, const char *what);
 void outcome_unsent(struct apply *a);
 int outcome_flush(struct apply *a);
+
+/* spool.c: the updates' records, kept in a scratch file rather than in memory. */
+void spool_put(struct apply *a, struct upd *u, json_t *rec);
+void spool_done(struct apply *a);
+json_t *spool_get(const struct apply *a, const struct upd *u);
+size_t spool_len(const struct upd *u);
+void spool_free(struct apply *a);
 
 /* applystate.c: --state, the checkpoint and the ingest jobs of a stopped run. */
 int state_open(struct apply *a);

@@ -95,7 +95,7 @@ make_body(struct apply *a, const struct batch *b, size_t *len)
 	memset(&out, 0, sizeof out);
 	jsonbuf_addstr(&out, "{\"allOrNone\":false,\"records\":[");
 	for (i = 0; i < b->n; i++) {
-		rec = json_loads(a->u[b->idx[i]].text, 0, NULL);
+		rec = spool_get(a, &a->u[b->idx[i]]);
 		json_object_foreach_safe (rec, tmp, key, v) {
 			if (strcasecmp(key, "Id") == 0)
 				json_object_del(rec, key);

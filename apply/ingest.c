@@ -107,7 +107,7 @@ make_csv(struct apply *a, int k, const size_t *idx, size_t n, size_t *len)
 	fputc('\n', fp);
 	for (i = 0; i < n; i++) {
 		fputs(a->u[idx[i]].id, fp);
-		rec = json_loads(a->u[idx[i]].text, 0, NULL);
+		rec = spool_get(a, &a->u[idx[i]]);
 		json_object_foreach (a->obj[k].fields, key, want) {
 			fputc(',', fp);
 			if (json_object_get(rec, key) != NULL)
@@ -511,7 +511,7 @@ ingest_run(struct apply *a)
 		start = 0;
 		bytes = 0;
 		for (i = 0; i < n && !a->stopped; i++) {
-			len = strlen(a->u[idx[i]].text) + 20;
+			len = spool_len(&a->u[idx[i]]) + 20;
 			if (bytes + len > APPLY_JOB_BYTES && i > start) {
 				submit(a, k, covered[k] + start, i - start);
 				start = i;

@@ -5,6 +5,7 @@
  * taken as they were answered.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +16,11 @@
 #include "apply.h"
 #include "ealloc.h"
 #include "exitcode.h"
+#include "keysort.h"
 #include "msg.h"
 #include "ndjson.h"
 #include "objects.h"
 #include "sfid.h"
-
-/* Numbers as msi-writeback writes them: 2.6 stays 2.6. */
-#define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
 /* A name Salesforce could give an object or a field: a letter, then letters, digits, _. */
 static int
@@ -175,11 +174,90 @@ new_upd(struct apply *a, int file, unsigned long line)
 	return u;
 }
 
+/* Update i's file, as messages name it. */
+static const char *
+name_of(const struct apply *a, size_t i)
+{
+	return strcmp(a->files[a->u[i].file], "-") == 0 ? "<stdin>" : a->files[a->u[i].file];
+}
+
+/*
+ * Update d repeats the Id of update first, an earlier one: rejected, the
+ * first kept. What reading it counted (to send, or answered before) is
+ * taken back.
+ */
+static void
+repeated(struct apply *a, size_t d, size_t first)
+{
+	struct upd *u = &a->u[d];
+	char why[SFID_WHY_SIZE + 200];
+
+	if (u->before) {
+		u->before = u->written_before = 0;
+		u->retryable = 0;
+		a->answered_n--;
+		json_decref(u->reasons);
+		u->reasons = NULL;
+	} else {
+		a->obj[u->obj].pending--;
+	}
+	snprintf(why, sizeof why, "the Id %s is on line %lu too: applied there", u->id,
+	    a->u[first].line);
+	outcome_fail(a, d, "value", why, NULL, 0);
+	u->status = U_REJECTED;
+}
+
+/*
+ * The Ids met more than once, found by sorting them (the lines "ID\tINDEX"
+ * of ids, stable: a million Ids are not held in memory): each after the
+ * first is rejected; without --rejects, the run stops at the first line
+ * rejected, a repeat or the line bad (its message bad) read last. Returns
+ * 0 or an exit status after a message.
+ */
+static int
+repeats(struct apply *a, struct keysort *ids, size_t bad_at, const char *bad)
+{
+	char *key, *rest, *end, prev[19] = "";
+	size_t restlen, i, first = 0, last = 0;
+	int r;
+
+	if (keysort_sorted(ids) != 0)
+		return MSI_EXIT_IO;
+	while ((r = keysort_get(ids, &key, &rest, &restlen)) > 0) {
+		i = (size_t)strtoull(rest, &end, 10);
+		if (*end != '\0' || i >= a->n || strlen(key) >= sizeof prev ||
+		    (strcmp(key, prev) == 0 && i <= last) || strcmp(key, prev) < 0)
+			break;
+		last = i;
+		if (strcmp(key, prev) != 0) {
+			snprintf(prev, sizeof prev, "%s", key);
+			first = i;
+			continue;
+		}
+		if (a->rejects != NULL)
+			repeated(a, i, first);
+		else if (i < bad_at) {
+			bad_at = i;
+			repeated(a, i, first);
+			bad = json_string_value(
+			    json_object_get(json_array_get(a->u[i].reasons, 0), "message"));
+		}
+	}
+	if (r > 0)
+		msg_warn("the updates' Ids: sort(1) gave lines out of order or not put");
+	if (keysort_end(ids) != 0 || r != 0)
+		return MSI_EXIT_IO;
+	if (a->rejects == NULL && bad != NULL)
+		msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s (nothing was sent)",
+		    name_of(a, bad_at), a->u[bad_at].line, bad);
+	return 0;
+}
+
 /*
  * Reads every input line from the checkpoint on. A line that is not an
  * update is rejected with its reason (without --rejects, the run stops
  * with status 3 before anything is sent); an Id met before is rejected
- * too, the first one kept. Returns 0 or an exit status.
+ * too, the first one kept (repeats). Returns 0 or an exit status.
  */
 int
 input_read(struct apply *a)
@@ -187,21 +265,25 @@ input_read(struct apply *a)
 	struct ndjson_reader r;
 	enum ndjson_result res;
 	unsigned long seen = 0;
-	char why[SFID_WHY_SIZE + 200];
+	char why[SFID_WHY_SIZE + 200], index[24], *stop = NULL;
 	const char *bad, *was;
-	json_t *rec, *ids = json_object(), *first, *ans;
+	json_t *rec, *ans;
+	struct keysort ids;
 	char key[32];
 	struct upd *u;
+	size_t stop_at = SIZE_MAX;
 	FILE *fp;
-	int f;
+	int f, st;
 
-	for (f = 0; f < a->nfiles; f++) {
+	if (keysort_start(&ids, "the updates' Ids", 1) != 0)
+		return MSI_EXIT_IO;
+	for (f = 0; f < a->nfiles && stop == NULL; f++) {
 		if (strcmp(a->files[f], "-") == 0)
 			fp = stdin;
 		else if ((fp = fopen(a->files[f], "r")) == NULL)
 			msg_sysfatal(MSI_EXIT_IO, "%s", a->files[f]);
 		ndjson_reader_init(&r, fp, fp == stdin ? "<stdin>" : a->files[f]);
-		while ((res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
+		while (stop == NULL && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
 			if (res == NDJSON_READERR)
 				msg_sysfatal(MSI_EXIT_IO, "%s", r.name);
 			if (++seen <= a->skip) { /* answered by a run before */
@@ -213,29 +295,27 @@ input_read(struct apply *a)
 			snprintf(key, sizeof key, "%lu", seen - 1);
 			ans = a->answered_loaded ? json_object_get(a->answered_loaded, key)
 			                         : NULL;
-			if (bad == NULL && (first = json_object_get(ids, u->id)) != NULL) {
-				snprintf(why, sizeof why,
-				    "the Id %s is on line %lu too: applied there", u->id,
-				    (unsigned long)json_integer_value(first));
-				bad = why;
-			}
 			if (res == NDJSON_OBJECT)
-				u->text = json_dumps(rec, DUMP_FLAGS);
+				spool_put(a, u, rec);
 			if (bad != NULL) {
-				if (bad != why || strncmp(why, "the Id ", 7) != 0)
-					u->id[0] =
-					    '\0'; /* only a repeated Id is known for sure */
-				if (a->rejects == NULL)
-					msg_fatal(MSI_EXIT_BADINPUT,
-					    "%s:%lu: %s (nothing was sent)", r.name, r.line,
-					    bad);
-				outcome_fail(a, a->n - 1, "value", bad, NULL, 0);
-				a->u[a->n - 1].status = U_REJECTED;
-			} else if (ans != NULL) {
+				u->id[0] = '\0';
+				if (a->rejects == NULL) {
+					/* the run stops here, unless an Id repeated before */
+					stop = estrdup(bad);
+					stop_at = a->n - 1;
+				} else {
+					outcome_fail(a, a->n - 1, "value", bad, NULL, 0);
+					a->u[a->n - 1].status = U_REJECTED;
+				}
+			} else {
+				snprintf(index, sizeof index, "%zu", a->n - 1);
+				if (keysort_put(&ids, u->id, index, strlen(index)) != 0)
+					msg_fatal(
+					    MSI_EXIT_IO, "the updates' Ids: sort(1) failed");
+			}
+			if (bad == NULL && ans != NULL) {
 				/* answered by the run before: not sent again; its result as it
 				 * was */
-				json_object_set_new(
-				    ids, u->id, json_integer((json_int_t)r.line));
 				u->before = 1;
 				u->written_before =
 				    json_is_true(json_object_get(ans, "written"));
@@ -246,9 +326,7 @@ input_read(struct apply *a)
 				u->retryable = json_is_true(json_object_get(ans, "retryable"));
 				u->reasons = json_incref(json_object_get(ans, "reasons"));
 				a->answered_n++;
-			} else {
-				json_object_set_new(
-				    ids, u->id, json_integer((json_int_t)r.line));
+			} else if (bad == NULL) {
 				a->obj[u->obj].pending++;
 			}
 			json_decref(rec);
@@ -257,6 +335,8 @@ input_read(struct apply *a)
 		if (fp != stdin)
 			fclose(fp);
 	}
-	json_decref(ids);
-	return 0;
+	spool_done(a);
+	st = repeats(a, &ids, stop_at, stop);
+	free(stop);
+	return st;
 }

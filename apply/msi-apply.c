@@ -297,11 +297,10 @@ apply_free(struct apply *a)
 	size_t i;
 	int k;
 
-	for (i = 0; i < a->n; i++) {
-		free(a->u[i].text);
+	for (i = 0; i < a->n; i++)
 		json_decref(a->u[i].reasons);
-	}
 	free(a->u);
+	spool_free(a);
 	for (k = 0; k < a->nobj; k++)
 		json_decref(a->obj[k].fields);
 	fields_free(&a->fs);

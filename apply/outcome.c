@@ -102,7 +102,7 @@ write_result(struct apply *a, struct upd *u)
 		json_object_set(o, "reasons", u->reasons);
 	if (u->retryable)
 		json_object_set_new(o, "retryable", json_true());
-	if (u->status == U_WOULD && (rec = json_loads(u->text, 0, NULL)) != NULL) {
+	if (u->status == U_WOULD && (rec = spool_get(a, u)) != NULL) {
 		/* what a run would send of it: its fields, the Id and attributes aside */
 		fields = json_object();
 		json_object_foreach (rec, key, v) {
@@ -140,8 +140,7 @@ write_reject(struct apply *a, struct upd *u)
 	r.retryable = u->retryable;
 	r.file = file_name(a, u);
 	r.line = u->line;
-	if (u->text != NULL)
-		rec = json_loads(u->text, 0, NULL);
+	rec = spool_get(a, u);
 	r.record = rec;
 	if (json_array_size(u->reasons) > 1 || json_object_get(first, "fields") != NULL) {
 		extra = json_object();
@@ -161,18 +160,27 @@ write_reject(struct apply *a, struct upd *u)
 void
 outcome_unsent(struct apply *a)
 {
+	json_t *reasons = json_pack("[{s:s, s:s}]", "code",
+	    a->stopped == MSI_EXIT_QUOTA ? "REQUEST_LIMIT_EXCEEDED" : "stopped", "message",
+	    a->stop_why[0] ? a->stop_why : "not sent");
+	struct upd *u;
 	size_t i;
 
 	for (i = a->written; i < a->n; i++) {
-		if (a->u[i].status != U_PENDING)
+		u = &a->u[i];
+		if (u->status != U_PENDING)
 			continue;
 		if (a->unsent == SIZE_MAX)
 			a->unsent = i;
-		outcome_fail(a, i,
-		    a->stopped == MSI_EXIT_QUOTA ? "REQUEST_LIMIT_EXCEEDED" : "stopped",
-		    a->stop_why[0] ? a->stop_why : "not sent", NULL, 1);
-		a->u[i].status = U_UNSENT;
+		/* one reason shared by all (a million updates unsent: one, not a million) */
+		if (u->reasons != NULL)
+			json_array_extend(u->reasons, reasons);
+		else
+			u->reasons = json_incref(reasons);
+		u->status = U_UNSENT;
+		u->retryable = 1;
 	}
+	json_decref(reasons);
 }
 
 /*
@@ -213,8 +221,6 @@ outcome_flush(struct apply *a)
 		if (u->status != U_UPDATED && u->status != U_WOULD && a->rejects != NULL &&
 		    write_reject(a, u) != 0)
 			return MSI_EXIT_IO;
-		free(u->text);
-		u->text = NULL;
 		json_decref(u->reasons);
 		u->reasons = NULL;
 		a->written++;

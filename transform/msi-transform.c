@@ -15,6 +15,7 @@
 #include "exitcode.h"
 #include "finish.h"
 #include "fshut.h"
+#include "inputs.h"
 #include "jsonbuf.h"
 #include "known.h"
 #include "mapping.h"
@@ -49,6 +50,13 @@ struct transform {
 	int stats;                  /* --stats */
 	const char *stats_file;     /* --stats-json */
 	const struct objmap *first; /* the run's first object: one Marketo object a run */
+
+	/* --known: the records read twice, their references collected first (known.c) */
+	int collecting;   /* the first reading: references put, nothing written */
+	unsigned slots;   /* references a record can make, at most: positions a record */
+	uint64_t record;  /* the record at hand, from 0 */
+	uint64_t records; /* read by the first reading */
+	int known_failed; /* known_collect's exit status */
 
 	/* the record at hand */
 	const char *file;
@@ -246,6 +254,29 @@ reference_kind(enum mkto_object mkto, const char *target)
 	return k < 0 || k >= KNOWN_KINDS || k == (int)mkto ? -1 : k;
 }
 
+/* Whether r is a reference --known checks: an id of a known kind, not o's own key. */
+static int
+is_reference(const struct objmap *o, const struct rule *r)
+{
+	return r->type == CONV_ID && reference_kind(o->mkto, r->target) >= 0;
+}
+
+/* The references a record of the map can make, at most: --known's positions a record. */
+static unsigned
+reference_slots(const struct mapping *m)
+{
+	unsigned most = 0, n;
+	size_t i, j;
+
+	for (i = 0; i < MAPPING_OBJECTS; i++) {
+		for (n = 0, j = 0; j < m->obj[i].n; j++)
+			n += (unsigned)is_reference(&m->obj[i], &m->obj[i].rules[j]);
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
 /* The Salesforce object whose ids start as id does, for messages; NULL if not one of MSI's. */
 static const char *
 prefix_object(const char *id)
@@ -277,12 +308,13 @@ expected_prefix(const struct objmap *o, const char *target)
 
 /*
  * Appends an id value to out, normalised; handles a Lead's queue owner and
- * the --known check. Returns WRITTEN (emitted or deliberately left out),
- * or the record's outcome.
+ * the --known check, of the record's reference slot (its first reading
+ * collects it). Returns WRITTEN (emitted or deliberately left out), or
+ * the record's outcome.
  */
 static enum outcome
 put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *s, size_t n,
-    int *omitted)
+    unsigned slot, int *omitted)
 {
 	char id[SFID_LEN + 1], why[SFID_WHY_SIZE];
 	const char *prefix;
@@ -324,7 +356,13 @@ put_id(struct transform *t, const struct objmap *o, struct rule *r, const char *
 		memcpy(id, t->queue_id, sizeof id);
 	}
 	kind = reference_kind(o->mkto, r->target);
-	if (kind >= 0 && !known_has(&t->known, (enum known_kind)kind, id)) {
+	if (kind >= 0 && t->collecting) {
+		/* the first reading: every reference taken as known, and put to be looked up */
+		if (t->known_failed == 0)
+			t->known_failed = known_collect(
+			    &t->known, (enum known_kind)kind, id, t->record * t->slots + slot);
+	} else if (kind >= 0 &&
+	           !known_has(&t->known, (enum known_kind)kind, t->record * t->slots + slot)) {
 		if (!t->send_unknown) {
 			t->held_unknown++;
 			return reject(t,
@@ -375,6 +413,7 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 	size_t i, n;
 	struct rule *r;
 	int k, first = 1, lead = o->mkto == MKTO_LEAD, is_lead, link = 0, omitted;
+	unsigned slot = 0, ref = 0;
 	enum outcome res;
 
 	is_lead = strcmp(o->sftype, "Lead") == 0;
@@ -394,6 +433,11 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 	jsonbuf_add(&t->out, "{", 1);
 	for (i = 0; i < o->n; i++) {
 		r = &o->rules[i];
+		if (is_reference(o, r))
+			ref = slot++;
+		/* the first reading of --known goes as far as this one: no value stops it */
+		if (t->collecting && !is_reference(o, r))
+			continue;
 		if (link && company_field(r->target))
 			continue;
 		k = value_of(rec, r, &s, &n, buf);
@@ -437,7 +481,7 @@ transform_record(struct transform *t, json_t *rec, const struct objmap *o)
 				snprintf(why, sizeof why, "not valid UTF-8");
 			break;
 		case CONV_ID:
-			res = put_id(t, o, r, s, n, &omitted);
+			res = put_id(t, o, r, s, n, ref, &omitted);
 			if (res == WRITTEN && omitted) {
 				/* The member's key goes again: the field is not sent. */
 				t->out.len -= r->keylen + (first ? 0 : 1);
@@ -699,8 +743,31 @@ handle(struct transform *t, json_t *rec)
 	return 0;
 }
 
+/*
+ * --known's first reading of a record: its references put to known.c, as
+ * far as transform_record would go; nothing written, nothing counted.
+ */
+static void
+collect_record(struct transform *t, json_t *rec)
+{
+	const char *type = t->object;
+	const struct objmap *o;
+
+	if (type == NULL)
+		type = json_string_value(
+		    json_object_get(json_object_get(rec, "attributes"), "type"));
+	if (type != NULL && (o = mapping_find(&t->map, type)) != NULL)
+		transform_record(t, rec, o);
+}
+
+/*
+ * --known's first reading of every input: each record's references put
+ * to known.c, then looked up there in one sort; a file that cannot be
+ * opened is left to the second reading to say so, in its turn. Returns 0
+ * or an exit status after a message.
+ */
 static int
-transform_file(struct transform *t, const char *path)
+collect_references(struct transform *t, struct input *in)
 {
 	struct ndjson_reader r;
 	enum ndjson_result res;
@@ -708,15 +775,45 @@ transform_file(struct transform *t, const char *path)
 	FILE *fp;
 	int status = 0;
 
-	if (strcmp(path, "-") == 0) {
-		t->file = "<stdin>";
-		fp = stdin;
-	} else {
-		t->file = path;
-		if ((fp = fopen(path, "r")) == NULL) {
-			msg_syswarn("%s", path);
-			return MSI_EXIT_IO;
+	t->collecting = 1;
+	for (; status == 0 && in->path != NULL; in++) {
+		if ((fp = input_open(in, INPUT_FIRST, &status)) == NULL)
+			continue;
+		ndjson_reader_init(&r, fp, in->name);
+		while (status == 0 && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
+			if (res == NDJSON_READERR) {
+				msg_syswarn("%s", in->name);
+				status = MSI_EXIT_IO;
+				break;
+			}
+			t->record = t->records++;
+			if (res == NDJSON_OBJECT) {
+				collect_record(t, rec);
+				json_decref(rec);
+			}
+			status = t->known_failed;
 		}
+		ndjson_reader_free(&r);
+		input_close(in, fp);
+	}
+	t->collecting = 0;
+	return status != 0 ? status : known_resolve(&t->known, t->records * t->slots);
+}
+
+static int
+transform_file(struct transform *t, struct input *in, enum input_reading reading)
+{
+	struct ndjson_reader r;
+	enum ndjson_result res;
+	json_t *rec;
+	FILE *fp;
+	int status = 0;
+
+	t->file = in->name;
+	if ((fp = input_open(in, reading, &status)) == NULL) {
+		if (status == 0)
+			msg_syswarn("%s", in->path);
+		return status != 0 ? status : MSI_EXIT_IO;
 	}
 	ndjson_reader_init(&r, fp, t->file);
 	while (status == 0 && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
@@ -726,7 +823,13 @@ transform_file(struct transform *t, const char *path)
 			status = MSI_EXIT_IO;
 			break;
 		}
-		t->in++;
+		t->record = t->in++;
+		if (reading == INPUT_AGAIN && t->record >= t->records) {
+			msg_warn("%s: changed while it was read: --known reads the input twice",
+			    t->file);
+			status = MSI_EXIT_IO;
+			break;
+		}
 		if (res == NDJSON_BADLINE) {
 			snprintf(t->why, sizeof t->why, "%s", r.error);
 			status = set_aside(t, NULL, REJECTED);
@@ -736,8 +839,7 @@ transform_file(struct transform *t, const char *path)
 		}
 	}
 	ndjson_reader_free(&r);
-	if (fp != stdin)
-		fclose(fp);
+	input_close(in, fp);
 	return status;
 }
 
@@ -979,8 +1081,10 @@ int
 main(int argc, char *argv[])
 {
 	static struct transform t;
+	enum input_reading reading = INPUT_ONCE;
+	struct input *in;
 	char **files;
-	int status = 0, i;
+	int status = 0, i, n;
 
 	msg_init(argv[0]);
 	transform_init(&t);
@@ -990,8 +1094,21 @@ main(int argc, char *argv[])
 	if (t.rejects_name != NULL && (t.rejects = fopen_private(t.rejects_name, 0)) == NULL)
 		msg_sysfatal(MSI_EXIT_IO, "%s", t.rejects_name);
 
-	for (i = 0; files[i] != NULL && status == 0; i++)
-		status = transform_file(&t, files[i]);
+	for (n = 0; files[n] != NULL; n++)
+		;
+	in = ecalloc((size_t)n + 1, sizeof *in);
+	for (i = 0; i < n; i++)
+		input_init(&in[i], files[i]);
+	t.slots = reference_slots(&t.map);
+	if (known_active(&t.known) && t.slots > 0) {
+		reading = INPUT_AGAIN;
+		status = collect_references(&t, in);
+	}
+	for (i = 0; i < n && status == 0; i++)
+		status = transform_file(&t, &in[i], reading);
+	for (i = 0; i < n; i++)
+		input_free(&in[i]);
+	free(in);
 
 	status = finish_run(&(struct finish){t.rejects, t.rejects_name, t.rejected, "records",
 	                        t.stats_file, summary, stats_json, &t},
