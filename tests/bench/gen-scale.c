@@ -52,8 +52,9 @@ lead(unsigned long n)
 	snprintf(first, sizeof first, "F%lu", n);
 	snprintf(last, sizeof last, "L%lu", n);
 	snprintf(company, sizeof company, "Co %lu", n / 7);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "externalPersonId", id, "email", email,
-	    "firstName", first, "lastName", last, "title", "Analyst", "company", company);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "externalPersonId", id, "email",
+	    email, "firstName", first, "lastName", last, "title", "Analyst", "company",
+	    company);
 }
 
 static void
@@ -66,7 +67,8 @@ usage(void)
 static void
 put(json_t *v, FILE *fp, const char *name)
 {
-	if (json_dumpf(v, fp, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 || putc('\n', fp) == EOF) {
+	if (json_dumpf(v, fp, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0 ||
+	    putc('\n', fp) == EOF) {
 		perror(name);
 		exit(4);
 	}
@@ -100,8 +102,8 @@ main(int argc, char *argv[])
 			perror(landed);
 			return 4;
 		}
-		line = json_pack("{s:s, s:s, s:s}", "msi-load", "changed-only", "object", "leads",
-		    "instance", instance);
+		line = json_pack("{s:s, s:s, s:s}", "msi-load", "changed-only", "object",
+		    "leads", "instance", instance);
 		put(line, fp, landed);
 		json_decref(line);
 		for (i = 0; i < n; i++) {

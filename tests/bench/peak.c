@@ -25,19 +25,20 @@
  * program is their subreaper (PR_SET_CHILD_SUBREAPER): a descendant whose
  * parent ended is still counted, and is reaped here. When the command
  * ends it writes a line to report-file (appended with -a, in one write,
- * so that several peaks may share a file):
+ * so that several peaks may share a file), its fields:
  *
- *	seconds peak_kb status cpu_seconds user_seconds sys_seconds max_one_kb samples self_seconds [label]
+ *	seconds peak_kb status cpu_seconds user_seconds sys_seconds
+ *	    max_one_kb samples self_seconds [label]
  *
  * peak_kb is the largest sum sampled, or max_one_kb when that is larger
  * (a process that lived less than a sample); max_one_kb is the largest
  * peak of any one process of the tree that was waited for (getrusage's
  * RUSAGE_CHILDREN ru_maxrss); the CPU is the tree's processes waited for
  * (user + system); self_seconds is this program's own (its samples),
- * which a peak around it counts among its tree's. Resident memory shared between processes (their
- * libraries' pages) is counted once for each. SIGHUP, SIGINT and SIGTERM
- * are passed on to the command; peak exits with the command's status, or
- * ends by its signal.
+ * which a peak around it counts among its tree's. Resident memory
+ * shared between processes (their libraries' pages) is counted once for
+ * each. SIGHUP, SIGINT and SIGTERM are passed on to the command; peak
+ * exits with the command's status, or ends by its signal.
  */
 
 static pid_t child;
@@ -226,8 +227,10 @@ main(int argc, char *argv[])
 	    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
 	    seconds(ru.ru_utime) + seconds(ru.ru_stime), seconds(ru.ru_utime),
 	    seconds(ru.ru_stime), ru.ru_maxrss, samples,
-	    seconds(self.ru_utime) + seconds(self.ru_stime), label ? " " : "", label ? label : "");
-	if ((fd = open(argv[optind], O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0666)) < 0 ||
+	    seconds(self.ru_utime) + seconds(self.ru_stime), label ? " " : "",
+	    label ? label : "");
+	if ((fd = open(
+	         argv[optind], O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0666)) < 0 ||
 	    write(fd, line, (size_t)len) != len || close(fd) != 0) {
 		perror(argv[optind]);
 		return 2;

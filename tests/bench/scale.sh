@@ -88,7 +88,7 @@ load_run() {
 
 # A line of the table for run $1 over $2 records: wall, peak, CPU, calls.
 row() {
-	read -r wall kb _ cpu _ _ one _ _ < "$tmp/$1.peak"
+	read -r wall kb _ cpu _ < "$tmp/$1.peak"
 	printf '%-22s %10d %8.1f %12d %8.2f %10.2f %7d %7d %9d\n' "$1" "$2" "$wall" "$kb" "$cpu" \
 	    "$(echo "$cpu $2" | awk '{ print $1 / $2 * 1e6 }')" "$(jq ".calls // 0" "$tmp/$1.stats")" \
 	    "$(cat "$tmp/$1.sim")" "$(jq ".unchanged // 0" "$tmp/$1.stats")"
