@@ -50,7 +50,8 @@ MANS       = $(TOOLS:%=%.1) $(HELPERS:%=%.1) pipelines/msi-sync.1 common/msi-for
 UNIT_SRC   = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRC:%.c=$(B)/%)
 
-BENCH_BINS = $(B)/tests/bench/gen-leads $(B)/tests/bench/maxrss
+BENCH_BINS = $(B)/tests/bench/gen-leads $(B)/tests/bench/maxrss $(B)/tests/bench/peak \
+	$(B)/tests/bench/gen-scale
 
 # A synthetic org export at any size (the demo's sample, the end-to-end test).
 GEN_ORG = $(B)/tests/gen-org/gen-org
@@ -79,7 +80,7 @@ DEBS = $(sort $(CHECK_DEBS) $(BENCH_DEBS) $(LINT_DEBS))
 .SECONDARY:
 
 .PHONY: gen-org all check check-build check-asan check-asan-build fuzz soak demo demo-live install \
-	uninstall clean bench deps debs debs-check debs-demo debs-demo-live debs-bench debs-lint lint
+	uninstall clean bench bench-scale deps debs debs-check debs-demo debs-demo-live debs-bench debs-lint lint
 
 # A plain make builds the tools and gen-org (a test export of any size; not installed); only deps,
 # check, demo, demo-live, soak, bench and lint install packages, each those it needs.
@@ -210,6 +211,10 @@ $(GEN_ORG): $(B)/tests/gen-org/gen-org.o $(LIB)
 
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB)
+
+# gen-scale writes the digests msi-load takes (common/digest.c, with jansson).
+$(B)/tests/bench/gen-scale: $(B)/tests/bench/gen-scale.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 # jsforce (npm's @jsforce/jsforce-node 3, as tests/salesforce-sim/node/package-lock.json
 # pins it), the real client that tests/cases/salesforce-sim/jsforce runs against
@@ -354,7 +359,15 @@ bench: debs-bench
 	sh tests/bench/sync.sh $(B) || st=1; \
 	sh tests/bench/incremental.sh $(B) || st=1; \
 	sh tests/bench/sf-extract.sh $(B) || st=1; \
-	sh tests/bench/apply.sh $(B) || st=1; exit $$st
+	sh tests/bench/apply.sh $(B) || st=1; \
+	sh tests/bench/scale.sh $(B) || st=1; exit $$st
+
+# A million persons a night in bounded memory (issue 29): msi-load's landed state at 1,000,000
+# and 10,000,000 keys, a whole msi-sync -S at 1,000,000 persons, the peak memory of each process
+# tree (tests/bench/peak.c); part of make bench. Some minutes.
+bench-scale: debs-bench
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM) $(GEN_ORG)
+	sh tests/bench/scale.sh $(B)
 
 # The whole sync (pipelines/msi-sync) on the bundled sample export against
 # the local simulator: pipelines/demo.sh.
