@@ -1,7 +1,6 @@
 /* digest.c: a short fingerprint of a JSON value, to tell whether it changed since a run before.
  */
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "digest.h"
 
@@ -10,17 +9,26 @@
  * equal digests, whatever order their members came in. 63 bits are kept,
  * so that the digest is a JSON integer jansson reads back exactly.
  */
+/* Adds a piece of the value's text to the running FNV-1a hash. */
+static int
+fnv_add(const char *buf, size_t size, void *data)
+{
+	uint64_t *h = data;
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		*h ^= (unsigned char)buf[i];
+		*h *= 0x100000001b3ULL;
+	}
+	return 0;
+}
+
 json_int_t
 digest_of(const json_t *v)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	uint64_t h = 0xcbf29ce484222325ULL;
-	const unsigned char *p;
 
-	for (p = (const unsigned char *)text; p != NULL && *p != '\0'; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	free(text);
+	/* the text hashed as jansson writes it, piece by piece: never held whole */
+	json_dump_callback(v, fnv_add, &h, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	return (json_int_t)(h >> 1);
 }
