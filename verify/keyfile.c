@@ -21,7 +21,7 @@ keyfile_open(struct keyfile *kf, const char *what)
 	memset(kf, 0, sizeof *kf);
 	kf->what = what;
 	if ((kf->fp = scratch_file("verify")) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file in TMPDIR", what);
+		msg_sysfatal(MSI_EXIT_IO, "a scratch file for %s in TMPDIR", what);
 }
 
 /* key as the file keeps it (keysort_key): borrowed, valid until the next call. */
@@ -96,7 +96,7 @@ keyfile_sort(struct keyfile *kf, int stable)
 		write_failed(kf);
 	rewind(kf->fp);
 	if ((out = scratch_file("verify")) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file in TMPDIR", kf->what);
+		msg_sysfatal(MSI_EXIT_IO, "a scratch file for %s in TMPDIR", kf->what);
 	if (keysort_start(&ks, kf->what, stable) != 0)
 		exit(MSI_EXIT_IO);
 	while ((len = getline(&line, &size, kf->fp)) > 0) {

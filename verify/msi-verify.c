@@ -1603,15 +1603,21 @@ parse_options(struct verify *v, struct mkopts *mo, int argc, char *argv[])
 	return optind;
 }
 
-/* The defaults, before the options change them, and the empty tables. */
+/* The defaults, before the options change them. */
 static void
 verify_init(struct verify *v, struct mkopts *mo)
 {
-	int i;
-
 	mkopts_init(mo);
 	v->sample = -1;
 	v->seed = 1;
+}
+
+/* The empty tables: scratch files in TMPDIR, once the command line is good. */
+static void
+tables_open(struct verify *v)
+{
+	int i;
+
 	for (i = 0; i < MKTO_OBJECTS; i++) {
 		keyfile_open(&v->state_in[i], "the state");
 		keyfile_open(&v->sent_in[i], "the records sent");
@@ -1700,6 +1706,7 @@ main(int argc, char *argv[])
 	if (mkclient_init(&v.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
 
+	tables_open(&v);
 	read_input(&v, argv + first, argc - first);
 	status = verify_run(&v);
 
