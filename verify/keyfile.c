@@ -71,7 +71,8 @@ void
 keyfile_put_json(struct keyfile *kf, const char *key, json_t *rest)
 {
 	if (fputs(keyfile_escape(kf, key), kf->fp) == EOF || putc('\t', kf->fp) == EOF ||
-	    json_dumpf(rest, kf->fp, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) != 0 ||
+	    json_dumpf(rest, kf->fp, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) !=
+	        0 ||
 	    putc('\n', kf->fp) == EOF)
 		write_failed(kf);
 	kf->lines++;
@@ -118,7 +119,8 @@ keyfile_sort(struct keyfile *kf, int stable)
 	while ((got = keysort_get(&ks, &key, &rest, &restlen)) == 1)
 		if (fputs(key, out) == EOF || putc('\t', out) == EOF ||
 		    fwrite(rest, 1, restlen, out) != restlen || putc('\n', out) == EOF)
-			msg_sysfatal(MSI_EXIT_IO, "%s: writing a scratch file in TMPDIR", kf->what);
+			msg_sysfatal(
+			    MSI_EXIT_IO, "%s: writing a scratch file in TMPDIR", kf->what);
 	if (keysort_end(&ks) != 0 || got < 0)
 		exit(MSI_EXIT_IO);
 	fclose(kf->fp);
@@ -149,7 +151,8 @@ keyfile_peek(struct keyfile *kf, const char **key)
 	if (!kf->ahead) {
 		if ((len = getline(&kf->line, &kf->size, kf->fp)) <= 0) {
 			if (ferror(kf->fp))
-				msg_sysfatal(MSI_EXIT_IO, "%s: reading a scratch file", kf->what);
+				msg_sysfatal(
+				    MSI_EXIT_IO, "%s: reading a scratch file", kf->what);
 			return 0;
 		}
 		kf->line[--len] = '\0';

@@ -1,4 +1,5 @@
-/* keyfile.h: keyed JSON lines on a scratch file, sorted by key through keysort, read in order. */
+/* keyfile.h: keyed JSON lines on a scratch file, sorted by key through keysort, read in order.
+ */
 #ifndef MSI_VERIFY_KEYFILE_H
 #define MSI_VERIFY_KEYFILE_H
 

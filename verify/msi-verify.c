@@ -70,15 +70,16 @@ struct verify {
 	 * record sent, or null when it is known from the state alone}.
 	 */
 	struct keyfile state_in[MKTO_OBJECTS], sent_in[MKTO_OBJECTS], check[MKTO_OBJECTS];
-	struct keyfile asked[MKTO_OBJECTS];   /* ids to ask Marketo for, each once once sorted */
-	struct keyfile found[MKTO_OBJECTS];   /* id -> a Marketo record; roles by opportunity */
-	struct keyfile pending[MKTO_OBJECTS]; /* id -> a finding, if Marketo has no such record */
-	struct keyfile out;                   /* place -> a finding: stdout, in place order */
+	struct keyfile asked[MKTO_OBJECTS]; /* ids to ask Marketo for, each once once sorted */
+	struct keyfile found[MKTO_OBJECTS]; /* id -> a Marketo record; roles by opportunity */
+	struct keyfile
+	    pending[MKTO_OBJECTS]; /* id -> a finding, if Marketo has no such record */
+	struct keyfile out;        /* place -> a finding: stdout, in place order */
 	const char *state_dir;
 	unsigned long state_lines[MKTO_OBJECTS], sent_records[MKTO_OBJECTS];
 	unsigned long read[MKTO_OBJECTS], not_landed[MKTO_OBJECTS], calls[MKTO_OBJECTS];
-	unsigned long unchanged[MKTO_OBJECTS]; /* checked as the state says they landed */
-	unsigned long checked[MKTO_OBJECTS];   /* of the run */
+	unsigned long unchanged[MKTO_OBJECTS];  /* checked as the state says they landed */
+	unsigned long checked[MKTO_OBJECTS];    /* of the run */
 	unsigned long from_state[MKTO_OBJECTS]; /* from the state alone */
 	unsigned long asked_count[MKTO_OBJECTS];
 	unsigned long findings[CHECKS], total;
@@ -290,8 +291,8 @@ state_take(struct state_file *f, json_t *line)
 	}
 	record_key(f->o, line, key, sizeof key);
 	if (json_is_true(gone)) {
-		kept = json_pack("{s:I, s:s, s:b}", "s", (json_int_t)++v->state_lines[f->o], "k",
-		    key, "g", 1);
+		kept = json_pack("{s:I, s:s, s:b}", "s", (json_int_t)++v->state_lines[f->o],
+		    "k", key, "g", 1);
 		keyfile_put_json(&v->state_in[f->o], key, kept);
 		json_decref(kept);
 		return 0;
@@ -518,8 +519,9 @@ add_sent(void *ctx, json_t *rec, unsigned long lineno)
 	}
 	v->read[f->o]++;
 	/* not landed: not sent (--changed-only), or did not land; the state may know it */
-	landed = f->landed.bits == NULL ||
-	         (lineno <= f->landed.lines && (f->landed.bits[lineno / 8] >> (lineno % 8)) & 1);
+	landed =
+	    f->landed.bits == NULL ||
+	    (lineno <= f->landed.lines && (f->landed.bits[lineno / 8] >> (lineno % 8)) & 1);
 	kept = json_pack("{s:I, s:s, s:b, s:O}", "s", (json_int_t)++v->sent_records[f->o], "k",
 	    key, "l", landed, "r", rec);
 	keyfile_put_json(&v->sent_in[f->o], key, kept);
@@ -593,8 +595,8 @@ item_state_id(json_t *item)
 
 /* A role's opportunity, person and role name: from the record sent, else from its key. */
 static void
-item_role(json_t *item, char parts[KEY_SIZE], const char **opp, const char **pid,
-    const char **name)
+item_role(
+    json_t *item, char parts[KEY_SIZE], const char **opp, const char **pid, const char **name)
 {
 	json_t *rec = item_sent(item);
 
@@ -643,7 +645,8 @@ check_one(struct verify *v, enum mkto_object o, json_t *states, json_t *sents)
 		sent = json_object_get(line, "r");
 		if (!json_is_true(json_object_get(line, "l"))) {
 			if (!present || !state_same(digest, sent)) {
-				v->not_landed[o]++; /* msi-load did not land it: not a finding */
+				v->not_landed[o]++; /* msi-load did not land it: not a finding
+				                     */
 				continue;
 			}
 			v->unchanged[o]++;
@@ -940,11 +943,11 @@ query(struct verify *v, enum mkto_object o, const char *filter, int asking)
 
 /* A finding, a new reference; expected and found are stolen. */
 static json_t *
-finding_new(enum mkto_object o, const char *key, enum check ck, json_t *expected,
-    json_t *found, const char *hint)
+finding_new(enum mkto_object o, const char *key, enum check ck, json_t *expected, json_t *found,
+    const char *hint)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "object", mkto_objects[o].name, "key",
-	    key, "check", check_names[ck], "expected", expected ? expected : json_null(),
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "object", mkto_objects[o].name,
+	    "key", key, "check", check_names[ck], "expected", expected ? expected : json_null(),
 	    "found", found ? found : json_null(), "hint", hint);
 }
 
@@ -1126,7 +1129,6 @@ email_norm(const char *s, char *out, size_t size)
 		out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
 	out[i] = '\0';
 }
-
 
 /*
  * The checks of one record of an object: rec is what the run sent, or NULL
@@ -1383,7 +1385,8 @@ check_roles(struct verify *v)
 				json_array_append(ids, json_object_get(lead, "id"));
 		}
 		json_object_set_new(item, "L", ids);
-		json_object_set_new(item, "nL", json_integer((json_int_t)json_array_size(leads)));
+		json_object_set_new(
+		    item, "nL", json_integer((json_int_t)json_array_size(leads)));
 		keyfile_put_json(&by_opportunity, str(item, "o"), item);
 		json_decref(item);
 		free(id);
@@ -1511,8 +1514,8 @@ table(void *ctx, int status)
 	    "unchanged", "checked", "state", "asked", "calls");
 	for (i = 0; i < MKTO_OBJECTS; i++)
 		fprintf(fp, "%-16s %8lu %8lu %9lu %8lu %8lu %8lu %8lu\n", mkto_objects[i].name,
-		    v->read[i], v->not_landed[i], v->unchanged[i], v->checked[i], v->from_state[i],
-		    v->asked_count[i], v->calls[i]);
+		    v->read[i], v->not_landed[i], v->unchanged[i], v->checked[i],
+		    v->from_state[i], v->asked_count[i], v->calls[i]);
 	if (v->sample >= 0)
 		fprintf(fp, "sample: %lu of %lu persons (seed %ld)\n",
 		    v->checked[MKTO_LEAD] + v->from_state[MKTO_LEAD], v->persons, v->seed);
@@ -1547,9 +1550,9 @@ counts(void *ctx, int status)
 	json_object_set_new(s, "objects", objs);
 	json_object_set_new(s, "state", json_boolean(v->state_dir != NULL));
 	json_object_set_new(s, "sample",
-	    v->sample >= 0 ? json_integer((json_int_t)(v->checked[MKTO_LEAD] +
-	                                               v->from_state[MKTO_LEAD]))
-	                   : json_null());
+	    v->sample >= 0
+	        ? json_integer((json_int_t)(v->checked[MKTO_LEAD] + v->from_state[MKTO_LEAD]))
+	        : json_null());
 	if (v->sample >= 0)
 		json_object_set(s, "sample_persons", v->sample_ids);
 	mkclient_stats(&v->mk, s);
