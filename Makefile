@@ -156,8 +156,10 @@ APPLY_OBJ = $(B)/apply/msi-apply.o $(B)/apply/applystate.o $(B)/apply/collection
 $(B)/apply/msi-apply: $(APPLY_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(APPLY_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
 
-$(B)/verify/msi-verify: $(B)/verify/msi-verify.o $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(B)/verify/msi-verify.o $(LIB) $(DEP_LIBS)
+VERIFY_OBJ = $(B)/verify/msi-verify.o $(B)/verify/keyfile.o
+
+$(B)/verify/msi-verify: $(VERIFY_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(VERIFY_OBJ) $(LIB) $(DEP_LIBS)
 
 REPORT_OBJ = $(B)/report/msi-report.o $(B)/report/after.o $(B)/report/fates.o $(B)/report/notes.o \
 	$(B)/report/rundir.o $(B)/report/setasides.o $(B)/report/table.o

@@ -18,6 +18,7 @@
 #include "finish.h"
 #include "fshut.h"
 #include "jsonbuf.h"
+#include "keyfile.h"
 #include "mkclient.h"
 #include "msg.h"
 #include "progress.h"
@@ -58,26 +59,34 @@ static const char *const check_names[CHECKS] = {"missing", "lead-company-link",
 struct verify {
 	struct mkclient mk;
 	/*
-	 * What the run sent and landed, kept whole: the checks compare every
-	 * record with Marketo's, so memory grows with the run (a lookup table).
-	 * sent[o]: external id -> record, in file order; roles: key -> record.
+	 * What the run sent and the state says landed, and what Marketo
+	 * answered, kept on disk (keyfile.c) rather than in memory: sorted by
+	 * key through sort(1) and merged key by key, so that memory does not
+	 * grow with the run. state_in: key -> a state line, {"s": its place,
+	 * "k": the key, "g": gone, or "d": digest and "i": lead id or null};
+	 * sent_in: key -> a record sent, {"s", "k", "l": landed (or no results
+	 * file), "r": the record}; check: key -> a record to check, {"t": its
+	 * place in the output, "k", "i": the state's lead id or null, "r": the
+	 * record sent, or null when it is known from the state alone}.
 	 */
-	json_t *sent[MKTO_OBJECTS];
-	json_t *asked[MKTO_OBJECTS]; /* ids to ask Marketo for -> null */
-	json_t *found[MKTO_OBJECTS]; /* id -> [Marketo records]; roles by opportunity */
-	/*
-	 * --state-dir: every record the state says is in Marketo, key -> the
-	 * digest of what landed, and for leads and roles key -> Marketo's lead
-	 * id (a role's leadId) when the state has it: a key and a small value
-	 * a record, for the whole state.
-	 */
+	struct keyfile state_in[MKTO_OBJECTS], sent_in[MKTO_OBJECTS], check[MKTO_OBJECTS];
+	struct keyfile asked[MKTO_OBJECTS]; /* ids to ask Marketo for, each once once sorted */
+	struct keyfile found[MKTO_OBJECTS]; /* id -> a Marketo record; roles by opportunity */
+	struct keyfile
+	    pending[MKTO_OBJECTS]; /* id -> a finding, if Marketo has no such record */
+	struct keyfile out;        /* place -> a finding: stdout, in place order */
 	const char *state_dir;
-	json_t *state[MKTO_OBJECTS], *state_id[MKTO_OBJECTS];
+	unsigned long state_lines[MKTO_OBJECTS], sent_records[MKTO_OBJECTS];
 	unsigned long read[MKTO_OBJECTS], not_landed[MKTO_OBJECTS], calls[MKTO_OBJECTS];
-	unsigned long unchanged[MKTO_OBJECTS]; /* checked as the state says they landed */
+	unsigned long unchanged[MKTO_OBJECTS];  /* checked as the state says they landed */
+	unsigned long checked[MKTO_OBJECTS];    /* of the run */
+	unsigned long from_state[MKTO_OBJECTS]; /* from the state alone */
+	unsigned long asked_count[MKTO_OBJECTS];
 	unsigned long findings[CHECKS], total;
 	long sample, seed;
 	unsigned long persons;  /* to draw the sample from */
+	json_t *sample_ids;     /* --sample: the persons drawn, in order (a few) */
+	char place[32];         /* the record being checked: where its findings go out */
 	int stop;               /* MSI_EXIT_IO once stdout fails */
 	int files;              /* --files: the operands are files, not a run folder */
 	const char *stats_file; /* --stats-json, or NULL */
@@ -237,8 +246,8 @@ state_header(struct state_file *f, json_t *line)
  * One line of a state file, as landed.c in msi-load writes it, read as
  * hostile: after the header, a record known to be in Marketo (its key, a
  * lead's id or a role's leadId, the digest of what landed) or a key gone.
- * A later line of a key replaces an earlier one. Returns 0, or an exit
- * status after a message naming the line.
+ * A later line of a key replaces an earlier one (build_checks). Returns 0,
+ * or an exit status after a message naming the line.
  */
 static int
 state_take(struct state_file *f, json_t *line)
@@ -246,7 +255,7 @@ state_take(struct state_file *f, json_t *line)
 	const struct mkto_def *d = &mkto_objects[f->o];
 	struct verify *v = f->v;
 	json_t *gone = json_object_get(line, "gone"), *digest = json_object_get(line, "digest");
-	json_t *role = json_object_get(line, "role"), *id;
+	json_t *role = json_object_get(line, "role"), *id, *kept;
 	const char *id_name = f->o == MKTO_ROLE ? "leadId" : "id", *bad = NULL;
 	char key[KEY_SIZE];
 
@@ -282,8 +291,10 @@ state_take(struct state_file *f, json_t *line)
 	}
 	record_key(f->o, line, key, sizeof key);
 	if (json_is_true(gone)) {
-		json_object_del(v->state[f->o], key);
-		json_object_del(v->state_id[f->o], key);
+		kept = json_pack("{s:I, s:s, s:b}", "s", (json_int_t)++v->state_lines[f->o],
+		    "k", key, "g", 1);
+		keyfile_put_json(&v->state_in[f->o], key, kept);
+		json_decref(kept);
 		return 0;
 	}
 	if (!json_is_integer(digest) || json_integer_value(digest) < 0) {
@@ -296,11 +307,10 @@ state_take(struct state_file *f, json_t *line)
 		    id_name);
 		return MSI_EXIT_BADINPUT;
 	}
-	json_object_set(v->state[f->o], key, digest);
-	if (json_is_integer(id))
-		json_object_set(v->state_id[f->o], key, id);
-	else
-		json_object_del(v->state_id[f->o], key);
+	kept = json_pack("{s:I, s:s, s:O, s:O}", "s", (json_int_t)++v->state_lines[f->o], "k",
+	    key, "d", digest, "i", json_is_integer(id) ? id : json_null());
+	keyfile_put_json(&v->state_in[f->o], key, kept);
+	json_decref(kept);
 	return 0;
 }
 
@@ -403,20 +413,20 @@ read_state(struct verify *v, const char *dir)
 }
 
 /*
- * Whether the state says rec landed as it is: its digest is that of rec,
+ * Whether the state's digest says rec landed as it is: it is that of rec,
  * or of rec without its sales person (it landed unlinked, and is checked
  * as such a record with a result line is).
  */
 static int
-state_same(struct verify *v, enum mkto_object o, const char *key, json_t *rec)
+state_same(json_t *digest, json_t *rec)
 {
-	json_t *d = json_object_get(v->state[o], key), *bare;
 	json_int_t want;
+	json_t *bare;
 	int same;
 
-	if (d == NULL)
+	if (!json_is_integer(digest))
 		return 0;
-	want = json_integer_value(d);
+	want = json_integer_value(digest);
 	if (digest_of(rec) == want)
 		return 1;
 	if (json_object_get(rec, OWNER) == NULL)
@@ -428,39 +438,60 @@ state_same(struct verify *v, enum mkto_object o, const char *key, json_t *rec)
 	return same;
 }
 
+/* The lines of a sent file that landed, by its results file: a bit a line. */
+struct landed {
+	unsigned char *bits; /* NULL: no results file */
+	unsigned long lines; /* the lines of the sent file, at most */
+};
+
 static int
 add_landed(void *ctx, json_t *rec, unsigned long lineno)
 {
-	json_t *landed = ctx;
+	struct landed *l = ctx;
 	const char *st = json_string_value(json_object_get(rec, "status"));
-	char line[32];
+	json_int_t line = json_integer_value(json_object_get(rec, "line"));
 
 	(void)lineno;
-	snprintf(line, sizeof line, "%" JSON_INTEGER_FORMAT,
-	    json_integer_value(json_object_get(rec, "line")));
+	if (line < 1 || (unsigned long)line > l->lines)
+		return 0; /* names no line of the sent file */
 	if (st != NULL && (strcmp(st, "created") == 0 || strcmp(st, "updated") == 0))
-		json_object_set_new(landed, line, json_true());
-	else
-		json_object_del(landed, line); /* a later line of a resumed run */
+		l->bits[line / 8] |= (unsigned char)(1u << (line % 8));
+	else /* a later line of a resumed run */
+		l->bits[line / 8] &= (unsigned char)~(1u << (line % 8));
 	return 0;
 }
 
-/*
- * The lines of a results file that landed (created or updated): a new
- * object of line number -> true, or NULL when there is no such file.
- */
-static json_t *
-read_results(const char *path)
+/* How many lines path holds, at most (0 when it cannot be read: ndjson_each says why). */
+static unsigned long
+count_lines(const char *path)
 {
-	json_t *landed;
+	static char buf[1 << 16];
+	unsigned long lines = 1;
+	size_t n, i;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	fclose(fp);
+	return lines;
+}
+
+/* The lines of a results file that landed (created or updated), if there is such a file. */
+static void
+read_results(const char *path, const char *sent, struct landed *l)
+{
 	int status;
 
+	l->bits = NULL;
 	if (access(path, F_OK) != 0 && errno == ENOENT)
-		return NULL;
-	landed = json_object();
-	if ((status = ndjson_each(path, add_landed, landed)) != 0)
+		return;
+	l->lines = count_lines(sent);
+	l->bits = ecalloc(l->lines / 8 + 1, 1);
+	if ((status = ndjson_each(path, add_landed, l)) != 0)
 		exit(status);
-	return landed;
 }
 
 /* What read_sent's records go through. */
@@ -468,7 +499,7 @@ struct sent_file {
 	struct verify *v;
 	const char *path;
 	enum mkto_object o;
-	json_t *landed;
+	struct landed landed;
 };
 
 static int
@@ -476,7 +507,9 @@ add_sent(void *ctx, json_t *rec, unsigned long lineno)
 {
 	struct sent_file *f = ctx;
 	struct verify *v = f->v;
-	char line[32], key[KEY_SIZE];
+	char key[KEY_SIZE];
+	json_t *kept;
+	int landed;
 
 	if (record_key(f->o, rec, key, sizeof key) != 0) {
 		msg_at(f->path, lineno, "no %s",
@@ -485,16 +518,14 @@ add_sent(void *ctx, json_t *rec, unsigned long lineno)
 		return MSI_EXIT_BADINPUT;
 	}
 	v->read[f->o]++;
-	snprintf(line, sizeof line, "%lu", lineno);
-	if (f->landed != NULL && json_object_get(f->landed, line) == NULL) {
-		/* not sent (--changed-only), or did not land: the state may know it */
-		if (!state_same(v, f->o, key, rec)) {
-			v->not_landed[f->o]++; /* msi-load did not land it: not a finding */
-			return 0;
-		}
-		v->unchanged[f->o]++;
-	}
-	json_object_set(v->sent[f->o], key, rec);
+	/* not landed: not sent (--changed-only), or did not land; the state may know it */
+	landed =
+	    f->landed.bits == NULL ||
+	    (lineno <= f->landed.lines && (f->landed.bits[lineno / 8] >> (lineno % 8)) & 1);
+	kept = json_pack("{s:I, s:s, s:b, s:O}", "s", (json_int_t)++v->sent_records[f->o], "k",
+	    key, "l", landed, "r", rec);
+	keyfile_put_json(&v->sent_in[f->o], key, kept);
+	json_decref(kept);
 	return 0;
 }
 
@@ -505,7 +536,7 @@ read_sent(struct verify *v, const char *path)
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const char *dot = strstr(base, ".mkto.ndjson");
 	const struct sf_def *sf = NULL;
-	struct sent_file f = {v, path, MKTO_LEAD, NULL};
+	struct sent_file f = {v, path, MKTO_LEAD, {NULL, 0}};
 	char name[64], *results;
 	int status;
 
@@ -522,11 +553,11 @@ read_sent(struct verify *v, const char *path)
 	f.o = sf->mkto;
 	results = emalloc(strlen(path) + 16);
 	sprintf(results, "%.*s.results.ndjson", (int)(dot - path), path);
-	f.landed = read_results(results);
+	read_results(results, path, &f.landed);
 	free(results);
 	if ((status = ndjson_each(path, add_sent, &f)) != 0)
 		exit(status);
-	json_decref(f.landed);
+	free(f.landed.bits);
 }
 
 /* A string member, or NULL when it is absent, null or empty. */
@@ -536,6 +567,131 @@ str(json_t *rec, const char *field)
 	const char *s = json_string_value(json_object_get(rec, field));
 
 	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+/* A record to check: its key, and the record sent (NULL: known from the state alone). */
+static const char *
+item_key(json_t *item)
+{
+	return json_string_value(json_object_get(item, "k"));
+}
+
+static json_t *
+item_sent(json_t *item)
+{
+	json_t *rec = json_object_get(item, "r");
+
+	return json_is_object(rec) ? rec : NULL;
+}
+
+/* The state's lead id of a record to check (a role's leadId), or NULL. */
+static json_t *
+item_state_id(json_t *item)
+{
+	json_t *id = json_object_get(item, "i");
+
+	return json_is_integer(id) ? id : NULL;
+}
+
+/* A role's opportunity, person and role name: from the record sent, else from its key. */
+static void
+item_role(
+    json_t *item, char parts[KEY_SIZE], const char **opp, const char **pid, const char **name)
+{
+	json_t *rec = item_sent(item);
+
+	if (rec != NULL) {
+		*opp = str(rec, "externalOpportunityId");
+		*pid = str(rec, "externalPersonId");
+		*name = str(rec, "role") ? str(rec, "role") : "";
+	} else {
+		role_parts(item_key(item), parts, opp, pid, name);
+	}
+}
+
+/*
+ * The lines of one key, of the state (states) and of the run (sents), made
+ * the record to check, if there is one: the state's last line tells whether
+ * it is in Marketo (a gone line takes it out; it is placed where it came in
+ * last), the run's lines that landed, or that the state says landed as they
+ * are, the record sent (the last, placed where the first is). A record the
+ * run sent is checked in the run's order, then those known from the state
+ * alone in the state's, as they were when the tables were held in memory.
+ */
+static void
+check_one(struct verify *v, enum mkto_object o, json_t *states, json_t *sents)
+{
+	json_t *line, *digest = NULL, *id = NULL, *rec = NULL, *sent, *item;
+	json_int_t place = 0, first = 0;
+	const char *key = NULL;
+	char t[32];
+	int present = 0;
+	size_t i;
+
+	json_array_foreach (states, i, line) {
+		key = item_key(line);
+		if (json_is_true(json_object_get(line, "g"))) {
+			present = 0;
+			continue;
+		}
+		if (!present)
+			place = json_integer_value(json_object_get(line, "s"));
+		present = 1;
+		digest = json_object_get(line, "d");
+		id = json_object_get(line, "i");
+	}
+	json_array_foreach (sents, i, line) {
+		key = item_key(line);
+		sent = json_object_get(line, "r");
+		if (!json_is_true(json_object_get(line, "l"))) {
+			if (!present || !state_same(digest, sent)) {
+				v->not_landed[o]++; /* msi-load did not land it: not a finding
+				                     */
+				continue;
+			}
+			v->unchanged[o]++;
+		}
+		if (rec == NULL)
+			first = json_integer_value(json_object_get(line, "s"));
+		rec = sent;
+	}
+	if (rec == NULL && !present)
+		return;
+	snprintf(t, sizeof t, "%c%012" JSON_INTEGER_FORMAT, rec != NULL ? '0' : '1',
+	    rec != NULL ? first : place);
+	item = json_pack("{s:s, s:s, s:O, s:O}", "t", t, "k", key, "i",
+	    present && id != NULL ? id : json_null(), "r", rec != NULL ? rec : json_null());
+	keyfile_put_json(&v->check[o], key, item);
+	json_decref(item);
+	if (rec != NULL)
+		v->checked[o]++;
+	else
+		v->from_state[o]++;
+}
+
+/* The records of o to check: the state's and the run's lines merged key by key. */
+static void
+build_checks(struct verify *v, enum mkto_object o)
+{
+	struct keyfile *st = &v->state_in[o], *se = &v->sent_in[o];
+	const char *a, *b;
+	char *key;
+	int more_a, more_b;
+
+	keyfile_sort(st, 1);
+	keyfile_sort(se, 1);
+	for (;;) {
+		more_a = keyfile_peek(st, &a);
+		more_b = keyfile_peek(se, &b);
+		if (!more_a && !more_b)
+			break;
+		key = estrdup(!more_b || (more_a && strcmp(a, b) < 0) ? a : b);
+		check_one(v, o, keyfile_lookup(st, key), keyfile_lookup(se, key));
+		free(key);
+	}
+	keyfile_close(st);
+	keyfile_close(se);
+	keyfile_rewind(&v->check[o]);
 }
 
 /* splitmix64: the sample is the same for the same seed on every machine. */
@@ -550,115 +706,155 @@ next_random(uint64_t *state)
 }
 
 static void
-keep_only(json_t *table, json_t *keep)
-{
-	const char *key;
-	json_t *rec;
-	void *tmp;
-
-	json_object_foreach_safe (table, tmp, key, rec) {
-		if (json_object_get(keep, key) == NULL)
-			json_object_del(table, key);
-	}
-}
-
-static void
 mark(json_t *set, const char *id)
 {
 	if (id != NULL)
 		json_object_set_new(set, id, json_null());
 }
 
-/* Whether key of object o is checked from the state alone: the run did not send it as it
- * landed. */
-static int
-state_only(struct verify *v, enum mkto_object o, const char *key)
+/* What the partial shuffle of draw_sample holds at i: i, until a swap put another there. */
+static size_t
+shuffled(json_t *swaps, size_t i)
 {
-	return json_object_get(v->sent[o], key) == NULL;
+	char at[32];
+	json_t *v;
+
+	snprintf(at, sizeof at, "%zu", i);
+	v = json_object_get(swaps, at);
+	return v != NULL ? (size_t)json_integer_value(v) : i;
 }
 
-/* How many records of o are checked from the state alone. */
-static size_t
-state_only_count(struct verify *v, enum mkto_object o)
+static void
+shuffle_set(json_t *swaps, size_t i, size_t to)
 {
-	const char *key;
-	json_t *val;
-	size_t n = 0;
+	char at[32];
 
-	json_object_foreach (v->state[o], key, val)
-		n += state_only(v, o, key);
-	return n;
+	snprintf(at, sizeof at, "%zu", i);
+	json_object_set_new(swaps, at, json_integer((json_int_t)to));
+}
+
+/*
+ * Whether a record to check of o stays in the sample; a kept one keeps
+ * what it links to (keep, the sample's: it grows with the sample, not the
+ * run).
+ */
+static int
+sample_keeps(enum mkto_object o, json_t *item, json_t *keep[MKTO_OBJECTS])
+{
+	const char *opp, *pid, *name;
+	char parts[KEY_SIZE];
+	json_t *rec = item_sent(item);
+
+	if (o == MKTO_ROLE) {
+		item_role(item, parts, &opp, &pid, &name);
+		if (pid == NULL || json_object_get(keep[MKTO_LEAD], pid) == NULL)
+			return 0;
+		mark(keep[MKTO_OPPORTUNITY], opp);
+		return 1;
+	}
+	if (json_object_get(keep[o], item_key(item)) == NULL)
+		return 0;
+	if (rec != NULL && o != MKTO_SALESPERSON) {
+		if (o != MKTO_COMPANY)
+			mark(keep[MKTO_COMPANY], str(rec, "externalCompanyId"));
+		mark(keep[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
+	}
+	return 1;
+}
+
+/* The records to check of o rewritten with those the sample keeps. */
+static void
+sample_filter(struct verify *v, enum mkto_object o, json_t *keep[MKTO_OBJECTS])
+{
+	struct keyfile kept;
+	json_t *item;
+
+	keyfile_open(&kept, "the records to check");
+	v->checked[o] = v->from_state[o] = 0;
+	keyfile_rewind(&v->check[o]);
+	while ((item = keyfile_take(&v->check[o])) != NULL) {
+		if (sample_keeps(o, item, keep)) {
+			keyfile_put_json(&kept, item_key(item), item);
+			if (item_sent(item) != NULL)
+				v->checked[o]++;
+			else
+				v->from_state[o]++;
+		}
+		json_decref(item);
+	}
+	keyfile_close(&v->check[o]);
+	v->check[o] = kept;
+	keyfile_rewind(&v->check[o]);
 }
 
 /*
  * --sample: N persons drawn with the seed (a partial Fisher-Yates shuffle
- * of the persons in file order, then those known from the state alone in
- * its order), and what they link to: their companies and sales persons,
- * their roles, those roles' opportunities, and the companies and sales
- * persons of those. Everything else sent or known is left out of the check.
+ * of the persons in their order: those the run sent in file order, then
+ * those known from the state alone in its order), and what they link to:
+ * their companies and sales persons, their roles, those roles'
+ * opportunities, and the companies and sales persons of those. Everything
+ * else sent or known is left out of the check. Memory: a bit a person, and
+ * the sample.
  */
 static void
 draw_sample(struct verify *v)
 {
-	json_t *keep[MKTO_OBJECTS], *rec;
-	const char *key, *pid, *opp, *name, **ids;
+	json_t *keep[MKTO_OBJECTS], *swaps = json_object(), *item;
 	uint64_t state = (uint64_t)v->seed;
-	size_t n, i = 0, j, want;
-	char parts[KEY_SIZE];
+	size_t n, i, j, at, want;
+	unsigned char *chosen;
+	struct keyfile by_place;
 	int o;
 
 	for (o = 0; o < MKTO_OBJECTS; o++)
 		keep[o] = json_object();
-	n = json_object_size(v->sent[MKTO_LEAD]) + state_only_count(v, MKTO_LEAD);
+	n = v->checked[MKTO_LEAD] + v->from_state[MKTO_LEAD];
 	v->persons = n;
-	ids = ecalloc(n + 1, sizeof *ids);
-	json_object_foreach (v->sent[MKTO_LEAD], key, rec)
-		ids[i++] = key;
-	json_object_foreach (v->state[MKTO_LEAD], key, rec) {
-		if (state_only(v, MKTO_LEAD, key))
-			ids[i++] = key;
-	}
+	chosen = ecalloc(n / 8 + 1, 1);
 	want = (size_t)v->sample < n ? (size_t)v->sample : n;
 	for (i = 0; i < want; i++) {
 		j = i + (size_t)(next_random(&state) % (n - i));
-		key = ids[j];
-		ids[j] = ids[i];
-		ids[i] = key;
-		mark(keep[MKTO_LEAD], key);
+		at = shuffled(swaps, j);
+		shuffle_set(swaps, j, shuffled(swaps, i));
+		chosen[at / 8] |= (unsigned char)(1u << (at % 8));
 	}
-	json_object_foreach (v->sent[MKTO_ROLE], key, rec) {
-		pid = str(rec, "externalPersonId");
-		if (pid != NULL && json_object_get(keep[MKTO_LEAD], pid) != NULL) {
-			mark(keep[MKTO_ROLE], key);
-			mark(keep[MKTO_OPPORTUNITY], str(rec, "externalOpportunityId"));
+	json_decref(swaps);
+	/* the persons in their order: the place of each, its index */
+	keyfile_open(&by_place, "the persons to draw from");
+	while ((item = keyfile_take(&v->check[MKTO_LEAD])) != NULL) {
+		keyfile_put_json(&by_place, json_string_value(json_object_get(item, "t")),
+		    json_object_get(item, "k"));
+		json_decref(item);
+	}
+	keyfile_sort(&by_place, 0);
+	v->sample_ids = json_array();
+	for (i = 0; (item = keyfile_take(&by_place)) != NULL; i++) {
+		if ((chosen[i / 8] >> (i % 8)) & 1) {
+			mark(keep[MKTO_LEAD], json_string_value(item));
+			json_array_append(v->sample_ids, item);
 		}
+		json_decref(item);
 	}
-	json_object_foreach (v->state[MKTO_ROLE], key, rec) {
-		role_parts(key, parts, &opp, &pid, &name);
-		if (json_object_get(keep[MKTO_LEAD], pid) != NULL) {
-			mark(keep[MKTO_ROLE], key);
-			mark(keep[MKTO_OPPORTUNITY], opp);
-		}
-	}
-	for (o = MKTO_LEAD; o <= MKTO_ROLE; o++) {
-		keep_only(v->sent[o], keep[o]);
-		keep_only(v->state[o], keep[o]);
-	}
-	for (o = MKTO_LEAD; o <= MKTO_OPPORTUNITY; o += MKTO_OPPORTUNITY - MKTO_LEAD) {
-		json_object_foreach (v->sent[o], key, rec) {
-			mark(keep[MKTO_COMPANY], str(rec, "externalCompanyId"));
-			mark(keep[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
-		}
-	}
-	keep_only(v->sent[MKTO_COMPANY], keep[MKTO_COMPANY]);
-	keep_only(v->state[MKTO_COMPANY], keep[MKTO_COMPANY]);
-	json_object_foreach (v->sent[MKTO_COMPANY], key, rec)
-		mark(keep[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
-	keep_only(v->sent[MKTO_SALESPERSON], keep[MKTO_SALESPERSON]);
-	keep_only(v->state[MKTO_SALESPERSON], keep[MKTO_SALESPERSON]);
+	keyfile_close(&by_place);
+	free(chosen);
+	sample_filter(v, MKTO_LEAD, keep);
+	sample_filter(v, MKTO_ROLE, keep);
+	sample_filter(v, MKTO_OPPORTUNITY, keep);
+	sample_filter(v, MKTO_COMPANY, keep);
+	sample_filter(v, MKTO_SALESPERSON, keep);
 	for (o = 0; o < MKTO_OBJECTS; o++)
 		json_decref(keep[o]);
-	free(ids);
+}
+
+/*
+ * An id to ask Marketo for, if there is one, and o is not asked for yet (a
+ * company found names itself).
+ */
+static void
+ask(struct verify *v, enum mkto_object o, const char *id)
+{
+	if (id != NULL && v->asked[o].fp != NULL)
+		keyfile_put(&v->asked[o], keyfile_escape(&v->asked[o], id), "0");
 }
 
 /* One record a query found, filed under the id it was asked by. */
@@ -667,13 +863,9 @@ found(void *ctx, json_t *rec)
 {
 	struct found_ctx *f = ctx;
 	const char *id;
-	json_t *list;
 
-	if ((id = str(rec, f->filter)) == NULL)
-		return;
-	if ((list = json_object_get(f->v->found[f->o], id)) == NULL)
-		json_object_set_new(f->v->found[f->o], id, list = json_array());
-	json_array_append(list, rec);
+	if ((id = str(rec, f->filter)) != NULL)
+		keyfile_put_json(&f->v->found[f->o], id, rec);
 }
 
 /* Asks Marketo for up to 300 ids of one object (mkclient_query). Returns 0, or -1. */
@@ -691,60 +883,118 @@ query_chunk(
 	return status;
 }
 
-/* Asks for every id of v->asked[o], 300 a call. */
+static void
+free_ids(const char **ids, size_t n)
+{
+	while (n > 0)
+		free((char *)ids[--n]);
+}
+
+/*
+ * Asks for every id of v->asked[o], each once (sorted), 300 a call, when
+ * asking; counts them all either way (an earlier query failed). What is
+ * found is sorted by id. Returns 0, or -1.
+ */
 static int
-query(struct verify *v, enum mkto_object o, const char *filter)
+query(struct verify *v, enum mkto_object o, const char *filter, int asking)
 {
 	const char *ids[MAX_IDS], *key;
-	json_t *val;
+	char *prev = NULL, *id;
 	size_t n = 0;
+	int status = asking ? 0 : -1;
 
-	json_object_foreach (v->asked[o], key, val) {
-		if (strchr(key, ',') != NULL)
-			continue; /* would ask for several: cannot be found as one */
-		ids[n++] = key;
+	keyfile_sort(&v->asked[o], 0);
+	while (keyfile_peek(&v->asked[o], &key)) {
+		if (prev != NULL && strcmp(prev, key) == 0) {
+			keyfile_skip(&v->asked[o]);
+			continue;
+		}
+		free(prev);
+		prev = estrdup(key);
+		keyfile_skip(&v->asked[o]);
+		v->asked_count[o]++;
+		if (status != 0)
+			continue;
+		id = estrdup(prev);
+		keyfile_unescape(id);
+		if (strchr(id, ',') != NULL) {
+			free(id); /* would ask for several: cannot be found as one */
+			continue;
+		}
+		ids[n++] = id;
 		if (n == MAX_IDS) {
-			if (query_chunk(v, o, filter, ids, n) != 0)
-				return -1;
+			status = query_chunk(v, o, filter, ids, n);
+			free_ids(ids, n);
 			n = 0;
 		}
 	}
-	if (n > 0 && query_chunk(v, o, filter, ids, n) != 0)
+	if (n > 0 && status == 0)
+		status = query_chunk(v, o, filter, ids, n);
+	free_ids(ids, n);
+	free(prev);
+	keyfile_close(&v->asked[o]);
+	if (status != 0)
 		return -1;
+	keyfile_sort(&v->found[o], 1);
 	mkclient_progress(&v->mk, 0, v->mk.calls, "calls", "%s: %lu calls",
 	    mkto_objects[o].name, v->calls[o]);
 	return 0;
 }
 
-/* One finding on stdout; expected and found are stolen. */
-static void
-finding(struct verify *v, enum mkto_object o, const char *key, enum check ck, json_t *expected,
-    json_t *found, const char *hint)
+/* A finding, a new reference; expected and found are stolen. */
+static json_t *
+finding_new(enum mkto_object o, const char *key, enum check ck, json_t *expected, json_t *found,
+    const char *hint)
 {
-	json_t *f = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "object", mkto_objects[o].name,
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "object", mkto_objects[o].name,
 	    "key", key, "check", check_names[ck], "expected", expected ? expected : json_null(),
 	    "found", found ? found : json_null(), "hint", hint);
+}
 
+/* A finding f (borrowed), counted, to go out at place. */
+static void
+finding_put(struct verify *v, const char *place, enum check ck, json_t *f)
+{
 	v->findings[ck]++;
 	v->total++;
-	if (v->stop == 0 && ndjson_write(stdout, f) != 0) {
-		fwrite_failed(stdout, "stdout");
-		v->stop = MSI_EXIT_IO;
-	}
+	keyfile_put_json(&v->out, place, f);
+}
+
+/*
+ * One finding of the record being checked; expected and found are
+ * stolen. sub orders the findings of one record, as the checks make them.
+ */
+static void
+finding(struct verify *v, enum mkto_object o, const char *key, enum check ck, json_t *expected,
+    json_t *found, const char *hint, int sub)
+{
+	json_t *f = finding_new(o, key, ck, expected, found, hint);
+	char place[40];
+
+	snprintf(place, sizeof place, "%s%d", v->place, sub);
+	finding_put(v, place, ck, f);
 	json_decref(f);
+}
+
+/* The findings, in the order of the records checked, to stdout. */
+static void
+write_findings(struct verify *v)
+{
+	const char *line;
+
+	keyfile_sort(&v->out, 0);
+	while ((line = keyfile_skip(&v->out)) != NULL) {
+		if (v->stop == 0 && (fputs(line, stdout) == EOF || putc('\n', stdout) == EOF)) {
+			fwrite_failed(stdout, "stdout");
+			v->stop = MSI_EXIT_IO;
+		}
+	}
 }
 
 static json_t *
 str_or_null(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
-}
-
-/* The one Marketo record found for id (the first of several), or NULL. */
-static json_t *
-found_one(struct verify *v, enum mkto_object o, const char *id)
-{
-	return id != NULL ? json_array_get(json_object_get(v->found[o], id), 0) : NULL;
 }
 
 /* The state file a key of o is kept in, as a hint names it: a lead's by its id's prefix. */
@@ -789,15 +1039,18 @@ resend(struct verify *v, enum mkto_object o, const char *key, const char *plain,
 
 /*
  * A link of a record found in Marketo: the id it was sent with must be the
- * id Marketo holds, and that id must name a record Marketo has. Of a record
- * known from the state alone (sent NULL) only the second can be checked.
+ * id Marketo holds, and that id must name a record Marketo has: that is
+ * known once Marketo's records of target are read in order (resolve), so
+ * the finding waits in v->pending[target] till then. Of a record known
+ * from the state alone (sent NULL) only the second can be checked.
  */
 static void
 check_link(struct verify *v, enum mkto_object o, const char *key, json_t *sent, json_t *got,
-    const char *field, enum mkto_object target, enum check ck)
+    const char *field, enum mkto_object target, enum check ck, int sub)
 {
 	const char *want = str(sent ? sent : got, field), *have = str(got, field);
-	char hint[1024], again[512];
+	char hint[1024], again[512], place[40];
+	json_t *wait;
 
 	if ((want == NULL) != (have == NULL) || (want != NULL && strcmp(want, have) != 0)) {
 		snprintf(hint, sizeof hint,
@@ -808,14 +1061,41 @@ check_link(struct verify *v, enum mkto_object o, const char *key, json_t *sent, 
 		        "run the sync again for this record (msi-sync resends it)", again,
 		        sizeof again),
 		    field);
-		finding(v, o, key, ck, str_or_null(want), str_or_null(have), hint);
-	} else if (have != NULL && found_one(v, target, have) == NULL) {
+		finding(v, o, key, ck, str_or_null(want), str_or_null(have), hint, sub);
+	} else if (have != NULL) {
 		snprintf(hint, sizeof hint,
 		    "%s %s names a %s Marketo does not have: sync that %s (its Salesforce "
 		    "record, with msi-sync) or fix the reference in Salesforce",
 		    field, have, mkto_objects[target].label, mkto_objects[target].label);
-		finding(v, o, key, ck, str_or_null(want), str_or_null(have), hint);
+		snprintf(place, sizeof place, "%s%d", v->place, sub);
+		wait = json_pack("{s:s, s:i, s:o}", "p", place, "c", (int)ck, "f",
+		    finding_new(o, key, ck, str_or_null(want), str_or_null(have), hint));
+		keyfile_put_json(&v->pending[target], have, wait);
+		json_decref(wait);
 	}
+}
+
+/* The findings waiting for records of target: those Marketo does not have. */
+static void
+resolve(struct verify *v, enum mkto_object target)
+{
+	const char *key;
+	json_t *wait;
+	char *id;
+
+	keyfile_sort(&v->pending[target], 0);
+	keyfile_rewind(&v->found[target]);
+	while (keyfile_peek(&v->pending[target], &key)) {
+		id = estrdup(key);
+		wait = keyfile_take(&v->pending[target]);
+		if (json_array_size(keyfile_lookup(&v->found[target], id)) == 0)
+			finding_put(v, json_string_value(json_object_get(wait, "p")),
+			    (enum check)json_integer_value(json_object_get(wait, "c")),
+			    json_object_get(wait, "f"));
+		json_decref(wait);
+		free(id);
+	}
+	keyfile_close(&v->pending[target]);
 }
 
 /* A record sent tonight (rec), or known from the state alone, that Marketo does not have. */
@@ -831,7 +1111,7 @@ check_missing(struct verify *v, enum mkto_object o, const char *key, json_t *rec
 	                : "landed in an earlier run, as the state says,",
 	    mkto_objects[o].id_field, key,
 	    resend(v, o, key, "run msi-sync again to send it", again, sizeof again));
-	finding(v, o, key, CK_MISSING, json_string(key), NULL, hint);
+	finding(v, o, key, CK_MISSING, json_string(key), NULL, hint, 0);
 }
 
 /* Trimmed, in lower case: the sales person's email as MSI compares it. */
@@ -852,19 +1132,21 @@ email_norm(const char *s, char *out, size_t size)
 
 /*
  * The checks of one record of an object: rec is what the run sent, or NULL
- * for a record known from the state alone (its key, and a lead's id or a
- * role's leadId), which is checked as far as that allows.
+ * for a record known from the state alone (its key, and a lead's id),
+ * which is checked as far as that allows; list is what Marketo has for
+ * its key (borrowed), id the state's lead id or NULL.
  */
-typedef void check_fn(struct verify *v, const char *key, json_t *rec);
+typedef void check_fn(struct verify *v, const char *key, json_t *rec, json_t *list, json_t *id);
 
 static void
-check_salesperson(struct verify *v, const char *key, json_t *rec)
+check_salesperson(struct verify *v, const char *key, json_t *rec, json_t *list, json_t *id)
 {
 	const char *want, *have;
 	char a[512], b[512];
 	json_t *got;
 
-	if ((got = found_one(v, MKTO_SALESPERSON, key)) == NULL) {
+	(void)id;
+	if ((got = json_array_get(list, 0)) == NULL) {
 		check_missing(v, MKTO_SALESPERSON, key, rec);
 		return;
 	}
@@ -878,29 +1160,32 @@ check_salesperson(struct verify *v, const char *key, json_t *rec)
 		finding(v, MKTO_SALESPERSON, key, CK_SALESPERSON_EMAIL, str_or_null(want),
 		    str_or_null(have),
 		    "MSI matches the Salesforce user by this email: set the sales "
-		    "person's email in Marketo to the user's (or run msi-sync again)");
+		    "person's email in Marketo to the user's (or run msi-sync again)",
+		    1);
 }
 
 static void
-check_company(struct verify *v, const char *key, json_t *rec)
+check_company(struct verify *v, const char *key, json_t *rec, json_t *list, json_t *id)
 {
 	json_t *got;
 
-	if ((got = found_one(v, MKTO_COMPANY, key)) == NULL)
+	(void)id;
+	if ((got = json_array_get(list, 0)) == NULL)
 		check_missing(v, MKTO_COMPANY, key, rec);
 	else
 		check_link(v, MKTO_COMPANY, key, rec, got, "externalSalesPersonId",
-		    MKTO_SALESPERSON, CK_COMPANY_SALESPERSON);
+		    MKTO_SALESPERSON, CK_COMPANY_SALESPERSON, 1);
 }
 
 /*
- * The Marketo id the state has for a lead, which msi-load's roles and
- * deletes name it by, must be that of a lead Marketo has for the person.
+ * The Marketo id the state has for a lead (want), which msi-load's roles
+ * and deletes name it by, must be that of a lead Marketo has for the
+ * person.
  */
 static void
-check_lead_id(struct verify *v, const char *key, json_t *list)
+check_lead_id(struct verify *v, const char *key, json_t *list, json_t *want)
 {
-	json_t *want = json_object_get(v->state_id[MKTO_LEAD], key), *lead, *ids;
+	json_t *lead, *ids;
 	char hint[1024], file[64];
 	size_t i;
 
@@ -921,13 +1206,13 @@ check_lead_id(struct verify *v, const char *key, json_t *list)
 	    "OpportunityContactRole.landed in the state folder, then run msi-sync (with "
 	    "--full-extract when it reads from Salesforce)",
 	    json_integer_value(want), file);
-	finding(v, MKTO_LEAD, key, CK_LEAD_ID, json_incref(want), ids, hint);
+	finding(v, MKTO_LEAD, key, CK_LEAD_ID, json_incref(want), ids, hint, 3);
 }
 
 static void
-check_lead(struct verify *v, const char *key, json_t *rec)
+check_lead(struct verify *v, const char *key, json_t *rec, json_t *list, json_t *id)
 {
-	json_t *list = json_object_get(v->found[MKTO_LEAD], key), *ids;
+	json_t *ids;
 	size_t i;
 
 	if (json_array_size(list) == 0) {
@@ -940,65 +1225,86 @@ check_lead(struct verify *v, const char *key, json_t *rec)
 			json_array_append(ids, json_object_get(json_array_get(list, i), "id"));
 		finding(v, MKTO_LEAD, key, CK_DUPLICATE_LEAD, json_integer(1), ids,
 		    "several Marketo leads have this externalPersonId: merge them in "
-		    "Marketo (keep the one with the activity); MSI shows one at random");
+		    "Marketo (keep the one with the activity); MSI shows one at random",
+		    0);
 	}
 	check_link(v, MKTO_LEAD, key, rec, json_array_get(list, 0), "externalCompanyId",
-	    MKTO_COMPANY, CK_LEAD_COMPANY);
+	    MKTO_COMPANY, CK_LEAD_COMPANY, 1);
 	check_link(v, MKTO_LEAD, key, rec, json_array_get(list, 0), "externalSalesPersonId",
-	    MKTO_SALESPERSON, CK_LEAD_SALESPERSON);
-	check_lead_id(v, key, list);
+	    MKTO_SALESPERSON, CK_LEAD_SALESPERSON, 2);
+	check_lead_id(v, key, list, id);
 }
 
 static void
-check_opportunity(struct verify *v, const char *key, json_t *rec)
+check_opportunity(struct verify *v, const char *key, json_t *rec, json_t *list, json_t *id)
 {
 	json_t *got;
 
-	if ((got = found_one(v, MKTO_OPPORTUNITY, key)) == NULL) {
+	(void)id;
+	if ((got = json_array_get(list, 0)) == NULL) {
 		check_missing(v, MKTO_OPPORTUNITY, key, rec);
 		return;
 	}
 	check_link(v, MKTO_OPPORTUNITY, key, rec, got, "externalCompanyId", MKTO_COMPANY,
-	    CK_OPPORTUNITY_COMPANY);
+	    CK_OPPORTUNITY_COMPANY, 1);
 	check_link(v, MKTO_OPPORTUNITY, key, rec, got, "externalSalesPersonId",
-	    MKTO_SALESPERSON, CK_OPPORTUNITY_SALESPERSON);
+	    MKTO_SALESPERSON, CK_OPPORTUNITY_SALESPERSON, 2);
+}
+
+/* Where the findings of a record to check go out: its object, then its place. */
+static void
+set_place(struct verify *v, enum mkto_object o, json_t *item)
+{
+	snprintf(v->place, sizeof v->place, "%d%s", (int)o,
+	    json_string_value(json_object_get(item, "t")));
+}
+
+/* Runs check on each record of o to check, with what Marketo has for its key. */
+static void
+check_each(struct verify *v, enum mkto_object o, check_fn *check)
+{
+	json_t *item;
+	const char *key;
+
+	keyfile_rewind(&v->check[o]);
+	keyfile_rewind(&v->found[o]);
+	while ((item = keyfile_take(&v->check[o])) != NULL) {
+		key = item_key(item);
+		set_place(v, o, item);
+		check(v, key, item_sent(item),
+		    keyfile_lookup(&v->found[o], keyfile_escape(&v->found[o], key)),
+		    item_state_id(item));
+		json_decref(item);
+	}
 }
 
 /*
  * A role is on its opportunity when Marketo's roles of that opportunity
- * hold one with the leadId of the person's lead (any of them, when there
- * are several) and the same role name. The finding's found is the roles
- * Marketo has on the opportunity, as leadId/role; a role known from the
- * state alone is expected as its state line says. A role still on the
- * leadId the state has, which is not the person's lead now, went to a lead
- * that was merged or made again.
+ * (roles) hold one with the leadId of the person's lead (any of them, when
+ * there are several: item's "L", of "nL" leads) and the same role name.
+ * The finding's found is the roles Marketo has on the opportunity, as
+ * leadId/role; a role known from the state alone is expected as its state
+ * line says. A role still on the leadId the state has, which is not the
+ * person's lead now, went to a lead that was merged or made again.
  */
 static void
-check_role(struct verify *v, const char *key, json_t *rec)
+check_role(struct verify *v, json_t *item, json_t *roles, int opp_found)
 {
-	const char *opp, *pid, *name, *have, *why;
-	json_t *roles, *leads, *role, *lead, *have_list, *expected;
-	json_t *old = json_object_get(v->state_id[MKTO_ROLE], key);
-	char parts[KEY_SIZE], buf[320], hint[1024], again[512];
+	const char *key = item_key(item), *have, *why;
+	const char *opp = str(item, "o"), *pid = str(item, "p");
+	const char *name = json_string_value(json_object_get(item, "n"));
+	json_t *rec = item_sent(item), *old = item_state_id(item);
+	json_t *lead_ids = json_object_get(item, "L"), *role, *lead, *have_list, *expected;
+	char buf[320], hint[1024], again[512];
 	size_t i, k;
 	int on = 0, on_old = 0;
 
-	if (rec != NULL) {
-		opp = str(rec, "externalOpportunityId");
-		pid = str(rec, "externalPersonId");
-		name = str(rec, "role") ? str(rec, "role") : "";
-	} else {
-		role_parts(key, parts, &opp, &pid, &name);
-	}
-	roles = json_object_get(v->found[MKTO_ROLE], opp);
-	leads = json_object_get(v->found[MKTO_LEAD], pid);
 	json_array_foreach (roles, i, role) {
 		have = str(role, "role") ? str(role, "role") : "";
 		if (strcmp(have, name) != 0)
 			continue;
-		json_array_foreach (leads, k, lead) {
-			if (json_equal(
-			        json_object_get(role, "leadId"), json_object_get(lead, "id")))
+		json_array_foreach (lead_ids, k, lead) {
+			if (json_equal(json_object_get(role, "leadId"), lead))
 				on = 1;
 		}
 		if (old != NULL && json_equal(json_object_get(role, "leadId"), old))
@@ -1021,11 +1327,11 @@ check_role(struct verify *v, const char *key, json_t *rec)
 		if (old != NULL)
 			json_object_set(expected, "leadId", old);
 	}
-	if (json_array_size(leads) == 0) {
+	if (json_integer_value(json_object_get(item, "nL")) == 0) {
 		why =
 		    "the role's person is not a lead in Marketo: sync the Contact, then the role "
 		    "(msi-sync)";
-	} else if (found_one(v, MKTO_OPPORTUNITY, opp) == NULL) {
+	} else if (!opp_found) {
 		why =
 		    "the role's opportunity is not in Marketo: sync the Opportunity, then the "
 		    "role (msi-sync)";
@@ -1039,92 +1345,131 @@ check_role(struct verify *v, const char *key, json_t *rec)
 		        sizeof again));
 		why = hint;
 	}
-	finding(v, MKTO_ROLE, key, CK_ROLE_MISSING, expected, have_list, why);
+	finding(v, MKTO_ROLE, key, CK_ROLE_MISSING, expected, have_list, why, 0);
 }
 
-/* Runs check on each record of o: those the run sent, then those known from the state alone. */
+/*
+ * The roles, joined with what they need of Marketo's in two passes: by
+ * person, the ids of the person's leads; then by opportunity, the roles
+ * Marketo has on it and whether it has the opportunity.
+ */
 static void
-check_each(struct verify *v, enum mkto_object o, check_fn *check)
+check_roles(struct verify *v)
 {
-	const char *key;
-	json_t *rec;
-
-	json_object_foreach (v->sent[o], key, rec)
-		check(v, key, rec);
-	json_object_foreach (v->state[o], key, rec) {
-		if (state_only(v, o, key))
-			check(v, key, NULL);
-	}
-}
-
-/* Ids the checks need to see in Marketo: what was sent, and what the found records name. */
-static void
-plan_links(struct verify *v, enum mkto_object from, int sent)
-{
-	json_t *table = sent ? v->sent[from] : v->found[from], *rec, *list;
-	const char *key;
+	struct keyfile by_person, by_opportunity;
+	const char *opp, *pid, *name, *key;
+	json_t *item, *leads, *ids, *lead;
+	char parts[KEY_SIZE], *id;
 	size_t i;
 
-	json_object_foreach (table, key, list) {
-		if (sent) {
-			mark(v->asked[MKTO_COMPANY], str(list, "externalCompanyId"));
-			mark(v->asked[MKTO_SALESPERSON], str(list, "externalSalesPersonId"));
-			continue;
+	keyfile_open(&by_person, "the roles by person");
+	keyfile_open(&by_opportunity, "the roles by opportunity");
+	keyfile_rewind(&v->check[MKTO_ROLE]);
+	while ((item = keyfile_take(&v->check[MKTO_ROLE])) != NULL) {
+		item_role(item, parts, &opp, &pid, &name);
+		json_object_set_new(item, "o", json_string(opp));
+		json_object_set_new(item, "p", json_string(pid));
+		json_object_set_new(item, "n", json_string(name));
+		keyfile_put_json(&by_person, pid, item);
+		json_decref(item);
+	}
+	keyfile_sort(&by_person, 0);
+	keyfile_rewind(&v->found[MKTO_LEAD]);
+	while (keyfile_peek(&by_person, &key)) {
+		id = estrdup(key);
+		item = keyfile_take(&by_person);
+		leads = keyfile_lookup(&v->found[MKTO_LEAD], id);
+		ids = json_array();
+		json_array_foreach (leads, i, lead) {
+			if (json_object_get(lead, "id") != NULL)
+				json_array_append(ids, json_object_get(lead, "id"));
 		}
-		json_array_foreach (list, i, rec) {
-			mark(v->asked[MKTO_COMPANY], str(rec, "externalCompanyId"));
-			mark(v->asked[MKTO_SALESPERSON], str(rec, "externalSalesPersonId"));
+		json_object_set_new(item, "L", ids);
+		json_object_set_new(
+		    item, "nL", json_integer((json_int_t)json_array_size(leads)));
+		keyfile_put_json(&by_opportunity, str(item, "o"), item);
+		json_decref(item);
+		free(id);
+	}
+	keyfile_close(&by_person);
+	keyfile_sort(&by_opportunity, 0);
+	keyfile_rewind(&v->found[MKTO_ROLE]);
+	keyfile_rewind(&v->found[MKTO_OPPORTUNITY]);
+	while (keyfile_peek(&by_opportunity, &key)) {
+		id = estrdup(key);
+		item = keyfile_take(&by_opportunity);
+		set_place(v, MKTO_ROLE, item);
+		check_role(v, item, keyfile_lookup(&v->found[MKTO_ROLE], id),
+		    json_array_size(keyfile_lookup(&v->found[MKTO_OPPORTUNITY], id)) > 0);
+		json_decref(item);
+		free(id);
+	}
+	keyfile_close(&by_opportunity);
+}
+
+/* Ids the checks need to see in Marketo: those the records of from link to. */
+static void
+ask_links(struct verify *v, struct keyfile *records, int to_check)
+{
+	json_t *item, *rec;
+
+	keyfile_rewind(records);
+	while ((item = keyfile_take(records)) != NULL) {
+		rec = to_check ? item_sent(item) : item;
+		if (rec != NULL) {
+			ask(v, MKTO_COMPANY, str(rec, "externalCompanyId"));
+			ask(v, MKTO_SALESPERSON, str(rec, "externalSalesPersonId"));
 		}
+		json_decref(item);
 	}
 }
 
 /*
- * Reads Marketo back: leads (the persons sent or known from the state, and
- * those the roles name), opportunities (sent or known, and named by roles),
- * the roles of the opportunities of the roles, then companies and sales
- * persons: those sent or known and every one a sent or found record links
- * to, so that a dangling link is told from a missing record.
+ * Reads Marketo back: leads (the persons to check, and those the roles
+ * name), opportunities (to check, and named by roles), the roles of the
+ * opportunities of the roles, then companies and sales persons: those to
+ * check and every one a sent or found record links to, so that a dangling
+ * link is told from a missing record. Each id is asked once, in key order.
  */
 static int
 read_back(struct verify *v)
 {
-	const char *key, *opp, *pid, *name;
+	const char *opp, *pid, *name;
 	char parts[KEY_SIZE];
-	json_t *rec;
-	int o;
+	json_t *item;
+	int o, status;
 
 	for (o = 0; o < MKTO_OBJECTS; o++) {
 		if (mkto_objects[o].id_field == NULL)
 			continue;
-		json_object_foreach (v->sent[o], key, rec)
-			mark(v->asked[o], key);
-		json_object_foreach (v->state[o], key, rec)
-			mark(v->asked[o], key);
+		keyfile_rewind(&v->check[o]);
+		while ((item = keyfile_take(&v->check[o])) != NULL) {
+			ask(v, o, item_key(item));
+			json_decref(item);
+		}
 	}
-	json_object_foreach (v->sent[MKTO_ROLE], key, rec) {
-		mark(v->asked[MKTO_LEAD], str(rec, "externalPersonId"));
-		mark(v->asked[MKTO_OPPORTUNITY], str(rec, "externalOpportunityId"));
-		mark(v->asked[MKTO_ROLE], str(rec, "externalOpportunityId"));
+	keyfile_rewind(&v->check[MKTO_ROLE]);
+	while ((item = keyfile_take(&v->check[MKTO_ROLE])) != NULL) {
+		item_role(item, parts, &opp, &pid, &name);
+		ask(v, MKTO_LEAD, pid);
+		ask(v, MKTO_OPPORTUNITY, opp);
+		ask(v, MKTO_ROLE, opp);
+		json_decref(item);
 	}
-	json_object_foreach (v->state[MKTO_ROLE], key, rec) {
-		role_parts(key, parts, &opp, &pid, &name);
-		mark(v->asked[MKTO_LEAD], pid);
-		mark(v->asked[MKTO_OPPORTUNITY], opp);
-		mark(v->asked[MKTO_ROLE], opp);
+	status = query(v, MKTO_LEAD, "externalPersonId", 1);
+	status = query(v, MKTO_OPPORTUNITY, "externalOpportunityId", status == 0);
+	status = query(v, MKTO_ROLE, "externalOpportunityId", status == 0);
+	if (status == 0) {
+		ask_links(v, &v->check[MKTO_LEAD], 1);
+		ask_links(v, &v->check[MKTO_OPPORTUNITY], 1);
+		ask_links(v, &v->check[MKTO_COMPANY], 1);
+		ask_links(v, &v->found[MKTO_LEAD], 0);
+		ask_links(v, &v->found[MKTO_OPPORTUNITY], 0);
 	}
-	if (query(v, MKTO_LEAD, "externalPersonId") != 0 ||
-	    query(v, MKTO_OPPORTUNITY, "externalOpportunityId") != 0 ||
-	    query(v, MKTO_ROLE, "externalOpportunityId") != 0)
-		return -1;
-	plan_links(v, MKTO_LEAD, 1);
-	plan_links(v, MKTO_OPPORTUNITY, 1);
-	plan_links(v, MKTO_COMPANY, 1);
-	plan_links(v, MKTO_LEAD, 0);
-	plan_links(v, MKTO_OPPORTUNITY, 0);
-	if (query(v, MKTO_COMPANY, "externalCompanyId") != 0)
-		return -1;
-	plan_links(v, MKTO_COMPANY, 0);
-	return query(v, MKTO_SALESPERSON, "externalSalesPersonId");
+	status = query(v, MKTO_COMPANY, "externalCompanyId", status == 0);
+	if (status == 0)
+		ask_links(v, &v->found[MKTO_COMPANY], 0);
+	return query(v, MKTO_SALESPERSON, "externalSalesPersonId", status == 0);
 }
 
 static void
@@ -1168,13 +1513,12 @@ table(void *ctx, int status)
 	fprintf(fp, "%-16s %8s %8s %9s %8s %8s %8s %8s\n", "object", "read", "skipped",
 	    "unchanged", "checked", "state", "asked", "calls");
 	for (i = 0; i < MKTO_OBJECTS; i++)
-		fprintf(fp, "%-16s %8lu %8lu %9lu %8zu %8zu %8zu %8lu\n", mkto_objects[i].name,
-		    v->read[i], v->not_landed[i], v->unchanged[i], json_object_size(v->sent[i]),
-		    state_only_count(v, i), json_object_size(v->asked[i]), v->calls[i]);
+		fprintf(fp, "%-16s %8lu %8lu %9lu %8lu %8lu %8lu %8lu\n", mkto_objects[i].name,
+		    v->read[i], v->not_landed[i], v->unchanged[i], v->checked[i],
+		    v->from_state[i], v->asked_count[i], v->calls[i]);
 	if (v->sample >= 0)
-		fprintf(fp, "sample: %zu of %lu persons (seed %ld)\n",
-		    json_object_size(v->sent[MKTO_LEAD]) + state_only_count(v, MKTO_LEAD),
-		    v->persons, v->seed);
+		fprintf(fp, "sample: %lu of %lu persons (seed %ld)\n",
+		    v->checked[MKTO_LEAD] + v->from_state[MKTO_LEAD], v->persons, v->seed);
 	fprintf(fp, "%s: ", msg_prog);
 	mkclient_summary(&v->mk, fp);
 	fputc('\n', fp);
@@ -1196,10 +1540,8 @@ counts(void *ctx, int status)
 		o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "read",
 		    (json_int_t)v->read[i], "not_landed", (json_int_t)v->not_landed[i],
 		    "unchanged", (json_int_t)v->unchanged[i], "checked",
-		    (json_int_t)json_object_size(v->sent[i]), "from_state",
-		    (json_int_t)state_only_count(v, i), "asked",
-		    (json_int_t)json_object_size(v->asked[i]), "calls",
-		    (json_int_t)v->calls[i]);
+		    (json_int_t)v->checked[i], "from_state", (json_int_t)v->from_state[i],
+		    "asked", (json_int_t)v->asked_count[i], "calls", (json_int_t)v->calls[i]);
 		json_object_set_new(objs, mkto_objects[i].name, o);
 	}
 	json_object_set_new(s, "tool", json_string("msi-verify"));
@@ -1208,21 +1550,11 @@ counts(void *ctx, int status)
 	json_object_set_new(s, "objects", objs);
 	json_object_set_new(s, "state", json_boolean(v->state_dir != NULL));
 	json_object_set_new(s, "sample",
-	    v->sample >= 0 ? json_integer((json_int_t)(json_object_size(v->sent[MKTO_LEAD]) +
-	                                               state_only_count(v, MKTO_LEAD)))
-	                   : json_null());
-	if (v->sample >= 0) {
-		json_t *ids = json_array(), *rec;
-		const char *key;
-
-		json_object_foreach (v->sent[MKTO_LEAD], key, rec)
-			json_array_append_new(ids, json_string(key));
-		json_object_foreach (v->state[MKTO_LEAD], key, rec) {
-			if (state_only(v, MKTO_LEAD, key))
-				json_array_append_new(ids, json_string(key));
-		}
-		json_object_set_new(s, "sample_persons", ids);
-	}
+	    v->sample >= 0
+	        ? json_integer((json_int_t)(v->checked[MKTO_LEAD] + v->from_state[MKTO_LEAD]))
+	        : json_null());
+	if (v->sample >= 0)
+		json_object_set(s, "sample_persons", v->sample_ids);
 	mkclient_stats(&v->mk, s);
 	json_object_set_new(s, "stopped", json_boolean(mkclient_status(&v->mk) != 0));
 	return s;
@@ -1274,28 +1606,36 @@ parse_options(struct verify *v, struct mkopts *mo, int argc, char *argv[])
 	return optind;
 }
 
-/* The defaults, before the options change them, and the empty tables. */
+/* The defaults, before the options change them. */
 static void
 verify_init(struct verify *v, struct mkopts *mo)
 {
-	int i;
-
 	mkopts_init(mo);
 	v->sample = -1;
 	v->seed = 1;
+}
+
+/* The empty tables: scratch files in TMPDIR, once the command line is good. */
+static void
+tables_open(struct verify *v)
+{
+	int i;
+
 	for (i = 0; i < MKTO_OBJECTS; i++) {
-		v->sent[i] = json_object();
-		v->asked[i] = json_object();
-		v->found[i] = json_object();
-		v->state[i] = json_object();
-		v->state_id[i] = json_object();
+		keyfile_open(&v->state_in[i], "the state");
+		keyfile_open(&v->sent_in[i], "the records sent");
+		keyfile_open(&v->check[i], "the records to check");
+		keyfile_open(&v->asked[i], "the ids to ask for");
+		keyfile_open(&v->found[i], "Marketo's records");
+		keyfile_open(&v->pending[i], "the links to check");
 	}
+	keyfile_open(&v->out, "the findings");
 }
 
 /*
  * What is to be checked: the state first (a record the run did not send
  * is checked when the state says it landed as it is), then what the run
- * sent, then the sample drawn from it.
+ * sent, merged key by key, then the sample drawn from it.
  */
 static void
 read_input(struct verify *v, char **operands, int n)
@@ -1309,11 +1649,17 @@ read_input(struct verify *v, char **operands, int n)
 			read_sent(v, operands[i]);
 	else
 		read_run(v, operands[0]);
+	for (i = 0; i < MKTO_OBJECTS; i++)
+		build_checks(v, (enum mkto_object)i);
 	if (v->sample >= 0)
 		draw_sample(v);
 }
 
-/* Reads Marketo back and runs the checks, each object's in the order MSI links them. */
+/*
+ * Reads Marketo back and runs the checks, each object's in the order MSI
+ * links them; the findings go out in that order, each object's records
+ * in the order they were sent (then the state's).
+ */
 static int
 verify_run(struct verify *v)
 {
@@ -1322,7 +1668,10 @@ verify_run(struct verify *v)
 		check_each(v, MKTO_COMPANY, check_company);
 		check_each(v, MKTO_LEAD, check_lead);
 		check_each(v, MKTO_OPPORTUNITY, check_opportunity);
-		check_each(v, MKTO_ROLE, check_role);
+		check_roles(v);
+		resolve(v, MKTO_COMPANY);
+		resolve(v, MKTO_SALESPERSON);
+		write_findings(v);
 	}
 	mkclient_progress(&v->mk, 1, v->mk.calls, "calls", "%lu calls", v->mk.calls);
 	return mkclient_status(&v->mk) ? mkclient_status(&v->mk) : v->stop;
@@ -1335,12 +1684,15 @@ verify_free(struct verify *v)
 
 	mkclient_free(&v->mk);
 	for (i = 0; i < MKTO_OBJECTS; i++) {
-		json_decref(v->sent[i]);
-		json_decref(v->asked[i]);
-		json_decref(v->found[i]);
-		json_decref(v->state[i]);
-		json_decref(v->state_id[i]);
+		keyfile_close(&v->state_in[i]);
+		keyfile_close(&v->sent_in[i]);
+		keyfile_close(&v->check[i]);
+		keyfile_close(&v->asked[i]);
+		keyfile_close(&v->found[i]);
+		keyfile_close(&v->pending[i]);
 	}
+	keyfile_close(&v->out);
+	json_decref(v->sample_ids);
 }
 
 int
@@ -1357,6 +1709,7 @@ main(int argc, char *argv[])
 	if (mkclient_init(&v.mk, &mo, why) != 0)
 		msg_fatal(MSI_EXIT_USAGE, "%s", why);
 
+	tables_open(&v);
 	read_input(&v, argv + first, argc - first);
 	status = verify_run(&v);
 
