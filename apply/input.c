@@ -323,6 +323,7 @@ input_read(struct apply *a)
 				u->status = was != NULL && strcmp(was, "updated") == 0
 				                ? U_UPDATED
 				                : U_FAILED;
+				a->answered_hi = a->n; /* answered_past looks up to it */
 				u->retryable = json_is_true(json_object_get(ans, "retryable"));
 				u->reasons = json_incref(json_object_get(ans, "reasons"));
 				a->answered_n++;

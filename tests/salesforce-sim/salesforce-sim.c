@@ -38,8 +38,8 @@
  * simulator answers as for any body too large, 413 REQUEST_TOO_LARGE.
  */
 #define MAX_UPLOAD_BASE64 ((size_t)150 * 1024 * 1024)
-#define MAX_FAULTS 64
-#define API_PREFIX "/services/data/v"
+#define MAX_FAULTS        64
+#define API_PREFIX        "/services/data/v"
 
 /*
  * The first five replace the call's answer; the last two change the answer
