@@ -97,9 +97,11 @@ struct apply {
 	json_t *answered_loaded; /* as read, kept while the jobs are followed */
 
 	/* output */
-	size_t written; /* u[0..written) have their result lines out */
-	size_t unsent;  /* the first update a stopped run did not send: the checkpoint stays
-	                   before it */
+	size_t written;     /* u[0..written) have their result lines out */
+	size_t answered_hi; /* none of u[answered_hi..n) is updated or failed: where
+	                       answered_past stops */
+	size_t unsent;      /* the first update a stopped run did not send: the checkpoint stays
+	                       before it */
 	unsigned long updated, failed, rejected, unsent_n, calls_coll, jobs_made;
 	unsigned long would;      /* --dry-run: the updates a run would send */
 	unsigned long answered_n; /* answered by the run before past its checkpoint */
@@ -123,6 +125,7 @@ void collections_run(struct apply *a);
 void ingest_run(struct apply *a);
 
 /* outcome.c: what became of each update, and its result line. */
+void outcome_updated(struct apply *a, size_t i);
 void outcome_fail(struct apply *a, size_t i, const char *code, const char *message,
     json_t *fields, int retryable);
 void outcome_fail_all(struct apply *a, size_t *idx, size_t n, const char *code,

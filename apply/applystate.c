@@ -312,7 +312,9 @@ state_open(struct apply *a)
  * before earlier ones; those after a stop's first unsent one): line ->
  * {"status","reasons","retryable","written"}, so that a resumed run sends
  * none of them again and writes the result lines not yet written. A new
- * reference.
+ * reference. It looks no further than the last update answered
+ * (a->answered_hi), not at every update yet to send: written after each
+ * call, it would otherwise cost the square of the updates.
  */
 static json_t *
 answered_past(const struct apply *a, size_t from)
@@ -322,7 +324,7 @@ answered_past(const struct apply *a, size_t from)
 	char key[32];
 	size_t i;
 
-	for (i = from; i < a->n; i++) {
+	for (i = from; i < a->answered_hi && i < a->n; i++) {
 		u = &a->u[i];
 		if (u->status != U_UPDATED && u->status != U_FAILED)
 			continue;

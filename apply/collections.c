@@ -165,7 +165,7 @@ read_answer(struct apply *a, struct batch *b, const struct http_call *h)
 	for (i = 0; i < b->n; i++) {
 		r = json_array_get(ans, i);
 		if (json_is_true(json_object_get(r, "success"))) {
-			a->u[b->idx[i]].status = U_UPDATED;
+			outcome_updated(a, b->idx[i]);
 			continue;
 		}
 		json_array_foreach (json_object_get(r, "errors"), j, err) {

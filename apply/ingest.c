@@ -24,6 +24,8 @@
 #include "csvin.h"
 #include "ealloc.h"
 #include "exitcode.h"
+#include "jsonbuf.h"
+#include "keysort.h"
 #include "msg.h"
 #include "progress.h"
 #include "sfout.h"
@@ -182,14 +184,22 @@ submit(struct apply *a, int k, size_t first, size_t count)
 	return 0;
 }
 
-/* A results file read: which column holds the Id, which the error. */
+/*
+ * A job's results files read: which column holds the Id, which the error.
+ * The job's updates ("ID\tU" and the index) and then the results' rows
+ * ("ID\tR" and the kind, then the error as a JSON string) go to one
+ * stable keysort, so that each update meets its rows without a table of
+ * every Id of the job in memory (a job holds up to 100 MB of updates).
+ */
 struct reading {
 	struct apply *a;
-	json_t *where; /* Id -> index in apply.u: borrowed */
-	int kind;      /* 0 successful, 1 failed, 2 unprocessed */
+	struct keysort ks;
+	struct jsonbuf key;
+	int kind; /* 0 successful, 1 failed, 2 unprocessed */
 	long id_col, err_col;
 	const char *why; /* unprocessed: the job's errorMessage */
 	unsigned long rows;
+	int failed; /* a line not put to sort(1) */
 };
 
 static int
@@ -255,29 +265,80 @@ fail_from_error(struct apply *a, size_t i, const char *s, size_t n)
 	free(text);
 }
 
+/* A results row put to the sort: "ID\tR", its kind, and its error (failed) as a JSON string. */
 static int
 results_row(void *ctx, const struct csvin_row *row)
 {
 	struct reading *r = ctx;
-	char id[19];
-	json_t *w;
-	size_t i;
+	char id[19], *err = NULL;
+	json_t *e;
+	int st;
 
 	if (row->error != NULL || (size_t)r->id_col >= row->nfields || row->len[r->id_col] > 18)
 		return 0;
 	snprintf(id, sizeof id, "%.*s", (int)row->len[r->id_col], row->field[r->id_col]);
-	if ((w = json_object_get(r->where, id)) == NULL)
-		return 0;
-	i = (size_t)json_integer_value(w);
-	if (r->a->u[i].status != U_PENDING)
-		return 0;
-	r->rows++;
-	if (r->kind == 0)
-		r->a->u[i].status = U_UPDATED;
-	else if (r->kind == 1 && r->err_col >= 0 && (size_t)r->err_col < row->nfields)
-		fail_from_error(r->a, i, row->field[r->err_col], row->len[r->err_col]);
-	else
-		outcome_fail(r->a, i, "UNPROCESSED", r->why, NULL, 1);
+	if (r->kind == 1 && r->err_col >= 0 && (size_t)r->err_col < row->nfields) {
+		e = json_stringn(row->field[r->err_col], row->len[r->err_col]);
+		err = json_dumps(e, JSON_ENCODE_ANY);
+		json_decref(e);
+	}
+	{
+		size_t n = err ? strlen(err) : 0;
+		char *rest = emalloc(n + 3);
+
+		rest[0] = 'R';
+		rest[1] = (char)('0' + (err ? 1 : r->kind == 1 ? 3 : r->kind));
+		memcpy(rest + 2, err ? err : "", n);
+		st = keysort_put(&r->ks, keysort_key(&r->key, id), rest, n + 2);
+		free(rest);
+	}
+	free(err);
+	if (st != 0)
+		r->failed = 1;
+	return 0;
+}
+
+/*
+ * The job's updates met with their rows, sorted by Id: an update takes
+ * the first row of its Id (successful, failed, unprocessed, as read), as a
+ * table of Ids would give it. 0, or -1 when sort(1) failed.
+ */
+static int
+results_merge(struct reading *r)
+{
+	char *key, *rest, *text;
+	size_t restlen, i = 0;
+	int has = 0, got, k;
+	json_t *e;
+
+	if (keysort_sorted(&r->ks) != 0)
+		return -1;
+	while ((got = keysort_get(&r->ks, &key, &rest, &restlen)) > 0) {
+		if (restlen >= 1 && rest[0] == 'U') {
+			i = (size_t)strtoull(rest + 1, NULL, 10);
+			has = i < r->a->n;
+			continue;
+		}
+		/* a row: of the update met last, when it is of this Id */
+		if (!has || restlen < 2 || strcmp(key, r->a->u[i].id) != 0 ||
+		    r->a->u[i].status != U_PENDING)
+			continue;
+		r->rows++;
+		k = rest[1] - '0';
+		if (k == 0) {
+			outcome_updated(r->a, i);
+		} else if (k == 1) {
+			e = json_loadb(rest + 2, restlen - 2, JSON_DECODE_ANY, NULL);
+			text = (char *)json_string_value(e);
+			fail_from_error(
+			    r->a, i, text ? text : "", text ? json_string_length(e) : 0);
+			json_decref(e);
+		} else {
+			outcome_fail(r->a, i, "UNPROCESSED", r->why, NULL, 1);
+		}
+	}
+	if (keysort_end(&r->ks) != 0 || got != 0)
+		return -1;
 	return 0;
 }
 
@@ -366,7 +427,8 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 	int k = object_of(a, object);
 	char path[256], why[600], x[32], y[32];
 	const char *state, *err;
-	json_t *info, *where, *processed;
+	json_t *info, *processed;
+	char index[24];
 	struct reading r;
 	size_t *idx, n, i;
 	double since = http_now();
@@ -424,13 +486,16 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 		    json_string_value(json_object_get(job, "object")));
 		return MSI_EXIT_USAGE;
 	}
-	where = json_object();
-	for (i = 0; i < n; i++)
-		json_object_set_new(where, a->u[idx[i]].id, json_integer((json_int_t)idx[i]));
 	memset(&r, 0, sizeof r);
 	r.a = a;
-	r.where = where;
 	r.why = why;
+	if (keysort_start(&r.ks, "the ingest job's results", 1) != 0)
+		msg_fatal(MSI_EXIT_IO, "the ingest job's results: sort(1) failed");
+	for (i = 0; i < n; i++) {
+		snprintf(index, sizeof index, "U%zu", idx[i]);
+		if (keysort_put(&r.ks, a->u[idx[i]].id, index, strlen(index)) != 0)
+			r.failed = 1;
+	}
 	st = read_results(a, id, "successfulResults", &r);
 	r.kind = 1;
 	if (st == 0)
@@ -438,6 +503,10 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 	r.kind = 2;
 	if (st == 0 && strcmp(state, "JobComplete") != 0)
 		st = read_results(a, id, "unprocessedrecords", &r);
+	/* what was read is taken, a stop's too, as it was row by row */
+	if (results_merge(&r) != 0 || r.failed)
+		msg_fatal(MSI_EXIT_IO, "the ingest job's results: sort(1) failed");
+	free(r.key.data);
 	if (st == 0) {
 		for (i = 0; i < n; i++)
 			if (a->u[idx[i]].status == U_PENDING)
@@ -452,7 +521,6 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 		progress_update(
 		    &w->p, w->done, "%s: job %s %s, results read", object, id, state);
 	}
-	json_decref(where);
 	json_decref(info);
 	free(idx);
 	return st;

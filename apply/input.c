@@ -271,7 +271,7 @@ input_read(struct apply *a)
 	struct keysort ids;
 	char key[32];
 	struct upd *u;
-	size_t stop_at = SIZE_MAX;
+	size_t stop_at = SIZE_MAX, hi = 0;
 	FILE *fp;
 	int f, st;
 
@@ -323,6 +323,7 @@ input_read(struct apply *a)
 				u->status = was != NULL && strcmp(was, "updated") == 0
 				                ? U_UPDATED
 				                : U_FAILED;
+				hi = a->n; /* answered_past looks up to it */
 				u->retryable = json_is_true(json_object_get(ans, "retryable"));
 				u->reasons = json_incref(json_object_get(ans, "reasons"));
 				a->answered_n++;
@@ -338,5 +339,7 @@ input_read(struct apply *a)
 	spool_done(a);
 	st = repeats(a, &ids, stop_at, stop);
 	free(stop);
+	/* rejected lines are no answers: answered_past looks up to the last answered before */
+	a->answered_hi = hi;
 	return st;
 }

@@ -26,6 +26,22 @@ file_name(const struct apply *a, const struct upd *u)
 	return strcmp(a->files[u->file], "-") == 0 ? "<stdin>" : a->files[u->file];
 }
 
+/* Notes that update i was answered (updated or failed): answered_past looks up to it. */
+static void
+answered(struct apply *a, size_t i)
+{
+	if (i >= a->answered_hi)
+		a->answered_hi = i + 1;
+}
+
+/* Update i applied by Salesforce. */
+void
+outcome_updated(struct apply *a, size_t i)
+{
+	a->u[i].status = U_UPDATED;
+	answered(a, i);
+}
+
 /*
  * Sets the result of update i: failed (or, for a line not an update,
  * rejected by the caller) with Salesforce's code, message and fields.
@@ -47,6 +63,7 @@ outcome_fail(struct apply *a, size_t i, const char *code, const char *message, j
 	json_array_append_new(u->reasons, r);
 	u->status = U_FAILED;
 	u->retryable = (unsigned char)retryable;
+	answered(a, i);
 }
 
 /* The same failure for the updates idx[0..n). */
