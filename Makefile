@@ -31,7 +31,7 @@ DEP_LIBS   = $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMSI_VERSION='"$(VERSION)"' -Icommon $(WARN) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
-COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/finish.c common/fshut.c common/http.c common/inputid.c common/jsonbuf.c common/keysort.c common/jwt.c \
+COMMON_SRC = common/convert.c common/csvin.c common/digest.c common/ealloc.c common/finish.c common/fshut.c common/http.c common/inputid.c common/inputs.c common/jsonbuf.c common/keysort.c common/jwt.c \
 	common/mapfile.c common/mapping.c common/mkcheck.c common/mkclient.c common/mkconf.c common/msg.c common/msifields.c common/ndjson.c \
 	common/numarg.c common/objects.c common/progress.c common/ratelimit.c common/reject.c common/retry.c \
 	common/sfclient.c common/sfid.c common/sfopts.c common/sfout.c common/statefile.c \
@@ -132,7 +132,7 @@ SFEXTRACT_OBJ = $(B)/extract/msi-extract-salesforce.o $(B)/extract/records.o \
 $(B)/extract/msi-extract-salesforce: $(SFEXTRACT_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SFEXTRACT_OBJ) $(LIB) $(DEP_LIBS) -lcrypto
 
-TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o $(B)/transform/inputs.o
+TRANSFORM_OBJ = $(B)/transform/msi-transform.o $(B)/transform/known.o
 
 $(B)/transform/msi-transform: $(TRANSFORM_OBJ) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TRANSFORM_OBJ) $(LIB) $(DEP_LIBS)

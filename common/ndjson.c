@@ -132,17 +132,18 @@ read_line(struct ndjson_reader *r, int *over)
 }
 
 /*
- * Reads the next non-blank line as a JSON object; *obj is a new reference.
- * A line may end in LF, CRLF or the end of input.
+ * Reads the next non-blank line, not parsed: its text in r->buf, its line
+ * end cut off, *len bytes (then a NUL). Returns NDJSON_OBJECT (a line, for
+ * ndjson_parse_text, or for a caller that reads its own form of it
+ * first), NDJSON_BADLINE for a line too long, NDJSON_EOF or NDJSON_READERR.
  */
 enum ndjson_result
-ndjson_read(struct ndjson_reader *r, json_t **obj)
+ndjson_read_text(struct ndjson_reader *r, size_t *len)
 {
 	ssize_t got;
 	size_t n;
 	int over;
 
-	*obj = NULL;
 	do {
 		errno = 0;
 		if ((got = read_line(r, &over)) < 0)
@@ -154,6 +155,31 @@ ndjson_read(struct ndjson_reader *r, json_t **obj)
 		}
 		n = chomp(r->buf, (size_t)got);
 	} while (blank(r->buf, n));
+	r->buf[n] = '\0';
+	*len = n;
+	return NDJSON_OBJECT;
+}
+
+/* The line ndjson_read_text read (len bytes) as ndjson_read parses it. */
+enum ndjson_result
+ndjson_parse_text(struct ndjson_reader *r, size_t len, json_t **obj)
+{
+	return parse(r->buf, len, obj, r->error);
+}
+
+/*
+ * Reads the next non-blank line as a JSON object; *obj is a new reference.
+ * A line may end in LF, CRLF or the end of input.
+ */
+enum ndjson_result
+ndjson_read(struct ndjson_reader *r, json_t **obj)
+{
+	enum ndjson_result res;
+	size_t n;
+
+	*obj = NULL;
+	if ((res = ndjson_read_text(r, &n)) != NDJSON_OBJECT)
+		return res;
 	return parse(r->buf, n, obj, r->error);
 }
 

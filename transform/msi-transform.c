@@ -1098,7 +1098,7 @@ main(int argc, char *argv[])
 		;
 	in = ecalloc((size_t)n + 1, sizeof *in);
 	for (i = 0; i < n; i++)
-		input_init(&in[i], files[i]);
+		input_init(&in[i], files[i], "--known reads the input twice");
 	t.slots = reference_slots(&t.map);
 	if (known_active(&t.known) && t.slots > 0) {
 		reading = INPUT_AGAIN;

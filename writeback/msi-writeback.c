@@ -14,6 +14,8 @@
 #include "ealloc.h"
 #include "exitcode.h"
 #include "finish.h"
+#include "inputs.h"
+#include "keysort.h"
 #include "msifields.h"
 #include "fshut.h"
 #include "jsonbuf.h"
@@ -75,7 +77,12 @@ struct writeback {
 	struct query *filling; /* the batch being read */
 	int dropping;          /* calls stopped: the queries left are dropped */
 	CURLM *multi;
-	json_t *seen; /* ids met in this run */
+
+	/* the input, read twice: first to find the persons that come again (find_repeats) */
+	struct input *in;
+	unsigned char *repeat; /* bit n: record n names a person an earlier record named */
+	unsigned long planned; /* the records of the first reading */
+	unsigned long record;  /* the records of the second so far */
 
 	FILE *rejects, *missing;
 	const char *rejects_name, *missing_name;
@@ -495,52 +502,69 @@ flush_batch(struct writeback *w)
 	run_queries(w, w->concurrency);
 }
 
-/* One input record: its person joins the batch, or is rejected or counted as a repeat. */
-static void
-take(struct writeback *w, json_t *rec, const char *file, unsigned long line)
+/*
+ * The person a record names: its normalised id into norm and its type
+ * (Lead or Contact), or -1 with why it names none (not an id, not a Lead
+ * or a Contact).
+ */
+static int
+person_of(const struct writeback *w, json_t *rec, char norm[SFID_LEN + 1], const char **type,
+    char why[FIELDS_WHY_SIZE])
 {
-	char why[FIELDS_WHY_SIZE], swhy[SFID_WHY_SIZE], norm[SFID_LEN + 1];
-	const char *name, *type = NULL;
+	char swhy[SFID_WHY_SIZE];
+	const char *name;
 	enum sfid_status st;
-	struct person *p;
 	json_t *v = record_id(w, rec, &name);
 	const struct sf_def *sf;
 
 	if (!json_is_string(v)) {
 		if (name == NULL)
-			snprintf(why, sizeof why, "no Id, externalPersonId or key field");
+			snprintf(why, FIELDS_WHY_SIZE, "no Id, externalPersonId or key field");
 		else
-			snprintf(why, sizeof why, "%s is %s", name,
+			snprintf(why, FIELDS_WHY_SIZE, "%s is %s", name,
 			    v == NULL ? "missing" : "not a string (a Salesforce id)");
-		reject(w, file, line, rec, why, NULL, 0);
-		json_decref(rec);
-		return;
+		return -1;
 	}
 	st = sfid_normalize(json_string_value(v), json_string_length(v), norm, swhy);
 	if (st == SFID_INVALID || st == SFID_NULL) {
-		snprintf(why, sizeof why, "%s \"%.40s\" is not a Salesforce id: %s", name,
+		snprintf(why, FIELDS_WHY_SIZE, "%s \"%.40s\" is not a Salesforce id: %s", name,
 		    json_string_value(v), st == SFID_NULL ? "the null id" : swhy);
-		reject(w, file, line, rec, why, NULL, 0);
-		json_decref(rec);
-		return;
+		return -1;
 	}
 	/* MSI writes to the Salesforce objects that become Marketo leads */
+	*type = NULL;
 	if ((sf = sf_by_prefix(norm)) != NULL && sf->mkto == MKTO_LEAD)
-		type = sf->name;
-	if (type == NULL) {
-		snprintf(why, sizeof why,
+		*type = sf->name;
+	if (*type == NULL) {
+		snprintf(why, FIELDS_WHY_SIZE,
 		    "%s %s has key prefix %.3s: not a Lead (00Q) or a Contact (003)", name,
 		    norm, norm);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * One input record, the seq-th: its person joins the batch, or is
+ * rejected or counted as a repeat (find_repeats marked it).
+ */
+static void
+take(struct writeback *w, json_t *rec, const char *file, unsigned long line, unsigned long seq)
+{
+	char why[FIELDS_WHY_SIZE], norm[SFID_LEN + 1];
+	const char *type;
+	struct person *p;
+
+	if (person_of(w, rec, norm, &type, why) != 0) {
 		reject(w, file, line, rec, why, NULL, 0);
 		json_decref(rec);
 		return;
 	}
-	if (json_object_get(w->seen, norm) != NULL) {
+	if (w->repeat[seq / 8] >> seq % 8 & 1) {
 		w->duplicates++; /* already asked for in this run */
 		json_decref(rec);
 		return;
 	}
-	json_object_set_new(w->seen, norm, json_null());
 	w->persons++;
 	w->by_type[strcmp(type, "Lead") == 0 ? 0 : 1]++;
 	if (w->filling == NULL) {
@@ -557,6 +581,76 @@ take(struct writeback *w, json_t *rec, const char *file, unsigned long line)
 		flush_batch(w);
 }
 
+/*
+ * The first reading of the input: which records name a person an earlier
+ * record named, a bit each, so that a person is asked for once a run
+ * without a table of every id in memory. Each person's (id, record
+ * number) goes to sort(1) (keysort.c), stable, so that of the records of
+ * one id the first in input order comes first and the others are marked.
+ * A pipe is kept in a scratch file for the second reading (inputs.c); a
+ * file that cannot be opened ends this reading, and the second says so
+ * when it gets there, after the persons before it, as a single reading did.
+ */
+static void
+find_repeats(struct writeback *w, char **files)
+{
+	char norm[SFID_LEN + 1], prev[SFID_LEN + 1] = "", why[FIELDS_WHY_SIZE], num[24];
+	char *key, *rest;
+	struct ndjson_reader r;
+	enum ndjson_result res;
+	struct keysort ks;
+	const char *type;
+	unsigned long seq;
+	size_t i, n, len;
+	json_t *rec;
+	FILE *fp;
+	int status, rc;
+
+	for (n = 0; files[n] != NULL; n++)
+		;
+	w->in = ecalloc(n + 1, sizeof *w->in);
+	for (i = 0; i < n; i++)
+		input_init(
+		    &w->in[i], files[i], "it is read twice, for the persons that come again");
+	if (keysort_start(&ks, "the persons' ids", 1) != 0)
+		exit(MSI_EXIT_IO);
+	for (i = 0; i < n; i++) {
+		if ((fp = input_open(&w->in[i], INPUT_FIRST, &status)) == NULL) {
+			if (status != 0)
+				exit(status);
+			break; /* told by read_input */
+		}
+		ndjson_reader_init(&r, fp, w->in[i].name);
+		while ((res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
+			if (res == NDJSON_READERR)
+				msg_sysfatal(MSI_EXIT_IO, "%s", w->in[i].name);
+			if (res == NDJSON_OBJECT && person_of(w, rec, norm, &type, why) == 0 &&
+			    keysort_put(&ks, norm, num,
+			        (size_t)snprintf(num, sizeof num, "%lu", w->planned)) != 0)
+				exit(MSI_EXIT_IO);
+			json_decref(rec);
+			w->planned++;
+		}
+		ndjson_reader_free(&r);
+		input_close(&w->in[i], fp);
+	}
+	if (keysort_sorted(&ks) != 0)
+		exit(MSI_EXIT_IO);
+	w->repeat = ecalloc(w->planned / 8 + 1, 1);
+	while ((rc = keysort_get(&ks, &key, &rest, &len)) > 0) {
+		if (strlen(key) != SFID_LEN)
+			break;
+		if (strcmp(prev, key) == 0 && (seq = strtoul(rest, NULL, 10)) < w->planned)
+			w->repeat[seq / 8] |= (unsigned char)(1u << seq % 8);
+		memcpy(prev, key, sizeof prev);
+	}
+	if (rc != 0 || keysort_end(&ks) != 0) {
+		if (rc > 0)
+			msg_warn("the persons' ids: sort(1) gave a line that was not put");
+		exit(MSI_EXIT_IO);
+	}
+}
+
 static void
 read_input(struct writeback *w, char **files)
 {
@@ -565,22 +659,29 @@ read_input(struct writeback *w, char **files)
 	const char *name;
 	json_t *rec;
 	FILE *fp;
-	int i;
+	int i, status;
 
+	find_repeats(w, files);
 	for (i = 0; files[i] != NULL && mkclient_status(&w->mk) == 0 && w->stop == 0; i++) {
-		name = strcmp(files[i], "-") == 0 ? "<stdin>" : files[i];
-		fp = strcmp(files[i], "-") == 0 ? stdin : fopen(files[i], "r");
-		if (fp == NULL)
+		name = w->in[i].name;
+		if ((fp = input_open(&w->in[i], INPUT_AGAIN, &status)) == NULL) {
+			if (status != 0)
+				exit(status);
 			msg_sysfatal(MSI_EXIT_IO, "%s", files[i]);
+		}
 		ndjson_reader_init(&r, fp, name);
 		while (mkclient_status(&w->mk) == 0 && w->stop == 0 &&
 		       (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
 			if (res == NDJSON_READERR)
 				msg_sysfatal(MSI_EXIT_IO, "%s", name);
+			if (w->record >= w->planned)
+				msg_fatal(MSI_EXIT_IO, "%s: changed while it was read: %s",
+				    name, w->in[i].twice);
 			if (res == NDJSON_BADLINE)
 				reject(w, name, r.line, NULL, r.error, NULL, 0);
 			else
-				take(w, rec, name, r.line);
+				take(w, rec, name, r.line, w->record);
+			w->record++;
 			progress(w, 0);
 		}
 		if (mkclient_status(&w->mk) != 0 && w->stop_file == NULL &&
@@ -592,8 +693,7 @@ read_input(struct writeback *w, char **files)
 			w->stop_line = r.line + 1;
 		}
 		ndjson_reader_free(&r);
-		if (fp != stdin)
-			fclose(fp);
+		input_close(&w->in[i], fp);
 	}
 	if (mkclient_status(&w->mk) == 0 && w->stop != MSI_EXIT_IO)
 		flush_batch(w); /* after a rejected line too: what was read before it */
@@ -769,7 +869,6 @@ start(struct writeback *w, struct wbopts *o)
 	if (w->missing_name != NULL)
 		w->missing = open_out(w->missing_name);
 	sfout_open(&w->out, o->csv_dir, &w->fs);
-	w->seen = json_object();
 	return 0;
 }
 
@@ -895,10 +994,15 @@ counts(void *ctx, int status)
 static void
 writeback_free(struct writeback *w)
 {
+	size_t i;
+
 	curl_multi_cleanup(w->multi);
 	mkclient_free(&w->mk);
 	curl_free(w->query_fields);
-	json_decref(w->seen);
+	for (i = 0; w->in != NULL && w->in[i].path != NULL; i++)
+		input_free(&w->in[i]);
+	free(w->in);
+	free(w->repeat);
 	if (w->state_name != NULL)
 		digests_free(&w->state);
 	fields_free(&w->fs);

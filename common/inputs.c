@@ -1,9 +1,10 @@
 /*
- * inputs.c: msi-transform's input files. With --known the records are
- * read twice (known.c needs every reference before the first record is
- * written), so that what cannot be read again is kept: standard input or
- * a pipe is copied to a scratch file in TMPDIR at the first reading; a
- * file is opened again, and refused if it changed in between.
+ * inputs.c: input files read twice (msi-transform --known needs every
+ * reference before the first record is written; msi-writeback, which
+ * persons come again, before the first is asked for), so that what cannot
+ * be read again is kept: standard input or a pipe is copied to a scratch
+ * file in TMPDIR at the first reading; a file is opened again, and refused
+ * if it changed in between.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,12 +16,14 @@
 #include "keysort.h"
 #include "msg.h"
 
+/* An input named path ("-": standard input); twice says why it is read twice, for messages. */
 void
-input_init(struct input *in, const char *path)
+input_init(struct input *in, const char *path, const char *twice)
 {
 	memset(in, 0, sizeof *in);
 	in->path = path;
 	in->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	in->twice = twice;
 }
 
 /* Whether a file is the one the first reading had: same inode, size and time. */
@@ -87,8 +90,7 @@ open_again(struct input *in, int *status)
 	if ((fp = fopen(in->path, "r")) == NULL)
 		return NULL;
 	if (fstat(fileno(fp), &st) != 0 || !same_file(&st, &in->st)) {
-		msg_warn(
-		    "%s: changed while it was read: --known reads the input twice", in->name);
+		msg_warn("%s: changed while it was read: %s", in->name, in->twice);
 		fclose(fp);
 		*status = MSI_EXIT_IO;
 		return NULL;
