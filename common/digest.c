@@ -32,3 +32,27 @@ digest_of(const json_t *v)
 	json_dump_callback(v, fnv_add, &h, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	return (json_int_t)(h >> 1);
 }
+
+/*
+ * The digest of a record's text as it is written (jansson's compact form,
+ * its members in their order: msi-transform's lines): equal to
+ * digest_text of the line it was read from when that line was so written.
+ */
+json_int_t
+digest_written(const json_t *v)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	json_dump_callback(v, fnv_add, &h, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	return (json_int_t)(h >> 1);
+}
+
+/* The digest of len bytes of text, a line as read (its line end cut off). */
+json_int_t
+digest_text(const char *text, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	fnv_add(text, len, &h);
+	return (json_int_t)(h >> 1);
+}

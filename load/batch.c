@@ -135,6 +135,7 @@ next_record(struct load *l)
 	enum ndjson_result res;
 	json_t *rec = NULL;
 	char key[4200];
+	size_t len = 0;
 	int same;
 
 	while (l->in.status == 0) {
@@ -150,7 +151,17 @@ next_record(struct load *l)
 		}
 		same = !l->in.planning && l->landed.path != NULL && l->in.skip == 0 &&
 		       l->in.retry == NULL && landed_same(&l->landed, l->in.seq);
-		res = same ? ndjson_skip(&l->in.reader) : ndjson_read(&l->in.reader, &rec);
+		if (same) {
+			res = ndjson_skip(&l->in.reader);
+		} else if ((res = ndjson_read_text(&l->in.reader, &len)) == NDJSON_OBJECT) {
+			/* planned by its text alone: not parsed (landed_plan_text) */
+			if (l->in.planning &&
+			    landed_plan_text(&l->landed, l->in.reader.buf, len, l->in.seq)) {
+				l->in.seq++;
+				continue;
+			}
+			res = ndjson_parse_text(&l->in.reader, len, &rec);
+		}
 		if (res == NDJSON_READERR)
 			return input_stop(l, MSI_EXIT_IO, 1);
 		if (res == NDJSON_EOF) {
@@ -179,7 +190,9 @@ next_record(struct load *l)
 			}
 		}
 		if (same ||
-		    (l->landed.path != NULL && landed_same(&l->landed, l->in.seq - 1))) {
+		    (l->landed.path != NULL && (landed_same(&l->landed, l->in.seq - 1) ||
+		                                   landed_recheck(&l->landed, l->in.seq - 1,
+		                                       rec, l->in.reader.buf, len)))) {
 			l->in.passed++; /* as it landed last (--changed-only): not sent */
 			l->in.unchanged_ahead++;
 			json_decref(rec);

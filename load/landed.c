@@ -31,8 +31,9 @@
  * then a line per record known to be in Marketo, one a key, in the byte
  * order of their keys (LC_ALL=C sort(1)'s): the fields that name it (its
  * external id; a role's opportunity, person and role), what Marketo needs
- * to delete it (a lead's id, a role's leadId) and the digest of what
- * landed. A run appends a line for each record once Marketo confirmed it,
+  * to delete it (a lead's id, a role's leadId), the digest of what
+ * landed, and for a lead the digest of its line's text as msi-transform
+ * writes it ("text": an unchanged line is told so without parsing it). A run appends a line for each record once Marketo confirmed it,
  * and {"...", "gone":true} for each record deleted (or listed as gone); a
  * later line of a key replaces an earlier one (a lead's id kept when the
  * later line has none). At the end of a run that appended, the appended
@@ -114,7 +115,7 @@ state_member_bad(const struct landed *s, json_t *line)
 			why = marketo_id(v) ? NULL : k;
 		else if (strcmp(k, "leadId") == 0 && s->obj->lead_ids)
 			why = marketo_id(v) ? NULL : k;
-		else if (strcmp(k, "digest") == 0)
+		else if (strcmp(k, "digest") == 0 || strcmp(k, "text") == 0)
 			why = json_is_integer(v) ? NULL : k;
 		else if (strcmp(k, "gone") == 0)
 			why = json_is_true(v) ? NULL : k;
@@ -212,13 +213,28 @@ parse(const char *text, size_t len)
 	return v;
 }
 
-/* Writes "key\tdigest" to the index of the lines written. */
+/* Writes "key\tdigest\ttext" to the index of the lines written (text "-": none). */
+static void
+index_write(struct landed *s, FILE *index, const char *enc, json_int_t digest, int has_text,
+    json_int_t text)
+{
+	int n = has_text
+	            ? fprintf(index, "%s\t%" JSON_INTEGER_FORMAT "\t%" JSON_INTEGER_FORMAT "\n",
+	                  enc, digest, text)
+	            : fprintf(index, "%s\t%" JSON_INTEGER_FORMAT "\t-\n", enc, digest);
+
+	if (n < 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+}
+
+/* The index line of a record's line (borrowed). */
 static void
 index_put(struct landed *s, FILE *index, const char *enc, json_t *line)
 {
-	if (fprintf(index, "%s\t%" JSON_INTEGER_FORMAT "\n", enc,
-	        json_integer_value(json_object_get(line, "digest"))) < 0)
-		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+	json_t *text = json_object_get(line, "text");
+
+	index_write(s, index, enc, json_integer_value(json_object_get(line, "digest")),
+	    json_is_integer(text), json_integer_value(text));
 }
 
 /* The lines of a state in key order, read beside their index. */
@@ -229,6 +245,8 @@ struct known_reader {
 	ssize_t len; /* of line, without its line end */
 	char *key;   /* in iline */
 	json_int_t digest;
+	json_int_t text; /* the digest of its text as it was read, if has_text */
+	int has_text;
 };
 
 /* The next known line: 1, or 0 at the end. */
@@ -241,12 +259,14 @@ known_next(struct landed *s, struct known_reader *k)
 	if (k->index == NULL || (n = getline(&k->iline, &k->isize, k->index)) <= 0)
 		return 0;
 	if ((k->len = getline(&k->line, &k->size, k->body)) <= 0 ||
-	    (tab = strrchr(k->iline, '\t')) == NULL)
+	    (tab = strchr(k->iline, '\t')) == NULL)
 		msg_fatal(MSI_EXIT_IO, "%s: changed while it was read", s->path);
 	k->line[--k->len] = '\0';
 	*tab = '\0';
 	k->key = k->iline;
-	k->digest = strtoll(tab + 1, NULL, 10);
+	k->digest = strtoll(tab + 1, &tab, 10);
+	k->has_text = tab[0] == '\t' && tab[1] != '-';
+	k->text = k->has_text ? strtoll(tab + 1, NULL, 10) : 0;
 	return 1;
 }
 
@@ -281,6 +301,19 @@ sorted_next(struct keysort *ks, char **key, char **text, size_t *len)
 	return got;
 }
 
+/* Moves member name of line, if there, to its end. */
+static void
+last(json_t *line, const char *name)
+{
+	json_t *v = json_object_get(line, name);
+
+	if (v == NULL)
+		return;
+	json_incref(v);
+	json_object_del(line, name);
+	json_object_set_new(line, name, v);
+}
+
 /*
  * Writes to out (and "key\tdigest" to index) the known lines of k with the
  * lines of ch applied, ch's in key order, stably: a later line of a key
@@ -295,16 +328,15 @@ fold(struct landed *s, struct known_reader *k, struct keysort *ch, FILE *out, FI
 	char *ck = NULL, *ctext = NULL;
 	size_t clen = 0;
 	int hk = known_next(s, k), hc = sorted_next(ch, &ck, &ctext, &clen), c;
-	json_t *base, *line, *id, *dg;
+	json_t *base, *line, *id;
 	unsigned long n = 0;
 
 	while (hk || hc) {
 		c = !hc ? -1 : !hk ? 1 : strcmp(k->key, ck);
 		if (c < 0) {
-			if (fprintf(out, "%s\n", k->line) < 0 ||
-			    fprintf(
-			        index, "%s\t%" JSON_INTEGER_FORMAT "\n", k->key, k->digest) < 0)
+			if (fprintf(out, "%s\n", k->line) < 0)
 				break; /* told by the caller (ferror) */
+			index_write(s, index, k->key, k->digest, k->has_text, k->text);
 			n++;
 			hk = known_next(s, k);
 			continue;
@@ -327,10 +359,9 @@ fold(struct landed *s, struct known_reader *k, struct keysort *ch, FILE *out, FI
 			} else if (!s->obj->lead_ids && json_object_get(line, "id") == NULL &&
 			           (id = json_object_get(base, "id")) != NULL) {
 				json_object_set(line, "id", id);
-				dg = json_incref(json_object_get(line, "digest"));
-				json_object_del(
-				    line, "digest"); /* last, as landed_record writes it */
-				json_object_set_new(line, "digest", dg);
+				/* the digests last, as landed_record writes them */
+				last(line, "digest");
+				last(line, "text");
 			}
 			json_decref(base);
 			base = line;
@@ -385,13 +416,15 @@ plain_number(char *p, int positive, json_int_t *v)
 
 /*
  * A record's line exactly as landed_record writes it for an object other
- * than roles, {"KEYFIELD":"KEY","id":N,"digest":D} (or without "id"), its
+ * than roles, {"KEYFIELD":"KEY","id":N,"digest":D,"text":T} ("id" and
+ * "text" may be absent), its
  * key plain (no backslash, no control character): the key, in buf, and
  * *digest; else NULL, and the line is read by the JSON parser. A state of
  * a million lines is read without making a million JSON objects.
  */
 static const char *
-plain_line(struct landed *s, char *buf, size_t len, json_int_t *digest)
+plain_line(struct landed *s, char *buf, size_t len, json_int_t *digest, int *has_text,
+    json_int_t *text)
 {
 	const char *field = s->is_lead ? "externalPersonId" : s->obj->key[0];
 	size_t flen = strlen(field);
@@ -412,7 +445,12 @@ plain_line(struct landed *s, char *buf, size_t len, json_int_t *digest)
 	if (strncmp(p, ",\"id\":", 6) == 0 && (p = plain_number(p + 6, 1, &id)) == NULL)
 		return NULL;
 	if (strncmp(p, ",\"digest\":", 10) != 0 ||
-	    (p = plain_number(p + 10, 0, digest)) == NULL || strcmp(p, "}\n") != 0)
+	    (p = plain_number(p + 10, 0, digest)) == NULL)
+		return NULL;
+	*has_text = strncmp(p, ",\"text\":", 8) == 0;
+	if (*has_text && (p = plain_number(p + 8, 0, text)) == NULL)
+		return NULL;
+	if (strcmp(p, "}\n") != 0)
 		return NULL;
 	*end = '\0';
 	return key;
@@ -435,8 +473,8 @@ read_known(struct landed *s, FILE *fp, off_t *whole, unsigned long n)
 	ssize_t len;
 	json_t *line;
 	const char *e;
-	json_int_t digest;
-	int sorted = 1;
+	json_int_t digest, text;
+	int sorted = 1, has_text;
 
 	while ((len = getline(&buf, &size, fp)) > 0) {
 		n++;
@@ -447,16 +485,14 @@ read_known(struct landed *s, FILE *fp, off_t *whole, unsigned long n)
 			break;
 		}
 		*whole += len;
-		if ((e = plain_line(s, buf, (size_t)len, &digest)) != NULL) {
+		if ((e = plain_line(s, buf, (size_t)len, &digest, &has_text, &text)) != NULL) {
 			/* as landed_record writes it: no need of the JSON parser */
 			if (prev.len > 0 && strcmp(prev.data, e) >= 0)
 				sorted = 0;
 			prev.len = 0;
 			jsonbuf_add(&prev, e, strlen(e) + 1);
-			if (sorted &&
-			    fprintf(s->index, "%s\t%" JSON_INTEGER_FORMAT "\n", e, digest) < 0)
-				msg_sysfatal(
-				    MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+			if (sorted)
+				index_write(s, s->index, e, digest, has_text, text);
 			s->known++;
 			continue;
 		}
@@ -681,29 +717,73 @@ landed_plan_begin(struct landed *s)
 		exit(MSI_EXIT_IO);
 }
 
-/* The record of the input at position seq (from 0, in the order read). */
+/* Makes room in the bitmap for the record at position seq. */
+static void
+plan_room(struct landed *s, unsigned long seq)
+{
+	size_t old, size;
+
+	if (seq < s->records)
+		return;
+	old = (s->records + 7) / 8;
+	size = (seq + 8) / 8 * 2;
+	s->same = erealloc(s->same, size);
+	memset(s->same + old, 0, size - old);
+	s->records = size * 8;
+}
+
+/* Puts a record's key, its position and how to tell it unchanged ('c': its digest). */
+static void
+plan_put(struct landed *s, const char *key, unsigned long seq, char kind, json_int_t v)
+{
+	char rest[64];
+	int n = snprintf(rest, sizeof rest, "%lu %c %" JSON_INTEGER_FORMAT, seq, kind, v);
+
+	plan_room(s, seq);
+	if (keysort_put(&s->plan, enc(s, key), rest, (size_t)n) != 0)
+		exit(MSI_EXIT_IO);
+}
+
+/* The record of the input at position seq (from 0, in the order read), parsed. */
 void
 landed_plan_add(struct landed *s, json_t *rec, unsigned long seq)
 {
 	json_t *made;
 	const char *key = landed_key(s, rec, &made);
-	char rest[64];
-	int n;
 
-	if (seq >= s->records) {
-		size_t old = (s->records + 7) / 8, size = (seq + 8) / 8 * 2;
-
-		s->same = erealloc(s->same, size);
-		memset(s->same + old, 0, size - old);
-		s->records = size * 8;
-	}
-	if (key != NULL) {
-		n = snprintf(
-		    rest, sizeof rest, "%lu %" JSON_INTEGER_FORMAT, seq, digest_of(rec));
-		if (keysort_put(&s->plan, enc(s, key), rest, (size_t)n) != 0)
-			exit(MSI_EXIT_IO);
-	}
+	plan_room(s, seq);
+	if (key != NULL)
+		plan_put(s, key, seq, 'c', digest_of(rec));
 	json_decref(made);
+}
+
+/*
+ * The line of the record at position seq, len bytes of text (its line end
+ * cut off), not parsed: when it is a lead's written as msi-transform
+ * writes one, its key first, {"externalPersonId":"KEY",... with the key
+ * plain ASCII, it is planned by the digest of its text (the state's
+ * "text", landed_record's digest_written) and 1 is returned; else 0, and
+ * the caller parses it (landed_plan_add). A million unchanged persons are
+ * told unchanged without parsing them.
+ */
+int
+landed_plan_text(struct landed *s, const char *text, size_t len, unsigned long seq)
+{
+	static const char head[] = "{\"externalPersonId\":\"";
+	const char *p, *key;
+
+	if (!s->is_lead || len < sizeof head + 1 || memcmp(text, head, sizeof head - 1) != 0)
+		return 0;
+	key = p = text + sizeof head - 1;
+	while (p < text + len && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x7f)
+		p++;
+	if (p == key || p + 1 >= text + len || *p != '"' || (p[1] != ',' && p[1] != '}'))
+		return 0;
+	s->kb2.len = 0;
+	jsonbuf_add(&s->kb2, key, (size_t)(p - key));
+	jsonbuf_add(&s->kb2, "", 1);
+	plan_put(s, s->kb2.data, seq, 't', digest_text(text, len));
+	return 1;
 }
 
 /*
@@ -725,6 +805,85 @@ dup_key(struct landed *s, const char *key, struct known_reader *k)
 }
 
 /*
+ * A record planned by its text whose text is not the one that landed, its
+ * key known with digest: the run parses it and compares (landed_recheck).
+ * Kept in order of position, zero-padded so that sort(1) orders it so.
+ */
+static void
+recheck_put(struct landed *s, unsigned long seq, json_int_t digest)
+{
+	char key[32], rest[32];
+	int n;
+
+	if (!s->rechecking && keysort_start(&s->recheck, s->path, 0) != 0)
+		exit(MSI_EXIT_IO);
+	s->rechecking = 1;
+	snprintf(key, sizeof key, "%020lu", seq);
+	n = snprintf(rest, sizeof rest, "%" JSON_INTEGER_FORMAT, digest);
+	if (keysort_put(&s->recheck, key, rest, (size_t)n) != 0)
+		exit(MSI_EXIT_IO);
+}
+
+/* The records to compare, sorted by position into a scratch file: sort(1) ends before the run.
+ */
+static void
+recheck_sorted(struct landed *s)
+{
+	char *key, *rest;
+	size_t len;
+
+	if (!s->rechecking)
+		return;
+	if (keysort_sorted(&s->recheck) != 0)
+		exit(MSI_EXIT_IO);
+	s->rechecks = scratch(s, "recheck");
+	while (sorted_next(&s->recheck, &key, &rest, &len))
+		if (fprintf(s->rechecks, "%s %s\n", key, rest) < 0)
+			msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+	if (keysort_end(&s->recheck) != 0)
+		exit(MSI_EXIT_IO);
+	if (fflush(s->rechecks) == EOF || fseeko(s->rechecks, 0, SEEK_SET) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+	s->next_recheck = (unsigned long)-1;
+}
+
+/*
+ * The record at position seq, parsed (rec) and read as text (len bytes),
+ * not told unchanged by its text: when the plan could not tell (its text
+ * is not the one that landed, its key known), whether its fields are as
+ * they landed (its digest the state's); if so a line with the digest of its
+ * text goes to the state, so that next time its text tells. Returns 1 when
+ * it is as it landed (it is not sent).
+ */
+int
+landed_recheck(struct landed *s, unsigned long seq, json_t *rec, const char *text, size_t len)
+{
+	json_t *made, *line;
+	const char *key;
+	char buf[64], *p;
+
+	if (s->rechecks == NULL)
+		return 0;
+	while (s->next_recheck == (unsigned long)-1 || s->next_recheck < seq) {
+		if (fgets(buf, sizeof buf, s->rechecks) == NULL) {
+			fclose(s->rechecks);
+			s->rechecks = NULL;
+			return 0;
+		}
+		s->next_recheck = strtoul(buf, &p, 10);
+		s->next_digest = strtoll(p, NULL, 10);
+	}
+	if (s->next_recheck != seq || digest_of(rec) != s->next_digest ||
+	    (key = landed_key(s, rec, &made)) == NULL)
+		return 0;
+	line = json_pack("{s:s, s:I, s:I}", "externalPersonId", key, "digest", s->next_digest,
+	    "text", digest_text(text, len));
+	append(s, line);
+	json_decref(made);
+	return 1;
+}
+
+/*
  * Merges the input's keys, sorted, with the known lines: a record whose
  * key is known with its digest is as it landed last (landed_same); the
  * known lines whose key the input lacks are kept for the deletes
@@ -742,6 +901,7 @@ landed_plan_end(struct landed *s)
 	const char *dk;
 	json_t *v;
 	int hk, hi, c;
+	char kind = 'c';
 
 	if (keysort_sorted(&s->plan) != 0)
 		exit(MSI_EXIT_IO);
@@ -762,13 +922,17 @@ landed_plan_end(struct landed *s)
 		jsonbuf_add(&key, ik, strlen(ik) + 1);
 		for (count = 0; hi && strcmp(ik, key.data) == 0; count++) {
 			seq = strtoul(rest, &p, 10);
-			digest = strtoll(p, NULL, 10);
+			kind = p[1];
+			digest = strtoll(p + 3, NULL, 10);
 			hi = sorted_next(&s->plan, &ik, &rest, &len);
 		}
 		if (count > 1)
 			dup_key(s, key.data, c == 0 ? &k : NULL);
-		else if (c == 0 && digest == k.digest && seq < s->records)
+		else if (c == 0 &&
+		         (kind == 'c' ? digest == k.digest : k.has_text && digest == k.text))
 			s->same[seq / 8] |= (unsigned char)(1u << (seq % 8));
+		else if (c == 0 && kind == 't') /* its text differs: its fields may not */
+			recheck_put(s, seq, k.digest);
 		if (c == 0)
 			hk = known_next(s, &k);
 	}
@@ -783,6 +947,7 @@ landed_plan_end(struct landed *s)
 			append(s, json_incref(v));
 	if (fflush(s->unseen) == EOF || ferror(s->unseen))
 		msg_sysfatal(MSI_EXIT_IO, "%s: a scratch file (TMPDIR)", s->path);
+	recheck_sorted(s);
 }
 
 /* Whether the record at position seq of the input is as it landed last (then it is not sent).
@@ -833,6 +998,9 @@ landed_record(struct landed *s, json_t *rec, int unlinked, json_t *id)
 			json_object_set(line, "id", id);
 	}
 	json_object_set_new(line, "digest", json_integer(dg));
+	/* the digest of its text, as msi-transform writes it: a dup's or an unlinked's none */
+	if (dg != 0 && !unlinked && s->is_lead)
+		json_object_set_new(line, "text", json_integer(digest_written(rec)));
 	append(s, line);
 	json_decref(made);
 }
@@ -938,6 +1106,12 @@ landed_close(struct landed *s)
 		fclose(s->unseen);
 	if (s->plan.pid > 0)
 		keysort_end(&s->plan);
+	if (s->rechecking && s->recheck.pid > 0)
+		keysort_end(&s->recheck);
+	if (s->rechecks != NULL)
+		fclose(s->rechecks);
+	s->rechecks = NULL;
+	jsonbuf_free(&s->kb2);
 	s->body = s->index = s->unseen = NULL;
 	free(s->same);
 	s->same = NULL;

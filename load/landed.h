@@ -41,7 +41,12 @@ struct landed {
 	unsigned char *same;    /* bit a record: as it landed last (landed_same) */
 	unsigned long records;  /* records planned */
 	json_t *dups;           /* keys twice in the input: their digest is 0 */
-	struct jsonbuf kb;      /* an escaped key */
+	struct jsonbuf kb, kb2; /* an escaped key; a key read from a line's text */
+	struct keysort recheck; /* records to compare once parsed (landed_recheck) */
+	int rechecking;
+	FILE *rechecks;             /* them, in order of position */
+	unsigned long next_recheck; /* the next one's position */
+	json_int_t next_digest;     /* and the digest of its key known */
 };
 
 /* A line of the state: its key (borrowed from line or made) and the line. */
@@ -56,6 +61,9 @@ void landed_open(struct landed *s, const char *path, const struct mkto_def *obj,
 void landed_plan_begin(struct landed *s);
 void landed_plan_add(struct landed *s, json_t *rec, unsigned long seq);
 void landed_plan_end(struct landed *s);
+int landed_plan_text(struct landed *s, const char *text, size_t len, unsigned long seq);
+int landed_recheck(
+    struct landed *s, unsigned long seq, json_t *rec, const char *text, size_t len);
 int landed_same(const struct landed *s, unsigned long seq);
 void landed_record(struct landed *s, json_t *rec, int unlinked, json_t *id);
 void landed_gone(struct landed *s, json_t *line);
