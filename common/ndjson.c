@@ -183,26 +183,6 @@ ndjson_read(struct ndjson_reader *r, json_t **obj)
 	return parse(r->buf, n, obj, r->error);
 }
 
-/*
- * Passes over the next non-blank line, as ndjson_read would read it but
- * without parsing it: for a line already read once and known to be an
- * object. Returns NDJSON_OBJECT, NDJSON_EOF or NDJSON_READERR.
- */
-enum ndjson_result
-ndjson_skip(struct ndjson_reader *r)
-{
-	ssize_t got;
-	int over;
-
-	do {
-		errno = 0;
-		if ((got = read_line(r, &over)) < 0)
-			return ferror(r->fp) ? NDJSON_READERR : NDJSON_EOF;
-		r->line++;
-	} while (!over && blank(r->buf, chomp(r->buf, (size_t)got)));
-	return NDJSON_OBJECT;
-}
-
 void
 ndjson_reader_free(struct ndjson_reader *r)
 {

@@ -30,7 +30,6 @@ enum ndjson_result {
 
 void ndjson_reader_init(struct ndjson_reader *r, FILE *fp, const char *name);
 enum ndjson_result ndjson_read(struct ndjson_reader *r, json_t **obj);
-enum ndjson_result ndjson_skip(struct ndjson_reader *r);
 enum ndjson_result ndjson_read_text(struct ndjson_reader *r, size_t *len);
 enum ndjson_result ndjson_parse_text(struct ndjson_reader *r, size_t len, json_t **obj);
 void ndjson_reader_free(struct ndjson_reader *r);

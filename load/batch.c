@@ -152,7 +152,7 @@ next_record(struct load *l)
 		same = !l->in.planning && l->landed.path != NULL && l->in.skip == 0 &&
 		       l->in.retry == NULL && landed_same(&l->landed, l->in.seq);
 		if (same) {
-			res = ndjson_skip(&l->in.reader);
+			res = ndjson_read_text(&l->in.reader, &len); /* not parsed again */
 		} else if ((res = ndjson_read_text(&l->in.reader, &len)) == NDJSON_OBJECT) {
 			/* planned by its text alone: not parsed (landed_plan_text) */
 			if (l->in.planning &&
