@@ -90,7 +90,7 @@ struct apply {
 	size_t nrep, nextrep;
 	char *line; /* the spool's line read (getline) */
 	size_t linecap;
-	int frozen; /* the state written for the last time: the window drops freely */
+	int frozen;         /* the state written for the last time: the window drops freely */
 	unsigned long skip; /* lines answered by the runs before (--state) */
 	struct aobj obj[APPLY_OBJECTS];
 	int nobj;

@@ -324,7 +324,7 @@ answered_past(const struct apply *a, size_t from)
 	char key[32];
 	size_t i;
 
-	/* the window holds them: the senders read up to answered_hi, and drop none past acked */
+	/* in the window: read up to answered_hi, none dropped from acked on */
 	if (from < a->answered_hi && (a->answered_hi > a->base + a->nw || from < a->base))
 		msg_fatal(MSI_EXIT_IO, "the updates answered are not in memory");
 	for (i = from; i < a->answered_hi && i < a->n; i++) {

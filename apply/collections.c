@@ -78,7 +78,8 @@ next_batch(struct coll *c)
 				b->obj = u->obj;
 				if (c->nq == c->qcap) {
 					c->qcap = c->qcap ? 2 * c->qcap : 16;
-					c->queue = erealloc(c->queue, c->qcap * sizeof *c->queue);
+					c->queue =
+					    erealloc(c->queue, c->qcap * sizeof *c->queue);
 				}
 				c->queue[c->nq++] = b;
 			}
@@ -275,7 +276,8 @@ collections_run(struct apply *a)
 					slot_free(s);
 				}
 			}
-			if (s->state == SLOT_FREE && !a->stopped && (b = next_batch(&c)) != NULL)
+			if (s->state == SLOT_FREE && !a->stopped &&
+			    (b = next_batch(&c)) != NULL)
 				start(&c, s, b);
 			if (s->state == SLOT_WAITING && s->k.not_before < wake)
 				wake = s->k.not_before;

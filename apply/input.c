@@ -309,7 +309,8 @@ input_read(struct apply *a)
 				continue;
 			}
 			memset(&u, 0, sizeof u);
-			bad = res == NDJSON_BADLINE ? r.error : check_update(a, rec, &u, 1, why);
+			bad =
+			    res == NDJSON_BADLINE ? r.error : check_update(a, rec, &u, 1, why);
 			snprintf(key, sizeof key, "%lu", seen - 1);
 			spool_put(a, f, r.line, res == NDJSON_OBJECT ? rec : NULL, r.error,
 			    bad == NULL ? &u : NULL);
@@ -320,7 +321,8 @@ input_read(struct apply *a)
 				stop.file = f;
 				stop.line = r.line;
 			} else if (bad == NULL) {
-				snprintf(rest, sizeof rest, "%zu %d %d %lu", a->n, u.obj, f, r.line);
+				snprintf(
+				    rest, sizeof rest, "%zu %d %d %lu", a->n, u.obj, f, r.line);
 				if (keysort_put(&ids, u.id, rest, strlen(rest)) != 0)
 					msg_fatal(
 					    MSI_EXIT_IO, "the updates' Ids: sort(1) failed");
@@ -386,7 +388,8 @@ input_load(struct apply *a, size_t upto)
 		u = &a->u[a->nw];
 		memset(u, 0, sizeof *u);
 		if ((kind = spool_next(a, u, &rec, &badline)) == 0)
-			msg_fatal(MSI_EXIT_IO, "the updates' scratch file (TMPDIR): lines missing");
+			msg_fatal(
+			    MSI_EXIT_IO, "the updates' scratch file (TMPDIR): lines missing");
 		a->nw++;
 		/* an update as checked; a line rejected checked again for why */
 		bad = kind == 'R' ? NULL

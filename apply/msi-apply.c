@@ -3,8 +3,9 @@
  * options, then the run: the input read and checked whole (input.c), the
  * target fields checked against each object's describe (describe.c),
  * then sObject Collections calls (collections.c) or a Bulk API 2.0 ingest
- * job an object (ingest.c), a result line for every input line, in input
- * order (outcome.c); then its end (finish_run).
+ * job an object (ingest.c), the input read again as they send it, a
+ * result line for every input line, in input order (outcome.c); then its
+ * end (finish_run).
  */
 #include <getopt.h>
 #include <stdint.h>
@@ -203,7 +204,7 @@ send_updates(struct apply *a, struct end *e)
 	e->path = a->dry_run ? "none" : bulk ? "bulk" : "collections";
 	if (a->dry_run)
 		return dry_run(a, e);
-	/* the state names the answers of the run before: the window holds them from the start */
+	/* the answers of the run before the state names: in the window from the start */
 	input_load(a, a->answered_hi);
 	if (e->pending > 0 && (status = describe_check(a)) != 0) {
 		if (status != MSI_EXIT_SERVICE && status != MSI_EXIT_QUOTA)

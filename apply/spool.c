@@ -101,7 +101,8 @@ spool_next(struct apply *a, struct upd *u, json_t **rec, json_t **bad)
 	}
 	if (tab == NULL || tab != end || (kind != 'R' && kind != 'X' && kind != 'B') ||
 	    a->line[got - 1] != '\n')
-		msg_fatal(MSI_EXIT_IO, "the updates' scratch file (TMPDIR): a line not written");
+		msg_fatal(
+		    MSI_EXIT_IO, "the updates' scratch file (TMPDIR): a line not written");
 	head = (size_t)(tab + 1 - a->line);
 	u->file = (unsigned short)file;
 	u->line = line;
@@ -113,7 +114,8 @@ spool_next(struct apply *a, struct upd *u, json_t **rec, json_t **bad)
 	else if (kind == 'B')
 		*bad = json_loadb(tab + 1, (size_t)got - 1 - head, JSON_DECODE_ANY, NULL);
 	if (kind != 'R' && *rec == NULL && *bad == NULL)
-		msg_fatal(MSI_EXIT_IO, "the updates' scratch file (TMPDIR): a line not written");
+		msg_fatal(
+		    MSI_EXIT_IO, "the updates' scratch file (TMPDIR): a line not written");
 	return kind;
 }
 
