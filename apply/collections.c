@@ -57,10 +57,20 @@ struct coll {
 };
 
 /*
+ * The lines a batch may span, at most, before it is sent not full: the
+ * input is read again no further ahead of a batch's first update, so that
+ * one object's updates far apart (a Lead among a million Contacts) do not
+ * hold the lines between in memory. Batches of objects interleaved (16 of
+ * them, 200 each) are full well within it.
+ */
+#define BATCH_SPAN 4096
+
+/*
  * The next batch to send: at most APPLY_BATCH pending updates of one
  * object, the one whose first update comes first, as if all the input's
  * batches were made and sorted by their first update (so that result
- * lines go out as early as they can); NULL when none is left.
+ * lines go out as early as they can); sent not full when its updates span
+ * BATCH_SPAN lines; NULL when none is left.
  */
 static struct batch *
 next_batch(struct coll *c)
@@ -69,7 +79,9 @@ next_batch(struct coll *c)
 	struct batch *b;
 	struct upd *u;
 
-	while (c->scan < a->n && (c->nq == 0 || c->queue[0]->n < APPLY_BATCH)) {
+	while (
+	    c->scan < a->n && (c->nq == 0 || (c->queue[0]->n < APPLY_BATCH &&
+	                                         c->scan - c->queue[0]->idx[0] < BATCH_SPAN))) {
 		input_load(a, c->scan + 1);
 		u = UPD(a, c->scan);
 		if (u->status == U_PENDING) {
