@@ -2,11 +2,12 @@
  * apply.h: what the parts of msi-apply share. The calls go one way:
  * msi-apply.c (options, the run, its end) calls the parts, input.c,
  * describe.c (and --check's describe_probe), collections.c and ingest.c,
- * and outcome.c; the parts call
- * outcome.c (what became of each update, the result lines); outcome.c
- * and ingest.c call applystate.c (--state), which calls none of them;
- * input.c, the senders and outcome.c call spool.c (the records, kept in
- * a scratch file), which calls none of them.
+ * and outcome.c; the senders call outcome.c (what became of each update,
+ * the result lines); the senders and outcome.c read the input again
+ * through input.c (input_load, input_drop), which calls none of them;
+ * outcome.c and ingest.c call applystate.c (--state), which calls none of
+ * them; input.c, the senders and outcome.c call spool.c (the lines, kept
+ * in a scratch file), which calls none of them.
  */
 #ifndef MSI_APPLY_H
 #define MSI_APPLY_H
@@ -55,6 +56,15 @@ struct upd {
 	json_t *reasons; /* [{"code","message","fields"}] of a failure: a new reference */
 };
 
+/* Update i of the window: i from base to base + nw. */
+#define UPD(a, i) (&(a)->u[(i) - (a)->base])
+
+/* A line whose Id an earlier line has: rejected, the first kept. */
+struct repeat {
+	size_t i;                /* the line, among those from the checkpoint on */
+	unsigned long firstline; /* the first line of its Id, in its file */
+};
+
 /* An object updated: its fields met in the input, in the order met. */
 struct aobj {
 	char name[64];
@@ -66,8 +76,21 @@ struct apply {
 	struct sfclient sf;
 	char *const *files; /* the inputs as named; "-" standard input */
 	int nfiles;
-	struct upd *u; /* every input line from the checkpoint on */
-	size_t n, cap;
+	/*
+	 * The input lines from the checkpoint on: n of them, read twice
+	 * (input.c). The first reading checks them and finds the repeated
+	 * Ids, keeping nothing an update; the second reads them back from the
+	 * spool into a window, u[0..nw) the lines [base, base + nw), from the
+	 * first whose result line is not written to the last a call in flight
+	 * holds (the sender asks for them: input_load).
+	 */
+	struct upd *u;
+	size_t n, base, nw, cap;
+	struct repeat *rep; /* the repeated Ids, by line (errors: kept in memory) */
+	size_t nrep, nextrep;
+	char *line; /* the spool's line read (getline) */
+	size_t linecap;
+	int frozen;         /* the state written for the last time: the window drops freely */
 	unsigned long skip; /* lines answered by the runs before (--state) */
 	struct aobj obj[APPLY_OBJECTS];
 	int nobj;
@@ -88,6 +111,7 @@ struct apply {
 
 	FILE *spool;   /* the records (spool.c): a scratch file */
 	off_t spooled; /* its length */
+	off_t readat;  /* where the second reading is in it */
 
 	/* the state (applystate.c) */
 	int state_fd;
@@ -112,6 +136,10 @@ struct apply {
 
 /* input.c: the input read and checked, each line an update or a reject. */
 int input_read(struct apply *a);
+/* input.c: the window loaded up to update upto (or the input's end): returns its end. */
+size_t input_load(struct apply *a, size_t upto);
+/* input.c: the window's updates whose result lines are out, dropped. */
+void input_drop(struct apply *a);
 
 /* describe.c: the fields the updates set, checked against each object's describe. */
 int describe_check(struct apply *a);
@@ -131,12 +159,14 @@ void outcome_fail(struct apply *a, size_t i, const char *code, const char *messa
 void outcome_fail_all(struct apply *a, size_t *idx, size_t n, const char *code,
     const char *message, int retryable);
 void outcome_stop(struct apply *a, int status, const struct sferror *e, const char *what);
-void outcome_unsent(struct apply *a);
+int outcome_unsent(struct apply *a);
 int outcome_flush(struct apply *a);
 
 /* spool.c: the updates' records, kept in a scratch file rather than in memory. */
-void spool_put(struct apply *a, struct upd *u, json_t *rec);
+void spool_put(struct apply *a, int file, unsigned long line, json_t *rec, const char *bad,
+    const struct upd *ok);
 void spool_done(struct apply *a);
+int spool_next(struct apply *a, struct upd *u, json_t **rec, json_t **bad);
 json_t *spool_get(const struct apply *a, const struct upd *u);
 size_t spool_len(const struct upd *u);
 void spool_free(struct apply *a);

@@ -324,8 +324,11 @@ answered_past(const struct apply *a, size_t from)
 	char key[32];
 	size_t i;
 
+	/* in the window: read up to answered_hi, none dropped from acked on */
+	if (from < a->answered_hi && (a->answered_hi > a->base + a->nw || from < a->base))
+		msg_fatal(MSI_EXIT_IO, "the updates answered are not in memory");
 	for (i = from; i < a->answered_hi && i < a->n; i++) {
-		u = &a->u[i];
+		u = UPD(a, i);
 		if (u->status != U_UPDATED && u->status != U_FAILED)
 			continue;
 		one = json_pack("{s:s, s:b, s:b}", "status",
@@ -354,7 +357,7 @@ state_write(struct apply *a)
 	char *text;
 	FILE *fp;
 
-	if (a->state_name == NULL)
+	if (a->state_name == NULL || a->frozen)
 		return;
 	if (a->unsent < acked)
 		acked = a->unsent;

@@ -21,8 +21,9 @@
 #include "progress.h"
 
 struct batch {
-	size_t *idx; /* the updates, indexes in apply.u */
+	size_t idx[APPLY_BATCH]; /* the updates, lines from the checkpoint */
 	size_t n;
+	int obj;
 };
 
 enum slot_state { SLOT_FREE, SLOT_FLYING, SLOT_WAITING };
@@ -41,43 +42,72 @@ struct coll {
 	struct slot *slots;
 	struct progress progress; /* --progress: the updates answered of those to send */
 	unsigned long done;       /* the updates answered, each call's records once */
+
+	/*
+	 * The batches made and not sent, in the order of their first update;
+	 * the one of each object still open; the next line to look at. The
+	 * input is read again (input_load) only as far as the first of them
+	 * needs to be full: the window holds the lines from the first result
+	 * line not written to there.
+	 */
+	struct batch **queue;
+	size_t nq, qcap;
+	struct batch *open[APPLY_OBJECTS];
+	size_t scan;
 };
 
-/* Batches by first update, so that result lines go out as early as they can. */
-static int
-by_first(const void *x, const void *y)
-{
-	const struct batch *p = x, *q = y;
+/*
+ * The lines a batch may span, at most, before it is sent not full: the
+ * input is read again no further ahead of a batch's first update, so that
+ * one object's updates far apart (a Lead among a million Contacts) do not
+ * hold the lines between in memory. Batches of objects interleaved (16 of
+ * them, 200 each) are full well within it.
+ */
+#define BATCH_SPAN 4096
 
-	return p->idx[0] < q->idx[0] ? -1 : p->idx[0] > q->idx[0];
-}
-
-/* The pending updates in batches of at most APPLY_BATCH of one object. */
+/*
+ * The next batch to send: at most APPLY_BATCH pending updates of one
+ * object, the one whose first update comes first, as if all the input's
+ * batches were made and sorted by their first update (so that result
+ * lines go out as early as they can); sent not full when its updates span
+ * BATCH_SPAN lines; NULL when none is left.
+ */
 static struct batch *
-make_batches(struct apply *a, size_t *nb)
+next_batch(struct coll *c)
 {
-	struct batch *bs = NULL, *open[APPLY_OBJECTS] = {0};
-	size_t i, n = 0, cap = 0, k;
+	struct apply *a = c->a;
+	struct batch *b;
+	struct upd *u;
 
-	/* first count them, so that the array does not move under open[] */
-	for (k = 0; k < (size_t)a->nobj; k++)
-		cap += (a->obj[k].pending + APPLY_BATCH - 1) / APPLY_BATCH;
-	bs = ecalloc(cap ? cap : 1, sizeof *bs);
-	for (i = a->written; i < a->n; i++) {
-		if (a->u[i].status != U_PENDING)
-			continue;
-		k = a->u[i].obj;
-		if (open[k] == NULL) {
-			open[k] = &bs[n++];
-			open[k]->idx = emalloc(APPLY_BATCH * sizeof(size_t));
+	while (
+	    c->scan < a->n && (c->nq == 0 || (c->queue[0]->n < APPLY_BATCH &&
+	                                         c->scan - c->queue[0]->idx[0] < BATCH_SPAN))) {
+		input_load(a, c->scan + 1);
+		u = UPD(a, c->scan);
+		if (u->status == U_PENDING) {
+			if ((b = c->open[u->obj]) == NULL) {
+				b = c->open[u->obj] = ecalloc(1, sizeof *b);
+				b->obj = u->obj;
+				if (c->nq == c->qcap) {
+					c->qcap = c->qcap ? 2 * c->qcap : 16;
+					c->queue =
+					    erealloc(c->queue, c->qcap * sizeof *c->queue);
+				}
+				c->queue[c->nq++] = b;
+			}
+			b->idx[b->n++] = c->scan;
+			if (b->n == APPLY_BATCH)
+				c->open[u->obj] = NULL;
 		}
-		open[k]->idx[open[k]->n++] = i;
-		if (open[k]->n == APPLY_BATCH)
-			open[k] = NULL;
+		c->scan++;
 	}
-	qsort(bs, n, sizeof *bs, by_first);
-	*nb = n;
-	return bs;
+	if (c->nq == 0)
+		return NULL;
+	b = c->queue[0];
+	memmove(c->queue, c->queue + 1, --c->nq * sizeof *c->queue);
+	if (c->open[b->obj] == b)
+		c->open[b->obj] = NULL;
+	return b;
 }
 
 /* The call's body: {"allOrNone":false,"records":[...]}, each record's Id as repaired. */
@@ -95,12 +125,12 @@ make_body(struct apply *a, const struct batch *b, size_t *len)
 	memset(&out, 0, sizeof out);
 	jsonbuf_addstr(&out, "{\"allOrNone\":false,\"records\":[");
 	for (i = 0; i < b->n; i++) {
-		rec = spool_get(a, &a->u[b->idx[i]]);
+		rec = spool_get(a, UPD(a, b->idx[i]));
 		json_object_foreach_safe (rec, tmp, key, v) {
 			if (strcasecmp(key, "Id") == 0)
 				json_object_del(rec, key);
 		}
-		json_object_set_new(rec, "id", json_string(a->u[b->idx[i]].id));
+		json_object_set_new(rec, "id", json_string(UPD(a, b->idx[i])->id));
 		text = json_dumps(
 		    rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 		if (i > 0)
@@ -128,6 +158,17 @@ send_slot(struct coll *c, struct slot *s, struct sferror *e)
 	return 0;
 }
 
+/* The slot's call over: its body and batch freed. */
+static void
+slot_free(struct slot *s)
+{
+	free(s->body);
+	free(s->b);
+	s->body = NULL;
+	s->b = NULL;
+	s->state = SLOT_FREE;
+}
+
 static void
 start(struct coll *c, struct slot *s, struct batch *b)
 {
@@ -143,8 +184,7 @@ start(struct coll *c, struct slot *s, struct batch *b)
 	s->k.http = &s->http;
 	if ((st = send_slot(c, s, &e)) != 0) {
 		outcome_stop(c->a, st, &e, "the token");
-		free(s->body);
-		s->state = SLOT_FREE;
+		slot_free(s);
 	}
 }
 
@@ -174,7 +214,7 @@ read_answer(struct apply *a, struct batch *b, const struct http_call *h)
 			    json_string_value(json_object_get(err, "message")),
 			    json_incref(json_object_get(err, "fields")), 0);
 		}
-		if (a->u[b->idx[i]].status == U_PENDING)
+		if (UPD(a, b->idx[i])->status == U_PENDING)
 			outcome_fail(a, b->idx[i], "", "refused without an error", NULL, 0);
 	}
 	json_decref(ans);
@@ -209,8 +249,7 @@ ended(void *ctx, struct http_call *h, CURLcode rc)
 	} else {
 		outcome_stop(a, st, &e, "PATCH composite/sobjects");
 	}
-	free(s->body);
-	s->state = SLOT_FREE;
+	slot_free(s);
 	if (outcome_flush(a) != 0)
 		msg_sysfatal(MSI_EXIT_IO, "stdout");
 }
@@ -219,17 +258,17 @@ void
 collections_run(struct apply *a)
 {
 	struct coll c;
-	struct batch *bs;
+	struct batch *b;
 	struct sferror e;
-	size_t nb, next = 0, i, total = 0;
-	int busy, st;
+	size_t i, total = 0;
+	int busy, st, k;
 	double now, wake;
 
 	memset(&c, 0, sizeof c);
 	c.a = a;
-	bs = make_batches(a, &nb);
-	for (i = 0; i < nb; i++)
-		total += bs[i].n;
+	c.scan = a->written;
+	for (k = 0; k < a->nobj; k++)
+		total += a->obj[k].pending;
 	progress_start(&c.progress, &a->sfo.progress, "updates");
 	progress_total(&c.progress, (unsigned long)total);
 	c.multi = curl_multi_init();
@@ -241,19 +280,17 @@ collections_run(struct apply *a)
 		for (i = 0; i < (size_t)a->concurrency; i++) {
 			struct slot *s = &c.slots[i];
 
-			if (s->state == SLOT_WAITING && a->stopped) {
-				free(s->body); /* its records stay unanswered: retryable */
-				s->state = SLOT_FREE;
-			}
+			if (s->state == SLOT_WAITING && a->stopped)
+				slot_free(s); /* its records stay unanswered: retryable */
 			if (s->state == SLOT_WAITING && s->k.not_before <= now) {
 				if ((st = send_slot(&c, s, &e)) != 0) {
 					outcome_stop(a, st, &e, "the token");
-					free(s->body);
-					s->state = SLOT_FREE;
+					slot_free(s);
 				}
 			}
-			if (s->state == SLOT_FREE && !a->stopped && next < nb)
-				start(&c, s, &bs[next++]);
+			if (s->state == SLOT_FREE && !a->stopped &&
+			    (b = next_batch(&c)) != NULL)
+				start(&c, s, b);
 			if (s->state == SLOT_WAITING && s->k.not_before < wake)
 				wake = s->k.not_before;
 			busy |= s->state != SLOT_FREE;
@@ -274,8 +311,8 @@ collections_run(struct apply *a)
 	else
 		progress_end(&c.progress, c.done, NULL);
 	curl_multi_cleanup(c.multi);
-	for (i = 0; i < nb; i++)
-		free(bs[i].idx);
-	free(bs);
+	for (i = 0; i < c.nq; i++)
+		free(c.queue[i]);
+	free(c.queue);
 	free(c.slots);
 }

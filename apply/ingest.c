@@ -39,8 +39,9 @@ job_updates(struct apply *a, int k, size_t first, size_t count, size_t *n)
 
 	*n = 0;
 	for (i = a->written; i < a->n && *n < count; i++) {
-		if (a->u[i].obj != k || a->u[i].id[0] == '\0' || a->u[i].status == U_REJECTED ||
-		    a->u[i].before)
+		const struct upd *u = UPD(a, i);
+
+		if (u->obj != k || u->id[0] == '\0' || u->status == U_REJECTED || u->before)
 			continue;
 		if (seen++ >= first)
 			idx[(*n)++] = i;
@@ -108,8 +109,8 @@ make_csv(struct apply *a, int k, const size_t *idx, size_t n, size_t *len)
 		fprintf(fp, ",%s", key);
 	fputc('\n', fp);
 	for (i = 0; i < n; i++) {
-		fputs(a->u[idx[i]].id, fp);
-		rec = spool_get(a, &a->u[idx[i]]);
+		fputs(UPD(a, idx[i])->id, fp);
+		rec = spool_get(a, UPD(a, idx[i]));
 		json_object_foreach (a->obj[k].fields, key, want) {
 			fputc(',', fp);
 			if (json_object_get(rec, key) != NULL)
@@ -320,8 +321,8 @@ results_merge(struct reading *r)
 			continue;
 		}
 		/* a row: of the update met last, when it is of this Id */
-		if (!has || restlen < 2 || strcmp(key, r->a->u[i].id) != 0 ||
-		    r->a->u[i].status != U_PENDING)
+		if (!has || restlen < 2 || strcmp(key, UPD(r->a, i)->id) != 0 ||
+		    UPD(r->a, i)->status != U_PENDING)
 			continue;
 		r->rows++;
 		k = rest[1] - '0';
@@ -493,7 +494,7 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 		msg_fatal(MSI_EXIT_IO, "the ingest job's results: sort(1) failed");
 	for (i = 0; i < n; i++) {
 		snprintf(index, sizeof index, "U%zu", idx[i]);
-		if (keysort_put(&r.ks, a->u[idx[i]].id, index, strlen(index)) != 0)
+		if (keysort_put(&r.ks, UPD(a, idx[i])->id, index, strlen(index)) != 0)
 			r.failed = 1;
 	}
 	st = read_results(a, id, "successfulResults", &r);
@@ -509,7 +510,7 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 	free(r.key.data);
 	if (st == 0) {
 		for (i = 0; i < n; i++)
-			if (a->u[idx[i]].status == U_PENDING)
+			if (UPD(a, idx[i])->status == U_PENDING)
 				outcome_fail(a, idx[i],
 				    strcmp(state, "JobComplete") ? "UNPROCESSED" : "missing",
 				    strcmp(state, "JobComplete") ? why
@@ -538,6 +539,12 @@ ingest_run(struct apply *a)
 	int k;
 
 	memset(&w, 0, sizeof w);
+	/*
+	 * The jobs are made of the updates of an object from the first to the
+	 * last, and their results come back job by job: the whole input is
+	 * read again into memory (56 bytes an update) before they are made.
+	 */
+	input_load(a, a->n);
 	for (k = 0; k < a->nobj; k++)
 		total += (unsigned long)a->obj[k].pending;
 	progress_start(&w.p, &a->sfo.progress, "updates");
@@ -579,7 +586,7 @@ ingest_run(struct apply *a)
 		start = 0;
 		bytes = 0;
 		for (i = 0; i < n && !a->stopped; i++) {
-			len = spool_len(&a->u[idx[i]]) + 20;
+			len = spool_len(UPD(a, idx[i])) + 20;
 			if (bytes + len > APPLY_JOB_BYTES && i > start) {
 				submit(a, k, covered[k] + start, i - start);
 				start = i;

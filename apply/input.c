@@ -1,8 +1,11 @@
 /*
- * input.c: msi-apply's input read whole before anything is sent: each
- * line an update (its Id repaired, its object and fields noted) or a
- * line rejected with its reason; the lines a run before answered (--state)
- * taken as they were answered.
+ * input.c: msi-apply's input read twice. The first reading checks every
+ * line before anything is sent: an update (its Id repaired, its object
+ * and fields noted) or a line rejected with its reason, an Id met twice
+ * found by sort(1); it keeps the lines in the spool (spool.c) and in
+ * memory only the repeats. The second reads them back in input order, a
+ * window at a time, as the senders ask (input_load): an update to send,
+ * one a run before answered (--state) as it was answered, or a reject.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -102,9 +105,13 @@ check_rule(
 	return NULL;
 }
 
-/* Why rec is not an update, or NULL; fills u and notes its fields. */
+/*
+ * Why rec is not an update, or NULL; fills u and, when note (the first
+ * reading), notes its fields.
+ */
 static const char *
-check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE + 200])
+check_update(
+    struct apply *a, json_t *rec, struct upd *u, int note, char why[SFID_WHY_SIZE + 200])
 {
 	const char *type, *key, *id = NULL;
 	char idwhy[SFID_WHY_SIZE];
@@ -152,112 +159,122 @@ check_update(struct apply *a, json_t *rec, struct upd *u, char why[SFID_WHY_SIZE
 		return "more objects than msi-apply takes in one run (16)";
 	u->obj = (unsigned char)k;
 	json_object_foreach (rec, key, v) {
+		if (!note)
+			break;
 		if (strcmp(key, "attributes") != 0 && strcasecmp(key, "Id") != 0)
 			json_object_set_new(a->obj[k].fields, key, json_true());
 	}
 	return NULL;
 }
 
-static struct upd *
-new_upd(struct apply *a, int file, unsigned long line)
-{
-	struct upd *u;
-
-	if (a->n == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 1024;
-		a->u = erealloc(a->u, a->cap * sizeof *a->u);
-	}
-	u = &a->u[a->n++];
-	memset(u, 0, sizeof *u);
-	u->file = (unsigned short)file;
-	u->line = line;
-	return u;
-}
-
-/* Update i's file, as messages name it. */
+/* File f as messages name it. */
 static const char *
-name_of(const struct apply *a, size_t i)
+name_of(const struct apply *a, int f)
 {
-	return strcmp(a->files[a->u[i].file], "-") == 0 ? "<stdin>" : a->files[a->u[i].file];
+	return strcmp(a->files[f], "-") == 0 ? "<stdin>" : a->files[f];
 }
+
+/* The first stop without --rejects: the line (from the checkpoint), its file, line and why. */
+struct stop {
+	size_t at;
+	int file;
+	unsigned long line;
+	char *why;
+};
 
 /*
- * Update d repeats the Id of update first, an earlier one: rejected, the
- * first kept. What reading it counted (to send, or answered before) is
- * taken back.
+ * Line d repeats the Id of an earlier line (on line firstline of its
+ * file): kept to be rejected when it is read again, the first kept. What
+ * reading it counted (to send, or answered before) is taken back.
  */
 static void
-repeated(struct apply *a, size_t d, size_t first)
+repeated(struct apply *a, size_t d, int obj, unsigned long firstline)
 {
-	struct upd *u = &a->u[d];
-	char why[SFID_WHY_SIZE + 200];
+	char key[32];
 
-	if (u->before) {
-		u->before = u->written_before = 0;
-		u->retryable = 0;
+	snprintf(key, sizeof key, "%lu", a->skip + (unsigned long)d);
+	if (a->answered_loaded != NULL && json_object_get(a->answered_loaded, key) != NULL)
 		a->answered_n--;
-		json_decref(u->reasons);
-		u->reasons = NULL;
-	} else {
-		a->obj[u->obj].pending--;
-	}
-	snprintf(why, sizeof why, "the Id %s is on line %lu too: applied there", u->id,
-	    a->u[first].line);
-	outcome_fail(a, d, "value", why, NULL, 0);
-	u->status = U_REJECTED;
+	else
+		a->obj[obj].pending--;
+	if (a->nrep % 64 == 0)
+		a->rep = erealloc(a->rep, (a->nrep + 64) * sizeof *a->rep);
+	a->rep[a->nrep].i = d;
+	a->rep[a->nrep++].firstline = firstline;
+}
+
+/* The repeats by line. */
+static int
+by_line(const void *x, const void *y)
+{
+	const struct repeat *p = x, *q = y;
+
+	return p->i < q->i ? -1 : p->i > q->i;
 }
 
 /*
- * The Ids met more than once, found by sorting them (the lines "ID\tINDEX"
- * of ids, stable: a million Ids are not held in memory): each after the
- * first is rejected; without --rejects, the run stops at the first line
- * rejected, a repeat or the line bad (its message bad) read last. Returns
- * 0 or an exit status after a message.
+ * The Ids met more than once, found by sorting them (the lines "ID\tINDEX
+ * OBJECT FILE LINE" of ids, stable: a million Ids are not held in
+ * memory): each after the first is rejected; without --rejects, the run
+ * stops at the first line rejected, a repeat or the line bad (st) read
+ * last. Returns 0 or an exit status after a message.
  */
 static int
-repeats(struct apply *a, struct keysort *ids, size_t bad_at, const char *bad)
+repeats(struct apply *a, struct keysort *ids, struct stop *st)
 {
-	char *key, *rest, *end, prev[19] = "";
-	size_t restlen, i, first = 0, last = 0;
+	char *key, *rest, *end, prev[19] = "", why[SFID_WHY_SIZE + 200];
+	size_t restlen, i, last = 0;
+	unsigned long line, firstline = 0, f;
+	long obj;
 	int r;
 
 	if (keysort_sorted(ids) != 0)
 		return MSI_EXIT_IO;
 	while ((r = keysort_get(ids, &key, &rest, &restlen)) > 0) {
 		i = (size_t)strtoull(rest, &end, 10);
-		if (*end != '\0' || i >= a->n || strlen(key) >= sizeof prev ||
+		obj = strtol(end, &end, 10);
+		f = strtoul(end, &end, 10);
+		line = strtoul(end, &end, 10);
+		if (*end != '\0' || i >= a->n || obj < 0 || obj >= a->nobj ||
+		    f >= (unsigned long)a->nfiles || strlen(key) >= sizeof prev ||
 		    (strcmp(key, prev) == 0 && i <= last) || strcmp(key, prev) < 0)
 			break;
 		last = i;
 		if (strcmp(key, prev) != 0) {
 			snprintf(prev, sizeof prev, "%s", key);
-			first = i;
+			firstline = line;
 			continue;
 		}
-		if (a->rejects != NULL)
-			repeated(a, i, first);
-		else if (i < bad_at) {
-			bad_at = i;
-			repeated(a, i, first);
-			bad = json_string_value(
-			    json_object_get(json_array_get(a->u[i].reasons, 0), "message"));
+		if (a->rejects != NULL) {
+			repeated(a, i, (int)obj, firstline);
+		} else if (i < st->at) {
+			snprintf(why, sizeof why, "the Id %s is on line %lu too: applied there",
+			    key, firstline);
+			free(st->why);
+			st->why = estrdup(why);
+			st->at = i;
+			st->file = (int)f;
+			st->line = line;
 		}
 	}
 	if (r > 0)
 		msg_warn("the updates' Ids: sort(1) gave lines out of order or not put");
 	if (keysort_end(ids) != 0 || r != 0)
 		return MSI_EXIT_IO;
-	if (a->rejects == NULL && bad != NULL)
+	if (a->rejects == NULL && st->why != NULL)
 		msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s (nothing was sent)",
-		    name_of(a, bad_at), a->u[bad_at].line, bad);
+		    name_of(a, st->file), st->line, st->why);
+	qsort(a->rep, a->nrep, sizeof *a->rep, by_line);
 	return 0;
 }
 
 /*
- * Reads every input line from the checkpoint on. A line that is not an
- * update is rejected with its reason (without --rejects, the run stops
- * with status 3 before anything is sent); an Id met before is rejected
- * too, the first one kept (repeats). Returns 0 or an exit status.
+ * The first reading: every input line from the checkpoint on, checked and
+ * kept in the spool (spool.c), nothing of it in memory. A line that is
+ * not an update is rejected with its reason (without --rejects, the run
+ * stops with status 3 before anything is sent); an Id met before is
+ * rejected too, the first one kept (repeats). The second reading
+ * (input_load) finds the same reasons again. Returns 0 or an exit status.
  */
 int
 input_read(struct apply *a)
@@ -265,70 +282,59 @@ input_read(struct apply *a)
 	struct ndjson_reader r;
 	enum ndjson_result res;
 	unsigned long seen = 0;
-	char why[SFID_WHY_SIZE + 200], index[24], *stop = NULL;
-	const char *bad, *was;
-	json_t *rec, *ans;
+	char why[SFID_WHY_SIZE + 200], rest[96];
+	const char *bad;
+	json_t *rec;
 	struct keysort ids;
+	struct stop stop = {SIZE_MAX, 0, 0, NULL};
 	char key[32];
-	struct upd *u;
-	size_t stop_at = SIZE_MAX, hi = 0;
+	struct upd u;
+	size_t hi = 0;
 	FILE *fp;
 	int f, st;
 
 	if (keysort_start(&ids, "the updates' Ids", 1) != 0)
 		return MSI_EXIT_IO;
-	for (f = 0; f < a->nfiles && stop == NULL; f++) {
+	for (f = 0; f < a->nfiles && stop.why == NULL; f++) {
 		if (strcmp(a->files[f], "-") == 0)
 			fp = stdin;
 		else if ((fp = fopen(a->files[f], "r")) == NULL)
 			msg_sysfatal(MSI_EXIT_IO, "%s", a->files[f]);
 		ndjson_reader_init(&r, fp, fp == stdin ? "<stdin>" : a->files[f]);
-		while (stop == NULL && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
+		while (stop.why == NULL && (res = ndjson_read(&r, &rec)) != NDJSON_EOF) {
 			if (res == NDJSON_READERR)
 				msg_sysfatal(MSI_EXIT_IO, "%s", r.name);
 			if (++seen <= a->skip) { /* answered by a run before */
 				json_decref(rec);
 				continue;
 			}
-			u = new_upd(a, f, r.line);
-			bad = res == NDJSON_BADLINE ? r.error : check_update(a, rec, u, why);
+			memset(&u, 0, sizeof u);
+			bad =
+			    res == NDJSON_BADLINE ? r.error : check_update(a, rec, &u, 1, why);
 			snprintf(key, sizeof key, "%lu", seen - 1);
-			ans = a->answered_loaded ? json_object_get(a->answered_loaded, key)
-			                         : NULL;
-			if (res == NDJSON_OBJECT)
-				spool_put(a, u, rec);
-			if (bad != NULL) {
-				u->id[0] = '\0';
-				if (a->rejects == NULL) {
-					/* the run stops here, unless an Id repeated before */
-					stop = estrdup(bad);
-					stop_at = a->n - 1;
-				} else {
-					outcome_fail(a, a->n - 1, "value", bad, NULL, 0);
-					a->u[a->n - 1].status = U_REJECTED;
-				}
-			} else {
-				snprintf(index, sizeof index, "%zu", a->n - 1);
-				if (keysort_put(&ids, u->id, index, strlen(index)) != 0)
+			spool_put(a, f, r.line, res == NDJSON_OBJECT ? rec : NULL, r.error,
+			    bad == NULL ? &u : NULL);
+			if (bad != NULL && a->rejects == NULL) {
+				/* the run stops here, unless an Id repeated before */
+				stop.why = estrdup(bad);
+				stop.at = a->n;
+				stop.file = f;
+				stop.line = r.line;
+			} else if (bad == NULL) {
+				snprintf(
+				    rest, sizeof rest, "%zu %d %d %lu", a->n, u.obj, f, r.line);
+				if (keysort_put(&ids, u.id, rest, strlen(rest)) != 0)
 					msg_fatal(
 					    MSI_EXIT_IO, "the updates' Ids: sort(1) failed");
 			}
-			if (bad == NULL && ans != NULL) {
-				/* answered by the run before: not sent again; its result as it
-				 * was */
-				u->before = 1;
-				u->written_before =
-				    json_is_true(json_object_get(ans, "written"));
-				was = json_string_value(json_object_get(ans, "status"));
-				u->status = was != NULL && strcmp(was, "updated") == 0
-				                ? U_UPDATED
-				                : U_FAILED;
+			a->n++;
+			if (bad == NULL && a->answered_loaded != NULL &&
+			    json_object_get(a->answered_loaded, key) != NULL) {
+				/* answered by the run before: not sent again */
 				hi = a->n; /* answered_past looks up to it */
-				u->retryable = json_is_true(json_object_get(ans, "retryable"));
-				u->reasons = json_incref(json_object_get(ans, "reasons"));
 				a->answered_n++;
 			} else if (bad == NULL) {
-				a->obj[u->obj].pending++;
+				a->obj[u.obj].pending++;
 			}
 			json_decref(rec);
 		}
@@ -337,9 +343,101 @@ input_read(struct apply *a)
 			fclose(fp);
 	}
 	spool_done(a);
-	st = repeats(a, &ids, stop_at, stop);
-	free(stop);
+	st = repeats(a, &ids, &stop);
+	free(stop.why);
 	/* rejected lines are no answers: answered_past looks up to the last answered before */
 	a->answered_hi = hi;
 	return st;
+}
+
+/* Line i of the window rejected for why, as outcome_fail would say it (not an answer). */
+static void
+reject(struct apply *a, size_t i, const char *why)
+{
+	struct upd *u = UPD(a, i);
+
+	u->reasons = json_pack("[{s:s, s:s}]", "code", "value", "message", why);
+	u->status = U_REJECTED;
+	u->retryable = 0;
+}
+
+/*
+ * The second reading: the window loaded from the spool up to line upto
+ * (or the input's end), each line as the first reading found it: an
+ * update to send, one answered by the run before (its result as it was),
+ * or rejected with the same reason. Returns the window's end.
+ */
+size_t
+input_load(struct apply *a, size_t upto)
+{
+	char why[SFID_WHY_SIZE + 200], key[32];
+	const char *bad, *was;
+	json_t *rec, *badline, *ans;
+	struct upd *u;
+	size_t i;
+	int kind;
+
+	if (upto > a->n)
+		upto = a->n;
+	while (a->base + a->nw < upto) {
+		if (a->nw == a->cap) {
+			a->cap = a->cap ? 2 * a->cap : 1024;
+			a->u = erealloc(a->u, a->cap * sizeof *a->u);
+		}
+		i = a->base + a->nw;
+		u = &a->u[a->nw];
+		memset(u, 0, sizeof *u);
+		if ((kind = spool_next(a, u, &rec, &badline)) == 0)
+			msg_fatal(
+			    MSI_EXIT_IO, "the updates' scratch file (TMPDIR): lines missing");
+		a->nw++;
+		/* an update as checked; a line rejected checked again for why */
+		bad = kind == 'R' ? NULL
+		      : badline   ? json_string_value(badline)
+		                  : check_update(a, rec, u, 0, why);
+		snprintf(key, sizeof key, "%lu", a->skip + (unsigned long)i);
+		ans = a->answered_loaded ? json_object_get(a->answered_loaded, key) : NULL;
+		if (bad != NULL) {
+			u->id[0] = '\0';
+			reject(a, i, bad);
+		} else if (a->nextrep < a->nrep && a->rep[a->nextrep].i == i) {
+			snprintf(why, sizeof why, "the Id %s is on line %lu too: applied there",
+			    u->id, a->rep[a->nextrep++].firstline);
+			reject(a, i, why);
+		} else if (ans != NULL) {
+			/* answered by the run before: not sent again; its result as it was */
+			u->before = 1;
+			u->written_before = json_is_true(json_object_get(ans, "written"));
+			was = json_string_value(json_object_get(ans, "status"));
+			u->status =
+			    was != NULL && strcmp(was, "updated") == 0 ? U_UPDATED : U_FAILED;
+			u->retryable = json_is_true(json_object_get(ans, "retryable"));
+			u->reasons = json_incref(json_object_get(ans, "reasons"));
+		}
+		json_decref(rec);
+		json_decref(badline);
+	}
+	return a->base + a->nw;
+}
+
+/*
+ * The window's lines whose result lines are out, dropped (those the state
+ * still names kept: from a stop's first unsent on, until the state is
+ * written for the last time). Only once they are as many as the rest, so
+ * that what is moved is paid for by what is dropped.
+ */
+void
+input_drop(struct apply *a)
+{
+	size_t keep = a->written, d, j;
+
+	if (!a->frozen && a->unsent < keep)
+		keep = a->unsent;
+	if (keep <= a->base || (d = keep - a->base) * 2 < a->nw)
+		return;
+	for (j = 0; j < d; j++)
+		json_decref(a->u[j].reasons);
+	memmove(a->u, a->u + d, (a->nw - d) * sizeof *a->u);
+	a->nw -= d;
+	a->base = keep;
 }

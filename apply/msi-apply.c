@@ -3,8 +3,9 @@
  * options, then the run: the input read and checked whole (input.c), the
  * target fields checked against each object's describe (describe.c),
  * then sObject Collections calls (collections.c) or a Bulk API 2.0 ingest
- * job an object (ingest.c), a result line for every input line, in input
- * order (outcome.c); then its end (finish_run).
+ * job an object (ingest.c), the input read again as they send it, a
+ * result line for every input line, in input order (outcome.c); then its
+ * end (finish_run).
  */
 #include <getopt.h>
 #include <stdint.h>
@@ -145,15 +146,21 @@ start_run(struct apply *a)
 static int
 dry_run(struct apply *a, struct end *e)
 {
-	size_t i;
+	size_t i, end;
 	int status;
 
 	if (e->pending > 0 && (status = describe_check(a)) != 0)
 		return status;
-	for (i = 0; i < a->n; i++)
-		if (a->u[i].status == U_PENDING)
-			a->u[i].status = U_WOULD;
-	return outcome_flush(a) != 0 ? MSI_EXIT_IO : 0;
+	/* the input read again a window at a time, its result lines written */
+	do {
+		end = input_load(a, a->base + a->nw + 4096);
+		for (i = a->written; i < end; i++)
+			if (UPD(a, i)->status == U_PENDING)
+				UPD(a, i)->status = U_WOULD;
+		if (outcome_flush(a) != 0)
+			return MSI_EXIT_IO;
+	} while (end < a->n);
+	return 0;
 }
 
 /*
@@ -197,6 +204,8 @@ send_updates(struct apply *a, struct end *e)
 	e->path = a->dry_run ? "none" : bulk ? "bulk" : "collections";
 	if (a->dry_run)
 		return dry_run(a, e);
+	/* the answers of the run before the state names: in the window from the start */
+	input_load(a, a->answered_hi);
 	if (e->pending > 0 && (status = describe_check(a)) != 0) {
 		if (status != MSI_EXIT_SERVICE && status != MSI_EXIT_QUOTA)
 			return status; /* the settings, the org's fields: not to send again */
@@ -210,8 +219,7 @@ send_updates(struct apply *a, struct end *e)
 		else
 			collections_run(a);
 	}
-	outcome_unsent(a);
-	if (outcome_flush(a) != 0)
+	if (outcome_unsent(a) != 0 || outcome_flush(a) != 0)
 		return MSI_EXIT_IO;
 	if (a->stopped != 0)
 		return a->stopped;
@@ -297,9 +305,10 @@ apply_free(struct apply *a)
 	size_t i;
 	int k;
 
-	for (i = 0; i < a->n; i++)
+	for (i = 0; i < a->nw; i++)
 		json_decref(a->u[i].reasons);
 	free(a->u);
+	free(a->rep);
 	spool_free(a);
 	for (k = 0; k < a->nobj; k++)
 		json_decref(a->obj[k].fields);

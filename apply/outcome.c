@@ -38,7 +38,7 @@ answered(struct apply *a, size_t i)
 void
 outcome_updated(struct apply *a, size_t i)
 {
-	a->u[i].status = U_UPDATED;
+	UPD(a, i)->status = U_UPDATED;
 	answered(a, i);
 }
 
@@ -51,7 +51,7 @@ void
 outcome_fail(struct apply *a, size_t i, const char *code, const char *message, json_t *fields,
     int retryable)
 {
-	struct upd *u = &a->u[i];
+	struct upd *u = UPD(a, i);
 	json_t *r = json_pack(
 	    "{s:s, s:s}", "code", code ? code : "", "message", message ? message : "");
 
@@ -172,32 +172,50 @@ write_reject(struct apply *a, struct upd *u)
 
 /*
  * What a stop left unanswered: failed and retryable, "unsent"; the
- * checkpoint stays before the first of them.
+ * checkpoint stays before the first of them. The lines not yet read
+ * again (input.c) are read a window at a time, their result lines
+ * written: once the state has been written with the first unsent, the
+ * rest changes nothing of it (it says the answers up to the last one,
+ * all in the window then), so it is not written again. Returns 0 or
+ * MSI_EXIT_IO.
  */
-void
+int
 outcome_unsent(struct apply *a)
 {
 	json_t *reasons = json_pack("[{s:s, s:s}]", "code",
 	    a->stopped == MSI_EXIT_QUOTA ? "REQUEST_LIMIT_EXCEEDED" : "stopped", "message",
 	    a->stop_why[0] ? a->stop_why : "not sent");
 	struct upd *u;
-	size_t i;
+	size_t i, end;
+	int st = 0;
 
-	for (i = a->written; i < a->n; i++) {
-		u = &a->u[i];
-		if (u->status != U_PENDING)
-			continue;
-		if (a->unsent == SIZE_MAX)
-			a->unsent = i;
-		/* one reason shared by all (a million updates unsent: one, not a million) */
-		if (u->reasons != NULL)
-			json_array_extend(u->reasons, reasons);
-		else
-			u->reasons = json_incref(reasons);
-		u->status = U_UNSENT;
-		u->retryable = 1;
+	for (;;) {
+		end = a->base + a->nw;
+		for (i = a->written; i < end; i++) {
+			u = UPD(a, i);
+			if (u->status != U_PENDING)
+				continue;
+			if (a->unsent == SIZE_MAX)
+				a->unsent = i;
+			/* one reason shared by all (a million updates unsent: one, not a
+			 * million) */
+			if (u->reasons != NULL)
+				json_array_extend(u->reasons, reasons);
+			else
+				u->reasons = json_incref(reasons);
+			u->status = U_UNSENT;
+			u->retryable = 1;
+		}
+		if (end >= a->n)
+			break;
+		if ((st = outcome_flush(a)) != 0)
+			break;
+		if (a->unsent != SIZE_MAX)
+			a->frozen = 1;
+		input_load(a, end + 4096);
 	}
 	json_decref(reasons);
+	return st;
 }
 
 /*
@@ -212,8 +230,8 @@ outcome_flush(struct apply *a)
 	size_t before = a->written;
 	json_t *first;
 
-	while (a->written < a->n && a->u[a->written].status != U_PENDING) {
-		u = &a->u[a->written];
+	while (a->written < a->base + a->nw && UPD(a, a->written)->status != U_PENDING) {
+		u = UPD(a, a->written);
 		if (u->written_before) { /* by the run before */
 			a->written++;
 			continue;
@@ -248,5 +266,6 @@ outcome_flush(struct apply *a)
 		return MSI_EXIT_IO;
 	/* and the updates answered past them, each time a batch ends */
 	state_write(a);
+	input_drop(a);
 	return 0;
 }
