@@ -104,6 +104,12 @@ keysort_start(struct keysort *ks, const char *what, int stable)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, to[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, from[1], 1);
+	/*
+	 * Nothing else goes to sort(1): a lock a caller's caller holds on a
+	 * descriptor (msi-sync's state folder's) would outlive a kill -9 of
+	 * the tool while sort(1) ends its work.
+	 */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	env = c_locale_env();
 	rc = posix_spawnp(&ks->pid, "sort", &fa, NULL, argv, env);
 	free(env);
