@@ -92,18 +92,22 @@ call(struct apply *a, const char *method, const char *path, const char *body, js
 	return 0;
 }
 
-/* The upload: Id and the object's fields; an empty field leaves a value as it is. */
-static char *
-make_csv(struct apply *a, int k, const size_t *idx, size_t n, size_t *len)
+/*
+ * The upload: Id and the object's fields; an empty field leaves a value as
+ * it is. Written to a scratch file (TMPDIR), each record read back from
+ * the spool in input order, and sent from it: a job's upload (up to
+ * APPLY_JOB_BYTES) is not held in memory. Its length in *len.
+ */
+static FILE *
+make_csv(struct apply *a, int k, const size_t *idx, size_t n, off_t *len)
 {
 	const char *key;
 	json_t *want, *rec;
-	char *buf = NULL;
 	size_t i;
 	FILE *fp;
 
-	if ((fp = open_memstream(&buf, len)) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "open_memstream");
+	if ((fp = scratch_file("upload")) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "a scratch file for the upload (TMPDIR)");
 	fputs("Id", fp);
 	json_object_foreach (a->obj[k].fields, key, want)
 		fprintf(fp, ",%s", key);
@@ -119,9 +123,9 @@ make_csv(struct apply *a, int k, const size_t *idx, size_t n, size_t *len)
 		fputc('\n', fp);
 		json_decref(rec);
 	}
-	if (fclose(fp) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "open_memstream");
-	return buf;
+	if (fflush(fp) != 0 || ferror(fp) || (*len = ftello(fp)) < 0)
+		msg_sysfatal(MSI_EXIT_IO, "the upload's scratch file (TMPDIR)");
+	return fp;
 }
 
 /*
@@ -135,8 +139,9 @@ submit(struct apply *a, int k, size_t first, size_t count)
 	char path[256], body[256];
 	json_t *ans, *job;
 	const char *id;
-	size_t *idx, n, len;
-	char *csv;
+	size_t *idx, n;
+	off_t len;
+	FILE *csv;
 	int st;
 
 	snprintf(body, sizeof body,
@@ -167,8 +172,8 @@ submit(struct apply *a, int k, size_t first, size_t count)
 		struct http_call h;
 		struct sferror e;
 
-		st = sfclient_call(&a->sf, "PUT", path, csv, "text/csv", &h, &e);
-		free(csv);
+		st = sfclient_put_file(&a->sf, path, csv, len, "text/csv", &h, &e);
+		fclose(csv);
 		if (st != 0) {
 			outcome_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
 			return a->stopped;
