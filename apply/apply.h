@@ -93,7 +93,7 @@ struct apply {
 	size_t nrep, nextrep;
 	char *line; /* the spool's line read (getline) */
 	size_t linecap;
-	int frozen;         /* the state written for the last time: the window drops freely */
+	int frozen; /* the state written for the last time: the window drops freely */
 	/*
 	 * The answers of updates past the window (an ingest job's results
 	 * come back before its lines are read again), until input_load reads
@@ -101,7 +101,7 @@ struct apply {
 	 */
 	unsigned char *held;
 	json_t *held_reasons; /* update -> the reasons of its failure (errors) */
-	int ingest_done;      /* every ingest job followed: they leave the state once written out */
+	int ingest_done; /* every ingest job followed: they leave the state once written out */
 	unsigned long skip; /* lines answered by the runs before (--state) */
 	struct aobj obj[APPLY_OBJECTS];
 	int nobj;
@@ -151,7 +151,7 @@ int input_read(struct apply *a);
 size_t input_load(struct apply *a, size_t upto);
 /* input.c: the window's updates whose result lines are out, dropped. */
 void input_drop(struct apply *a);
-/* input.c: object k's updates to send, from the first-th, count at most, given to fn in order. */
+/* input.c: object k's updates to send, from the first-th on, count at most, to fn. */
 size_t input_each(struct apply *a, int k, size_t first, size_t count,
     void (*fn)(void *ctx, size_t i, const struct upd *u), void *ctx);
 

@@ -486,7 +486,8 @@ input_each(struct apply *a, int k, size_t first, size_t count,
 		if (kind != 'R' || u.obj != k || (r < a->nrep && a->rep[r].i == i))
 			continue;
 		snprintf(key, sizeof key, "%lu", a->skip + (unsigned long)i);
-		if (a->answered_loaded != NULL && json_object_get(a->answered_loaded, key) != NULL)
+		if (a->answered_loaded != NULL &&
+		    json_object_get(a->answered_loaded, key) != NULL)
 			continue;
 		if (seen++ < first)
 			continue;

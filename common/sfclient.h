@@ -55,7 +55,7 @@ struct sfcall {
 	const char *method, *path; /* borrowed */
 	const char *body;          /* borrowed; len bytes */
 	size_t len;
-	FILE *body_file;  /* or the body read from this file, body_size bytes (borrowed) */
+	FILE *body_file; /* or the body read from this file, body_size bytes (borrowed) */
 	off_t body_size;
 	const char *content_type; /* NULL: application/json */
 	const char *accept;       /* the answer's type wanted; NULL: application/json */
