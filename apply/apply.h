@@ -4,7 +4,8 @@
  * describe.c (and --check's describe_probe), collections.c and ingest.c,
  * and outcome.c; the senders call outcome.c (what became of each update,
  * the result lines); the senders and outcome.c read the input again
- * through input.c (input_load, input_drop), which calls none of them;
+ * through input.c (input_load, input_drop; ingest.c a job's updates by
+ * input_each), which calls none of them;
  * outcome.c and ingest.c call applystate.c (--state), which calls none of
  * them; input.c, the senders and outcome.c call spool.c (the lines, kept
  * in a scratch file), which calls none of them.
