@@ -4,7 +4,8 @@
  * describe.c (and --check's describe_probe), collections.c and ingest.c,
  * and outcome.c; the senders call outcome.c (what became of each update,
  * the result lines); the senders and outcome.c read the input again
- * through input.c (input_load, input_drop), which calls none of them;
+ * through input.c (input_load, input_drop; ingest.c a job's updates by
+ * input_each), which calls none of them;
  * outcome.c and ingest.c call applystate.c (--state), which calls none of
  * them; input.c, the senders and outcome.c call spool.c (the lines, kept
  * in a scratch file), which calls none of them.
@@ -56,6 +57,9 @@ struct upd {
 	json_t *reasons; /* [{"code","message","fields"}] of a failure: a new reference */
 };
 
+/* held[i]: the update's failure is retryable */
+#define HELD_RETRYABLE 0x10
+
 /* Update i of the window: i from base to base + nw. */
 #define UPD(a, i) (&(a)->u[(i) - (a)->base])
 
@@ -90,7 +94,15 @@ struct apply {
 	size_t nrep, nextrep;
 	char *line; /* the spool's line read (getline) */
 	size_t linecap;
-	int frozen;         /* the state written for the last time: the window drops freely */
+	int frozen; /* the state written for the last time: the window drops freely */
+	/*
+	 * The answers of updates past the window (an ingest job's results
+	 * come back before its lines are read again), until input_load reads
+	 * them: a byte an update, its status and HELD_RETRYABLE; 0 none.
+	 */
+	unsigned char *held;
+	json_t *held_reasons; /* update -> the reasons of its failure (errors) */
+	int ingest_done; /* every ingest job followed: they leave the state once written out */
 	unsigned long skip; /* lines answered by the runs before (--state) */
 	struct aobj obj[APPLY_OBJECTS];
 	int nobj;
@@ -140,6 +152,9 @@ int input_read(struct apply *a);
 size_t input_load(struct apply *a, size_t upto);
 /* input.c: the window's updates whose result lines are out, dropped. */
 void input_drop(struct apply *a);
+/* input.c: object k's updates to send, from the first-th on, count at most, to fn. */
+size_t input_each(struct apply *a, int k, size_t first, size_t count,
+    void (*fn)(void *ctx, size_t i, const struct upd *u), void *ctx);
 
 /* describe.c: the fields the updates set, checked against each object's describe. */
 int describe_check(struct apply *a);
@@ -159,6 +174,7 @@ void outcome_fail(struct apply *a, size_t i, const char *code, const char *messa
 void outcome_fail_all(struct apply *a, size_t *idx, size_t n, const char *code,
     const char *message, int retryable);
 void outcome_stop(struct apply *a, int status, const struct sferror *e, const char *what);
+int outcome_pending(const struct apply *a, size_t i);
 int outcome_unsent(struct apply *a);
 int outcome_flush(struct apply *a);
 

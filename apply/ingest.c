@@ -30,25 +30,6 @@
 #include "progress.h"
 #include "sfout.h"
 
-/* The job's updates: indexes in apply.u of object k's pending updates [first, first+count). */
-static size_t *
-job_updates(struct apply *a, int k, size_t first, size_t count, size_t *n)
-{
-	size_t *idx = emalloc((count ? count : 1) * sizeof *idx);
-	size_t i, seen = 0;
-
-	*n = 0;
-	for (i = a->written; i < a->n && *n < count; i++) {
-		const struct upd *u = UPD(a, i);
-
-		if (u->obj != k || u->id[0] == '\0' || u->status == U_REJECTED || u->before)
-			continue;
-		if (seen++ >= first)
-			idx[(*n)++] = i;
-	}
-	return idx;
-}
-
 static int
 object_of(struct apply *a, const char *name)
 {
@@ -92,36 +73,55 @@ call(struct apply *a, const char *method, const char *path, const char *body, js
 	return 0;
 }
 
-/* The upload: Id and the object's fields; an empty field leaves a value as it is. */
-static char *
-make_csv(struct apply *a, int k, const size_t *idx, size_t n, size_t *len)
-{
-	const char *key;
-	json_t *want, *rec;
-	char *buf = NULL;
-	size_t i;
+/* The upload being written: each update's line as input_each gives it. */
+struct upload {
+	struct apply *a;
+	int k;
 	FILE *fp;
+};
 
-	if ((fp = open_memstream(&buf, len)) == NULL)
-		msg_sysfatal(MSI_EXIT_IO, "open_memstream");
-	fputs("Id", fp);
-	json_object_foreach (a->obj[k].fields, key, want)
-		fprintf(fp, ",%s", key);
-	fputc('\n', fp);
-	for (i = 0; i < n; i++) {
-		fputs(UPD(a, idx[i])->id, fp);
-		rec = spool_get(a, UPD(a, idx[i]));
-		json_object_foreach (a->obj[k].fields, key, want) {
-			fputc(',', fp);
-			if (json_object_get(rec, key) != NULL)
-				sfout_csv_value(fp, json_object_get(rec, key));
-		}
-		fputc('\n', fp);
-		json_decref(rec);
+static void
+upload_line(void *ctx, size_t i, const struct upd *u)
+{
+	struct upload *up = ctx;
+	const char *key;
+	json_t *want, *rec = spool_get(up->a, u);
+
+	(void)i;
+	fputs(u->id, up->fp);
+	json_object_foreach (up->a->obj[up->k].fields, key, want) {
+		fputc(',', up->fp);
+		if (json_object_get(rec, key) != NULL)
+			sfout_csv_value(up->fp, json_object_get(rec, key));
 	}
-	if (fclose(fp) != 0)
-		msg_sysfatal(MSI_EXIT_IO, "open_memstream");
-	return buf;
+	fputc('\n', up->fp);
+	json_decref(rec);
+}
+
+/*
+ * The upload of object k's pending updates [first, first+count): Id and
+ * the object's fields; an empty field leaves a value as it is. Written to
+ * a scratch file (TMPDIR), the updates read from the spool in input order
+ * (input_each), and sent from it: a job's upload (up to APPLY_JOB_BYTES)
+ * is not held in memory. Its length in *len.
+ */
+static FILE *
+make_csv(struct apply *a, int k, size_t first, size_t count, off_t *len)
+{
+	struct upload up = {a, k, NULL};
+	const char *key;
+	json_t *want;
+
+	if ((up.fp = scratch_file("upload")) == NULL)
+		msg_sysfatal(MSI_EXIT_IO, "a scratch file for the upload (TMPDIR)");
+	fputs("Id", up.fp);
+	json_object_foreach (a->obj[k].fields, key, want)
+		fprintf(up.fp, ",%s", key);
+	fputc('\n', up.fp);
+	input_each(a, k, first, count, upload_line, &up);
+	if (fflush(up.fp) != 0 || ferror(up.fp) || (*len = ftello(up.fp)) < 0)
+		msg_sysfatal(MSI_EXIT_IO, "the upload's scratch file (TMPDIR)");
+	return up.fp;
 }
 
 /*
@@ -135,8 +135,8 @@ submit(struct apply *a, int k, size_t first, size_t count)
 	char path[256], body[256];
 	json_t *ans, *job;
 	const char *id;
-	size_t *idx, n, len;
-	char *csv;
+	off_t len;
+	FILE *csv;
 	int st;
 
 	snprintf(body, sizeof body,
@@ -158,17 +158,15 @@ submit(struct apply *a, int k, size_t first, size_t count)
 	json_array_append_new(a->jobs, job);
 	a->jobs_made++;
 	state_write(a);
-	idx = job_updates(a, k, first, count, &n);
-	csv = make_csv(a, k, idx, n, &len);
-	free(idx);
+	csv = make_csv(a, k, first, count, &len);
 	snprintf(path, sizeof path, "jobs/ingest/%s/batches",
 	    json_string_value(json_object_get(job, "id")));
 	{
 		struct http_call h;
 		struct sferror e;
 
-		st = sfclient_call(&a->sf, "PUT", path, csv, "text/csv", &h, &e);
-		free(csv);
+		st = sfclient_put_file(&a->sf, path, csv, len, "text/csv", &h, &e);
+		fclose(csv);
 		if (st != 0) {
 			outcome_stop(a, st == SF_REFUSED ? MSI_EXIT_SERVICE : st, &e, path);
 			return a->stopped;
@@ -198,10 +196,38 @@ struct reading {
 	struct jsonbuf key;
 	int kind; /* 0 successful, 1 failed, 2 unprocessed */
 	long id_col, err_col;
-	const char *why; /* unprocessed: the job's errorMessage */
+	const char *why;   /* unprocessed: the job's errorMessage */
+	const char *state; /* the job's, at its end */
 	unsigned long rows;
 	int failed; /* a line not put to sort(1) */
+	size_t n;   /* the job's updates */
 };
+
+/* One of the job's updates put to the sort: "ID\tU" and its index. */
+static void
+results_update(void *ctx, size_t i, const struct upd *u)
+{
+	struct reading *r = ctx;
+	char index[24];
+
+	snprintf(index, sizeof index, "U%zu", i);
+	if (keysort_put(&r->ks, u->id, index, strlen(index)) != 0)
+		r->failed = 1;
+	r->n++;
+}
+
+/* One of the job's updates with no row in its results: failed, retryable. */
+static void
+results_missing(void *ctx, size_t i, const struct upd *u)
+{
+	struct reading *r = ctx;
+	int complete = strcmp(r->state, "JobComplete") == 0;
+
+	(void)u;
+	if (outcome_pending(r->a, i))
+		outcome_fail(r->a, i, complete ? "missing" : "UNPROCESSED",
+		    complete ? "not in the job's results" : r->why, NULL, 1);
+}
 
 static int
 results_header(void *ctx, const struct csvin_row *row)
@@ -307,7 +333,7 @@ results_row(void *ctx, const struct csvin_row *row)
 static int
 results_merge(struct reading *r)
 {
-	char *key, *rest, *text;
+	char *key, *rest, *text, id[19] = "";
 	size_t restlen, i = 0;
 	int has = 0, got, k;
 	json_t *e;
@@ -318,11 +344,11 @@ results_merge(struct reading *r)
 		if (restlen >= 1 && rest[0] == 'U') {
 			i = (size_t)strtoull(rest + 1, NULL, 10);
 			has = i < r->a->n;
+			snprintf(id, sizeof id, "%s", key);
 			continue;
 		}
 		/* a row: of the update met last, when it is of this Id */
-		if (!has || restlen < 2 || strcmp(key, UPD(r->a, i)->id) != 0 ||
-		    UPD(r->a, i)->status != U_PENDING)
+		if (!has || restlen < 2 || strcmp(key, id) != 0 || !outcome_pending(r->a, i))
 			continue;
 		r->rows++;
 		k = rest[1] - '0';
@@ -429,9 +455,7 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 	char path[256], why[600], x[32], y[32];
 	const char *state, *err;
 	json_t *info, *processed;
-	char index[24];
 	struct reading r;
-	size_t *idx, n, i;
 	double since = http_now();
 	json_int_t held;
 	int st;
@@ -477,11 +501,7 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 	    err ? err : "");
 	if (strcmp(state, "JobComplete") != 0)
 		msg_warn("%s", why);
-	idx = k < 0
-	          ? NULL
-	          : job_updates(a, k, (size_t)json_integer_value(json_object_get(job, "first")),
-	                (size_t)json_integer_value(json_object_get(job, "count")), &n);
-	if (idx == NULL) {
+	if (k < 0) {
 		json_decref(info);
 		msg_warn("%s: a job of %s, which the input no longer has", a->state_name,
 		    json_string_value(json_object_get(job, "object")));
@@ -490,13 +510,12 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 	memset(&r, 0, sizeof r);
 	r.a = a;
 	r.why = why;
+	r.state = state;
 	if (keysort_start(&r.ks, "the ingest job's results", 1) != 0)
 		msg_fatal(MSI_EXIT_IO, "the ingest job's results: sort(1) failed");
-	for (i = 0; i < n; i++) {
-		snprintf(index, sizeof index, "U%zu", idx[i]);
-		if (keysort_put(&r.ks, UPD(a, idx[i])->id, index, strlen(index)) != 0)
-			r.failed = 1;
-	}
+	/* the job's updates read again from the spool, by their place among the object's */
+	input_each(a, k, (size_t)json_integer_value(json_object_get(job, "first")),
+	    (size_t)json_integer_value(json_object_get(job, "count")), results_update, &r);
 	st = read_results(a, id, "successfulResults", &r);
 	r.kind = 1;
 	if (st == 0)
@@ -509,28 +528,56 @@ follow(struct apply *a, json_t *job, double *pause, struct watch *w)
 		msg_fatal(MSI_EXIT_IO, "the ingest job's results: sort(1) failed");
 	free(r.key.data);
 	if (st == 0) {
-		for (i = 0; i < n; i++)
-			if (UPD(a, idx[i])->status == U_PENDING)
-				outcome_fail(a, idx[i],
-				    strcmp(state, "JobComplete") ? "UNPROCESSED" : "missing",
-				    strcmp(state, "JobComplete") ? why
-				                                 : "not in the job's results",
-				    NULL, 1);
+		input_each(a, k, (size_t)json_integer_value(json_object_get(job, "first")),
+		    (size_t)json_integer_value(json_object_get(job, "count")), results_missing,
+		    &r);
 		if (strcmp(state, "JobComplete") != 0 && a->stopped == 0)
 			a->job_failed = 1;
-		w->done += (unsigned long)n;
+		w->done += (unsigned long)r.n;
 		progress_update(
 		    &w->p, w->done, "%s: job %s %s, results read", object, id, state);
 	}
 	json_decref(info);
-	free(idx);
 	return st;
+}
+
+/* An object's updates no job holds, cut where an upload would grow too big. */
+struct split {
+	struct {
+		size_t first, count;
+	} * cut;
+	size_t ncut, n, start, bytes;
+};
+
+static void
+split_push(struct split *sp, size_t first, size_t count)
+{
+	sp->cut = erealloc(sp->cut, (sp->ncut + 1) * sizeof *sp->cut);
+	sp->cut[sp->ncut].first = first;
+	sp->cut[sp->ncut++].count = count;
+}
+
+static void
+split_at(void *ctx, size_t i, const struct upd *u)
+{
+	struct split *sp = ctx;
+	size_t len = spool_len(u) + 20;
+
+	(void)i;
+	if (sp->bytes + len > APPLY_JOB_BYTES && sp->n > sp->start) {
+		split_push(sp, sp->start, sp->n - sp->start);
+		sp->start = sp->n;
+		sp->bytes = 0;
+	}
+	sp->bytes += len;
+	sp->n++;
 }
 
 void
 ingest_run(struct apply *a)
 {
-	size_t i, *idx, n, first, count, bytes, start, len, covered[APPLY_OBJECTS] = {0};
+	size_t i, first, count, covered[APPLY_OBJECTS] = {0};
+	struct split sp;
 	unsigned long total = 0;
 	double pause = 0.2;
 	struct watch w;
@@ -541,10 +588,11 @@ ingest_run(struct apply *a)
 	memset(&w, 0, sizeof w);
 	/*
 	 * The jobs are made of the updates of an object from the first to the
-	 * last, and their results come back job by job: the whole input is
-	 * read again into memory (56 bytes an update) before they are made.
+	 * last, read from the spool (input_each) for their upload and again
+	 * for their results; the answers past the window are held, a byte an
+	 * update and the failures' reasons, until the result lines go out in
+	 * input order (input_load).
 	 */
-	input_load(a, a->n);
 	for (k = 0; k < a->nobj; k++)
 		total += (unsigned long)a->obj[k].pending;
 	progress_start(&w.p, &a->sfo.progress, "updates");
@@ -582,21 +630,13 @@ ingest_run(struct apply *a)
 	}
 	/* the updates no job holds: new jobs, split where an upload would grow too big */
 	for (k = 0; k < a->nobj && !a->stopped; k++) {
-		idx = job_updates(a, k, covered[k], a->obj[k].pending, &n);
-		start = 0;
-		bytes = 0;
-		for (i = 0; i < n && !a->stopped; i++) {
-			len = spool_len(UPD(a, idx[i])) + 20;
-			if (bytes + len > APPLY_JOB_BYTES && i > start) {
-				submit(a, k, covered[k] + start, i - start);
-				start = i;
-				bytes = 0;
-			}
-			bytes += len;
-		}
-		if (n > start && !a->stopped)
-			submit(a, k, covered[k] + start, n - start);
-		free(idx);
+		memset(&sp, 0, sizeof sp);
+		input_each(a, k, covered[k], a->obj[k].pending, split_at, &sp);
+		if (sp.n > sp.start)
+			split_push(&sp, sp.start, sp.n - sp.start);
+		for (i = 0; i < sp.ncut && !a->stopped; i++)
+			submit(a, k, covered[k] + sp.cut[i].first, sp.cut[i].count);
+		free(sp.cut);
 	}
 	/*
 	 * Every job followed to its end and its results read. They leave the
@@ -607,8 +647,11 @@ ingest_run(struct apply *a)
 	for (i = 0; i < json_array_size(a->jobs) && !a->stopped; i++)
 		if (follow(a, json_array_get(a->jobs, i), &pause, &w) != 0)
 			goto end;
-	if (!a->stopped)
-		json_array_clear(a->jobs);
+	if (!a->stopped) {
+		/* their result lines are written first, a window at a time (msi-apply.c) */
+		a->ingest_done = 1;
+		a->frozen = 1;
+	}
 end:
 	/* a stop's last line says so: its time left is of a rate no longer sending */
 	if (a->stopped)

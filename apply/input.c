@@ -414,6 +414,17 @@ input_load(struct apply *a, size_t upto)
 			u->retryable = json_is_true(json_object_get(ans, "retryable"));
 			u->reasons = json_incref(json_object_get(ans, "reasons"));
 		}
+		if (a->held != NULL && a->held[i] != 0 && u->status == U_PENDING) {
+			/* answered while past the window (an ingest job's results) */
+			u->status = a->held[i] & (HELD_RETRYABLE - 1);
+			u->retryable = (a->held[i] & HELD_RETRYABLE) != 0;
+			snprintf(key, sizeof key, "%zu", i);
+			if ((ans = json_object_get(a->held_reasons, key)) != NULL) {
+				u->reasons = json_incref(ans);
+				json_object_del(a->held_reasons, key);
+			}
+			a->held[i] = 0;
+		}
 		json_decref(rec);
 		json_decref(badline);
 	}
@@ -440,4 +451,51 @@ input_drop(struct apply *a)
 	memmove(a->u, a->u + d, (a->nw - d) * sizeof *a->u);
 	a->nw -= d;
 	a->base = keep;
+}
+
+/*
+ * Object k's updates to send (neither rejected nor answered by a run
+ * before), in input order, read from the spool apart from the window:
+ * fn(ctx, i, u) for each from the first-th of them on, count of them at
+ * most, u with its Id and its record's place. An ingest job's updates are
+ * found so, to be uploaded and to meet their results, rather than held in
+ * memory. The window's reading goes on where it was. Returns how many
+ * were given.
+ */
+size_t
+input_each(struct apply *a, int k, size_t first, size_t count,
+    void (*fn)(void *ctx, size_t i, const struct upd *u), void *ctx)
+{
+	off_t was = a->readat;
+	size_t i, r = 0, seen = 0, given = 0;
+	struct upd u;
+	json_t *rec, *bad;
+	char key[32];
+	int kind;
+
+	if (a->spool == NULL || count == 0)
+		return 0;
+	if (fseeko(a->spool, 0, SEEK_SET) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "the updates' scratch file (TMPDIR)");
+	a->readat = 0;
+	for (i = 0; given < count && (kind = spool_next(a, &u, &rec, &bad)) != 0; i++) {
+		json_decref(rec);
+		json_decref(bad);
+		while (r < a->nrep && a->rep[r].i < i)
+			r++;
+		if (kind != 'R' || u.obj != k || (r < a->nrep && a->rep[r].i == i))
+			continue;
+		snprintf(key, sizeof key, "%lu", a->skip + (unsigned long)i);
+		if (a->answered_loaded != NULL &&
+		    json_object_get(a->answered_loaded, key) != NULL)
+			continue;
+		if (seen++ < first)
+			continue;
+		fn(ctx, i, &u);
+		given++;
+	}
+	if (fseeko(a->spool, was, SEEK_SET) != 0)
+		msg_sysfatal(MSI_EXIT_IO, "the updates' scratch file (TMPDIR)");
+	a->readat = was;
+	return given;
 }

@@ -221,6 +221,12 @@ send_updates(struct apply *a, struct end *e)
 	}
 	if (outcome_unsent(a) != 0 || outcome_flush(a) != 0)
 		return MSI_EXIT_IO;
+	if (a->ingest_done) {
+		/* the jobs' result lines all out: the jobs leave the state (ingest.c) */
+		a->frozen = 0;
+		json_array_clear(a->jobs);
+		state_write(a);
+	}
 	if (a->stopped != 0)
 		return a->stopped;
 	return a->job_failed ? MSI_EXIT_SERVICE : 0;
@@ -308,6 +314,8 @@ apply_free(struct apply *a)
 	for (i = 0; i < a->nw; i++)
 		json_decref(a->u[i].reasons);
 	free(a->u);
+	free(a->held);
+	json_decref(a->held_reasons);
 	free(a->rep);
 	spool_free(a);
 	for (k = 0; k < a->nobj; k++)

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "apply.h"
+#include "ealloc.h"
 #include "exitcode.h"
 #include "fshut.h"
 #include "msg.h"
@@ -34,11 +35,53 @@ answered(struct apply *a, size_t i)
 		a->answered_hi = i + 1;
 }
 
+/* Whether update i is in the window; past it, its answer is held (a->held) until read. */
+static int
+in_window(const struct apply *a, size_t i)
+{
+	return i >= a->base && i < a->base + a->nw;
+}
+
+/* Update i's answer held past the window: its status (a byte) and its reasons, or NULL. */
+static json_t *
+hold(struct apply *a, size_t i, int status, int retryable, json_t *reason)
+{
+	char key[32];
+	json_t *reasons;
+
+	if (a->held == NULL) {
+		a->held = ecalloc(a->n ? a->n : 1, 1);
+		a->held_reasons = json_object();
+	}
+	a->held[i] = (unsigned char)(status | (retryable ? HELD_RETRYABLE : 0));
+	if (reason == NULL)
+		return NULL;
+	snprintf(key, sizeof key, "%zu", i);
+	if ((reasons = json_object_get(a->held_reasons, key)) == NULL) {
+		reasons = json_array();
+		json_object_set_new(a->held_reasons, key, reasons);
+	}
+	json_array_append_new(reasons, reason);
+	return reasons;
+}
+
+/* Whether update i has no answer yet, in the window or past it. */
+int
+outcome_pending(const struct apply *a, size_t i)
+{
+	if (in_window(a, i))
+		return UPD(a, i)->status == U_PENDING;
+	return a->held == NULL || a->held[i] == 0;
+}
+
 /* Update i applied by Salesforce. */
 void
 outcome_updated(struct apply *a, size_t i)
 {
-	UPD(a, i)->status = U_UPDATED;
+	if (in_window(a, i))
+		UPD(a, i)->status = U_UPDATED;
+	else
+		hold(a, i, U_UPDATED, 0, NULL);
 	answered(a, i);
 }
 
@@ -51,13 +94,19 @@ void
 outcome_fail(struct apply *a, size_t i, const char *code, const char *message, json_t *fields,
     int retryable)
 {
-	struct upd *u = UPD(a, i);
+	struct upd *u;
 	json_t *r = json_pack(
 	    "{s:s, s:s}", "code", code ? code : "", "message", message ? message : "");
 
 	if (fields != NULL && json_array_size(fields) > 0)
 		json_object_set(r, "fields", fields);
 	json_decref(fields);
+	if (!in_window(a, i)) {
+		hold(a, i, U_FAILED, retryable, r);
+		answered(a, i);
+		return;
+	}
+	u = UPD(a, i);
 	if (u->reasons == NULL)
 		u->reasons = json_array();
 	json_array_append_new(u->reasons, r);

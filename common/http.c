@@ -220,6 +220,28 @@ http_call_init(struct http_call *c, const char *url, const char *token, const ch
 }
 
 /*
+ * The call's body read from fp, len bytes from its start, rather than
+ * held in memory (a Bulk API 2.0 upload reaches 100 MB): sent as PUT
+ * (CURLOPT_UPLOAD, CURLOPT_READDATA, CURLOPT_INFILESIZE_LARGE). fp is the
+ * caller's, rewound at each call made of it.
+ */
+int
+http_call_body_file(struct http_call *c, FILE *fp, off_t len, const char *content_type)
+{
+	char header[200];
+
+	if (fseeko(fp, 0, SEEK_SET) != 0)
+		return -1;
+	snprintf(header, sizeof header, "Content-Type: %s", content_type);
+	c->headers = curl_slist_append(c->headers, header);
+	curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(c->easy, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c->easy, CURLOPT_READDATA, fp);
+	curl_easy_setopt(c->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	return 0;
+}
+
+/*
  * The answer wanted as type (Accept), instead of JSON: Bulk API 2.0's
  * results are CSV. The header list is made anew with the others as they
  * were.

@@ -2,6 +2,9 @@
 #ifndef MSI_HTTP_H
 #define MSI_HTTP_H
 
+#include <stdio.h>
+#include <sys/types.h>
+
 #include <curl/curl.h>
 
 #include "jsonbuf.h"
@@ -48,6 +51,7 @@ int http_multi_step(
     CURLM *multi, void (*ended)(void *ctx, struct http_call *c, CURLcode rc), void *ctx);
 void http_call_init(struct http_call *c, const char *url, const char *token, const char *body,
     size_t len, const char *content_type, long timeout_ms);
+int http_call_body_file(struct http_call *c, FILE *fp, off_t len, const char *content_type);
 void http_call_accept(struct http_call *c, const char *type);
 void http_call_spill(struct http_call *c);
 int http_call_body(

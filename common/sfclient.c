@@ -5,6 +5,7 @@
  * 5xx and network faults resent with backoff, REQUEST_LIMIT_EXCEEDED a
  * stop, and the API usage Salesforce reports.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +539,14 @@ sfclient_start(struct sfclient *c, struct sfcall *k, struct sferror *e)
 	http_call_init(k->http, url.data, c->token, k->body, k->body ? k->len : 0,
 	    k->content_type ? k->content_type : "application/json", c->timeout_ms);
 	jsonbuf_free(&url);
+	if (k->body_file != NULL &&
+	    http_call_body_file(k->http, k->body_file, k->body_size,
+	        k->content_type ? k->content_type : "application/json") != 0) {
+		snprintf(e->message, sizeof e->message, "%s %s: the body's file: %s", k->method,
+		    k->path, strerror(errno));
+		http_call_free(k->http);
+		return MSI_EXIT_IO;
+	}
 	if (strcmp(k->method, "GET") != 0 && strcmp(k->method, "POST") != 0)
 		curl_easy_setopt(k->http->easy, CURLOPT_CUSTOMREQUEST, k->method);
 	if (k->accept != NULL)
@@ -649,6 +658,23 @@ sfclient_call(struct sfclient *c, const char *method, const char *path, const ch
 	k.path = path;
 	k.body = body;
 	k.len = body ? strlen(body) : 0;
+	k.content_type = content_type;
+	k.http = answer;
+	return call_until_done(c, &k, answer, e);
+}
+
+/* A PUT of size bytes read from fp (a Bulk API 2.0 upload), as sfclient_call. */
+int
+sfclient_put_file(struct sfclient *c, const char *path, FILE *fp, off_t size,
+    const char *content_type, struct http_call *answer, struct sferror *e)
+{
+	struct sfcall k;
+
+	memset(&k, 0, sizeof k);
+	k.method = "PUT";
+	k.path = path;
+	k.body_file = fp;
+	k.body_size = size;
 	k.content_type = content_type;
 	k.http = answer;
 	return call_until_done(c, &k, answer, e);

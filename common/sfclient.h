@@ -55,6 +55,8 @@ struct sfcall {
 	const char *method, *path; /* borrowed */
 	const char *body;          /* borrowed; len bytes */
 	size_t len;
+	FILE *body_file; /* or the body read from this file, body_size bytes (borrowed) */
+	off_t body_size;
 	const char *content_type; /* NULL: application/json */
 	const char *accept;       /* the answer's type wanted; NULL: application/json */
 	int spill;                /* the answer may be large: past 1 MB in a temporary file */
@@ -69,6 +71,8 @@ int sfclient_init(struct sfclient *c, const char *config, long timeout_ms, int m
 int sfclient_token(struct sfclient *c, struct sferror *e);
 const char *sfclient_token_hint(const struct sfclient *c, int st, const struct sferror *e);
 int sfclient_call(struct sfclient *c, const char *method, const char *path, const char *body,
+    const char *content_type, struct http_call *answer, struct sferror *e);
+int sfclient_put_file(struct sfclient *c, const char *path, FILE *fp, off_t size,
     const char *content_type, struct http_call *answer, struct sferror *e);
 int sfclient_get_csv(
     struct sfclient *c, const char *path, struct http_call *answer, struct sferror *e);
