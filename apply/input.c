@@ -264,7 +264,8 @@ repeats(struct apply *a, struct keysort *ids, struct stop *st)
 	if (a->rejects == NULL && st->why != NULL)
 		msg_fatal(MSI_EXIT_BADINPUT, "%s:%lu: %s (nothing was sent)",
 		    name_of(a, st->file), st->line, st->why);
-	qsort(a->rep, a->nrep, sizeof *a->rep, by_line);
+	if (a->nrep > 1) /* none: no array to sort (qsort wants one) */
+		qsort(a->rep, a->nrep, sizeof *a->rep, by_line);
 	return 0;
 }
 

@@ -149,6 +149,7 @@ next_record(struct load *l)
 				return input_stop(l, MSI_EXIT_IO, 1);
 			ndjson_reader_init(&l->in.reader, l->in.fp, l->in.name);
 		}
+		rec = NULL; /* each line's own: one passed over is not parsed */
 		same = !l->in.planning && l->landed.path != NULL && l->in.skip == 0 &&
 		       l->in.retry == NULL && landed_same(&l->landed, l->in.seq);
 		if (same) {
