@@ -366,7 +366,7 @@ bench: debs-bench
 
 # A million persons a night in bounded memory (issue 29): msi-load's landed state at 1,000,000
 # and 10,000,000 keys, a whole msi-sync -S at 1,000,000 persons, the peak memory of each process
-# tree (tests/bench/peak.c); part of make bench. Some minutes.
+# tree (tests/bench/peak.c); part of make bench. Some 35 minutes on 2 cores.
 bench-scale: debs-bench
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(SIM) $(GEN_ORG)
 	sh tests/bench/scale.sh $(B)
