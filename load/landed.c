@@ -31,10 +31,11 @@
  * then a line per record known to be in Marketo, one a key, in the byte
  * order of their keys (LC_ALL=C sort(1)'s): the fields that name it (its
  * external id; a role's opportunity, person and role), what Marketo needs
-  * to delete it (a lead's id, a role's leadId), the digest of what
- * landed, and for a lead the digest of its line's text as msi-transform
- * writes it ("text": an unchanged line is told so without parsing it). A run appends a line for each record once Marketo confirmed it,
- * and {"...", "gone":true} for each record deleted (or listed as gone); a
+ * to delete it (a lead's id, a role's leadId), the digest of what landed,
+ * and for a lead the digest of its line's text as msi-transform writes it
+ * ("text": an unchanged line is told so without parsing it). A run
+ * appends a line for each record once Marketo confirmed it, and
+ * {"...", "gone":true} for each record deleted (or listed as gone); a
  * later line of a key replaces an earlier one (a lead's id kept when the
  * later line has none). At the end of a run that appended, the appended
  * lines are sorted (sort(1)) and merged with the old ones into a new file,
